@@ -1,0 +1,1 @@
+//! rumedbench: train, score and serve the classical baselines of RuMedBench.
