@@ -1,0 +1,483 @@
+//! Loading task records from JSONL (and CSV) files, with errors that name file, line and field.
+//!
+//! Also finds the data directory (`--data-dir`, `$RUMEDBENCH_DATA`, `./data`) and says how to
+//! fetch the files when they are missing.
+
+use std::borrow::Cow;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, bail, Context, Result};
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+use crate::task::{InputFields, TaskSpec};
+
+/// What a model reads from one record.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input {
+    /// One text.
+    Text(String),
+    /// Two texts.
+    Pair(String, String),
+    /// A token sequence.
+    Tokens(Vec<String>),
+}
+
+impl Input {
+    /// The text a text classifier sees: pairs are joined with one space, as upstream does.
+    pub fn joined_text(&self) -> Cow<'_, str> {
+        match self {
+            Input::Text(t) => Cow::Borrowed(t),
+            Input::Pair(a, b) => Cow::Owned(format!("{a} {b}")),
+            Input::Tokens(t) => Cow::Owned(t.join(" ")),
+        }
+    }
+}
+
+/// A gold label: one class, or one tag per token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Gold {
+    /// A class label.
+    Label(String),
+    /// IOB tags, one per token.
+    Tags(Vec<String>),
+}
+
+/// One record of a split.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Example {
+    /// The record id exactly as it appeared (string or number), written back unchanged.
+    pub id: Value,
+    /// 1-based line (JSONL) or record (CSV) number, for error messages.
+    pub line: usize,
+    /// The model input.
+    pub input: Input,
+    /// The gold label, when the split has one.
+    pub gold: Option<Gold>,
+}
+
+impl Example {
+    /// The id as a string key for matching predictions to gold.
+    pub fn id_key(&self) -> String {
+        id_key(&self.id)
+    }
+}
+
+/// The matching key of an id value: strings as they are, anything else as its JSON text.
+pub fn id_key(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Whether a split must carry gold labels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Labels {
+    /// Every record must have a label (train, dev, test).
+    Required,
+    /// Records have no label (private test, raw prediction input).
+    Absent,
+}
+
+/// A loaded split: the file it came from and its records.
+#[derive(Debug, Clone)]
+pub struct Split {
+    /// Where the records were read from.
+    pub path: PathBuf,
+    /// Records in file order.
+    pub examples: Vec<Example>,
+}
+
+/// Builds an error located at `file:line`, naming the field when there is one.
+pub fn located(
+    path: &Path,
+    line: usize,
+    field: Option<&str>,
+    msg: impl std::fmt::Display,
+) -> anyhow::Error {
+    match field {
+        Some(f) => anyhow!("{}:{line}: field `{f}`: {msg}", path.display()),
+        None => anyhow!("{}:{line}: {msg}", path.display()),
+    }
+}
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Reads one record's fields with located errors.
+pub struct RecordReader<'a> {
+    path: &'a Path,
+    line: usize,
+    obj: &'a Map<String, Value>,
+}
+
+impl<'a> RecordReader<'a> {
+    /// Wraps one parsed record.
+    pub fn new(path: &'a Path, line: usize, obj: &'a Map<String, Value>) -> Self {
+        Self { path, line, obj }
+    }
+
+    /// The error for a problem with `field` of this record.
+    pub fn err(&self, field: &str, msg: impl std::fmt::Display) -> anyhow::Error {
+        located(self.path, self.line, Some(field), msg)
+    }
+
+    /// A required field of any type.
+    pub fn value(&self, field: &str) -> Result<&'a Value> {
+        self.obj
+            .get(field)
+            .ok_or_else(|| self.err(field, "missing"))
+    }
+
+    /// A required string field.
+    pub fn string(&self, field: &str) -> Result<String> {
+        match self.value(field)? {
+            Value::String(s) => Ok(s.clone()),
+            other => Err(self.err(
+                field,
+                format!("expected a string, found {}", type_name(other)),
+            )),
+        }
+    }
+
+    /// A required list of strings.
+    pub fn strings(&self, field: &str) -> Result<Vec<String>> {
+        match self.value(field)? {
+            Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| match v {
+                    Value::String(s) => Ok(s.clone()),
+                    other => Err(self.err(
+                        field,
+                        format!("item {i} should be a string, found {}", type_name(other)),
+                    )),
+                })
+                .collect(),
+            other => Err(self.err(
+                field,
+                format!("expected a list of strings, found {}", type_name(other)),
+            )),
+        }
+    }
+
+    /// A required id: a string or a number.
+    pub fn id(&self, field: &str) -> Result<Value> {
+        match self.value(field)? {
+            v @ (Value::String(_) | Value::Number(_)) => Ok(v.clone()),
+            other => Err(self.err(
+                field,
+                format!("expected a string or number id, found {}", type_name(other)),
+            )),
+        }
+    }
+}
+
+/// Parses one record of `task` from a JSON object.
+pub fn parse_record(
+    task: &TaskSpec,
+    rec: &RecordReader<'_>,
+    line: usize,
+    labels: Labels,
+) -> Result<Example> {
+    let id = rec.id(&task.id_field)?;
+    let input = match &task.inputs {
+        InputFields::Single { text } => Input::Text(rec.string(text)?),
+        InputFields::Pair { first, second } => Input::Pair(rec.string(first)?, rec.string(second)?),
+        InputFields::Tokens { tokens } => {
+            let toks = rec.strings(tokens)?;
+            if toks.is_empty() {
+                return Err(rec.err(tokens, "the token list is empty"));
+            }
+            Input::Tokens(toks)
+        }
+    };
+    let gold = match labels {
+        Labels::Absent => None,
+        Labels::Required => Some(match &input {
+            Input::Tokens(toks) => {
+                let tags = rec.strings(&task.label_field)?;
+                if tags.len() != toks.len() {
+                    return Err(rec.err(
+                        &task.label_field,
+                        format!(
+                            "has {} tags but `{}` has {} tokens",
+                            tags.len(),
+                            tokens_field(task),
+                            toks.len()
+                        ),
+                    ));
+                }
+                Gold::Tags(tags)
+            }
+            _ => Gold::Label(rec.string(&task.label_field)?),
+        }),
+    };
+    Ok(Example {
+        id,
+        line,
+        input,
+        gold,
+    })
+}
+
+fn tokens_field(task: &TaskSpec) -> &str {
+    match &task.inputs {
+        InputFields::Tokens { tokens } => tokens,
+        _ => "tokens",
+    }
+}
+
+/// Iterates the JSON objects of a JSONL reader as `(line number, object)`, skipping blank
+/// lines; a line that is not a JSON object is an error naming file and line.
+pub fn jsonl_objects<'a, R: BufRead + 'a>(
+    path: &'a Path,
+    reader: R,
+) -> impl Iterator<Item = Result<(usize, Map<String, Value>)>> + 'a {
+    reader.lines().enumerate().filter_map(move |(i, line)| {
+        let n = i + 1;
+        let line = match line {
+            Ok(l) => l,
+            Err(e) => return Some(Err(located(path, n, None, format!("cannot read: {e}")))),
+        };
+        let trimmed = line.trim_start_matches('\u{feff}').trim();
+        if trimmed.is_empty() {
+            return None;
+        }
+        Some(match serde_json::from_str::<Value>(trimmed) {
+            Ok(Value::Object(obj)) => Ok((n, obj)),
+            Ok(other) => Err(located(
+                path,
+                n,
+                None,
+                format!("expected a JSON object, found {}", type_name(&other)),
+            )),
+            Err(e) => Err(located(path, n, None, format!("invalid JSON: {e}"))),
+        })
+    })
+}
+
+/// Opens a file for reading, saying which path could not be opened.
+pub fn open(path: &Path) -> Result<BufReader<File>> {
+    let f = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    Ok(BufReader::new(f))
+}
+
+/// Loads every record of a JSONL split of `task`. An empty file is an error.
+pub fn load_split(task: &TaskSpec, path: &Path, labels: Labels) -> Result<Split> {
+    let reader = open(path)?;
+    let mut examples = Vec::new();
+    for item in jsonl_objects(path, reader) {
+        let (line, obj) = item?;
+        let rec = RecordReader::new(path, line, &obj);
+        examples.push(parse_record(task, &rec, line, labels)?);
+    }
+    if examples.is_empty() {
+        bail!("{}: the split has no records", path.display());
+    }
+    Ok(Split {
+        path: path.to_path_buf(),
+        examples,
+    })
+}
+
+/// The standard file names of a task's splits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SplitName {
+    /// `train_v1.jsonl`
+    Train,
+    /// `dev_v1.jsonl`
+    Dev,
+    /// `test_v1.jsonl`
+    Test,
+    /// `private_test_v1.jsonl` (leaderboard, no labels)
+    PrivateTest,
+}
+
+impl SplitName {
+    /// File name inside the task folder.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            SplitName::Train => "train_v1.jsonl",
+            SplitName::Dev => "dev_v1.jsonl",
+            SplitName::Test => "test_v1.jsonl",
+            SplitName::PrivateTest => "private_test_v1.jsonl",
+        }
+    }
+
+    /// Human name.
+    pub fn label(self) -> &'static str {
+        match self {
+            SplitName::Train => "train",
+            SplitName::Dev => "dev",
+            SplitName::Test => "test",
+            SplitName::PrivateTest => "private test",
+        }
+    }
+}
+
+/// The command that fills the data directory, quoted in error messages.
+pub const FETCH_HINT: &str = "scripts/fetch-data.sh";
+
+/// Where the data lives: `--data-dir`, else `$RUMEDBENCH_DATA`, else `./data`.
+pub fn resolve_data_dir(flag: Option<&Path>) -> PathBuf {
+    if let Some(p) = flag {
+        return p.to_path_buf();
+    }
+    match std::env::var_os("RUMEDBENCH_DATA") {
+        Some(v) if !v.is_empty() => PathBuf::from(v),
+        _ => PathBuf::from("data"),
+    }
+}
+
+/// The path of a split, checked to exist; a missing file gets a message with the path looked
+/// at and how to get it (or, for non-redistributable splits, where to obtain them).
+pub fn split_path(data_dir: &Path, task: &TaskSpec, split: SplitName) -> Result<PathBuf> {
+    let path = data_dir.join(&task.name).join(split.file_name());
+    if path.is_file() {
+        return Ok(path);
+    }
+    if split == SplitName::Train {
+        if let Some(notice) = &task.train_notice {
+            bail!(
+                "{} {} split not found at {}. {notice}",
+                task.name,
+                split.label(),
+                path.display()
+            );
+        }
+    }
+    bail!(
+        "{} {} split not found: looked at {}. Fetch the data with `{FETCH_HINT}`, \
+         or point --data-dir / $RUMEDBENCH_DATA at a folder holding {}/{}",
+        task.name,
+        split.label(),
+        path.display(),
+        task.name,
+        split.file_name()
+    )
+}
+
+/// SHA-256 of a file, hex-encoded.
+pub fn sha256_file(path: &Path) -> Result<String> {
+    let mut f = open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = f
+            .read(&mut buf)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hex::encode(hasher.finalize()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::task;
+    use std::io::Write;
+
+    fn write(dir: &Path, name: &str, body: &str) -> PathBuf {
+        let p = dir.join(name);
+        let mut f = File::create(&p).unwrap();
+        f.write_all(body.as_bytes()).unwrap();
+        p
+    }
+
+    #[test]
+    fn loads_pairs_and_skips_blank_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(
+            dir.path(),
+            "d.jsonl",
+            "{\"pairID\": \"a\", \"context\": \"Кот\", \"question\": \"ест?\", \"answer\": \"да\"}\n\n",
+        );
+        let split = load_split(&task::find("danet").unwrap(), &p, Labels::Required).unwrap();
+        assert_eq!(split.examples.len(), 1);
+        assert_eq!(split.examples[0].input.joined_text(), "Кот ест?");
+        assert_eq!(split.examples[0].gold, Some(Gold::Label("да".into())));
+    }
+
+    #[test]
+    fn errors_name_file_line_and_field() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = task::find("top3").unwrap();
+        let cases = [
+            (
+                "{\"idx\": \"a\", \"code\": \"X\"}",
+                "field `symptoms`: missing",
+            ),
+            (
+                "{\"idx\": \"a\", \"symptoms\": 3, \"code\": \"X\"}",
+                "field `symptoms`: expected a string",
+            ),
+            ("{\"idx\": \"a\", \"symptoms\": \"s\"", "invalid JSON"),
+            ("[1, 2]", "expected a JSON object"),
+        ];
+        for (body, want) in cases {
+            let p = write(
+                dir.path(),
+                "t.jsonl",
+                &format!("{{\"idx\": \"ok\", \"symptoms\": \"s\", \"code\": \"X\"}}\n{body}\n"),
+            );
+            let err = load_split(&t, &p, Labels::Required)
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("t.jsonl:2:"), "{err}");
+            assert!(err.contains(want), "{err} should contain {want}");
+        }
+    }
+
+    #[test]
+    fn token_tag_length_mismatch_and_empty_split_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = task::find("ner").unwrap();
+        let p = write(
+            dir.path(),
+            "n.jsonl",
+            "{\"idx\": \"s\", \"tokens\": [\"a\", \"b\"], \"ner_tags\": [\"O\"]}\n",
+        );
+        let err = load_split(&t, &p, Labels::Required)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("n.jsonl:1: field `ner_tags`: has 1 tags but `tokens` has 2 tokens"),
+            "{err}"
+        );
+        let p = write(dir.path(), "e.jsonl", "\n");
+        let err = load_split(&t, &p, Labels::Required)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("no records"), "{err}");
+    }
+
+    #[test]
+    fn missing_split_says_where_it_looked_and_how_to_fetch() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = split_path(dir.path(), &task::find("top3").unwrap(), SplitName::Train)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("RuMedTop3/train_v1.jsonl"), "{err}");
+        assert!(err.contains(FETCH_HINT), "{err}");
+        let err = split_path(dir.path(), &task::find("nli").unwrap(), SplitName::Train)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("physionet.org"), "{err}");
+        assert!(err.contains("--train-file"), "{err}");
+    }
+}

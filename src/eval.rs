@@ -1,0 +1,424 @@
+//! Scoring prediction files: reads `RuMed*.jsonl` in upstream's schema and computes the
+//! paper's metrics and Overall exactly as upstream's `code/eval.py` does.
+//!
+//! By default the gold label is the one each prediction file carries (as `eval.py` reads it);
+//! with a gold split the ids are checked against it and its labels are used instead.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Result};
+use serde_json::{json, Map, Value};
+
+use crate::data::{self, Gold, Labels, RecordReader};
+use crate::metrics::{self, ClassOutcome, SentenceCounts};
+use crate::task::{self, Metric, TaskKind, TaskSpec};
+
+/// Per-example outcomes of one task, from which every metric is a sum.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcomes {
+    /// Classification tasks: one outcome per example.
+    Class(Vec<ClassOutcome>),
+    /// Tagging tasks: counts per sentence.
+    Tagging(Vec<SentenceCounts>),
+}
+
+impl Outcomes {
+    /// Number of examples (sentences for tagging).
+    pub fn len(&self) -> usize {
+        match self {
+            Outcomes::Class(v) => v.len(),
+            Outcomes::Tagging(v) => v.len(),
+        }
+    }
+
+    /// Whether there are no examples.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// A metric over the examples picked by `idx` (all examples when `None`), in percent.
+    pub fn metric_on(&self, metric: Metric, idx: Option<&[usize]>) -> f64 {
+        match self {
+            Outcomes::Class(v) => {
+                let mut hit = 0usize;
+                let mut n = 0usize;
+                let mut visit = |o: &ClassOutcome| {
+                    n += 1;
+                    hit += usize::from(match metric {
+                        Metric::Hit3 => o.hit3,
+                        _ => o.top1,
+                    });
+                };
+                match idx {
+                    Some(ix) => ix.iter().for_each(|&i| visit(&v[i])),
+                    None => v.iter().for_each(&mut visit),
+                }
+                metrics::percent(hit, n)
+            }
+            Outcomes::Tagging(v) => {
+                let mut total = SentenceCounts::default();
+                match idx {
+                    Some(ix) => ix.iter().for_each(|&i| total.add(&v[i])),
+                    None => v.iter().for_each(|c| total.add(c)),
+                }
+                match metric {
+                    Metric::F1 => {
+                        let (tp, p, g) = total.micro();
+                        metrics::prf(tp, p, g).2 * 100.0
+                    }
+                    _ => metrics::percent(total.tokens_correct, total.tokens),
+                }
+            }
+        }
+    }
+}
+
+/// One task's scores.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskScore {
+    /// The task scored.
+    pub task: TaskSpec,
+    /// Metric values in percent, in the task's metric order.
+    pub values: Vec<(Metric, f64)>,
+    /// The per-example outcomes behind them.
+    pub outcomes: Outcomes,
+}
+
+impl TaskScore {
+    /// Builds the score from outcomes.
+    pub fn from_outcomes(task: TaskSpec, outcomes: Outcomes) -> Self {
+        let values = task
+            .metrics
+            .iter()
+            .map(|&m| (m, outcomes.metric_on(m, None)))
+            .collect();
+        Self {
+            task,
+            values,
+            outcomes,
+        }
+    }
+
+    /// The task's contribution to Overall: the mean of its metrics.
+    pub fn primary(&self) -> f64 {
+        mean(self.values.iter().map(|v| v.1))
+    }
+
+    /// A metric's value, if the task reports it.
+    pub fn get(&self, m: Metric) -> Option<f64> {
+        self.values.iter().find(|v| v.0 == m).map(|v| v.1)
+    }
+}
+
+fn mean(it: impl Iterator<Item = f64>) -> f64 {
+    let (s, n) = it.fold((0.0, 0usize), |(s, n), x| (s + x, n + 1));
+    if n == 0 {
+        0.0
+    } else {
+        s / n as f64
+    }
+}
+
+/// Scores of a directory of prediction files.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    /// Scored tasks, in the paper's order.
+    pub tasks: Vec<TaskScore>,
+    /// Built-in tasks with no prediction file (they count 0 in Overall, as upstream).
+    pub missing: Vec<String>,
+}
+
+impl Report {
+    /// Overall as upstream computes it: the mean over the five tasks of each task's metric
+    /// mean, a missing task counting 0.
+    pub fn overall(&self) -> f64 {
+        overall_of(&self.tasks)
+    }
+
+    /// The JSON form: `{"tasks": {...}, "overall": x, "missing": [...]}`.
+    pub fn to_json(&self) -> Value {
+        let mut tasks = Map::new();
+        for t in &self.tasks {
+            let mut m = Map::new();
+            for (metric, v) in &t.values {
+                m.insert(metric.key().into(), json!(v));
+            }
+            tasks.insert(t.task.name.clone(), Value::Object(m));
+        }
+        json!({"tasks": tasks, "overall": self.overall(), "missing": self.missing})
+    }
+}
+
+/// Overall over whichever built-in tasks are present in `scores`.
+pub fn overall_of(scores: &[TaskScore]) -> f64 {
+    let builtins = task::builtin();
+    let sum: f64 = builtins
+        .iter()
+        .map(|b| {
+            scores
+                .iter()
+                .find(|s| s.task.name == b.name)
+                .map_or(0.0, TaskScore::primary)
+        })
+        .sum();
+    sum / builtins.len() as f64
+}
+
+/// Gold labels from a data split, keyed by id, for checking prediction files.
+struct GoldSplit {
+    path: PathBuf,
+    labels: HashMap<String, Gold>,
+    order: Vec<String>,
+}
+
+fn load_gold(task: &TaskSpec, gold_dir: &Path) -> Result<GoldSplit> {
+    let path = data::split_path(gold_dir, task, data::SplitName::Test)?;
+    let split = data::load_split(task, &path, Labels::Required)?;
+    let mut labels = HashMap::new();
+    let mut order = Vec::new();
+    for ex in split.examples {
+        let key = ex.id_key();
+        if labels.contains_key(&key) {
+            bail!(
+                "{}:{}: field `{}`: duplicate id {key:?}",
+                path.display(),
+                ex.line,
+                task.id_field
+            );
+        }
+        order.push(key.clone());
+        labels.insert(key, ex.gold.expect("labels required"));
+    }
+    Ok(GoldSplit {
+        path,
+        labels,
+        order,
+    })
+}
+
+/// Scores one prediction file of `task`. With `gold_dir`, ids must match the task's test
+/// split there one to one, and its labels are used.
+pub fn score_file(task: &TaskSpec, path: &Path, gold_dir: Option<&Path>) -> Result<TaskScore> {
+    let gold = gold_dir.map(|d| load_gold(task, d)).transpose()?;
+    let reader = data::open(path)?;
+    let mut seen = HashSet::new();
+    let mut class = Vec::new();
+    let mut tagging = Vec::new();
+    for item in data::jsonl_objects(path, reader) {
+        let (line, obj) = item?;
+        let rec = RecordReader::new(path, line, &obj);
+        let id = data::id_key(&rec.id(&task.id_field)?);
+        if !seen.insert(id.clone()) {
+            return Err(rec.err(&task.id_field, format!("duplicate id {id:?}")));
+        }
+        let gold_label = match &gold {
+            Some(g) => match g.labels.get(&id) {
+                Some(l) => l.clone(),
+                None => {
+                    return Err(rec.err(
+                        &task.id_field,
+                        format!("id {id:?} is not in the gold split {}", g.path.display()),
+                    ))
+                }
+            },
+            None => match task.kind() {
+                TaskKind::Tokens => Gold::Tags(rec.strings(&task.label_field)?),
+                _ => Gold::Label(rec.string(&task.label_field)?),
+            },
+        };
+        match gold_label {
+            Gold::Tags(g) => {
+                let p = rec.strings("prediction")?;
+                if p.len() != g.len() {
+                    return Err(rec.err(
+                        "prediction",
+                        format!("has {} tags but the gold has {}", p.len(), g.len()),
+                    ));
+                }
+                tagging.push(metrics::sentence_counts(&g, &p));
+            }
+            Gold::Label(g) => {
+                let ranked = match rec.value("prediction")? {
+                    Value::String(s) => vec![s.clone()],
+                    Value::Array(_) => rec.strings("prediction")?,
+                    _ => {
+                        return Err(
+                            rec.err("prediction", "expected a label string or a list of labels")
+                        )
+                    }
+                };
+                if ranked.is_empty() {
+                    return Err(rec.err("prediction", "the list of labels is empty"));
+                }
+                class.push(metrics::class_outcome(&g, &ranked));
+            }
+        }
+    }
+    if seen.is_empty() {
+        bail!("{}: the prediction file has no records", path.display());
+    }
+    if let Some(g) = &gold {
+        let missing: Vec<&String> = g.order.iter().filter(|id| !seen.contains(*id)).collect();
+        if !missing.is_empty() {
+            bail!(
+                "{}: field `{}`: {} id(s) of the gold split {} have no prediction, first {:?}",
+                path.display(),
+                task.id_field,
+                missing.len(),
+                g.path.display(),
+                missing[0]
+            );
+        }
+    }
+    let outcomes = if task.kind() == TaskKind::Tokens {
+        Outcomes::Tagging(tagging)
+    } else {
+        Outcomes::Class(class)
+    };
+    Ok(TaskScore::from_outcomes(task.clone(), outcomes))
+}
+
+/// Scores every `RuMed*.jsonl` of the five tasks found in `dir`.
+pub fn score_dir(dir: &Path, gold_dir: Option<&Path>) -> Result<Report> {
+    if !dir.is_dir() {
+        bail!("{} is not a directory", dir.display());
+    }
+    let mut tasks = Vec::new();
+    let mut missing = Vec::new();
+    for t in task::builtin() {
+        let path = dir.join(format!("{}.jsonl", t.name));
+        if path.is_file() {
+            tasks.push(score_file(&t, &path, gold_dir)?);
+        } else {
+            missing.push(t.name.clone());
+        }
+    }
+    if tasks.is_empty() {
+        bail!(
+            "{} holds no prediction file (expected RuMedTop3.jsonl, RuMedSymptomRec.jsonl, \
+             RuMedDaNet.jsonl, RuMedNLI.jsonl or RuMedNER.jsonl)",
+            dir.display()
+        );
+    }
+    Ok(Report { tasks, missing })
+}
+
+/// Formats one task's cell as the paper does: `49.76 / 72.75`, or `51.95`.
+pub fn cell(score: Option<&TaskScore>) -> String {
+    match score {
+        None => "—".into(),
+        Some(s) => s
+            .values
+            .iter()
+            .map(|(_, v)| format!("{v:.2}"))
+            .collect::<Vec<_>>()
+            .join(" / "),
+    }
+}
+
+/// The Table 3 header row.
+pub fn table_header() -> String {
+    let names: Vec<String> = task::builtin().into_iter().map(|t| t.name).collect();
+    format!(
+        "| system | {} | Overall |\n|---|{}---|",
+        names.join(" | "),
+        "---|".repeat(names.len())
+    )
+}
+
+/// One Table 3 row for `label`.
+pub fn table_row(label: &str, scores: &[TaskScore]) -> String {
+    let cells: Vec<String> = task::builtin()
+        .iter()
+        .map(|b| cell(scores.iter().find(|s| s.task.name == b.name)))
+        .collect();
+    format!(
+        "| {label} | {} | {:.2} |",
+        cells.join(" | "),
+        overall_of(scores)
+    )
+}
+
+/// The paper's Table 3 rows, as `(system, Top3, SymptomRec, DaNet, NLI, NER, Overall)`.
+pub const PAPER_ROWS: &[(&str, &str, &str, &str, &str, &str, &str)] = &[
+    (
+        "Naive",
+        "10.58 / 22.02",
+        "1.93 / 5.30",
+        "50.00",
+        "33.33",
+        "93.66 / 51.96",
+        "35.21",
+    ),
+    (
+        "Feature-based",
+        "49.76 / 72.75",
+        "32.05 / 49.40",
+        "51.95",
+        "59.70",
+        "94.40 / 62.89",
+        "58.46",
+    ),
+    (
+        "BiLSTM",
+        "40.88 / 63.50",
+        "20.24 / 31.33",
+        "52.34",
+        "60.06",
+        "94.74 / 63.26",
+        "53.87",
+    ),
+    (
+        "RuBERT",
+        "39.54 / 62.29",
+        "18.55 / 34.22",
+        "67.19",
+        "77.64",
+        "96.63 / 73.53",
+        "61.44",
+    ),
+    (
+        "RuPoolBERT",
+        "47.45 / 70.44",
+        "34.94 / 52.05",
+        "71.48",
+        "77.29",
+        "96.47 / 73.15",
+        "67.20",
+    ),
+    (
+        "Human",
+        "25.06 / 48.54",
+        "7.23 / 12.53",
+        "93.36",
+        "83.26",
+        "96.09 / 76.18",
+        "61.89",
+    ),
+];
+
+/// The paper's row for a system name (case-insensitive), formatted as a table row.
+pub fn paper_row(system: &str) -> Option<String> {
+    PAPER_ROWS
+        .iter()
+        .find(|r| r.0.eq_ignore_ascii_case(system))
+        .map(|r| {
+            format!(
+                "| paper: {} | {} | {} | {} | {} | {} | {} |",
+                r.0, r.1, r.2, r.3, r.4, r.5, r.6
+            )
+        })
+}
+
+/// The Table 3 style text report.
+pub fn render_table(label: &str, report: &Report) -> String {
+    let mut s = format!("{}\n{}\n", table_header(), table_row(label, &report.tasks));
+    if !report.missing.is_empty() {
+        s.push_str(&format!(
+            "\nmissing (counted as 0 in Overall, as upstream eval.py does): {}\n",
+            report.missing.join(", ")
+        ));
+    }
+    s
+}

@@ -1,0 +1,237 @@
+//! Metrics with the exact semantics of upstream's `code/eval.py`: scikit-learn's accuracy,
+//! Hit@3, and seqeval 1.2.2's default token accuracy and entity-level micro F1.
+//!
+//! Every metric is built from per-example counts ([`ClassOutcome`], [`SentenceCounts`]) so the
+//! bootstrap can resample examples and re-sum without recomputing anything.
+
+use std::collections::BTreeMap;
+
+/// One classification example's outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ClassOutcome {
+    /// The top-ranked label equals gold.
+    pub top1: bool,
+    /// Gold is among the (up to three) ranked labels.
+    pub hit3: bool,
+}
+
+/// Scores one ranked prediction against its gold label. Like upstream's `hit_at_3`, Hit@3
+/// checks membership in the prediction list as given (upstream lists hold three labels).
+pub fn class_outcome(gold: &str, ranked: &[String]) -> ClassOutcome {
+    ClassOutcome {
+        top1: ranked.first().is_some_and(|p| p == gold),
+        hit3: ranked.iter().take(3).any(|p| p == gold),
+    }
+}
+
+/// An entity span: type and inclusive token offsets, as seqeval's `get_entities` returns.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Entity {
+    /// Entity type (`ADR`, `Drugname`, ...; `_` when a tag has no type).
+    pub kind: String,
+    /// First token.
+    pub start: usize,
+    /// Last token (inclusive).
+    pub end: usize,
+}
+
+fn split_tag(chunk: &str) -> (char, &str) {
+    // seqeval (suffix=False): tag = chunk[0]; type = chunk[1:].split('-', 1)[-1] or '_'.
+    let mut chars = chunk.chars();
+    let tag = chars.next().unwrap_or('O');
+    let rest = chars.as_str();
+    let kind = match rest.split_once('-') {
+        Some((_, after)) => after,
+        None => rest,
+    };
+    (tag, if kind.is_empty() { "_" } else { kind })
+}
+
+fn end_of_chunk(prev_tag: char, tag: char, prev_type: &str, kind: &str) -> bool {
+    matches!(prev_tag, 'E' | 'S')
+        || (matches!(prev_tag, 'B' | 'I') && matches!(tag, 'B' | 'S' | 'O'))
+        || (prev_tag != 'O' && prev_tag != '.' && prev_type != kind)
+}
+
+fn start_of_chunk(prev_tag: char, tag: char, prev_type: &str, kind: &str) -> bool {
+    matches!(tag, 'B' | 'S')
+        || (matches!(prev_tag, 'E' | 'S' | 'O') && matches!(tag, 'E' | 'I'))
+        || (tag != 'O' && tag != '.' && prev_type != kind)
+}
+
+/// seqeval 1.2.2's `get_entities` for one sentence (IOB2, non-strict: an `I-` after `O`
+/// starts an entity, a type change ends one).
+pub fn entities(tags: &[String]) -> Vec<Entity> {
+    let mut out = Vec::new();
+    let mut prev_tag = 'O';
+    let mut prev_type = String::new();
+    let mut begin = 0usize;
+    let sentinel = "O".to_string();
+    for (i, chunk) in tags.iter().chain(std::iter::once(&sentinel)).enumerate() {
+        let (tag, kind) = split_tag(chunk);
+        if end_of_chunk(prev_tag, tag, &prev_type, kind) {
+            out.push(Entity {
+                kind: prev_type.clone(),
+                start: begin,
+                end: i - 1,
+            });
+        }
+        if start_of_chunk(prev_tag, tag, &prev_type, kind) {
+            begin = i;
+        }
+        prev_tag = tag;
+        prev_type = kind.to_string();
+    }
+    out
+}
+
+/// Per-sentence NER counts; they sum exactly to seqeval's corpus figures because seqeval
+/// separates sentences with an `O`, so no entity crosses a sentence boundary.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SentenceCounts {
+    /// Tokens whose predicted tag equals gold.
+    pub tokens_correct: usize,
+    /// Tokens in the sentence.
+    pub tokens: usize,
+    /// Per entity type: (true positives, predicted, gold).
+    pub by_type: BTreeMap<String, (usize, usize, usize)>,
+}
+
+impl SentenceCounts {
+    /// Micro totals over types: (true positives, predicted, gold).
+    pub fn micro(&self) -> (usize, usize, usize) {
+        self.by_type
+            .values()
+            .fold((0, 0, 0), |a, b| (a.0 + b.0, a.1 + b.1, a.2 + b.2))
+    }
+
+    /// Adds another sentence's counts into this one.
+    pub fn add(&mut self, other: &SentenceCounts) {
+        self.tokens_correct += other.tokens_correct;
+        self.tokens += other.tokens;
+        for (k, v) in &other.by_type {
+            let e = self.by_type.entry(k.clone()).or_default();
+            e.0 += v.0;
+            e.1 += v.1;
+            e.2 += v.2;
+        }
+    }
+}
+
+/// Counts one sentence. The caller guarantees equal lengths (checked when files are read).
+pub fn sentence_counts(gold: &[String], pred: &[String]) -> SentenceCounts {
+    let mut c = SentenceCounts {
+        tokens_correct: gold.iter().zip(pred).filter(|(g, p)| g == p).count(),
+        tokens: gold.len(),
+        by_type: BTreeMap::new(),
+    };
+    let g = entities(gold);
+    let p = entities(pred);
+    for e in &g {
+        c.by_type.entry(e.kind.clone()).or_default().2 += 1;
+        if p.contains(e) {
+            c.by_type.entry(e.kind.clone()).or_default().0 += 1;
+        }
+    }
+    for e in &p {
+        c.by_type.entry(e.kind.clone()).or_default().1 += 1;
+    }
+    c
+}
+
+/// Precision, recall and F1 from counts; a zero denominator gives 0, as seqeval does.
+pub fn prf(tp: usize, predicted: usize, gold: usize) -> (f64, f64, f64) {
+    let p = if predicted == 0 {
+        0.0
+    } else {
+        tp as f64 / predicted as f64
+    };
+    let r = if gold == 0 {
+        0.0
+    } else {
+        tp as f64 / gold as f64
+    };
+    let f = if p + r == 0.0 {
+        0.0
+    } else {
+        2.0 * p * r / (p + r)
+    };
+    (p, r, f)
+}
+
+/// Percentage helper: `num / den * 100`, 0 when `den` is 0.
+pub fn percent(num: usize, den: usize) -> f64 {
+    if den == 0 {
+        0.0
+    } else {
+        num as f64 / den as f64 * 100.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tags(s: &str) -> Vec<String> {
+        s.split_whitespace().map(String::from).collect()
+    }
+
+    fn spans(s: &str) -> Vec<(String, usize, usize)> {
+        entities(&tags(s))
+            .into_iter()
+            .map(|e| (e.kind, e.start, e.end))
+            .collect()
+    }
+
+    #[test]
+    fn iob2_entities_like_seqeval() {
+        // seqeval.metrics.sequence_labeling.get_entities(['B-PER','I-PER','O','B-LOC'])
+        // == [('PER', 0, 1), ('LOC', 3, 3)]
+        assert_eq!(
+            spans("B-PER I-PER O B-LOC"),
+            vec![("PER".into(), 0, 1), ("LOC".into(), 3, 3)]
+        );
+        // Non-strict: an I- after O starts an entity; a type change splits.
+        assert_eq!(
+            spans("O I-ADR I-ADR I-DI"),
+            vec![("ADR".into(), 1, 2), ("DI".into(), 3, 3)]
+        );
+        // B after B ends the first entity.
+        assert_eq!(
+            spans("B-X B-X"),
+            vec![("X".into(), 0, 0), ("X".into(), 1, 1)]
+        );
+        // A bare tag has type '_'; hyphenated types keep everything after the first '-'.
+        assert_eq!(spans("B"), vec![("_".into(), 0, 0)]);
+        assert_eq!(spans("B-A-B I-A-B"), vec![("A-B".into(), 0, 1)]);
+        assert!(spans("O O").is_empty());
+    }
+
+    #[test]
+    fn sentence_counts_and_f1() {
+        let g = tags("B-ADR I-ADR O B-DI");
+        let p = tags("B-ADR I-ADR O O");
+        let c = sentence_counts(&g, &p);
+        assert_eq!((c.tokens_correct, c.tokens), (3, 4));
+        assert_eq!(c.micro(), (1, 1, 2));
+        let (pr, re, f) = prf(1, 1, 2);
+        assert_eq!((pr, re), (1.0, 0.5));
+        assert!((f - 2.0 / 3.0).abs() < 1e-12);
+        assert_eq!(prf(0, 0, 0), (0.0, 0.0, 0.0));
+    }
+
+    #[test]
+    fn hit3_and_top1() {
+        let r: Vec<String> = tags("A B C");
+        assert_eq!(
+            class_outcome("B", &r),
+            ClassOutcome {
+                top1: false,
+                hit3: true
+            }
+        );
+        assert!(class_outcome("A", &r).top1);
+        assert!(!class_outcome("D", &r).hit3);
+        assert!(!class_outcome("A", &[]).top1);
+    }
+}

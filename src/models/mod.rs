@@ -1,0 +1,3 @@
+//! The models: the naive baseline, one-vs-rest logistic regression, and the CRF.
+
+pub mod naive;

@@ -1,0 +1,227 @@
+//! A trained pipeline: a task definition plus a fitted model, the unit that is trained,
+//! predicted with, scored and saved. Adding a model means adding a [`Fitted`] variant.
+
+use std::collections::BTreeSet;
+
+use anyhow::{bail, Result};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::data::{Example, Gold, Input, Split};
+use crate::eval::{Outcomes, TaskScore};
+use crate::metrics;
+use crate::models::naive::{NaiveClassifier, NaiveParams, NaiveTagger};
+use crate::task::{TaskKind, TaskSpec};
+
+/// Which model family to train.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum ModelKind {
+    /// Label statistics memorised from train.
+    Naive,
+    /// Char 3–8-gram tf-idf + one-vs-rest logistic regression (text), CRF (tagging).
+    Feature,
+}
+
+impl ModelKind {
+    /// The folder name under `--out` and the model file suffix.
+    pub fn name(self) -> &'static str {
+        match self {
+            ModelKind::Naive => "naive",
+            ModelKind::Feature => "feature",
+        }
+    }
+}
+
+/// A fitted model of any family.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Fitted {
+    /// Naive classifier.
+    NaiveClassifier(NaiveClassifier),
+    /// Naive tagger.
+    NaiveTagger(NaiveTagger),
+}
+
+/// One prediction: ranked labels with scores, or one tag per token.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Prediction {
+    /// Labels best first with their scores (probabilities where the model has them).
+    Ranked(Vec<(String, f32)>),
+    /// Tags, one per input token.
+    Tags(Vec<String>),
+}
+
+/// A task and its fitted model.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Pipeline {
+    /// The task the model was trained for.
+    pub task: TaskSpec,
+    /// Which family was trained.
+    pub kind: ModelKind,
+    /// The fitted model.
+    pub model: Fitted,
+}
+
+fn train_labels<'a>(task: &TaskSpec, train: &'a Split) -> Result<Vec<&'a str>> {
+    train
+        .examples
+        .iter()
+        .map(|e| match &e.gold {
+            Some(Gold::Label(l)) => Ok(l.as_str()),
+            _ => bail!(
+                "{}:{}: field `{}`: a label is required for training",
+                train.path.display(),
+                e.line,
+                task.label_field
+            ),
+        })
+        .collect()
+}
+
+fn train_sentences<'a>(
+    task: &TaskSpec,
+    train: &'a Split,
+) -> Result<Vec<(&'a [String], &'a [String])>> {
+    train
+        .examples
+        .iter()
+        .map(|e| match (&e.input, &e.gold) {
+            (Input::Tokens(t), Some(Gold::Tags(g))) => Ok((t.as_slice(), g.as_slice())),
+            _ => bail!(
+                "{}:{}: field `{}`: tags are required for training",
+                train.path.display(),
+                e.line,
+                task.label_field
+            ),
+        })
+        .collect()
+}
+
+/// Fits `kind` for `task` on a train split.
+pub fn fit(task: &TaskSpec, kind: ModelKind, train: &Split) -> Result<Pipeline> {
+    let model = match (kind, task.kind()) {
+        (ModelKind::Naive, TaskKind::Tokens) => {
+            Fitted::NaiveTagger(NaiveParams.fit_tagger(&train_sentences(task, train)?)?)
+        }
+        (ModelKind::Naive, _) => {
+            Fitted::NaiveClassifier(NaiveParams.fit_classifier(&train_labels(task, train)?)?)
+        }
+        (ModelKind::Feature, _) => bail!(
+            "the feature model is not available in this build for {}",
+            task.name
+        ),
+    };
+    Ok(Pipeline {
+        task: task.clone(),
+        kind,
+        model,
+    })
+}
+
+impl Pipeline {
+    /// Predicts every example, keeping `k` ranked labels for classification.
+    pub fn predict(&self, examples: &[Example], k: usize) -> Result<Vec<Prediction>> {
+        match &self.model {
+            Fitted::NaiveClassifier(m) => {
+                let row = m.predict(k);
+                Ok(examples
+                    .iter()
+                    .map(|_| Prediction::Ranked(row.clone()))
+                    .collect())
+            }
+            Fitted::NaiveTagger(m) => examples
+                .iter()
+                .map(|e| match &e.input {
+                    Input::Tokens(t) => Ok(Prediction::Tags(m.predict(t))),
+                    _ => bail!("line {}: the tagger needs tokens", e.line),
+                })
+                .collect(),
+        }
+    }
+
+    /// Scores predictions against the examples' gold labels. Labels never seen in training
+    /// simply count as wrong; the second value lists them so the caller can warn.
+    pub fn score(
+        &self,
+        examples: &[Example],
+        preds: &[Prediction],
+    ) -> Result<(TaskScore, BTreeSet<String>)> {
+        let mut unseen = BTreeSet::new();
+        let known = self.labels();
+        let outcomes = match self.task.kind() {
+            TaskKind::Tokens => {
+                let mut v = Vec::with_capacity(examples.len());
+                for (e, p) in examples.iter().zip(preds) {
+                    match (&e.gold, p) {
+                        (Some(Gold::Tags(g)), Prediction::Tags(t)) => {
+                            v.push(metrics::sentence_counts(g, t))
+                        }
+                        _ => bail!("line {}: no gold tags to score against", e.line),
+                    }
+                }
+                Outcomes::Tagging(v)
+            }
+            _ => {
+                let mut v = Vec::with_capacity(examples.len());
+                for (e, p) in examples.iter().zip(preds) {
+                    match (&e.gold, p) {
+                        (Some(Gold::Label(g)), Prediction::Ranked(r)) => {
+                            if let Some(k) = &known {
+                                if !k.contains(g) {
+                                    unseen.insert(g.clone());
+                                }
+                            }
+                            let labels: Vec<String> = r.iter().map(|x| x.0.clone()).collect();
+                            v.push(metrics::class_outcome(g, &labels));
+                        }
+                        _ => bail!("line {}: no gold label to score against", e.line),
+                    }
+                }
+                Outcomes::Class(v)
+            }
+        };
+        Ok((
+            TaskScore::from_outcomes(self.task.clone(), outcomes),
+            unseen,
+        ))
+    }
+
+    /// The labels the classifier can predict (`None` for taggers).
+    pub fn labels(&self) -> Option<BTreeSet<String>> {
+        match &self.model {
+            Fitted::NaiveClassifier(m) => Some(m.ranked.iter().cloned().collect()),
+            Fitted::NaiveTagger(_) => None,
+        }
+    }
+
+    /// One output record in upstream's schema: id, gold label (when known), prediction.
+    pub fn output_record(&self, e: &Example, p: &Prediction) -> Value {
+        let mut m = Map::new();
+        m.insert(self.task.id_field.clone(), e.id.clone());
+        match &e.gold {
+            Some(Gold::Label(l)) => {
+                m.insert(self.task.label_field.clone(), Value::String(l.clone()));
+            }
+            Some(Gold::Tags(t)) => {
+                m.insert(self.task.label_field.clone(), Value::from(t.clone()));
+            }
+            None => {}
+        }
+        let pred = match p {
+            Prediction::Tags(t) => Value::from(t.clone()),
+            Prediction::Ranked(r) if self.task.ranked_output() => Value::from(
+                r.iter()
+                    .take(self.task.top_k)
+                    .map(|x| x.0.clone())
+                    .collect::<Vec<_>>(),
+            ),
+            Prediction::Ranked(r) => {
+                Value::String(r.first().map(|x| x.0.clone()).unwrap_or_default())
+            }
+        };
+        m.insert("prediction".into(), pred);
+        Value::Object(m)
+    }
+}
