@@ -82,7 +82,6 @@ pub fn write_predictions(
 
 /// Trains and evaluates one task.
 pub fn run_task(req: &TrainRequest, task: &TaskSpec, log: &mut dyn Write) -> Result<TaskRun> {
-    let dev_path = data::split_path(&req.data_dir, task, SplitName::Dev)?;
     let train_path = match &req.train_file {
         Some(p) => p.clone(),
         None => match data::split_path(&req.data_dir, task, SplitName::Train) {
@@ -94,11 +93,12 @@ pub fn run_task(req: &TrainRequest, task: &TaskSpec, log: &mut dyn Write) -> Res
                      not comparable to the paper's.",
                     task.name
                 )?;
-                dev_path.clone()
+                data::split_path(&req.data_dir, task, SplitName::Dev)?
             }
             Err(e) => return Err(e),
         },
     };
+    let dev_path = data::split_path(&req.data_dir, task, SplitName::Dev)?;
     let test_path = data::split_path(&req.data_dir, task, SplitName::Test)?;
     let pb = spinner(format!("{}: loading", task.name));
     let train = load(task, &train_path)?;
