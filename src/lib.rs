@@ -5,6 +5,7 @@
 //! predict -> write ([`output`]) -> score ([`metrics`], [`eval`]); [`task`] describes the tasks
 //! and [`cli`] holds the command line.
 
+pub mod bundle;
 pub mod cli;
 pub mod data;
 pub mod eval;

@@ -33,9 +33,10 @@ impl ModelKind {
     }
 }
 
-/// A fitted model of any family.
+/// A fitted model of any family. Externally tagged: postcard (the model file encoding) is not
+/// self-describing and cannot read internally tagged enums.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Fitted {
     /// Naive classifier.
     NaiveClassifier(NaiveClassifier),

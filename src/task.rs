@@ -8,9 +8,10 @@
 use anyhow::{bail, Result};
 use serde::{Deserialize, Serialize};
 
-/// What a model reads from one record.
+/// What a model reads from one record. (Externally tagged, the serde default, because the
+/// model file's postcard encoding cannot read internally tagged enums.)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum InputFields {
     /// One text field.
     Single {

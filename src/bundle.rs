@@ -1,0 +1,193 @@
+//! The model file: one versioned file holding a whole trained pipeline.
+//!
+//! Layout (all integers little-endian):
+//!
+//! | offset | size | content |
+//! |---|---|---|
+//! | 0 | 8 | magic `RMDBENCH` |
+//! | 8 | 4 | format version (`u32`) |
+//! | 12 | 8 | payload length in bytes (`u64`) |
+//! | 20 | 32 | SHA-256 of the payload |
+//! | 52 | n | payload: postcard encoding of [`Bundle`] |
+//!
+//! The header lets a loader tell a foreign file (magic), a file from a newer tool (version), a
+//! truncated file (length) and a corrupted one (checksum) apart before decoding anything, so a
+//! bad file is a clear error and never a panic. postcard stores `Vec<f32>` weights as contiguous
+//! little-endian floats; feature indices come from the sorted vocabulary, never from a hasher.
+
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::output;
+use crate::pipeline::Pipeline;
+
+/// The file's first eight bytes.
+pub const MAGIC: &[u8; 8] = b"RMDBENCH";
+/// The format version this build writes and the newest it reads.
+pub const FORMAT_VERSION: u32 = 1;
+const HEADER_LEN: usize = 8 + 4 + 8 + 32;
+
+/// A training file and its checksum, so a model can be traced to its data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileDigest {
+    /// The path as given at training time.
+    pub path: String,
+    /// Hex SHA-256 of its bytes.
+    pub sha256: String,
+}
+
+/// Facts about how a model was made.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BundleMeta {
+    /// `rumedbench` version that trained the model.
+    pub tool_version: String,
+    /// Hyperparameters as a JSON string (kept as text so the binary format stays simple).
+    pub hyperparameters: String,
+    /// The files the model was trained on.
+    pub train_files: Vec<FileDigest>,
+}
+
+/// Everything a model file holds.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Bundle {
+    /// Provenance.
+    pub meta: BundleMeta,
+    /// The trained pipeline: task definition and fitted model.
+    pub pipeline: Pipeline,
+}
+
+impl Bundle {
+    /// Encodes the bundle with its header.
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        let payload = postcard::to_allocvec(self).context("cannot encode the model")?;
+        let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+        out.extend_from_slice(&Sha256::digest(&payload));
+        out.extend_from_slice(&payload);
+        Ok(out)
+    }
+
+    /// Decodes a bundle, checking magic, version, length and checksum first.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        if bytes.len() < 8 || &bytes[..8] != MAGIC {
+            bail!(
+                "not a rumedbench model file (it does not start with {:?})",
+                "RMDBENCH"
+            );
+        }
+        if bytes.len() < HEADER_LEN {
+            bail!(
+                "truncated model file: {} bytes, shorter than the {HEADER_LEN}-byte header",
+                bytes.len()
+            );
+        }
+        let version = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
+        if version > FORMAT_VERSION {
+            bail!(
+                "model file format {version} is newer than this rumedbench reads (up to \
+                 {FORMAT_VERSION}); upgrade rumedbench"
+            );
+        }
+        if version == 0 {
+            bail!("model file format 0 is not a valid version");
+        }
+        let len = u64::from_le_bytes(bytes[12..20].try_into().expect("8 bytes"));
+        let payload = &bytes[HEADER_LEN..];
+        if (payload.len() as u64) < len {
+            bail!(
+                "truncated model file: the header promises {len} payload bytes, {} are present",
+                payload.len()
+            );
+        }
+        if payload.len() as u64 > len {
+            bail!(
+                "corrupted model file: {} bytes follow the {len}-byte payload",
+                payload.len() as u64 - len
+            );
+        }
+        if Sha256::digest(payload).as_slice() != &bytes[20..52] {
+            bail!("corrupted model file: the payload checksum does not match");
+        }
+        postcard::from_bytes(payload).context("corrupted model file: cannot decode the payload")
+    }
+
+    /// Writes the model atomically.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let bytes = self.to_bytes()?;
+        output::write_atomic(path, |w| Ok(w.write_all(&bytes)?))
+    }
+
+    /// Reads a model file.
+    pub fn load(path: &Path) -> Result<Self> {
+        let bytes = std::fs::read(path)
+            .with_context(|| format!("cannot read model file {}", path.display()))?;
+        Self::from_bytes(&bytes).with_context(|| format!("{}", path.display()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::{Example, Gold, Input};
+    use crate::pipeline::{self, ModelKind};
+    use crate::task;
+
+    fn bundle() -> Bundle {
+        let t = task::find("top3").unwrap();
+        let examples: Vec<Example> = ["A", "B", "A"]
+            .iter()
+            .enumerate()
+            .map(|(i, l)| Example {
+                id: (i as u64).into(),
+                line: i + 1,
+                input: Input::Text("x".into()),
+                gold: Some(Gold::Label(l.to_string())),
+            })
+            .collect();
+        let split = crate::data::Split {
+            path: "t.jsonl".into(),
+            examples,
+        };
+        Bundle {
+            meta: BundleMeta {
+                tool_version: "0".into(),
+                hyperparameters: "{}".into(),
+                train_files: vec![],
+            },
+            pipeline: pipeline::fit(&t, ModelKind::Naive, &split).unwrap(),
+        }
+    }
+
+    #[test]
+    fn round_trip() {
+        let b = bundle();
+        let back = Bundle::from_bytes(&b.to_bytes().unwrap()).unwrap();
+        assert_eq!(back.meta, b.meta);
+        assert_eq!(back.pipeline.task, b.pipeline.task);
+    }
+
+    #[test]
+    fn bad_files_are_errors_not_panics() {
+        let bytes = bundle().to_bytes().unwrap();
+        let err = |b: &[u8]| Bundle::from_bytes(b).unwrap_err().to_string();
+        assert!(err(b"{\"json\": true}").contains("not a rumedbench model"));
+        assert!(err(&bytes[..30]).contains("truncated"));
+        assert!(err(&bytes[..bytes.len() - 1]).contains("truncated"));
+        let mut newer = bytes.clone();
+        newer[8..12].copy_from_slice(&(FORMAT_VERSION + 1).to_le_bytes());
+        assert!(err(&newer).contains("newer"));
+        let mut flipped = bytes.clone();
+        let last = flipped.len() - 1;
+        flipped[last] ^= 0xff;
+        assert!(err(&flipped).contains("checksum"));
+        // Every truncation point is handled without a panic.
+        for cut in 0..bytes.len() {
+            assert!(Bundle::from_bytes(&bytes[..cut]).is_err());
+        }
+    }
+}
