@@ -159,7 +159,7 @@ mod tests {
                 hyperparameters: "{}".into(),
                 train_files: vec![],
             },
-            pipeline: pipeline::fit(&t, ModelKind::Naive, &split).unwrap(),
+            pipeline: pipeline::fit(&t, ModelKind::Naive, &Default::default(), &split).unwrap(),
         }
     }
 

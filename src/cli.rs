@@ -4,14 +4,14 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::Result;
+use anyhow::{bail, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::data;
 use crate::eval;
-use crate::pipeline::ModelKind;
+use crate::pipeline::{FitSettings, ModelKind};
 use crate::task;
-use crate::train::{self, TrainRequest};
+use crate::train::{self, TaskSource, TrainRequest};
 
 /// Train, score and serve the classical baselines of RuMedBench.
 #[derive(Debug, Parser)]
@@ -34,25 +34,10 @@ pub enum Format {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Train a model on a task's train split, print dev and test metrics, write test predictions.
-    Train {
-        /// Task: top3, symptomrec, danet, nli, ner (or RuMedTop3, ...), or `all`.
-        #[arg(long, short)]
-        task: String,
-        /// Model: `feature` (tf-idf + logistic regression; CRF for NER) or `naive`.
-        #[arg(long, short, value_enum, default_value_t = ModelKind::Feature)]
-        model: ModelKind,
-        /// Folder holding <Task>/{train,dev,test}_v1.jsonl [default: $RUMEDBENCH_DATA, else ./data].
-        #[arg(long, value_name = "DIR")]
-        data_dir: Option<PathBuf>,
-        /// Output root: predictions go to <out>/<model>/<Task>.jsonl.
-        #[arg(long, value_name = "DIR", default_value = "out")]
-        out: PathBuf,
-        /// Train on this file instead of the task's train split (e.g. RuMedNLI, whose train
-        /// split is credentialed).
-        #[arg(long, value_name = "FILE")]
-        train_file: Option<PathBuf>,
-    },
+    /// Train a model, print dev and test metrics, write test predictions, the model file and a
+    /// run record. A built-in task (--task) or a new one (--train with field flags, or
+    /// --task-file).
+    Train(Box<TrainArgs>),
     /// Score a directory of RuMed*.jsonl prediction files as upstream's eval.py does.
     Eval {
         /// Directory holding RuMedTop3.jsonl, RuMedSymptomRec.jsonl, ... (any subset).
@@ -67,23 +52,144 @@ pub enum Command {
     },
 }
 
+/// Flags of `train`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TrainArgs {
+    /// Built-in task: top3, symptomrec, danet, nli, ner (or RuMedTop3, ...), or `all`.
+    #[arg(long, short)]
+    pub task: Option<String>,
+    /// Model: `feature` (tf-idf + logistic regression; CRF for tagging) or `naive`.
+    #[arg(long, short, value_enum, default_value_t = ModelKind::Feature)]
+    pub model: ModelKind,
+    /// Folder holding <Task>/{train,dev,test}_v1.jsonl [default: $RUMEDBENCH_DATA, else ./data].
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Output root: predictions go to <out>/<model>/<Task>.jsonl, beside <Task>.run.json.
+    #[arg(long, value_name = "DIR", default_value = "out")]
+    pub out: PathBuf,
+    /// Where model files go: <models-dir>/<Task>-<model>.rmb.
+    #[arg(long, value_name = "DIR", default_value = "models")]
+    pub models_dir: PathBuf,
+    /// Save the model to exactly this path (single task).
+    #[arg(long, value_name = "PATH")]
+    pub model_out: Option<PathBuf>,
+    /// Built-in task: train on this file instead of its train split (e.g. RuMedNLI, whose
+    /// train split is credentialed).
+    #[arg(long, value_name = "FILE")]
+    pub train_file: Option<PathBuf>,
+    /// Seed for randomised steps (the solver's coordinate order).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+
+    /// New task: a TOML task file naming the fields and files (flags below override it).
+    #[arg(long, value_name = "FILE", help_heading = "Your own task")]
+    pub task_file: Option<PathBuf>,
+    /// New task: train file, JSONL or CSV with a header (by extension).
+    #[arg(long, value_name = "FILE", help_heading = "Your own task")]
+    pub train: Option<PathBuf>,
+    /// New task: dev file.
+    #[arg(long, value_name = "FILE", help_heading = "Your own task")]
+    pub dev: Option<PathBuf>,
+    /// New task: test file (its predictions are written).
+    #[arg(long, value_name = "FILE", help_heading = "Your own task")]
+    pub test: Option<PathBuf>,
+    /// New task: the text field; give it twice for a text-pair task.
+    #[arg(long, value_name = "NAME", help_heading = "Your own task")]
+    pub text_field: Vec<String>,
+    /// New task: the label field.
+    #[arg(long, value_name = "NAME", help_heading = "Your own task")]
+    pub label_field: Option<String>,
+    /// New tagging task: the token-list field (CSV: a JSON list or space-separated tokens).
+    #[arg(long, value_name = "NAME", help_heading = "Your own task")]
+    pub tokens_field: Option<String>,
+    /// New tagging task: the IOB tag-list field.
+    #[arg(long, value_name = "NAME", help_heading = "Your own task")]
+    pub tags_field: Option<String>,
+    /// New task: the id field [default: records are numbered from 1].
+    #[arg(long, value_name = "NAME", help_heading = "Your own task")]
+    pub id_field: Option<String>,
+    /// New task: its name [default: the train file's folder name].
+    #[arg(long, value_name = "NAME", help_heading = "Your own task")]
+    pub name: Option<String>,
+}
+
+impl TrainArgs {
+    fn custom_flags(&self) -> task::TaskFile {
+        task::TaskFile {
+            name: self.name.clone(),
+            id_field: self.id_field.clone(),
+            text_fields: self.text_field.clone(),
+            label_field: self.label_field.clone(),
+            tokens_field: self.tokens_field.clone(),
+            tags_field: self.tags_field.clone(),
+            train: self.train.clone(),
+            dev: self.dev.clone(),
+            test: self.test.clone(),
+        }
+    }
+
+    /// Resolves the tasks and files to train on.
+    pub fn sources(&self, log: &mut dyn Write) -> Result<Vec<TaskSource>> {
+        let flags = self.custom_flags();
+        let custom = self.task_file.is_some() || flags != task::TaskFile::default();
+        match (&self.task, custom) {
+            (Some(_), true) => bail!(
+                "--task trains a built-in task; --train/--task-file and the field flags define \
+                 a new one: use one or the other (--train-file replaces a built-in task's train split)"
+            ),
+            (None, false) => bail!(
+                "nothing to train: give --task <top3|symptomrec|danet|nli|ner|all>, or a new task \
+                 with --train FILE and its fields (see `rumedbench train --help`)"
+            ),
+            (Some(name), false) => {
+                let specs = task::resolve(name)?;
+                if self.train_file.is_some() && specs.len() != 1 {
+                    bail!("--train-file needs a single --task, not `all`");
+                }
+                let data_dir = data::resolve_data_dir(self.data_dir.as_deref());
+                let all = specs.len() > 1;
+                specs
+                    .into_iter()
+                    .map(|s| {
+                        TaskSource::builtin(s, &data_dir, self.train_file.as_deref(), all, log)
+                    })
+                    .collect()
+            }
+            (None, true) => {
+                if self.train_file.is_some() {
+                    bail!("--train-file is for built-in tasks; a new task takes --train FILE");
+                }
+                let tf = match &self.task_file {
+                    Some(p) => flags.or(task::TaskFile::load(p)?),
+                    None => flags,
+                };
+                let spec = tf.spec()?;
+                Ok(vec![TaskSource {
+                    spec,
+                    train: tf.train.clone().expect("checked by spec()"),
+                    dev: tf.dev.clone(),
+                    test: tf.test.clone(),
+                    custom: true,
+                }])
+            }
+        }
+    }
+}
+
 /// Runs a parsed command line, writing results to `out`.
 pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
     match cli.command {
-        Command::Train {
-            task,
-            model,
-            data_dir,
-            out: out_dir,
-            train_file,
-        } => {
+        Command::Train(args) => {
             let req = TrainRequest {
-                dev_fallback: task.trim().eq_ignore_ascii_case("all"),
-                tasks: task::resolve(&task)?,
-                kind: model,
-                data_dir: data::resolve_data_dir(data_dir.as_deref()),
-                out: out_dir,
-                train_file,
+                tasks: args.sources(out)?,
+                kind: args.model,
+                settings: FitSettings {
+                    seed: args.seed,
+                    ..FitSettings::default()
+                },
+                out: args.out.clone(),
+                models_dir: args.models_dir.clone(),
+                model_out: args.model_out.clone(),
             };
             train::run(&req, out)?;
         }

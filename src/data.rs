@@ -191,7 +191,12 @@ pub fn parse_record(
     line: usize,
     labels: Labels,
 ) -> Result<Example> {
-    let id = rec.id(&task.id_field)?;
+    // Tasks without an id field number their records.
+    let id = if task.id_field.is_empty() {
+        Value::from(line)
+    } else {
+        rec.id(&task.id_field)?
+    };
     let input = match &task.inputs {
         InputFields::Single { text } => Input::Text(rec.string(text)?),
         InputFields::Pair { first, second } => Input::Pair(rec.string(first)?, rec.string(second)?),
@@ -274,11 +279,80 @@ pub fn open(path: &Path) -> Result<BufReader<File>> {
     Ok(BufReader::new(f))
 }
 
-/// Loads every record of a JSONL split of `task`. An empty file is an error.
-pub fn load_split(task: &TaskSpec, path: &Path, labels: Labels) -> Result<Split> {
+/// Whether a path names a CSV file (by extension); anything else is read as JSONL.
+pub fn is_csv(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+}
+
+/// Iterates the rows of a CSV file with a header as JSON objects keyed by column name, with
+/// their line numbers. Token and tag columns (`list_fields`) hold a JSON list (`["a", "b"]`)
+/// or space-separated items, and become JSON arrays.
+pub fn csv_objects<'a, R: Read + 'a>(
+    path: &'a Path,
+    reader: R,
+    list_fields: &'a [&'a str],
+) -> Result<impl Iterator<Item = Result<(usize, Map<String, Value>)>> + 'a> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(false)
+        .from_reader(reader);
+    let headers = rdr
+        .headers()
+        .map_err(|e| located(path, 1, None, format!("cannot read the CSV header: {e}")))?
+        .clone();
+    Ok(rdr.into_records().map(move |row| {
+        let row = row.map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line() as usize);
+            located(path, line, None, format!("invalid CSV: {e}"))
+        })?;
+        let line = row.position().map_or(0, |p| p.line() as usize);
+        let mut obj = Map::new();
+        for (name, cell) in headers.iter().zip(row.iter()) {
+            let v = if list_fields.contains(&name) {
+                let cell = cell.trim();
+                if cell.starts_with('[') {
+                    serde_json::from_str(cell).map_err(|e| {
+                        located(path, line, Some(name), format!("invalid JSON list: {e}"))
+                    })?
+                } else {
+                    Value::from(cell.split_whitespace().collect::<Vec<_>>())
+                }
+            } else {
+                Value::String(cell.to_string())
+            };
+            obj.insert(name.to_string(), v);
+        }
+        Ok((line, obj))
+    }))
+}
+
+/// Records as `(line number, JSON object)`, from JSONL or CSV.
+pub type Records<'a> = Box<dyn Iterator<Item = Result<(usize, Map<String, Value>)>> + 'a>;
+
+/// Iterates the records of a JSONL or CSV file.
+pub fn records<'a>(path: &'a Path, list_fields: &'a [&'a str]) -> Result<Records<'a>> {
     let reader = open(path)?;
+    if is_csv(path) {
+        Ok(Box::new(csv_objects(path, reader, list_fields)?))
+    } else {
+        Ok(Box::new(jsonl_objects(path, reader)))
+    }
+}
+
+/// The fields of `task` that hold lists (tokens and tags).
+pub fn list_fields(task: &TaskSpec) -> Vec<&str> {
+    match &task.inputs {
+        InputFields::Tokens { tokens } => vec![tokens.as_str(), task.label_field.as_str()],
+        _ => vec![],
+    }
+}
+
+/// Loads every record of a split of `task` (JSONL, or CSV by extension). An empty file is an
+/// error.
+pub fn load_split(task: &TaskSpec, path: &Path, labels: Labels) -> Result<Split> {
+    let lists = list_fields(task);
     let mut examples = Vec::new();
-    for item in jsonl_objects(path, reader) {
+    for item in records(path, &lists)? {
         let (line, obj) = item?;
         let rec = RecordReader::new(path, line, &obj);
         examples.push(parse_record(task, &rec, line, labels)?);

@@ -33,6 +33,19 @@ impl ModelKind {
     }
 }
 
+/// Hyperparameters of every model family, with the paper's values as defaults.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FitSettings {
+    /// Seed for anything randomised (the logistic regression's coordinate order).
+    pub seed: u64,
+}
+
+impl Default for FitSettings {
+    fn default() -> Self {
+        Self { seed: 0 }
+    }
+}
+
 /// A fitted model of any family. Externally tagged: postcard (the model file encoding) is not
 /// self-describing and cannot read internally tagged enums.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -101,7 +114,13 @@ fn train_sentences<'a>(
 }
 
 /// Fits `kind` for `task` on a train split.
-pub fn fit(task: &TaskSpec, kind: ModelKind, train: &Split) -> Result<Pipeline> {
+pub fn fit(
+    task: &TaskSpec,
+    kind: ModelKind,
+    settings: &FitSettings,
+    train: &Split,
+) -> Result<Pipeline> {
+    let _ = settings;
     let model = match (kind, task.kind()) {
         (ModelKind::Naive, TaskKind::Tokens) => {
             Fitted::NaiveTagger(NaiveParams.fit_tagger(&train_sentences(task, train)?)?)
@@ -197,10 +216,25 @@ impl Pipeline {
         }
     }
 
+    /// The hyperparameters that matter for this pipeline, for run records and model files.
+    pub fn hyperparameters(&self, settings: &FitSettings) -> Value {
+        match self.kind {
+            ModelKind::Naive => {
+                serde_json::json!({"rule": "most frequent train label, first seen wins ties"})
+            }
+            ModelKind::Feature => serde_json::json!({"seed": settings.seed}),
+        }
+    }
+
     /// One output record in upstream's schema: id, gold label (when known), prediction.
     pub fn output_record(&self, e: &Example, p: &Prediction) -> Value {
         let mut m = Map::new();
-        m.insert(self.task.id_field.clone(), e.id.clone());
+        let id_key = if self.task.id_field.is_empty() {
+            "id".to_string()
+        } else {
+            self.task.id_field.clone()
+        };
+        m.insert(id_key, e.id.clone());
         match &e.gold {
             Some(Gold::Label(l)) => {
                 m.insert(self.task.label_field.clone(), Value::String(l.clone()));

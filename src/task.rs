@@ -251,3 +251,234 @@ mod tests {
         }
     }
 }
+
+/// A user-defined task as written in a TOML task file (or assembled from `train` flags).
+/// Paths are relative to the task file's folder.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaskFile {
+    /// Task name; names the prediction file `<out>/<model>/<name>.jsonl`.
+    pub name: Option<String>,
+    /// Id field; records are numbered from 1 when absent.
+    pub id_field: Option<String>,
+    /// One text field (single-text task) or two (pair task).
+    #[serde(default)]
+    pub text_fields: Vec<String>,
+    /// Label field of a classification task.
+    pub label_field: Option<String>,
+    /// Token-list field of a tagging task.
+    pub tokens_field: Option<String>,
+    /// Tag-list field of a tagging task.
+    pub tags_field: Option<String>,
+    /// Train file (JSONL, or CSV with a header, by extension).
+    pub train: Option<std::path::PathBuf>,
+    /// Dev file.
+    pub dev: Option<std::path::PathBuf>,
+    /// Test file.
+    pub test: Option<std::path::PathBuf>,
+}
+
+impl TaskFile {
+    /// Reads a TOML task file; its relative paths are resolved against its folder.
+    pub fn load(path: &std::path::Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("cannot read task file {}: {e}", path.display()))?;
+        let mut tf: TaskFile = toml::from_str(&text)
+            .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.to_string().trim_end()))?;
+        let base = path.parent().unwrap_or(std::path::Path::new("."));
+        for p in [&mut tf.train, &mut tf.dev, &mut tf.test]
+            .into_iter()
+            .flatten()
+        {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        }
+        Ok(tf)
+    }
+
+    /// Fills fields not set here from `other` (command-line flags override a task file).
+    pub fn or(self, other: TaskFile) -> TaskFile {
+        TaskFile {
+            name: self.name.or(other.name),
+            id_field: self.id_field.or(other.id_field),
+            text_fields: if self.text_fields.is_empty() {
+                other.text_fields
+            } else {
+                self.text_fields
+            },
+            label_field: self.label_field.or(other.label_field),
+            tokens_field: self.tokens_field.or(other.tokens_field),
+            tags_field: self.tags_field.or(other.tags_field),
+            train: self.train.or(other.train),
+            dev: self.dev.or(other.dev),
+            test: self.test.or(other.test),
+        }
+    }
+
+    /// Builds the task definition. Metrics are provisional (`Acc`, plus `Hit3` once train
+    /// shows more than three classes: see [`TaskSpec::settle_metrics`]).
+    pub fn spec(&self) -> Result<TaskSpec> {
+        let train = self
+            .train
+            .as_ref()
+            .ok_or_else(|| anyhow::anyhow!("a new task needs a train file (--train FILE)"))?;
+        let name = match &self.name {
+            Some(n) if !n.trim().is_empty() => n.trim().to_string(),
+            _ => train
+                .canonicalize()
+                .ok()
+                .and_then(|p| {
+                    p.parent()
+                        .and_then(|d| d.file_name())
+                        .map(|s| s.to_string_lossy().into_owned())
+                })
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| "task".into()),
+        };
+        if name.contains(['/', '\\']) {
+            bail!("task name `{name}` must not contain a path separator");
+        }
+        let tagging = self.tokens_field.is_some() || self.tags_field.is_some();
+        let (inputs, label_field, metrics) = if tagging {
+            if !self.text_fields.is_empty() || self.label_field.is_some() {
+                bail!("a tagging task takes --tokens-field and --tags-field, not --text-field/--label-field");
+            }
+            match (&self.tokens_field, &self.tags_field) {
+                (Some(t), Some(g)) => (
+                    InputFields::Tokens { tokens: t.clone() },
+                    g.clone(),
+                    vec![Metric::Acc, Metric::F1],
+                ),
+                _ => bail!("a tagging task needs both --tokens-field and --tags-field"),
+            }
+        } else {
+            let label = self
+                .label_field
+                .clone()
+                .ok_or_else(|| anyhow::anyhow!("a classification task needs --label-field"))?;
+            let inputs = match self.text_fields.as_slice() {
+                [t] => InputFields::Single { text: t.clone() },
+                [a, b] => InputFields::Pair {
+                    first: a.clone(),
+                    second: b.clone(),
+                },
+                [] => bail!(
+                    "a classification task needs --text-field (once, or twice for a pair task)"
+                ),
+                more => bail!(
+                    "--text-field was given {} times; a task takes one or two",
+                    more.len()
+                ),
+            };
+            (inputs, label, vec![Metric::Acc])
+        };
+        Ok(TaskSpec {
+            alias: name.to_lowercase(),
+            name,
+            id_field: self.id_field.clone().unwrap_or_default(),
+            inputs,
+            label_field,
+            metrics,
+            label_order: None,
+            top_k: 1,
+            train_notice: None,
+        })
+    }
+}
+
+impl TaskSpec {
+    /// For a user-defined classification task, reports Hit@3 when train has more than three
+    /// classes (Hit@3 is trivially 100 with three or fewer).
+    pub fn settle_metrics(&mut self, n_classes: usize) {
+        if self.kind() != TaskKind::Tokens && n_classes > 3 {
+            self.metrics = vec![Metric::Acc, Metric::Hit3];
+            self.top_k = 3;
+        }
+    }
+}
+
+#[cfg(test)]
+mod custom_tests {
+    use super::*;
+
+    #[test]
+    fn task_file_builds_single_pair_and_tagging_specs() {
+        let tf = TaskFile {
+            name: Some("toy".into()),
+            text_fields: vec!["a".into(), "b".into()],
+            label_field: Some("y".into()),
+            train: Some("x/train.jsonl".into()),
+            ..Default::default()
+        };
+        let s = tf.spec().unwrap();
+        assert_eq!(s.kind(), TaskKind::Pair);
+        assert_eq!(s.id_field, "");
+        let tf = TaskFile {
+            tokens_field: Some("toks".into()),
+            tags_field: Some("tags".into()),
+            train: Some("x/train.jsonl".into()),
+            name: Some("ner2".into()),
+            ..Default::default()
+        };
+        assert_eq!(tf.spec().unwrap().metrics, vec![Metric::Acc, Metric::F1]);
+    }
+
+    #[test]
+    fn incomplete_task_definitions_say_what_is_missing() {
+        let base = TaskFile {
+            train: Some("t.jsonl".into()),
+            name: Some("t".into()),
+            ..Default::default()
+        };
+        let e = base.clone().spec().unwrap_err().to_string();
+        assert!(e.contains("--label-field"), "{e}");
+        let e = TaskFile {
+            label_field: Some("y".into()),
+            ..base.clone()
+        }
+        .spec()
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("--text-field"), "{e}");
+        let e = TaskFile {
+            tokens_field: Some("t".into()),
+            ..base
+        }
+        .spec()
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("--tags-field"), "{e}");
+        assert!(TaskFile::default()
+            .spec()
+            .unwrap_err()
+            .to_string()
+            .contains("--train"));
+    }
+
+    #[test]
+    fn unknown_keys_in_a_task_file_are_rejected() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("t.toml");
+        std::fs::write(&p, "name = \"x\"\nlabel = \"y\"\n").unwrap();
+        let e = TaskFile::load(&p).unwrap_err().to_string();
+        assert!(e.contains("t.toml") && e.contains("label"), "{e}");
+    }
+
+    #[test]
+    fn metrics_settle_on_class_count() {
+        let mut s = TaskFile {
+            text_fields: vec!["t".into()],
+            label_field: Some("y".into()),
+            train: Some("t.jsonl".into()),
+            name: Some("n".into()),
+            ..Default::default()
+        }
+        .spec()
+        .unwrap();
+        s.settle_metrics(3);
+        assert_eq!(s.metrics, vec![Metric::Acc]);
+        s.settle_metrics(4);
+        assert_eq!((s.metrics.len(), s.top_k), (2, 3));
+    }
+}

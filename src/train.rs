@@ -1,34 +1,89 @@
-//! The `train` workflow: load splits, fit, score dev and test, write test predictions.
+//! The `train` workflow: load splits, fit, score dev and test, write test predictions, the
+//! model file and a run record.
 
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::{json, Map, Value};
 
-use crate::data::{self, Labels, Split, SplitName};
+use crate::bundle::{Bundle, BundleMeta, FileDigest};
+use crate::data::{self, Gold, Labels, Split, SplitName};
 use crate::eval::{self, TaskScore};
 use crate::output;
-use crate::pipeline::{self, ModelKind, Pipeline, Prediction};
-use crate::task::TaskSpec;
+use crate::pipeline::{self, FitSettings, ModelKind, Pipeline, Prediction};
+use crate::task::{TaskKind, TaskSpec};
+
+/// A task and the files to train and evaluate it on.
+#[derive(Debug, Clone)]
+pub struct TaskSource {
+    /// The task definition.
+    pub spec: TaskSpec,
+    /// Train file.
+    pub train: PathBuf,
+    /// Dev file, if any.
+    pub dev: Option<PathBuf>,
+    /// Test file, if any; its predictions are written.
+    pub test: Option<PathBuf>,
+    /// Whether the task is user-defined (its metrics settle on the train label count).
+    pub custom: bool,
+}
+
+impl TaskSource {
+    /// A built-in task's standard splits under `data_dir`. `train_file` replaces the train
+    /// split; with `dev_fallback`, a missing non-redistributable train split (RuMedNLI) is
+    /// replaced by dev and the note is written to `log`.
+    pub fn builtin(
+        spec: TaskSpec,
+        data_dir: &Path,
+        train_file: Option<&Path>,
+        dev_fallback: bool,
+        log: &mut dyn Write,
+    ) -> Result<Self> {
+        let train = match train_file {
+            Some(p) => p.to_path_buf(),
+            None => match data::split_path(data_dir, &spec, SplitName::Train) {
+                Ok(p) => p,
+                Err(e) if dev_fallback && spec.train_notice.is_some() => {
+                    writeln!(
+                        log,
+                        "note: {e}\nnote: {} is trained on its dev split instead; its figures \
+                         are not comparable to the paper's.",
+                        spec.name
+                    )?;
+                    data::split_path(data_dir, &spec, SplitName::Dev)?
+                }
+                Err(e) => return Err(e),
+            },
+        };
+        Ok(Self {
+            dev: Some(data::split_path(data_dir, &spec, SplitName::Dev)?),
+            test: Some(data::split_path(data_dir, &spec, SplitName::Test)?),
+            spec,
+            train,
+            custom: false,
+        })
+    }
+}
 
 /// What to train and where to put the results.
 #[derive(Debug, Clone)]
 pub struct TrainRequest {
     /// Tasks to train, in order.
-    pub tasks: Vec<TaskSpec>,
+    pub tasks: Vec<TaskSource>,
     /// Model family.
     pub kind: ModelKind,
-    /// Where the task folders are.
-    pub data_dir: PathBuf,
+    /// Model hyperparameters.
+    pub settings: FitSettings,
     /// Output root; predictions go to `<out>/<model>/<Task>.jsonl`.
     pub out: PathBuf,
-    /// Train on this file instead of the task's train split (single task only).
-    pub train_file: Option<PathBuf>,
-    /// When a task's train split is not redistributable and absent (RuMedNLI), train on its
-    /// dev split instead of failing, and say so. Set for `--task all`.
-    pub dev_fallback: bool,
+    /// Folder for model files (`<models>/<Task>-<model>.rmb`).
+    pub models_dir: PathBuf,
+    /// Exact model file path (single task only); overrides `models_dir`.
+    pub model_out: Option<PathBuf>,
 }
 
 /// The result of training one task.
@@ -36,16 +91,14 @@ pub struct TrainRequest {
 pub struct TaskRun {
     /// The fitted pipeline.
     pub pipeline: Pipeline,
-    /// The train file used.
-    pub train_path: PathBuf,
-    /// Dev scores.
-    pub dev: TaskScore,
-    /// Test scores.
-    pub test: TaskScore,
+    /// Dev scores, when there is a dev file.
+    pub dev: Option<TaskScore>,
+    /// Test scores, when there is a test file.
+    pub test: Option<TaskScore>,
     /// Where test predictions were written.
-    pub predictions: PathBuf,
-    /// Wall time of fitting.
-    pub fit_time: Duration,
+    pub predictions: Option<PathBuf>,
+    /// Where the model was saved.
+    pub model_file: PathBuf,
 }
 
 /// A spinner on a terminal, nothing otherwise (indicatif hides itself when stderr is not a
@@ -61,11 +114,7 @@ pub fn spinner(msg: String) -> ProgressBar {
     pb
 }
 
-fn load(task: &TaskSpec, path: &Path) -> Result<Split> {
-    data::load_split(task, path, Labels::Required)
-}
-
-/// Writes test predictions in upstream's schema, atomically.
+/// Writes predictions in upstream's schema, atomically.
 pub fn write_predictions(
     pipeline: &Pipeline,
     split: &Split,
@@ -80,81 +129,189 @@ pub fn write_predictions(
     })
 }
 
-/// Trains and evaluates one task.
-pub fn run_task(req: &TrainRequest, task: &TaskSpec, log: &mut dyn Write) -> Result<TaskRun> {
-    let train_path = match &req.train_file {
-        Some(p) => p.clone(),
-        None => match data::split_path(&req.data_dir, task, SplitName::Train) {
-            Ok(p) => p,
-            Err(e) if req.dev_fallback && task.train_notice.is_some() => {
-                writeln!(
-                    log,
-                    "note: {e}\nnote: {} is trained on its dev split instead; its figures are \
-                     not comparable to the paper's.",
-                    task.name
-                )?;
-                data::split_path(&req.data_dir, task, SplitName::Dev)?
-            }
-            Err(e) => return Err(e),
-        },
-    };
-    let dev_path = data::split_path(&req.data_dir, task, SplitName::Dev)?;
-    let test_path = data::split_path(&req.data_dir, task, SplitName::Test)?;
-    let pb = spinner(format!("{}: loading", task.name));
-    let train = load(task, &train_path)?;
-    let dev = load(task, &dev_path)?;
-    let test = load(task, &test_path)?;
-    pb.set_message(format!("{}: fitting {} model", task.name, req.kind.name()));
-    let t0 = Instant::now();
-    let pipeline = pipeline::fit(task, req.kind, &train)
-        .with_context(|| format!("training {} on {}", task.name, train_path.display()))?;
-    let fit_time = t0.elapsed();
-    pb.set_message(format!("{}: predicting", task.name));
-    let k = task.top_k.max(3);
-    let dev_pred = pipeline.predict(&dev.examples, k)?;
-    let test_pred = pipeline.predict(&test.examples, k)?;
-    pb.finish_and_clear();
-    let (dev_score, dev_unseen) = pipeline.score(&dev.examples, &dev_pred)?;
-    let (test_score, test_unseen) = pipeline.score(&test.examples, &test_pred)?;
-    for (name, unseen) in [("dev", &dev_unseen), ("test", &test_unseen)] {
-        if !unseen.is_empty() {
-            writeln!(
-                log,
-                "warning: {}: {} {name} label(s) never seen in train are counted wrong: {}",
-                task.name,
-                unseen.len(),
-                unseen
-                    .iter()
-                    .take(5)
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )?;
-        }
+/// Peak resident memory of this process in MiB (Linux `VmHWM`), when the OS tells.
+pub fn peak_memory_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+fn number_of_classes(split: &Split) -> usize {
+    split
+        .examples
+        .iter()
+        .filter_map(|e| match &e.gold {
+            Some(Gold::Label(l)) => Some(l.as_str()),
+            _ => None,
+        })
+        .collect::<BTreeSet<_>>()
+        .len()
+}
+
+fn scores_json(s: &Option<TaskScore>) -> Value {
+    match s {
+        None => Value::Null,
+        Some(s) => Value::Object(
+            s.values
+                .iter()
+                .map(|(m, v)| (m.key().to_string(), json!(v)))
+                .collect::<Map<_, _>>(),
+        ),
     }
-    let predictions = req
-        .out
-        .join(req.kind.name())
-        .join(format!("{}.jsonl", task.name));
-    write_predictions(&pipeline, &test, &test_pred, &predictions)?;
+}
+
+/// Trains and evaluates one task.
+pub fn run_task(req: &TrainRequest, src: &TaskSource, log: &mut dyn Write) -> Result<TaskRun> {
+    let mut spec = src.spec.clone();
+    let mut stages: Vec<(&str, f64)> = Vec::new();
+    let pb = spinner(format!("{}: loading", spec.name));
+    let t = Instant::now();
+    let train = data::load_split(&spec, &src.train, Labels::Required)?;
+    if src.custom && spec.kind() != TaskKind::Tokens {
+        spec.settle_metrics(number_of_classes(&train));
+    }
+    let dev = src
+        .dev
+        .as_ref()
+        .map(|p| data::load_split(&spec, p, Labels::Required))
+        .transpose()?;
+    let test = src
+        .test
+        .as_ref()
+        .map(|p| data::load_split(&spec, p, Labels::Required))
+        .transpose()?;
+    stages.push(("load", t.elapsed().as_secs_f64()));
+
+    pb.set_message(format!(
+        "{}: fitting the {} model",
+        spec.name,
+        req.kind.name()
+    ));
+    let t = Instant::now();
+    let pipeline = pipeline::fit(&spec, req.kind, &req.settings, &train)
+        .with_context(|| format!("training {} on {}", spec.name, src.train.display()))?;
+    let fit_time = t.elapsed();
+    stages.push(("fit", fit_time.as_secs_f64()));
+
+    pb.set_message(format!("{}: predicting", spec.name));
+    let t = Instant::now();
+    let k = spec.top_k.max(3);
+    let mut scored = Vec::new();
+    for split in [&dev, &test] {
+        scored.push(match split {
+            None => None,
+            Some(s) => {
+                let preds = pipeline.predict(&s.examples, k)?;
+                let (score, unseen) = pipeline.score(&s.examples, &preds)?;
+                if !unseen.is_empty() {
+                    pb.suspend(|| {
+                        writeln!(
+                            log,
+                            "warning: {}: {} label(s) of {} never seen in train are counted \
+                             wrong: {}",
+                            spec.name,
+                            unseen.len(),
+                            s.path.display(),
+                            unseen
+                                .iter()
+                                .take(5)
+                                .cloned()
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    })?;
+                }
+                Some((score, preds))
+            }
+        });
+    }
+    stages.push(("predict", t.elapsed().as_secs_f64()));
+    pb.finish_and_clear();
+    let test_scored = scored.pop().flatten();
+    let dev_score = scored.pop().flatten().map(|(s, _)| s);
+
+    let t = Instant::now();
+    let out_dir = req.out.join(req.kind.name());
+    let predictions = match (&test, &test_scored) {
+        (Some(split), Some((_, preds))) => {
+            let path = out_dir.join(format!("{}.jsonl", spec.name));
+            write_predictions(&pipeline, split, preds, &path)?;
+            Some(path)
+        }
+        _ => None,
+    };
+    let test_score = test_scored.map(|(s, _)| s);
+
+    let mut digests = Vec::new();
+    for p in [Some(&src.train), src.dev.as_ref(), src.test.as_ref()]
+        .into_iter()
+        .flatten()
+    {
+        digests.push(FileDigest {
+            path: p.display().to_string(),
+            sha256: data::sha256_file(p)?,
+        });
+    }
+    let hyper = pipeline.hyperparameters(&req.settings);
+    let model_file = match &req.model_out {
+        Some(p) => p.clone(),
+        None => req
+            .models_dir
+            .join(format!("{}-{}.rmb", spec.name, req.kind.name())),
+    };
+    let bundle = Bundle {
+        meta: BundleMeta {
+            tool_version: env!("CARGO_PKG_VERSION").into(),
+            hyperparameters: hyper.to_string(),
+            train_files: digests[..1].to_vec(),
+        },
+        pipeline,
+    };
+    bundle.save(&model_file)?;
+    stages.push(("write", t.elapsed().as_secs_f64()));
+
+    let record = json!({
+        "tool": "rumedbench",
+        "tool_version": env!("CARGO_PKG_VERSION"),
+        "task": spec.name,
+        "model": req.kind.name(),
+        "hyperparameters": hyper,
+        "seed": req.settings.seed,
+        "data_files": digests.iter().map(|d| json!({"path": d.path, "sha256": d.sha256})).collect::<Vec<_>>(),
+        "dev": scores_json(&dev_score),
+        "test": scores_json(&test_score),
+        "seconds": stages.iter().map(|(k, v)| (k.to_string(), json!(v))).collect::<Map<_, _>>(),
+        "peak_memory_mib": peak_memory_mib(),
+        "predictions": predictions.as_ref().map(|p| p.display().to_string()),
+        "model_file": model_file.display().to_string(),
+    });
+    let record_path = out_dir.join(format!("{}.run.json", spec.name));
+    output::write_atomic(&record_path, |w| {
+        serde_json::to_writer_pretty(&mut *w, &record)?;
+        Ok(w.write_all(b"\n")?)
+    })?;
+
+    let show = |s: &Option<TaskScore>| s.as_ref().map_or("—".to_string(), describe);
     writeln!(
         log,
-        "{} ({}, trained on {} in {:.2}s): dev {} | test {} -> {}",
-        task.name,
+        "{} ({}, trained on {} in {:.2}s): dev {} | test {}{}",
+        spec.name,
         req.kind.name(),
-        train_path.display(),
+        src.train.display(),
         fit_time.as_secs_f64(),
-        describe(&dev_score),
-        describe(&test_score),
-        predictions.display()
+        show(&dev_score),
+        show(&test_score),
+        predictions
+            .as_ref()
+            .map_or(String::new(), |p| format!(" -> {}", p.display()))
     )?;
     Ok(TaskRun {
-        pipeline,
-        train_path,
+        pipeline: bundle.pipeline,
         dev: dev_score,
         test: test_score,
         predictions,
-        fit_time,
+        model_file,
     })
 }
 
@@ -167,17 +324,18 @@ pub fn describe(s: &TaskScore) -> String {
         .join(", ")
 }
 
-/// Runs every requested task; with several tasks, ends with the Table 3 row and the paper's.
+/// Runs every requested task; with several built-in tasks, ends with the Table 3 row and the
+/// paper's.
 pub fn run(req: &TrainRequest, log: &mut dyn Write) -> Result<Vec<TaskRun>> {
-    if req.train_file.is_some() && req.tasks.len() != 1 {
-        bail!("--train-file needs a single --task, not `all`");
+    if req.model_out.is_some() && req.tasks.len() != 1 {
+        bail!("--model-out needs a single task, not `all`");
     }
     let mut runs = Vec::new();
     for task in &req.tasks {
         runs.push(run_task(req, task, log)?);
     }
     if req.tasks.len() > 1 {
-        let scores: Vec<TaskScore> = runs.iter().map(|r| r.test.clone()).collect();
+        let scores: Vec<TaskScore> = runs.iter().filter_map(|r| r.test.clone()).collect();
         writeln!(log, "\nTest, % (Table 3 layout):")?;
         writeln!(log, "{}", eval::table_header())?;
         writeln!(

@@ -31,8 +31,15 @@ fn tiny_top3(root: &Path) {
     }
 }
 
+/// Runs the binary from a scratch folder, so default outputs (`models/`, `out/`) never land
+/// in the repository.
 fn run(args: &[&str]) -> Output {
-    Command::new(common::bin()).args(args).output().unwrap()
+    let cwd = tempfile::tempdir().unwrap();
+    Command::new(common::bin())
+        .args(args)
+        .current_dir(cwd.path())
+        .output()
+        .unwrap()
 }
 
 fn stderr(o: &Output) -> String {
@@ -152,8 +159,15 @@ fn a_failed_run_leaves_earlier_results_intact() {
     ]);
     assert!(!r.status.success());
     assert_eq!(fs::read(&pred).unwrap(), before);
-    let names: Vec<_> = fs::read_dir(out.join("naive")).unwrap().collect();
-    assert_eq!(names.len(), 1, "no temporary files left behind");
+    let leftovers: Vec<String> = fs::read_dir(out.join("naive"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "temporary files left behind: {leftovers:?}"
+    );
 }
 
 #[test]

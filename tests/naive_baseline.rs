@@ -16,6 +16,8 @@ fn naive_reproduces_upstream_predictions() {
         .arg(shared.join("data"))
         .arg("--out")
         .arg(out.path())
+        .arg("--models-dir")
+        .arg(out.path().join("models"))
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&run.stdout);
