@@ -1,0 +1,2 @@
+//! Models of the feature-based RuMedBench baselines.
+pub mod crf;
