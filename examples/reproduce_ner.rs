@@ -4,7 +4,9 @@
 //! (or set `RUMEDNER_DIR` / `RUMEDNER_OUT`). The data dir holds
 //! `{train,dev,test}_v1.jsonl`; predictions are written to
 //! `<out dir>/{dev,test}_pred.jsonl` as `{"idx", "prediction"}` lines so that
-//! an external scorer (e.g. seqeval) can check entity F1.
+//! an external scorer (e.g. seqeval) can check entity F1, and the model to
+//! `<out dir>/ner.crfsuite` (CRFsuite format, comparable with the file
+//! sklearn-crfsuite writes).
 
 use std::io::{BufRead, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -64,6 +66,10 @@ fn main() -> Result<()> {
         crf.labels(),
         crf.to_bytes().len()
     );
+
+    let model_path = out_dir.join("ner.crfsuite");
+    crf.save(&model_path)?;
+    println!("model saved to {}", model_path.display());
 
     for split in ["dev", "test"] {
         let data = read_split(&data_dir.join(format!("{split}_v1.jsonl")))?;

@@ -13,7 +13,10 @@
 //! file byte-compatible with the Python recipe.
 //!
 //! The string predicates replicate CPython's `str` methods on Unicode, so the
-//! features are the same on any script, not only on Cyrillic.
+//! features are the same on any script, not only on Cyrillic. Checked on
+//! every code point against Python 3.11 (Unicode 14.0): `isupper`, `istitle`,
+//! `isdigit` and `lower` agree except on 55 code points that Unicode 14 leaves
+//! unassigned and Rust's newer Unicode tables know.
 
 /// One CRFsuite attribute: a name and its weight.
 #[derive(Debug, Clone, PartialEq)]
