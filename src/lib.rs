@@ -2,13 +2,14 @@
 //! medical language-understanding benchmark (Blinov et al., AIME 2022).
 //!
 //! Data flows load ([`data`]) -> features ([`features`]) -> fit ([`models`], [`pipeline`]) ->
-//! predict -> write ([`output`]) -> score ([`metrics`], [`eval`]); [`task`] describes the tasks
-//! and [`cli`] holds the command line.
+//! predict -> write ([`output`]) -> score ([`metrics`], [`eval`]); [`task`] describes the tasks,
+//! [`bundle`] is the model file and [`cli`] holds the command line.
 
 pub mod bundle;
 pub mod cli;
 pub mod data;
 pub mod eval;
+pub mod features;
 pub mod metrics;
 pub mod models;
 pub mod output;

@@ -1,0 +1,2 @@
+//! Feature extraction shared by the feature-based RuMedBench baselines.
+pub mod token;

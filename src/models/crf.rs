@@ -1,0 +1,657 @@
+//! Linear-chain CRF tagger of RuMedNER, trained through CRFsuite (the C
+//! library behind python-crfsuite / sklearn-crfsuite) with the paper's token
+//! features, so that the model is the one of
+//! `sklearn_crfsuite.CRF(algorithm='lbfgs', c1=0.1, c2=0.01,
+//! max_iterations=200, all_possible_transitions=True)`.
+//!
+//! The trained model is kept as CRFsuite's own model bytes, so it can be
+//! embedded in other model files and re-opened from memory.
+
+use std::fmt;
+use std::io::Write;
+use std::path::Path;
+
+use crate::features::token::{sent2features, Feature};
+
+/// Errors of CRF training, prediction and model I/O.
+#[derive(Debug, thiserror::Error)]
+pub enum CrfError {
+    /// Hyper-parameters out of range.
+    #[error("invalid CRF parameters: {0}")]
+    InvalidParams(String),
+    /// Training or prediction input that the model cannot take.
+    #[error("invalid CRF input: {0}")]
+    InvalidInput(String),
+    /// Bytes that are not a usable CRFsuite model.
+    #[error("invalid CRFsuite model: {0}")]
+    InvalidModel(String),
+    /// CRFsuite reported an error.
+    #[error("CRFsuite: {0}")]
+    Backend(String),
+    /// Reading or writing a model file failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done, with the path.
+        context: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+}
+
+/// Result of CRF operations.
+pub type Result<T> = std::result::Result<T, CrfError>;
+
+fn backend(err: crfsuite::CrfError) -> CrfError {
+    CrfError::Backend(err.to_string())
+}
+
+fn io_err(context: String) -> impl FnOnce(std::io::Error) -> CrfError {
+    move |source| CrfError::Io { context, source }
+}
+
+/// Hyper-parameters of CRFsuite's L-BFGS trainer; every other CRFsuite
+/// parameter keeps its default, as sklearn-crfsuite leaves unset (`None`)
+/// parameters out.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CrfParams {
+    /// L1 regularisation coefficient (CRFsuite `c1`).
+    pub c1: f64,
+    /// L2 regularisation coefficient (CRFsuite `c2`).
+    pub c2: f64,
+    /// Maximum number of L-BFGS iterations (CRFsuite `max_iterations`).
+    pub max_iterations: usize,
+    /// Generate transition features for every label pair, including pairs
+    /// never seen in training (CRFsuite `feature.possible_transitions`).
+    pub all_possible_transitions: bool,
+}
+
+impl Default for CrfParams {
+    /// The paper's recipe: c1=0.1, c2=0.01, max_iterations=200,
+    /// all_possible_transitions=True.
+    fn default() -> Self {
+        CrfParams {
+            c1: 0.1,
+            c2: 0.01,
+            max_iterations: 200,
+            all_possible_transitions: true,
+        }
+    }
+}
+
+impl CrfParams {
+    /// Check that the parameters are usable by CRFsuite.
+    pub fn check(&self) -> Result<()> {
+        for (name, v) in [("c1", self.c1), ("c2", self.c2)] {
+            if !v.is_finite() || v < 0.0 {
+                return Err(CrfError::InvalidParams(format!(
+                    "{name} must be finite and >= 0, got {v}"
+                )));
+            }
+        }
+        if self.max_iterations == 0 {
+            return Err(CrfError::InvalidParams(
+                "max_iterations must be > 0, got 0".to_string(),
+            ));
+        }
+        // CRFsuite reads the value into a C int.
+        if self.max_iterations > i32::MAX as usize {
+            return Err(CrfError::InvalidParams(format!(
+                "max_iterations must be <= {}, got {}",
+                i32::MAX,
+                self.max_iterations
+            )));
+        }
+        Ok(())
+    }
+
+    /// Train a CRF on tokenised sentences and their IOB tags.
+    ///
+    /// Every sentence must have at least one token and exactly one tag per
+    /// token; tags must be `O`, `B-<type>` or `I-<type>`.
+    pub fn fit(&self, sents: &[Vec<String>], tags: &[Vec<String>]) -> Result<Crf> {
+        self.check()?;
+        validate_training_data(sents, tags)?;
+
+        // The crate registers a pointer to this `Trainer` value as CRFsuite's
+        // logging callback data on the first `append`, so it must stay at
+        // this stack slot (never moved) until it is dropped.
+        let mut trainer = crfsuite::Trainer::new(false);
+        // `select` before `append`: the crate's first `append` installs the
+        // callback on the selected trainer and dereferences it.
+        trainer
+            .select(crfsuite::Algorithm::LBFGS, crfsuite::GraphicalModel::CRF1D)
+            .map_err(backend)?;
+        // Values are formatted as Python's `str()` would (shortest
+        // round-trip decimal), so CRFsuite's `atof` reads the same doubles.
+        let settings = [
+            ("c1", format!("{}", self.c1)),
+            ("c2", format!("{}", self.c2)),
+            ("max_iterations", self.max_iterations.to_string()),
+            (
+                "feature.possible_transitions",
+                if self.all_possible_transitions {
+                    "1"
+                } else {
+                    "0"
+                }
+                .to_string(),
+            ),
+        ];
+        for (name, value) in &settings {
+            trainer.set(name, value).map_err(backend)?;
+        }
+
+        for (sent, sent_tags) in sents.iter().zip(tags) {
+            let xseq = to_items(sent);
+            trainer.append(&xseq, sent_tags, 0).map_err(backend)?;
+        }
+
+        // CRFsuite only writes models to a named file, and its `train`
+        // returns 0 even when saving fails, so the file is checked by
+        // re-reading and opening it.
+        let dir = tempfile::tempdir()
+            .map_err(io_err("creating a temporary directory for CRFsuite".into()))?;
+        let model_path = dir.path().join("model.crfsuite");
+        let model_path_str = model_path.to_str().ok_or_else(|| {
+            CrfError::Backend(format!(
+                "temporary path {} is not UTF-8",
+                model_path.display()
+            ))
+        })?;
+        if model_path_str.contains('\0') {
+            return Err(CrfError::Backend(
+                "temporary path contains a NUL byte".into(),
+            ));
+        }
+        trainer.train(model_path_str, -1).map_err(backend)?;
+        drop(trainer);
+        let bytes = std::fs::read(&model_path).map_err(io_err(format!(
+            "reading the model CRFsuite wrote to {}",
+            model_path.display()
+        )))?;
+        Crf::from_bytes(bytes)
+    }
+}
+
+fn is_iob(tag: &str) -> bool {
+    if tag == "O" {
+        return true;
+    }
+    match tag.strip_prefix("B-").or_else(|| tag.strip_prefix("I-")) {
+        // Control characters (NUL in particular) cannot round-trip through
+        // CRFsuite's C strings and never name an entity type.
+        Some(kind) => !kind.is_empty() && !kind.chars().any(char::is_control),
+        None => false,
+    }
+}
+
+fn validate_training_data(sents: &[Vec<String>], tags: &[Vec<String>]) -> Result<()> {
+    if sents.len() != tags.len() {
+        return Err(CrfError::InvalidInput(format!(
+            "{} sentences but {} tag sequences",
+            sents.len(),
+            tags.len()
+        )));
+    }
+    if sents.is_empty() {
+        return Err(CrfError::InvalidInput("no training sentences".into()));
+    }
+    for (s, (sent, sent_tags)) in sents.iter().zip(tags).enumerate() {
+        if sent.is_empty() {
+            return Err(CrfError::InvalidInput(format!(
+                "sentence {s} has no tokens"
+            )));
+        }
+        if sent.len() != sent_tags.len() {
+            return Err(CrfError::InvalidInput(format!(
+                "sentence {s} has {} tokens but {} tags",
+                sent.len(),
+                sent_tags.len()
+            )));
+        }
+        for (t, tag) in sent_tags.iter().enumerate() {
+            if !is_iob(tag) {
+                return Err(CrfError::InvalidInput(format!(
+                    "sentence {s}, token {t}: tag {tag:?} is not IOB (O, B-<type> or I-<type>)"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// CRFsuite receives attribute names as C strings; python-crfsuite passes
+/// `std::string::c_str()`, which silently ends the name at the first NUL.
+/// Cutting there too keeps the same attributes and avoids the crate's panic
+/// on interior NULs.
+fn c_name(name: String) -> String {
+    match name.find('\0') {
+        Some(at) => {
+            let mut name = name;
+            name.truncate(at);
+            name
+        }
+        None => name,
+    }
+}
+
+fn to_items<S: AsRef<str>>(sent: &[S]) -> Vec<crfsuite::Item> {
+    sent2features(sent)
+        .into_iter()
+        .map(|item| {
+            item.into_iter()
+                .map(|Feature { name, value }| crfsuite::Attribute::new(c_name(name), value))
+                .collect()
+        })
+        .collect()
+}
+
+/// A trained CRF tagger.
+pub struct Crf {
+    // Declared before `model_bytes` so it is dropped first: CRFsuite's
+    // in-memory model reads `model_bytes` in place without copying.
+    model: crfsuite::Model,
+    labels: Vec<String>,
+    // Boxed slice: never resized, so the heap buffer CRFsuite points to stays
+    // valid for the lifetime of `model`, wherever `Crf` moves.
+    model_bytes: Box<[u8]>,
+}
+
+impl fmt::Debug for Crf {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Crf")
+            .field("labels", &self.labels)
+            .field("model_bytes", &self.model_bytes.len())
+            .finish()
+    }
+}
+
+impl Crf {
+    /// Open a model from CRFsuite's model format (what `to_bytes` returns or
+    /// what CRFsuite/python-crfsuite write to disk).
+    ///
+    /// The header and the offsets of its sections are checked so that
+    /// truncated or foreign files are rejected; CRFsuite does not validate
+    /// the inside of the sections, so bytes must come from a trusted writer.
+    pub fn from_bytes(bytes: Vec<u8>) -> Result<Crf> {
+        validate_model_bytes(&bytes)?;
+        let model_bytes = bytes.into_boxed_slice();
+        let model = crfsuite::Model::from_memory(&model_bytes).map_err(|e| {
+            CrfError::InvalidModel(format!("CRFsuite could not open the model: {e}"))
+        })?;
+        let labels = {
+            let tagger = model.tagger().map_err(backend)?;
+            tagger.labels().map_err(backend)?
+        };
+        if labels.is_empty() {
+            return Err(CrfError::InvalidModel("model has no labels".into()));
+        }
+        Ok(Crf {
+            model,
+            labels,
+            model_bytes,
+        })
+    }
+
+    /// The model in CRFsuite's own format.
+    pub fn to_bytes(&self) -> &[u8] {
+        &self.model_bytes
+    }
+
+    /// Labels the model can predict, in CRFsuite's label-id order.
+    pub fn labels(&self) -> &[String] {
+        &self.labels
+    }
+
+    /// Predict one tag per token; an empty sentence gives an empty vector.
+    ///
+    /// Tokens are taken verbatim (spaces, tabs and colons included), exactly
+    /// as python-crfsuite would pass them.
+    pub fn predict<S: AsRef<str>>(&self, tokens: &[S]) -> Result<Vec<String>> {
+        if tokens.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut tagger = self.model.tagger().map_err(backend)?;
+        self.tag_with(&mut tagger, tokens)
+    }
+
+    /// Predict many sentences, reusing one CRFsuite tagger.
+    pub fn predict_batch<S: AsRef<str>>(&self, sents: &[Vec<S>]) -> Result<Vec<Vec<String>>> {
+        let mut tagger = self.model.tagger().map_err(backend)?;
+        sents
+            .iter()
+            .map(|sent| {
+                if sent.is_empty() {
+                    Ok(Vec::new())
+                } else {
+                    self.tag_with(&mut tagger, sent)
+                }
+            })
+            .collect()
+    }
+
+    fn tag_with<S: AsRef<str>>(
+        &self,
+        tagger: &mut crfsuite::Tagger<'_>,
+        tokens: &[S],
+    ) -> Result<Vec<String>> {
+        // CRFsuite stores item counts in a C int.
+        if tokens.len() > i32::MAX as usize {
+            return Err(CrfError::InvalidInput(format!(
+                "sentence of {} tokens is too long",
+                tokens.len()
+            )));
+        }
+        let xseq = to_items(tokens);
+        let tags = tagger.tag(&xseq).map_err(backend)?;
+        if tags.len() != tokens.len() {
+            return Err(CrfError::Backend(format!(
+                "CRFsuite returned {} tags for {} tokens",
+                tags.len(),
+                tokens.len()
+            )));
+        }
+        Ok(tags)
+    }
+
+    /// Write the model (CRFsuite format) to `path` atomically: a temporary
+    /// file in the same directory is synced and then renamed over `path`.
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref();
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        let ctx = |what: &str| format!("{what} {}", path.display());
+        let mut tmp = tempfile::NamedTempFile::new_in(dir)
+            .map_err(io_err(ctx("creating a temporary file next to")))?;
+        tmp.write_all(&self.model_bytes)
+            .map_err(io_err(ctx("writing the model for")))?;
+        tmp.as_file()
+            .sync_all()
+            .map_err(io_err(ctx("syncing the model for")))?;
+        tmp.persist(path)
+            .map_err(|e| io_err(ctx("renaming the model onto"))(e.error))?;
+        Ok(())
+    }
+
+    /// Read a model written by [`Crf::save`] (or by CRFsuite itself).
+    pub fn load(path: impl AsRef<Path>) -> Result<Crf> {
+        let path = path.as_ref();
+        let bytes =
+            std::fs::read(path).map_err(io_err(format!("reading the model {}", path.display())))?;
+        Crf::from_bytes(bytes)
+    }
+}
+
+/// Size of CRFsuite's `crf1dm` file header: magic, size, type, version and
+/// eight u32 counts/offsets.
+const HEADER_LEN: usize = 48;
+
+fn read_u32(bytes: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
+}
+
+/// CRFsuite trusts the header offsets blindly (an offset past the end makes
+/// it read out of bounds), so they are checked here before opening.
+fn validate_model_bytes(bytes: &[u8]) -> Result<()> {
+    let bad = |msg: String| Err(CrfError::InvalidModel(msg));
+    if bytes.len() <= HEADER_LEN {
+        return bad(format!(
+            "{} bytes is shorter than a model header",
+            bytes.len()
+        ));
+    }
+    if &bytes[0..4] != b"lCRF" {
+        return bad("missing the 'lCRF' magic".into());
+    }
+    if &bytes[8..12] != b"FOMC" {
+        return bad("not a first-order CRF model (type is not 'FOMC')".into());
+    }
+    let size = read_u32(bytes, 4) as usize;
+    if size != bytes.len() {
+        return bad(format!(
+            "header says {size} bytes but there are {} (truncated or padded?)",
+            bytes.len()
+        ));
+    }
+    let names = [
+        "features",
+        "labels",
+        "attributes",
+        "label references",
+        "attribute references",
+    ];
+    for (k, name) in names.iter().enumerate() {
+        let off = read_u32(bytes, 28 + 4 * k) as usize;
+        if off < HEADER_LEN || off >= bytes.len() {
+            return bad(format!("offset of {name} ({off}) is outside the file"));
+        }
+    }
+    for (k, name) in [(1usize, "labels"), (2, "attributes")] {
+        let off = read_u32(bytes, 28 + 4 * k) as usize;
+        // A CQDB chunk starts with its magic and its own size.
+        if off + 8 > bytes.len() || &bytes[off..off + 4] != b"CQDB" {
+            return bad(format!("{name} dictionary is not a CQDB chunk"));
+        }
+        let chunk = read_u32(bytes, off + 4) as usize;
+        if chunk > bytes.len() - off {
+            return bad(format!("{name} dictionary runs past the end of the file"));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toks(s: &str) -> Vec<String> {
+        s.split(' ').map(str::to_string).collect()
+    }
+
+    /// Tiny review-like sentences: drug names are capitalised and precede
+    /// "помог"/"принимал"; ADRs are "тошнота"/"головная боль".
+    fn fixture() -> (Vec<Vec<String>>, Vec<Vec<String>>) {
+        let data = [
+            ("Принимал Арбидол три дня", "O B-Drugname O O"),
+            ("Арбидол помог быстро", "B-Drugname O O"),
+            ("После Нурофена началась тошнота", "O B-Drugname O B-ADR"),
+            ("Была тошнота и головная боль", "O B-ADR O B-ADR I-ADR"),
+            ("Принимал Ингавирин неделю", "O B-Drugname O"),
+            ("Ингавирин не помог", "B-Drugname O O"),
+            ("От Кагоцела головная боль", "O B-Drugname B-ADR I-ADR"),
+            ("Сильная тошнота после таблеток", "O B-ADR O O"),
+            ("Принимал Анаферон и Арбидол", "O B-Drugname O B-Drugname"),
+            ("Врач выписал Анаферон", "O O B-Drugname"),
+        ];
+        data.iter().map(|(s, t)| (toks(s), toks(t))).unzip()
+    }
+
+    fn quick() -> CrfParams {
+        CrfParams {
+            max_iterations: 50,
+            ..CrfParams::default()
+        }
+    }
+
+    #[test]
+    fn default_is_paper_recipe_and_check_names_bad_values() {
+        let p = CrfParams::default();
+        assert_eq!((p.c1, p.c2, p.max_iterations), (0.1, 0.01, 200));
+        assert!(p.all_possible_transitions);
+        assert!(p.check().is_ok());
+        let e = CrfParams { c1: -1.0, ..p }.check().unwrap_err().to_string();
+        assert!(e.contains("c1") && e.contains("-1"), "{e}");
+        let e = CrfParams { c2: f64::NAN, ..p }
+            .check()
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("c2") && e.contains("NaN"), "{e}");
+        let e = CrfParams {
+            max_iterations: 0,
+            ..p
+        }
+        .check()
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("max_iterations"), "{e}");
+    }
+
+    #[test]
+    fn learns_an_obvious_pattern() {
+        let (x, y) = fixture();
+        let crf = quick().fit(&x, &y).unwrap();
+        let mut labels = crf.labels().to_vec();
+        labels.sort();
+        assert_eq!(labels, ["B-ADR", "B-Drugname", "I-ADR", "O"]);
+        // Training sentences are reproduced.
+        for (s, t) in x.iter().zip(&y) {
+            assert_eq!(&crf.predict(s).unwrap(), t, "{s:?}");
+        }
+        // An unseen capitalised word after "Принимал" is a drug.
+        assert_eq!(
+            crf.predict(&toks("Принимал Називин два дня")).unwrap(),
+            ["O", "B-Drugname", "O", "O"]
+        );
+        assert_eq!(crf.predict(&toks("Снова тошнота")).unwrap(), ["O", "B-ADR"]);
+    }
+
+    #[test]
+    fn training_is_deterministic() {
+        let (x, y) = fixture();
+        let a = quick().fit(&x, &y).unwrap();
+        let b = quick().fit(&x, &y).unwrap();
+        assert_eq!(a.to_bytes(), b.to_bytes());
+    }
+
+    #[test]
+    fn bytes_and_file_round_trips_keep_predictions() {
+        let (x, y) = fixture();
+        let crf = quick().fit(&x, &y).unwrap();
+        let probe: Vec<Vec<String>> = [
+            "Принимал Називин два дня",
+            "головная боль и тошнота",
+            "Арбидол",
+        ]
+        .iter()
+        .map(|s| toks(s))
+        .collect();
+        let want = crf.predict_batch(&probe).unwrap();
+
+        let again = Crf::from_bytes(crf.to_bytes().to_vec()).unwrap();
+        assert_eq!(again.predict_batch(&probe).unwrap(), want);
+        assert_eq!(again.labels(), crf.labels());
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ner.crfsuite");
+        crf.save(&path).unwrap();
+        // Saving over an existing file replaces it.
+        crf.save(&path).unwrap();
+        let loaded = Crf::load(&path).unwrap();
+        assert_eq!(loaded.to_bytes(), crf.to_bytes());
+        assert_eq!(loaded.predict_batch(&probe).unwrap(), want);
+        // Only the model is left in the directory: no stray temp files.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn corrupt_model_bytes_are_rejected() {
+        let (x, y) = fixture();
+        let good = quick().fit(&x, &y).unwrap().to_bytes().to_vec();
+        assert!(Crf::from_bytes(Vec::new()).is_err());
+        assert!(
+            Crf::from_bytes(b"not a model at all, just some bytes here......!!".to_vec()).is_err()
+        );
+        assert!(Crf::from_bytes(good[..good.len() / 2].to_vec()).is_err());
+        let mut bad_offset = good.clone();
+        bad_offset[32..36].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert!(Crf::from_bytes(bad_offset).is_err());
+        assert!(Crf::load("/nonexistent/dir/model.crfsuite").is_err());
+    }
+
+    #[test]
+    fn empty_sentences() {
+        let (mut x, mut y) = fixture();
+        let crf = quick().fit(&x, &y).unwrap();
+        assert!(crf.predict::<String>(&[]).unwrap().is_empty());
+        let batch = crf.predict_batch(&[vec![], toks("Арбидол")]).unwrap();
+        assert!(batch[0].is_empty() && batch[1].len() == 1);
+
+        x.insert(3, vec![]);
+        y.insert(3, vec![]);
+        let e = quick().fit(&x, &y).unwrap_err().to_string();
+        assert!(e.contains("sentence 3") && e.contains("no tokens"), "{e}");
+        let e = quick().fit(&[], &[]).unwrap_err().to_string();
+        assert!(e.contains("no training sentences"), "{e}");
+    }
+
+    #[test]
+    fn non_iob_tags_are_rejected_with_position() {
+        let (x, mut y) = fixture();
+        for bad in ["Drugname", "B-", "X-ADR", "b-ADR", "", "B-AD\0R", "I"] {
+            y[2][1] = bad.to_string();
+            let e = quick().fit(&x, &y).unwrap_err().to_string();
+            assert!(
+                e.contains("sentence 2") && e.contains("token 1") && e.contains("not IOB"),
+                "{bad:?}: {e}"
+            );
+            assert!(e.contains(&format!("{bad:?}")), "{e}");
+        }
+    }
+
+    #[test]
+    fn mismatched_lengths_are_rejected() {
+        let (x, mut y) = fixture();
+        y[4].pop();
+        let e = quick().fit(&x, &y).unwrap_err().to_string();
+        assert!(
+            e.contains("sentence 4") && e.contains("3 tokens but 2 tags"),
+            "{e}"
+        );
+        let (x, y) = fixture();
+        let e = quick().fit(&x, &y[..5]).unwrap_err().to_string();
+        assert!(e.contains("10 sentences but 5"), "{e}");
+    }
+
+    #[test]
+    fn odd_tokens_train_and_predict_without_panicking() {
+        let (mut x, mut y) = fixture();
+        // Spaces, tabs and colons go into attribute names verbatim, as in
+        // python-crfsuite; a NUL ends the name as a C string would.
+        x.push(vec![
+            "Доза:".into(),
+            "2 мг".into(),
+            "a\tb".into(),
+            "x\0y".into(),
+            "Аспирин".into(),
+        ]);
+        y.push(toks("O O O O B-Drugname"));
+        let crf = quick().fit(&x, &y).unwrap();
+        let got = crf
+            .predict(&[
+                "Доза:",
+                "2 мг",
+                "a\tb",
+                "x\0y",
+                "Аспирин",
+                ":",
+                " ",
+                "\0",
+                "",
+            ])
+            .unwrap();
+        assert_eq!(got.len(), 9);
+        assert_eq!(got[4], "B-Drugname");
+    }
+
+    #[test]
+    fn colon_attributes_are_distinct_from_split_ones() {
+        // "word.lower():a:b" is one attribute name; no parsing splits it.
+        let items = to_items(&["a:b"]);
+        assert_eq!(items[0][1].name, "word.lower():a:b");
+        assert_eq!(items[0][1].value, 1.0);
+        let items = to_items(&["x\0y"]);
+        assert_eq!(items[0][1].name, "word.lower():x");
+    }
+}
