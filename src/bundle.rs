@@ -51,7 +51,7 @@ pub struct BundleMeta {
 }
 
 /// Everything a model file holds.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Bundle {
     /// Provenance.
     pub meta: BundleMeta,

@@ -73,6 +73,14 @@ where
         w.flush()
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
+    // tempfile creates files readable by the owner only; results are ordinary files.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = tmp
+            .as_file()
+            .set_permissions(fs::Permissions::from_mode(0o644));
+    }
     tmp.as_file()
         .sync_all()
         .with_context(|| format!("cannot flush {}", path.display()))?;

@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 use crate::data::{Example, Gold, Input, Split};
 use crate::eval::{Outcomes, TaskScore};
 use crate::metrics;
+use crate::models::crf::{Crf, CrfParams};
 use crate::models::naive::{NaiveClassifier, NaiveParams, NaiveTagger};
 use crate::task::{TaskKind, TaskSpec};
 
@@ -34,27 +35,25 @@ impl ModelKind {
 }
 
 /// Hyperparameters of every model family, with the paper's values as defaults.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct FitSettings {
     /// Seed for anything randomised (the logistic regression's coordinate order).
     pub seed: u64,
-}
-
-impl Default for FitSettings {
-    fn default() -> Self {
-        Self { seed: 0 }
-    }
+    /// The CRF's trainer settings (tagging tasks).
+    pub crf: CrfParams,
 }
 
 /// A fitted model of any family. Externally tagged: postcard (the model file encoding) is not
 /// self-describing and cannot read internally tagged enums.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Fitted {
     /// Naive classifier.
     NaiveClassifier(NaiveClassifier),
     /// Naive tagger.
     NaiveTagger(NaiveTagger),
+    /// Linear-chain CRF tagger (CRFsuite model bytes inside).
+    Crf(Crf),
 }
 
 /// One prediction: ranked labels with scores, or one tag per token.
@@ -68,7 +67,7 @@ pub enum Prediction {
 }
 
 /// A task and its fitted model.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Pipeline {
     /// The task the model was trained for.
     pub task: TaskSpec,
@@ -120,13 +119,23 @@ pub fn fit(
     settings: &FitSettings,
     train: &Split,
 ) -> Result<Pipeline> {
-    let _ = settings;
     let model = match (kind, task.kind()) {
         (ModelKind::Naive, TaskKind::Tokens) => {
             Fitted::NaiveTagger(NaiveParams.fit_tagger(&train_sentences(task, train)?)?)
         }
         (ModelKind::Naive, _) => {
             Fitted::NaiveClassifier(NaiveParams.fit_classifier(&train_labels(task, train)?)?)
+        }
+        (ModelKind::Feature, TaskKind::Tokens) => {
+            let pairs = train_sentences(task, train)?;
+            let sents: Vec<Vec<String>> = pairs.iter().map(|p| p.0.to_vec()).collect();
+            let tags: Vec<Vec<String>> = pairs.iter().map(|p| p.1.to_vec()).collect();
+            Fitted::Crf(
+                settings
+                    .crf
+                    .fit(&sents, &tags)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", train.path.display()))?,
+            )
         }
         (ModelKind::Feature, _) => bail!(
             "the feature model is not available in this build for {}",
@@ -158,6 +167,18 @@ impl Pipeline {
                     _ => bail!("line {}: the tagger needs tokens", e.line),
                 })
                 .collect(),
+            Fitted::Crf(m) => {
+                let sents: Vec<&[String]> = examples
+                    .iter()
+                    .map(|e| match &e.input {
+                        Input::Tokens(t) => Ok(t.as_slice()),
+                        _ => bail!("line {}: the tagger needs tokens", e.line),
+                    })
+                    .collect::<Result<_>>()?;
+                let tagged =
+                    m.predict_batch(&sents.iter().map(|s| s.to_vec()).collect::<Vec<_>>())?;
+                Ok(tagged.into_iter().map(Prediction::Tags).collect())
+            }
         }
     }
 
@@ -212,7 +233,7 @@ impl Pipeline {
     pub fn labels(&self) -> Option<BTreeSet<String>> {
         match &self.model {
             Fitted::NaiveClassifier(m) => Some(m.ranked.iter().cloned().collect()),
-            Fitted::NaiveTagger(_) => None,
+            Fitted::NaiveTagger(_) | Fitted::Crf(_) => None,
         }
     }
 
@@ -222,7 +243,17 @@ impl Pipeline {
             ModelKind::Naive => {
                 serde_json::json!({"rule": "most frequent train label, first seen wins ties"})
             }
-            ModelKind::Feature => serde_json::json!({"seed": settings.seed}),
+            ModelKind::Feature => match self.task.kind() {
+                TaskKind::Tokens => serde_json::json!({
+                    "algorithm": "lbfgs",
+                    "c1": settings.crf.c1,
+                    "c2": settings.crf.c2,
+                    "max_iterations": settings.crf.max_iterations,
+                    "all_possible_transitions": settings.crf.all_possible_transitions,
+                    "features": "upstream token_classifier.py word2features",
+                }),
+                _ => serde_json::json!({"seed": settings.seed}),
+            },
         }
     }
 
