@@ -2,14 +2,16 @@
 //! workflows. `main` only parses, calls [`run`], and reports the error chain.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::bundle::Bundle;
 use crate::data;
 use crate::eval;
 use crate::pipeline::{FitSettings, ModelKind};
+use crate::predict::{self, PredictFormat};
 use crate::task;
 use crate::train::{self, TaskSource, TrainRequest};
 
@@ -38,6 +40,22 @@ pub enum Command {
     /// run record. A built-in task (--task) or a new one (--train with field flags, or
     /// --task-file).
     Train(Box<TrainArgs>),
+    /// Apply a saved model to records (JSONL with the task's fields, or plain text lines),
+    /// writing the top-k labels with probabilities (or tags and entity spans) per record.
+    Predict {
+        /// Model file written by `train` (models/<Task>-<model>.rmb).
+        #[arg(long, value_name = "FILE")]
+        model: PathBuf,
+        /// Input file; `-` or absent reads standard input.
+        #[arg(long, value_name = "FILE")]
+        input: Option<PathBuf>,
+        /// How many labels to keep per record.
+        #[arg(long, default_value_t = 3)]
+        top_k: usize,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = PredictFormat::Jsonl)]
+        format: PredictFormat,
+    },
     /// Score a directory of RuMed*.jsonl prediction files as upstream's eval.py does.
     Eval {
         /// Directory holding RuMedTop3.jsonl, RuMedSymptomRec.jsonl, ... (any subset).
@@ -192,6 +210,33 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
                 model_out: args.model_out.clone(),
             };
             train::run(&req, out)?;
+        }
+        Command::Predict {
+            model,
+            input,
+            top_k,
+            format,
+        } => {
+            let bundle = Bundle::load(&model)?;
+            match input.as_deref() {
+                None => predict::run(
+                    &bundle.pipeline,
+                    Path::new("<stdin>"),
+                    std::io::stdin().lock(),
+                    top_k,
+                    format,
+                    out,
+                )?,
+                Some(p) if p == Path::new("-") => predict::run(
+                    &bundle.pipeline,
+                    Path::new("<stdin>"),
+                    std::io::stdin().lock(),
+                    top_k,
+                    format,
+                    out,
+                )?,
+                Some(p) => predict::run(&bundle.pipeline, p, data::open(p)?, top_k, format, out)?,
+            };
         }
         Command::Eval { dir, format, gold } => {
             let report = eval::score_dir(&dir, gold.as_deref())?;

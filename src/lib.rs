@@ -14,5 +14,6 @@ pub mod metrics;
 pub mod models;
 pub mod output;
 pub mod pipeline;
+pub mod predict;
 pub mod task;
 pub mod train;

@@ -1,0 +1,216 @@
+//! The `predict` workflow: apply a saved model to records streamed from a file or stdin.
+//!
+//! Input lines are JSON objects with the task's fields, or (single-text and tagging tasks)
+//! plain text; tagging tasks also accept raw text, split into words at Unicode word
+//! boundaries. Output keeps input order and is written batch by batch, so memory does not
+//! grow with the input.
+
+use std::io::{BufRead, Write};
+use std::path::Path;
+
+use anyhow::{bail, Result};
+use serde_json::{json, Map, Value};
+use unicode_segmentation::UnicodeSegmentation;
+
+use crate::data::{self, Example, Input, Labels, RecordReader};
+use crate::metrics;
+use crate::output;
+use crate::pipeline::{Pipeline, Prediction};
+use crate::task::{InputFields, TaskKind, TaskSpec};
+
+/// Records per batch: large enough to amortise the model's per-call work, small enough to
+/// keep memory flat.
+const BATCH: usize = 512;
+
+/// Output format of `predict`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PredictFormat {
+    /// One JSON object per input record.
+    Jsonl,
+    /// One human-readable line per record.
+    Table,
+}
+
+/// Splits raw text into word tokens at Unicode word boundaries (UAX #29), dropping
+/// white space; punctuation marks become tokens of their own, as in RuMedNER.
+pub fn tokenize(text: &str) -> Vec<String> {
+    text.split_word_bounds()
+        .filter(|w| !w.trim().is_empty())
+        .map(String::from)
+        .collect()
+}
+
+fn example_from_line(
+    task: &TaskSpec,
+    source: &Path,
+    line_no: usize,
+    line: &str,
+) -> Result<Example> {
+    let trimmed = line.trim_start_matches('\u{feff}').trim();
+    if trimmed.starts_with('{') {
+        let obj: Map<String, Value> = serde_json::from_str(trimmed)
+            .map_err(|e| data::located(source, line_no, None, format!("invalid JSON: {e}")))?;
+        let rec = RecordReader::new(source, line_no, &obj);
+        let id = if !task.id_field.is_empty() && obj.contains_key(&task.id_field) {
+            rec.id(&task.id_field)?
+        } else {
+            Value::from(line_no)
+        };
+        let input = match &task.inputs {
+            InputFields::Tokens { tokens } => match obj.get(tokens) {
+                Some(Value::Array(_)) => Input::Tokens(rec.strings(tokens)?),
+                Some(Value::String(s)) => Input::Tokens(tokenize(s)),
+                _ => match obj.get("text") {
+                    Some(Value::String(s)) => Input::Tokens(tokenize(s)),
+                    _ => {
+                        return Err(
+                            rec.err(tokens, "missing (give a token list, or raw text in `text`)")
+                        )
+                    }
+                },
+            },
+            _ => {
+                let mut no_id = task.clone();
+                no_id.id_field = String::new();
+                data::parse_record(&no_id, &rec, line_no, Labels::Absent)?.input
+            }
+        };
+        return Ok(Example {
+            id,
+            line: line_no,
+            input,
+            gold: None,
+        });
+    }
+    let input = match task.kind() {
+        TaskKind::Single => Input::Text(line.to_string()),
+        TaskKind::Tokens => Input::Tokens(tokenize(line)),
+        TaskKind::Pair => {
+            return Err(data::located(
+                source,
+                line_no,
+                None,
+                "a text-pair task needs JSON records with both text fields",
+            ))
+        }
+    };
+    Ok(Example {
+        id: Value::from(line_no),
+        line: line_no,
+        input,
+        gold: None,
+    })
+}
+
+fn render(e: &Example, p: &Prediction, k: usize) -> Value {
+    match (p, &e.input) {
+        (Prediction::Ranked(r), _) => json!({
+            "id": e.id,
+            "prediction": r.iter().take(k).map(|(l, s)| json!({"label": l, "prob": s})).collect::<Vec<_>>(),
+        }),
+        (Prediction::Tags(tags), Input::Tokens(toks)) => {
+            let ents: Vec<Value> = metrics::entities(tags)
+                .into_iter()
+                .map(|en| {
+                    json!({
+                        "type": en.kind,
+                        "start": en.start,
+                        "end": en.end + 1,
+                        "text": toks[en.start..=en.end].join(" "),
+                    })
+                })
+                .collect();
+            json!({"id": e.id, "tokens": toks, "tags": tags, "entities": ents})
+        }
+        (Prediction::Tags(tags), _) => json!({"id": e.id, "tags": tags}),
+    }
+}
+
+fn render_table(e: &Example, p: &Prediction, k: usize) -> String {
+    let id = data::id_key(&e.id);
+    match (p, &e.input) {
+        (Prediction::Ranked(r), _) => {
+            let cells: Vec<String> = r
+                .iter()
+                .take(k)
+                .map(|(l, s)| format!("{l} ({s:.3})"))
+                .collect();
+            format!("{id}\t{}", cells.join("\t"))
+        }
+        (Prediction::Tags(tags), Input::Tokens(toks)) => {
+            let cells: Vec<String> = toks
+                .iter()
+                .zip(tags)
+                .map(|(t, g)| {
+                    if g == "O" {
+                        t.clone()
+                    } else {
+                        format!("{t}/{g}")
+                    }
+                })
+                .collect();
+            format!("{id}\t{}", cells.join(" "))
+        }
+        (Prediction::Tags(tags), _) => format!("{id}\t{}", tags.join(" ")),
+    }
+}
+
+/// Streams records from `input` through the model into `out`.
+pub fn run<R: BufRead>(
+    pipeline: &Pipeline,
+    source: &Path,
+    input: R,
+    top_k: usize,
+    format: PredictFormat,
+    out: &mut dyn Write,
+) -> Result<usize> {
+    if top_k == 0 {
+        bail!("--top-k must be at least 1");
+    }
+    let mut batch: Vec<Example> = Vec::with_capacity(BATCH);
+    let mut n = 0usize;
+    let flush = |batch: &mut Vec<Example>, out: &mut dyn Write| -> Result<()> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let preds = pipeline.predict(batch, top_k)?;
+        for (e, p) in batch.iter().zip(&preds) {
+            match format {
+                PredictFormat::Jsonl => output::write_json_line(out, &render(e, p, top_k))?,
+                PredictFormat::Table => writeln!(out, "{}", render_table(e, p, top_k))?,
+            }
+        }
+        batch.clear();
+        Ok(())
+    };
+    for (i, line) in input.lines().enumerate() {
+        let line_no = i + 1;
+        let line =
+            line.map_err(|e| data::located(source, line_no, None, format!("cannot read: {e}")))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        batch.push(example_from_line(&pipeline.task, source, line_no, &line)?);
+        n += 1;
+        if batch.len() == BATCH {
+            flush(&mut batch, out)?;
+        }
+    }
+    flush(&mut batch, out)?;
+    out.flush()?;
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokenizes_at_word_boundaries() {
+        assert_eq!(
+            tokenize("После приёма Арбидола, болит голова."),
+            vec!["После", "приёма", "Арбидола", ",", "болит", "голова", "."]
+        );
+        assert!(tokenize("   ").is_empty());
+    }
+}
