@@ -1,0 +1,3 @@
+//! Feature extractors that turn raw texts into model inputs.
+
+pub mod tfidf;
