@@ -1,0 +1,3 @@
+//! Classifiers trained on extracted features.
+
+pub mod logreg;
