@@ -1,9 +1,10 @@
 //! rumedbench: train, score and serve the classical baselines of RuMedBench, the Russian
 //! medical language-understanding benchmark (Blinov et al., AIME 2022).
 //!
-//! Data flows load ([`data`]) -> features ([`features`]) -> fit ([`models`], [`pipeline`]) ->
-//! predict -> write ([`output`]) -> score ([`metrics`], [`eval`]); [`task`] describes the tasks,
-//! [`bundle`] is the model file and [`cli`] holds the command line.
+//! Data flows load ([`data`]) -> features ([`features`], [`sparse`]) -> fit ([`models`],
+//! [`pipeline`]) -> predict ([`predict`]) -> write ([`output`]) -> score ([`metrics`],
+//! [`eval`]); [`task`] describes the tasks, [`bundle`] is the model file and [`cli`] holds the
+//! command line.
 
 pub mod bundle;
 pub mod cli;
@@ -15,5 +16,6 @@ pub mod models;
 pub mod output;
 pub mod pipeline;
 pub mod predict;
+pub mod sparse;
 pub mod task;
 pub mod train;

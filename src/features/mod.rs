@@ -1,2 +1,4 @@
-//! Feature extraction shared by the feature-based RuMedBench baselines.
+//! Feature extraction: char n-gram tf-idf for text, token features for the CRF.
+
+pub mod tfidf;
 pub mod token;
