@@ -9,8 +9,10 @@ use serde_json::{Map, Value};
 
 use crate::data::{Example, Gold, Input, Split};
 use crate::eval::{Outcomes, TaskScore};
+use crate::features::tfidf::{Tfidf, TfidfParams};
 use crate::metrics;
 use crate::models::crf::{Crf, CrfParams};
+use crate::models::logreg::{LogReg, LogRegParams};
 use crate::models::naive::{NaiveClassifier, NaiveParams, NaiveTagger};
 use crate::task::{TaskKind, TaskSpec};
 
@@ -41,6 +43,39 @@ pub struct FitSettings {
     pub seed: u64,
     /// The CRF's trainer settings (tagging tasks).
     pub crf: CrfParams,
+    /// The vectorizer of the text model.
+    pub tfidf: TfidfParams,
+    /// The classifier of the text model (its seed is replaced by `seed`).
+    pub logreg: LogRegParams,
+}
+
+/// The text model: char n-gram tf-idf + one-vs-rest logistic regression.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct TextModel {
+    /// The fitted vectorizer.
+    pub tfidf: Tfidf,
+    /// The fitted classifier.
+    pub clf: LogReg,
+    /// Class labels by class index.
+    pub labels: Vec<String>,
+}
+
+impl TextModel {
+    /// Class probabilities of each document, row-major `docs x classes`.
+    pub fn proba(&self, docs: &[&str]) -> Vec<f32> {
+        self.clf.predict_proba(&self.tfidf.transform(docs))
+    }
+}
+
+/// Ranks one row of class scores, best first; ties keep the lower class index first.
+pub fn rank_row(row: &[f32], labels: &[String], k: usize) -> Vec<(String, f32)> {
+    let mut order: Vec<usize> = (0..row.len()).collect();
+    order.sort_by(|&a, &b| row[b].total_cmp(&row[a]).then(a.cmp(&b)));
+    order
+        .into_iter()
+        .take(k)
+        .map(|i| (labels[i].clone(), row[i]))
+        .collect()
 }
 
 /// A fitted model of any family. Externally tagged: postcard (the model file encoding) is not
@@ -54,6 +89,8 @@ pub enum Fitted {
     NaiveTagger(NaiveTagger),
     /// Linear-chain CRF tagger (CRFsuite model bytes inside).
     Crf(Crf),
+    /// Char n-gram tf-idf + one-vs-rest logistic regression.
+    Text(TextModel),
 }
 
 /// One prediction: ranked labels with scores, or one tag per token.
@@ -137,15 +174,78 @@ pub fn fit(
                     .map_err(|e| anyhow::anyhow!("{}: {e}", train.path.display()))?,
             )
         }
-        (ModelKind::Feature, _) => bail!(
-            "the feature model is not available in this build for {}",
-            task.name
-        ),
+        (ModelKind::Feature, _) => Fitted::Text(fit_text(task, settings, train)?),
     };
     Ok(Pipeline {
         task: task.clone(),
         kind,
         model,
+    })
+}
+
+/// The class order: the task's fixed order (upstream's `l2i`) or sorted train labels.
+fn class_labels(task: &TaskSpec, train: &Split, labels: &[&str]) -> Result<Vec<String>> {
+    let order: Vec<String> = match &task.label_order {
+        Some(fixed) => {
+            for (e, l) in train.examples.iter().zip(labels) {
+                if !fixed.iter().any(|f| f == l) {
+                    bail!(
+                        "{}:{}: field `{}`: label {l:?} is not one of {}",
+                        train.path.display(),
+                        e.line,
+                        task.label_field,
+                        fixed.join(", ")
+                    );
+                }
+            }
+            fixed.clone()
+        }
+        None => labels
+            .iter()
+            .map(|l| l.to_string())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect(),
+    };
+    if order.len() < 2 {
+        bail!(
+            "{}: a classifier needs at least two classes in `{}`, found {}",
+            train.path.display(),
+            task.label_field,
+            order.len()
+        );
+    }
+    Ok(order)
+}
+
+fn fit_text(task: &TaskSpec, settings: &FitSettings, train: &Split) -> Result<TextModel> {
+    let labels = train_labels(task, train)?;
+    let classes = class_labels(task, train, &labels)?;
+    let y: Vec<usize> = labels
+        .iter()
+        .map(|l| {
+            classes
+                .iter()
+                .position(|c| c == l)
+                .expect("label in class list")
+        })
+        .collect();
+    let texts: Vec<std::borrow::Cow<'_, str>> = train
+        .examples
+        .iter()
+        .map(|e| e.input.joined_text())
+        .collect();
+    let docs: Vec<&str> = texts.iter().map(|t| t.as_ref()).collect();
+    let (tfidf, x) = settings.tfidf.fit(&docs)?;
+    let params = LogRegParams {
+        seed: settings.seed,
+        ..settings.logreg
+    };
+    let clf = params.fit(&x, &y, classes.len())?;
+    Ok(TextModel {
+        tfidf,
+        clf,
+        labels: classes,
     })
 }
 
@@ -167,6 +267,17 @@ impl Pipeline {
                     _ => bail!("line {}: the tagger needs tokens", e.line),
                 })
                 .collect(),
+            Fitted::Text(m) => {
+                let texts: Vec<std::borrow::Cow<'_, str>> =
+                    examples.iter().map(|e| e.input.joined_text()).collect();
+                let docs: Vec<&str> = texts.iter().map(|t| t.as_ref()).collect();
+                let proba = m.proba(&docs);
+                let n = m.labels.len();
+                Ok(proba
+                    .chunks(n)
+                    .map(|row| Prediction::Ranked(rank_row(row, &m.labels, k)))
+                    .collect())
+            }
             Fitted::Crf(m) => {
                 let sents: Vec<&[String]> = examples
                     .iter()
@@ -233,6 +344,7 @@ impl Pipeline {
     pub fn labels(&self) -> Option<BTreeSet<String>> {
         match &self.model {
             Fitted::NaiveClassifier(m) => Some(m.ranked.iter().cloned().collect()),
+            Fitted::Text(m) => Some(m.labels.iter().cloned().collect()),
             Fitted::NaiveTagger(_) | Fitted::Crf(_) => None,
         }
     }
@@ -252,7 +364,24 @@ impl Pipeline {
                     "all_possible_transitions": settings.crf.all_possible_transitions,
                     "features": "upstream token_classifier.py word2features",
                 }),
-                _ => serde_json::json!({"seed": settings.seed}),
+                _ => serde_json::json!({
+                    "vectorizer": {
+                        "analyzer": "char",
+                        "ngram_range": [settings.tfidf.ngram_min, settings.tfidf.ngram_max],
+                        "lowercase": true,
+                        "sublinear_tf": settings.tfidf.sublinear_tf,
+                        "smooth_idf": true,
+                        "norm": "l2",
+                    },
+                    "classifier": {
+                        "type": "one-vs-rest L2 logistic regression, dual coordinate descent",
+                        "C": settings.logreg.c,
+                        "tol": settings.logreg.tol,
+                        "max_iter": settings.logreg.max_iter,
+                        "class_weight": if settings.logreg.class_weight_balanced { "balanced" } else { "none" },
+                    },
+                    "seed": settings.seed,
+                }),
             },
         }
     }
