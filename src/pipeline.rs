@@ -90,7 +90,7 @@ pub enum Fitted {
     /// Linear-chain CRF tagger (CRFsuite model bytes inside).
     Crf(Crf),
     /// Char n-gram tf-idf + one-vs-rest logistic regression.
-    Text(TextModel),
+    Text(Box<TextModel>),
 }
 
 /// One prediction: ranked labels with scores, or one tag per token.
@@ -174,7 +174,7 @@ pub fn fit(
                     .map_err(|e| anyhow::anyhow!("{}: {e}", train.path.display()))?,
             )
         }
-        (ModelKind::Feature, _) => Fitted::Text(fit_text(task, settings, train)?),
+        (ModelKind::Feature, _) => Fitted::Text(Box::new(fit_text(task, settings, train)?)),
     };
     Ok(Pipeline {
         task: task.clone(),
