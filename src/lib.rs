@@ -11,6 +11,8 @@ pub mod eval;
 pub mod metrics;
 pub mod models;
 pub mod output;
+pub mod per_label;
 pub mod pipeline;
+pub mod stats;
 pub mod task;
 pub mod train;
