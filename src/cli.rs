@@ -11,6 +11,7 @@ use crate::data;
 use crate::eval;
 use crate::per_label;
 use crate::pipeline::ModelKind;
+use crate::report;
 use crate::stats;
 use crate::task;
 use crate::train::{self, TrainRequest};
@@ -111,6 +112,32 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// Draw a grouped bar chart (SVG or PNG, by the extension of --out) of each system's
+    /// per-task primary figure (the mean of the task's metrics) and Overall, with 95%
+    /// percentile bootstrap intervals as error bars, beside rows of the paper's Table 3.
+    ///
+    /// Groups are named Top3, SymptomRec, DaNet, NLI, NER, Overall; each directory is one
+    /// series, named after the directory (non-ASCII characters become `_`). PNG text uses a
+    /// bundled Latin subset of DejaVu Sans, so no system font is needed.
+    Report {
+        /// Directories of RuMed*.jsonl prediction files, one series each.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// The chart file to write (`.svg` or `.png`), replaced atomically.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Paper rows to draw, comma-separated, from naive, feature-based, bilstm, rubert,
+        /// rupoolbert, human; or `none`.
+        #[arg(long, value_name = "ROWS", default_value = report::DEFAULT_PAPER_ROWS)]
+        paper: String,
+        /// Bootstrap replicates for the error bars.
+        #[arg(long, value_name = "N", default_value_t = 1000,
+              value_parser = clap::value_parser!(u32).range(1..))]
+        bootstrap: u32,
+        /// Seed of the bootstrap.
+        #[arg(long, value_name = "S", default_value_t = stats::DEFAULT_SEED)]
+        seed: u64,
+    },
 }
 
 /// Runs a parsed command line, writing results to `out`.
@@ -194,6 +221,23 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
                 )?,
                 Format::Table => write!(out, "{}", c.render_table(&dir_a, &dir_b))?,
             }
+        }
+        Command::Report {
+            dirs,
+            out: file,
+            paper,
+            bootstrap,
+            seed,
+        } => {
+            let req = report::ChartRequest {
+                dirs,
+                out: file,
+                paper: report::parse_paper_list(&paper),
+                replicates: bootstrap as usize,
+                seed,
+            };
+            let series = report::run(&req)?;
+            writeln!(out, "wrote {} ({} series)", req.out.display(), series.len())?;
         }
     }
     Ok(())

@@ -13,6 +13,7 @@ pub mod models;
 pub mod output;
 pub mod per_label;
 pub mod pipeline;
+pub mod report;
 pub mod stats;
 pub mod task;
 pub mod train;
