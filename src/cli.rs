@@ -10,8 +10,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::bundle::Bundle;
 use crate::data;
 use crate::eval;
+use crate::per_label;
 use crate::pipeline::{FitSettings, ModelKind};
 use crate::predict::{self, PredictFormat};
+use crate::report;
+use crate::stats;
 use crate::task;
 use crate::train::{self, TaskSource, TrainRequest};
 
@@ -67,6 +70,76 @@ pub enum Command {
         /// instead of the labels the prediction files carry.
         #[arg(long, value_name = "DATA_DIR")]
         gold: Option<PathBuf>,
+        /// Add a 95% percentile bootstrap interval to every metric and to Overall, from N
+        /// replicates that resample each task's test examples (NER: sentences) with
+        /// replacement, independently per task. The interval is the 2.5% and 97.5% quantiles
+        /// of the replicates, interpolated linearly as numpy's default. JSON gains
+        /// `"acc_ci95": [lo, hi]` beside `"acc"` (likewise hit3, f1) and `"overall_ci95"`.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+        bootstrap: Option<u32>,
+        /// Seed of the bootstrap; the same seed gives the same intervals on any machine and
+        /// any number of threads.
+        #[arg(long, value_name = "S", default_value_t = stats::DEFAULT_SEED)]
+        seed: u64,
+        /// Add precision, recall, F1 and support for each label (classification: top-1
+        /// prediction against gold, support = gold count; NER: each entity type, counted as
+        /// seqeval does), plus their "macro avg" (unweighted mean of the labels' figures) and
+        /// "micro avg" (figures of the summed counts). Labels are those seen in gold or
+        /// prediction; a zero denominator gives 0. JSON: `"per_label"` under each task.
+        #[arg(long)]
+        per_label: bool,
+    },
+    /// Compare two directories of prediction files with a paired bootstrap: per task and
+    /// Overall, A − B of each metric, its 95% interval and a two-sided p-value.
+    ///
+    /// Each replicate draws one sample (with replacement) of a task's example ids and applies
+    /// it to both A and B, so the interval accounts for the pairing. The interval is the 2.5%
+    /// and 97.5% percentiles of the replicate differences (numpy's linear interpolation); the
+    /// p-value is the paired bootstrap one, p = (1 + #{|d*_b − d| ≥ |d|}) / (N + 1), the share
+    /// of centred replicate differences at least as extreme as the observed d. The two files of a
+    /// task must hold the same ids. Only tasks present in both directories are compared (the
+    /// others are listed as skipped and count 0 on both sides of Overall).
+    Compare {
+        /// System A's directory of RuMed*.jsonl files.
+        dir_a: PathBuf,
+        /// System B's directory.
+        dir_b: PathBuf,
+        /// Number of bootstrap replicates.
+        #[arg(long, value_name = "N", default_value_t = 1000,
+              value_parser = clap::value_parser!(u32).range(1..))]
+        bootstrap: u32,
+        /// Seed of the bootstrap.
+        #[arg(long, value_name = "S", default_value_t = stats::DEFAULT_SEED)]
+        seed: u64,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Draw a grouped bar chart (SVG or PNG, by the extension of --out) of each system's
+    /// per-task primary figure (the mean of the task's metrics) and Overall, with 95%
+    /// percentile bootstrap intervals as error bars, beside rows of the paper's Table 3.
+    ///
+    /// Groups are named Top3, SymptomRec, DaNet, NLI, NER, Overall; each directory is one
+    /// series, named after the directory (non-ASCII characters become `_`). PNG text uses a
+    /// bundled Latin subset of DejaVu Sans, so no system font is needed.
+    Report {
+        /// Directories of RuMed*.jsonl prediction files, one series each.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// The chart file to write (`.svg` or `.png`), replaced atomically.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Paper rows to draw, comma-separated, from naive, feature-based, bilstm, rubert,
+        /// rupoolbert, human; or `none`.
+        #[arg(long, value_name = "ROWS", default_value = report::DEFAULT_PAPER_ROWS)]
+        paper: String,
+        /// Bootstrap replicates for the error bars.
+        #[arg(long, value_name = "N", default_value_t = 1000,
+              value_parser = clap::value_parser!(u32).range(1..))]
+        bootstrap: u32,
+        /// Seed of the bootstrap.
+        #[arg(long, value_name = "S", default_value_t = stats::DEFAULT_SEED)]
+        seed: u64,
     },
 }
 
@@ -238,18 +311,84 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
                 Some(p) => predict::run(&bundle.pipeline, p, data::open(p)?, top_k, format, out)?,
             };
         }
-        Command::Eval { dir, format, gold } => {
+        Command::Eval {
+            dir,
+            format,
+            gold,
+            bootstrap,
+            seed,
+            per_label,
+        } => {
             let report = eval::score_dir(&dir, gold.as_deref())?;
+            let boot = bootstrap.map(|n| stats::bootstrap(&report.tasks, n as usize, seed));
+            let labels: Vec<(String, per_label::PerLabel)> = if per_label {
+                report
+                    .tasks
+                    .iter()
+                    .filter_map(|t| per_label::per_label(t).map(|p| (t.task.name.clone(), p)))
+                    .collect()
+            } else {
+                Vec::new()
+            };
             match format {
                 Format::Json => {
-                    writeln!(out, "{}", serde_json::to_string_pretty(&report.to_json())?)?
+                    let mut j = match &boot {
+                        Some(b) => stats::json_with_intervals(&report, b),
+                        None => report.to_json(),
+                    };
+                    for (name, p) in &labels {
+                        if let Some(t) = j["tasks"].get_mut(name).and_then(|t| t.as_object_mut()) {
+                            t.insert("per_label".into(), p.to_json());
+                        }
+                    }
+                    writeln!(out, "{}", serde_json::to_string_pretty(&j)?)?
                 }
-                Format::Table => write!(
+                Format::Table => {
+                    let label = dir.display().to_string();
+                    let table = match &boot {
+                        Some(b) => stats::render_table_with_intervals(&label, &report, b),
+                        None => eval::render_table(&label, &report),
+                    };
+                    write!(out, "{table}")?;
+                    for (name, p) in &labels {
+                        write!(out, "{}", p.render_table(name))?;
+                    }
+                }
+            }
+        }
+        Command::Compare {
+            dir_a,
+            dir_b,
+            bootstrap,
+            seed,
+            format,
+        } => {
+            let c = stats::compare(&dir_a, &dir_b, bootstrap as usize, seed)?;
+            match format {
+                Format::Json => writeln!(
                     out,
                     "{}",
-                    eval::render_table(&dir.display().to_string(), &report)
+                    serde_json::to_string_pretty(&c.to_json(&dir_a, &dir_b))?
                 )?,
+                Format::Table => write!(out, "{}", c.render_table(&dir_a, &dir_b))?,
             }
+        }
+        Command::Report {
+            dirs,
+            out: file,
+            paper,
+            bootstrap,
+            seed,
+        } => {
+            let req = report::ChartRequest {
+                dirs,
+                out: file,
+                paper: report::parse_paper_list(&paper),
+                replicates: bootstrap as usize,
+                seed,
+            };
+            let series = report::run(&req)?;
+            writeln!(out, "wrote {} ({} series)", req.out.display(), series.len())?;
         }
     }
     Ok(())

@@ -37,41 +37,93 @@ impl Outcomes {
         self.len() == 0
     }
 
-    /// A metric over the examples picked by `idx` (all examples when `None`), in percent.
-    pub fn metric_on(&self, metric: Metric, idx: Option<&[usize]>) -> f64 {
+    /// Whether these are tagging outcomes (token accuracy and entity F1).
+    pub fn is_tagging(&self) -> bool {
+        matches!(self, Outcomes::Tagging(_))
+    }
+
+    /// Example `i`'s counts.
+    pub fn tally_at(&self, i: usize) -> Tally {
         match self {
             Outcomes::Class(v) => {
-                let mut hit = 0usize;
-                let mut n = 0usize;
-                let mut visit = |o: &ClassOutcome| {
-                    n += 1;
-                    hit += usize::from(match metric {
-                        Metric::Hit3 => o.hit3,
-                        _ => o.top1,
-                    });
-                };
-                match idx {
-                    Some(ix) => ix.iter().for_each(|&i| visit(&v[i])),
-                    None => v.iter().for_each(&mut visit),
-                }
-                metrics::percent(hit, n)
+                let o = &v[i];
+                Tally([1, u64::from(o.top1), u64::from(o.hit3), 0, 0])
             }
             Outcomes::Tagging(v) => {
-                let mut total = SentenceCounts::default();
-                match idx {
-                    Some(ix) => ix.iter().for_each(|&i| total.add(&v[i])),
-                    None => v.iter().for_each(|c| total.add(c)),
-                }
-                match metric {
-                    Metric::F1 => {
-                        let (tp, p, g) = total.micro();
-                        metrics::prf(tp, p, g).2 * 100.0
-                    }
-                    _ => metrics::percent(total.tokens_correct, total.tokens),
-                }
+                let c = &v[i];
+                let (tp, p, g) = c.micro();
+                Tally([
+                    c.tokens_correct as u64,
+                    c.tokens as u64,
+                    tp as u64,
+                    p as u64,
+                    g as u64,
+                ])
             }
         }
     }
+
+    /// Every example's counts, in order; the bootstrap resamples these.
+    pub fn tallies(&self) -> Vec<Tally> {
+        (0..self.len()).map(|i| self.tally_at(i)).collect()
+    }
+
+    /// A metric, in percent, from counts summed over some examples of these outcomes.
+    /// This is the one place a metric is computed from counts.
+    pub fn metric_from(&self, metric: Metric, t: &Tally) -> f64 {
+        let [a, b, c, d, e] = t.0.map(|x| x as usize);
+        match self {
+            Outcomes::Class(_) => match metric {
+                Metric::Hit3 => metrics::percent(c, a),
+                _ => metrics::percent(b, a),
+            },
+            Outcomes::Tagging(_) => match metric {
+                Metric::F1 => metrics::prf(c, d, e).2 * 100.0,
+                _ => metrics::percent(a, b),
+            },
+        }
+    }
+
+    /// A metric over the examples picked by `idx` (all examples when `None`), in percent.
+    pub fn metric_on(&self, metric: Metric, idx: Option<&[usize]>) -> f64 {
+        let mut total = Tally::default();
+        match idx {
+            Some(ix) => ix.iter().for_each(|&i| total.add(&self.tally_at(i))),
+            None => (0..self.len()).for_each(|i| total.add(&self.tally_at(i))),
+        }
+        self.metric_from(metric, &total)
+    }
+}
+
+/// One example's counts (or a sum of them), from which every metric is a ratio: a
+/// classification example is `[1, top1, hit3, 0, 0]`, a sentence is `[tokens correct,
+/// tokens, entity true positives, predicted entities, gold entities]`. Plain integers, so
+/// a bootstrap replicate is a sum with no allocation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Tally(pub [u64; 5]);
+
+impl Tally {
+    /// Adds another tally into this one.
+    #[inline]
+    pub fn add(&mut self, o: &Tally) {
+        for (a, b) in self.0.iter_mut().zip(o.0) {
+            *a += b;
+        }
+    }
+}
+
+/// Who each example is, parallel to [`Outcomes`]: what `score_file` knows beyond the counts,
+/// kept for per-label reports and paired comparisons. Empty when a score was built from
+/// outcomes alone (e.g. by `train`).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Examples {
+    /// Each example's id key, in file order.
+    pub ids: Vec<String>,
+    /// Each example's line in the prediction file.
+    pub lines: Vec<usize>,
+    /// Classification only: each example's (gold label, top-1 prediction); empty for tagging,
+    /// whose per-type counts are in [`SentenceCounts`].
+    pub labels: Vec<(String, String)>,
 }
 
 /// One task's scores.
@@ -83,6 +135,8 @@ pub struct TaskScore {
     pub values: Vec<(Metric, f64)>,
     /// The per-example outcomes behind them.
     pub outcomes: Outcomes,
+    /// Ids, lines and labels of those examples (empty unless read from a prediction file).
+    pub examples: Examples,
 }
 
 impl TaskScore {
@@ -97,6 +151,7 @@ impl TaskScore {
             task,
             values,
             outcomes,
+            examples: Examples::default(),
         }
     }
 
@@ -111,7 +166,8 @@ impl TaskScore {
     }
 }
 
-fn mean(it: impl Iterator<Item = f64>) -> f64 {
+/// The mean of some values, 0 when there are none (how a task's primary figure is formed).
+pub fn mean(it: impl Iterator<Item = f64>) -> f64 {
     let (s, n) = it.fold((0.0, 0usize), |(s, n), x| (s + x, n + 1));
     if n == 0 {
         0.0
@@ -152,17 +208,48 @@ impl Report {
 
 /// Overall over whichever built-in tasks are present in `scores`.
 pub fn overall_of(scores: &[TaskScore]) -> f64 {
-    let builtins = task::builtin();
-    let sum: f64 = builtins
-        .iter()
-        .map(|b| {
-            scores
-                .iter()
-                .find(|s| s.task.name == b.name)
-                .map_or(0.0, TaskScore::primary)
-        })
-        .sum();
-    sum / builtins.len() as f64
+    let names: Vec<&str> = scores.iter().map(|s| s.task.name.as_str()).collect();
+    let primaries: Vec<f64> = scores.iter().map(TaskScore::primary).collect();
+    OverallRule::new(&names).apply(&primaries)
+}
+
+/// Overall's formula for a given list of tasks, prepared once so it can be applied to many
+/// bootstrap replicates: the sum of the primary figures of the built-in tasks present,
+/// divided by the number of built-in tasks (so an absent task counts 0, as upstream).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OverallRule {
+    counted: Vec<bool>,
+    divisor: f64,
+}
+
+impl OverallRule {
+    /// The rule for tasks named `names`, in that order.
+    pub fn new(names: &[&str]) -> Self {
+        let builtins = task::builtin();
+        let counted = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                // A task listed twice would count twice; only its first occurrence counts.
+                builtins.iter().any(|b| b.name == *n) && !names[..i].contains(n)
+            })
+            .collect();
+        Self {
+            counted,
+            divisor: builtins.len() as f64,
+        }
+    }
+
+    /// Overall from the primary figures of the tasks, in the order given to [`Self::new`].
+    pub fn apply(&self, primaries: &[f64]) -> f64 {
+        let sum: f64 = primaries
+            .iter()
+            .zip(&self.counted)
+            .filter(|(_, &c)| c)
+            .map(|(p, _)| p)
+            .sum();
+        sum / self.divisor
+    }
 }
 
 /// Gold labels from a data split, keyed by id, for checking prediction files.
@@ -205,6 +292,7 @@ pub fn score_file(task: &TaskSpec, path: &Path, gold_dir: Option<&Path>) -> Resu
     let mut seen = HashSet::new();
     let mut class = Vec::new();
     let mut tagging = Vec::new();
+    let mut examples = Examples::default();
     for item in data::jsonl_objects(path, reader) {
         let (line, obj) = item?;
         let rec = RecordReader::new(path, line, &obj);
@@ -212,6 +300,8 @@ pub fn score_file(task: &TaskSpec, path: &Path, gold_dir: Option<&Path>) -> Resu
         if !seen.insert(id.clone()) {
             return Err(rec.err(&task.id_field, format!("duplicate id {id:?}")));
         }
+        examples.ids.push(id.clone());
+        examples.lines.push(line);
         let gold_label = match &gold {
             Some(g) => match g.labels.get(&id) {
                 Some(l) => l.clone(),
@@ -252,6 +342,7 @@ pub fn score_file(task: &TaskSpec, path: &Path, gold_dir: Option<&Path>) -> Resu
                     return Err(rec.err("prediction", "the list of labels is empty"));
                 }
                 class.push(metrics::class_outcome(&g, &ranked));
+                examples.labels.push((g, ranked[0].clone()));
             }
         }
     }
@@ -276,7 +367,9 @@ pub fn score_file(task: &TaskSpec, path: &Path, gold_dir: Option<&Path>) -> Resu
     } else {
         Outcomes::Class(class)
     };
-    Ok(TaskScore::from_outcomes(task.clone(), outcomes))
+    let mut score = TaskScore::from_outcomes(task.clone(), outcomes);
+    score.examples = examples;
+    Ok(score)
 }
 
 /// Scores every `RuMed*.jsonl` of the five tasks found in `dir`.

@@ -1,0 +1,371 @@
+//! `report`: a grouped bar chart of systems' per-task primary figures and Overall, with
+//! their bootstrap intervals as error bars, beside rows of the paper's Table 3.
+//!
+//! SVG text is written as `<text>` elements, which need no font here; layout and PNG
+//! rasterising do, so a Latin-only subset of DejaVu Sans (10 KB, Bitstream Vera licence,
+//! `assets/fonts/`) is compiled in and no system font is ever looked up.
+
+use std::path::{Path, PathBuf};
+use std::sync::Once;
+
+use anyhow::{anyhow, bail, Context, Result};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use crate::eval;
+use crate::output;
+use crate::stats::{self, Interval};
+
+/// The chart's groups: Latin short names of the five tasks, in the paper's order, and Overall.
+pub const GROUPS: [&str; 6] = ["Top3", "SymptomRec", "DaNet", "NLI", "NER", "Overall"];
+
+/// The paper rows drawn by default.
+pub const DEFAULT_PAPER_ROWS: &str = "naive,feature-based";
+
+const FONT: &[u8] = include_bytes!("../assets/fonts/DejaVuSans-Latin.ttf");
+const SIZE: (u32, u32) = (1100, 560);
+
+/// One bar series: a system or a paper row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    /// Legend name (ASCII).
+    pub name: String,
+    /// The figure of each group of [`GROUPS`], `None` when the task is missing.
+    pub values: [Option<f64>; 6],
+    /// Each figure's 95% interval, when it has one.
+    pub intervals: [Option<Interval>; 6],
+    /// Whether this is a paper row (drawn in grey, without intervals).
+    pub paper: bool,
+}
+
+/// What `report` draws and where.
+#[derive(Debug, Clone)]
+pub struct ChartRequest {
+    /// Directories of prediction files, one series each.
+    pub dirs: Vec<PathBuf>,
+    /// Output file; `.svg` or `.png`.
+    pub out: PathBuf,
+    /// Paper rows to include, by name (case, `-`, `_` and spaces ignored).
+    pub paper: Vec<String>,
+    /// Bootstrap replicates for the error bars.
+    pub replicates: usize,
+    /// Bootstrap seed.
+    pub seed: u64,
+}
+
+/// Keeps ASCII letters, digits and ` -_.:()/+`, replacing anything else with `_`, so
+/// legend text renders with the bundled Latin font and needs no escaping.
+fn ascii_label(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || " -_.:()/+".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+fn norm(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// The mean of the numbers of a paper cell such as `49.76 / 72.75`.
+fn parse_cell(cell: &str) -> Result<f64> {
+    let nums: Vec<f64> = cell
+        .split('/')
+        .map(|p| {
+            p.trim()
+                .parse::<f64>()
+                .map_err(|e| anyhow!("paper cell {cell:?}: {e}"))
+        })
+        .collect::<Result<_>>()?;
+    Ok(eval::mean(nums.into_iter()))
+}
+
+/// The paper's rows named in `names` (e.g. `naive`, `feature-based`), as series.
+pub fn paper_series(names: &[String]) -> Result<Vec<Series>> {
+    let mut out = Vec::new();
+    for name in names {
+        let row = eval::PAPER_ROWS
+            .iter()
+            .find(|r| norm(r.0) == norm(name))
+            .ok_or_else(|| {
+                let known: Vec<String> = eval::PAPER_ROWS
+                    .iter()
+                    .map(|r| r.0.to_lowercase())
+                    .collect();
+                anyhow!(
+                    "--paper: unknown row `{name}`: expected some of {}, or `none`",
+                    known.join(", ")
+                )
+            })?;
+        let cells = [row.1, row.2, row.3, row.4, row.5, row.6];
+        let mut values = [None; 6];
+        for (v, c) in values.iter_mut().zip(cells) {
+            *v = Some(parse_cell(c)?);
+        }
+        out.push(Series {
+            name: format!("paper: {}", row.0),
+            values,
+            intervals: [None; 6],
+            paper: true,
+        });
+    }
+    Ok(out)
+}
+
+/// Parses `--paper`: a comma-separated list, or `none`.
+pub fn parse_paper_list(list: &str) -> Vec<String> {
+    if list.trim().eq_ignore_ascii_case("none") {
+        return Vec::new();
+    }
+    list.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+/// A system's series: each task's primary figure and Overall with bootstrap intervals.
+pub fn system_series(dir: &Path, replicates: usize, seed: u64) -> Result<Series> {
+    let report = eval::score_dir(dir, None)?;
+    let boot = stats::bootstrap(&report.tasks, replicates, seed);
+    let mut values = [None; 6];
+    let mut intervals = [None; 6];
+    for (g, b) in crate::task::builtin().iter().enumerate().take(5) {
+        if let Some(t) = report.tasks.iter().find(|t| t.task.name == b.name) {
+            values[g] = Some(t.primary());
+            intervals[g] = boot.task(&t.task.name).map(|i| i.primary);
+        }
+    }
+    values[5] = Some(report.overall());
+    intervals[5] = Some(boot.overall);
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| dir.display().to_string());
+    Ok(Series {
+        name: ascii_label(&name),
+        values,
+        intervals,
+        paper: false,
+    })
+}
+
+fn register_font() -> Result<()> {
+    static ONCE: Once = Once::new();
+    let mut ok = true;
+    ONCE.call_once(|| {
+        for family in ["sans-serif", "serif", "monospace"] {
+            ok &= plotters::style::register_font(family, FontStyle::Normal, FONT).is_ok();
+        }
+    });
+    if ok {
+        Ok(())
+    } else {
+        bail!("the bundled chart font is not a valid TrueType font")
+    }
+}
+
+const SYSTEM_COLOURS: [RGBColor; 6] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+];
+const PAPER_COLOURS: [RGBColor; 3] = [
+    RGBColor(200, 200, 200),
+    RGBColor(150, 150, 150),
+    RGBColor(100, 100, 100),
+];
+
+fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, series: &[Series]) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    let e = |err: DrawingAreaErrorKind<DB::ErrorType>| anyhow!("cannot draw the chart: {err}");
+    root.fill(&WHITE).map_err(e)?;
+    let mut chart = ChartBuilder::on(root)
+        .caption(
+            "RuMedBench test scores, % (bars: primary figure; whiskers: 95% bootstrap interval)",
+            ("sans-serif", 20),
+        )
+        .margin(12)
+        .x_label_area_size(45)
+        .y_label_area_size(55)
+        .build_cartesian_2d(-0.5f64..5.5f64, 0f64..100f64)
+        .map_err(e)?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_desc("Task")
+        .y_desc("Score, %")
+        // Ask for enough labels that every integer (a group centre) gets one; others are blank.
+        .x_labels(7)
+        .x_label_formatter(&|x| {
+            let i = x.round();
+            if (x - i).abs() < 1e-6 && (0.0..6.0).contains(&i) {
+                GROUPS[i as usize].to_string()
+            } else {
+                String::new()
+            }
+        })
+        .y_labels(11)
+        .y_label_formatter(&|y| format!("{y:.0}"))
+        .label_style(("sans-serif", 15))
+        .axis_desc_style(("sans-serif", 16))
+        .draw()
+        .map_err(e)?;
+    let k = series.len().max(1) as f64;
+    let bar = 0.84 / k;
+    let (mut sys_i, mut paper_i) = (0, 0);
+    for (si, s) in series.iter().enumerate() {
+        let colour = if s.paper {
+            paper_i += 1;
+            PAPER_COLOURS[(paper_i - 1) % PAPER_COLOURS.len()]
+        } else {
+            sys_i += 1;
+            SYSTEM_COLOURS[(sys_i - 1) % SYSTEM_COLOURS.len()]
+        };
+        let centre = |g: usize| g as f64 - 0.42 + (si as f64 + 0.5) * bar;
+        let bars = s.values.iter().enumerate().filter_map(|(g, v)| {
+            v.map(|v| {
+                let c = centre(g);
+                Rectangle::new(
+                    [(c - bar * 0.45, 0.0), (c + bar * 0.45, v)],
+                    colour.filled(),
+                )
+            })
+        });
+        chart
+            .draw_series(bars)
+            .map_err(e)?
+            .label(s.name.clone())
+            .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 14, y + 6)], colour.filled()));
+        let whiskers = s.intervals.iter().enumerate().filter_map(|(g, iv)| {
+            iv.map(|iv| {
+                let c = centre(g);
+                let cap = bar * 0.2;
+                PathElement::new(
+                    vec![
+                        (c - cap, iv.lo),
+                        (c + cap, iv.lo),
+                        (c, iv.lo),
+                        (c, iv.hi),
+                        (c - cap, iv.hi),
+                        (c + cap, iv.hi),
+                    ],
+                    BLACK.stroke_width(1),
+                )
+            })
+        });
+        chart.draw_series(whiskers).map_err(e)?;
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 14))
+        .draw()
+        .map_err(e)?;
+    root.present().map_err(e)?;
+    Ok(())
+}
+
+/// Renders the chart of `series` to an SVG document.
+pub fn render_svg(series: &[Series]) -> Result<String> {
+    register_font()?;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        draw(&root, series)?;
+    }
+    Ok(svg)
+}
+
+/// Writes the chart of `series` to `out`, as SVG or PNG by extension, atomically: a failed
+/// run leaves any earlier file untouched.
+pub fn write_chart(series: &[Series], out: &Path) -> Result<()> {
+    let ext = out
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    match ext.as_str() {
+        "svg" => {
+            let svg = render_svg(series)?;
+            output::write_atomic(out, |w| Ok(w.write_all(svg.as_bytes())?))
+        }
+        "png" => {
+            register_font()?;
+            let dir = match out.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p,
+                _ => Path::new("."),
+            };
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+            // plotters picks the encoder from the file name, so the temporary file in the
+            // target's directory keeps the .png suffix; it is renamed over `out` at the end.
+            let tmp = tempfile::Builder::new()
+                .prefix(".rumedbench-")
+                .suffix(".png")
+                .tempfile_in(dir)
+                .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+            {
+                let root = BitMapBackend::new(tmp.path(), SIZE).into_drawing_area();
+                draw(&root, series).with_context(|| format!("while writing {}", out.display()))?;
+            }
+            tmp.persist(out)
+                .map_err(|e| e.error)
+                .with_context(|| format!("cannot replace {}", out.display()))?;
+            Ok(())
+        }
+        _ => bail!(
+            "--out {}: the file name must end in .svg or .png",
+            out.display()
+        ),
+    }
+}
+
+/// Scores each directory, bootstraps its intervals, adds the paper rows and writes the chart.
+pub fn run(req: &ChartRequest) -> Result<Vec<Series>> {
+    if req.dirs.is_empty() {
+        bail!("report needs at least one directory of prediction files");
+    }
+    let mut series = Vec::new();
+    for d in &req.dirs {
+        series.push(system_series(d, req.replicates, req.seed)?);
+    }
+    series.extend(paper_series(&req.paper)?);
+    write_chart(&series, &req.out)?;
+    Ok(series)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paper_rows_parse_to_primary_figures() {
+        let s = paper_series(&parse_paper_list("naive, Feature_Based")).unwrap();
+        assert_eq!(s[0].name, "paper: Naive");
+        assert!((s[0].values[0].unwrap() - (10.58 + 22.02) / 2.0).abs() < 1e-9);
+        assert_eq!(s[0].values[2], Some(50.0));
+        assert_eq!(s[1].values[5], Some(58.46));
+        assert!(parse_paper_list("none").is_empty());
+        let err = paper_series(&["gpt".into()]).unwrap_err().to_string();
+        assert!(err.contains("`gpt`") && err.contains("rupoolbert"), "{err}");
+    }
+
+    #[test]
+    fn labels_are_ascii() {
+        assert_eq!(ascii_label("модель-1 <b>"), "______-1 _b_");
+    }
+}

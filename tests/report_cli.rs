@@ -1,0 +1,124 @@
+//! `report` writes a well-formed SVG or PNG chart, atomically, from the released outputs.
+
+mod common;
+
+use std::fs;
+use std::process::{Command, Output};
+
+/// The trimmed contents of every `<text ...>...</text>` element.
+fn svg_texts(svg: &str) -> Vec<String> {
+    svg.split("<text")
+        .skip(1)
+        .filter_map(|chunk| {
+            let body = &chunk[chunk.find('>')? + 1..];
+            Some(body[..body.find("</text>")?].trim().to_string())
+        })
+        .collect()
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(common::bin()).args(args).output().unwrap()
+}
+
+#[test]
+fn svg_chart_has_groups_legend_and_closes() {
+    let refs = common::shared().join("reference_outputs");
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("charts/scores.svg");
+    let o = run(&[
+        "report",
+        refs.join("feature_based").to_str().unwrap(),
+        refs.join("rupoolbert").to_str().unwrap(),
+        "--bootstrap",
+        "100",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let svg = fs::read_to_string(&out).unwrap();
+    assert!(svg.starts_with("<svg"), "{}", &svg[..80]);
+    assert!(svg.trim_end().ends_with("</svg>"));
+    assert_eq!(svg.matches("<text").count(), svg.matches("</text>").count());
+    let texts = svg_texts(&svg);
+    for name in [
+        "Top3",
+        "SymptomRec",
+        "DaNet",
+        "NLI",
+        "NER",
+        "Overall",
+        "feature_based",
+        "rupoolbert",
+        "paper: Naive",
+        "paper: Feature-based",
+    ] {
+        assert!(
+            texts.iter().any(|t| t == name),
+            "no text {name:?} in {texts:?}"
+        );
+    }
+    assert!(
+        !texts.iter().any(|t| t == "paper: RuPoolBERT"),
+        "default paper rows only"
+    );
+    // Every text is Latin (ASCII).
+    assert!(texts.iter().all(|t| t.is_ascii()), "{texts:?}");
+    // Only the chart is left in the folder: no temporary file.
+    assert_eq!(fs::read_dir(out.parent().unwrap()).unwrap().count(), 1);
+}
+
+#[test]
+fn png_chart_has_signature_and_dimensions() {
+    let refs = common::shared().join("reference_outputs");
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("scores.png");
+    let o = run(&[
+        "report",
+        refs.join("naive").to_str().unwrap(),
+        "--paper",
+        "naive,rupoolbert,human",
+        "--bootstrap",
+        "50",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let png = fs::read(&out).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    assert_eq!(&png[12..16], b"IHDR");
+    let w = u32::from_be_bytes(png[16..20].try_into().unwrap());
+    let h = u32::from_be_bytes(png[20..24].try_into().unwrap());
+    assert_eq!((w, h), (1100, 560));
+    assert_eq!(fs::read_dir(t.path()).unwrap().count(), 1);
+}
+
+#[test]
+fn bad_extension_and_unknown_paper_row_are_one_line_errors() {
+    let refs = common::shared().join("reference_outputs");
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("scores.pdf");
+    let dir = refs.join("naive");
+    let o = run(&[
+        "report",
+        dir.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success());
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.contains(".svg or .png"), "{err}");
+    assert!(!out.exists());
+    let svg = t.path().join("x.svg");
+    let o = run(&[
+        "report",
+        dir.to_str().unwrap(),
+        "--paper",
+        "gpt4",
+        "--out",
+        svg.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && err.contains("`gpt4`"), "{err}");
+    assert!(!svg.exists());
+}
