@@ -1187,14 +1187,25 @@ mod tests {
 
     #[test]
     fn deterministic_across_thread_counts() {
-        let (x, y) = three_class_toy();
+        // 20 classes: more than one block, so blocks run on both threads.
+        let n_classes = 20;
+        let mut rows = Vec::new();
+        let mut y = Vec::new();
+        for k in 0..n_classes as u32 {
+            for r in 0..3u32 {
+                rows.push((vec![k, 20 + r], vec![1.0, 0.3]));
+                y.push(k as usize);
+            }
+        }
+        let x = CsrMatrix::from_rows(23, rows);
         let fit_with = |threads: usize| {
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)
                 .build()
                 .unwrap();
-            pool.install(|| LogRegParams::default().fit(&x, &y, 3).unwrap())
+            pool.install(|| LogRegParams::default().fit(&x, &y, n_classes).unwrap())
         };
+        assert_eq!(fit_with(2).predict(&x), y);
         let a = serde_json::to_vec(&fit_with(1)).unwrap();
         let b = serde_json::to_vec(&fit_with(2)).unwrap();
         assert_eq!(a, b);
