@@ -386,6 +386,24 @@ impl Pipeline {
         }
     }
 
+    /// What the solver reported (epochs, convergence), for run records.
+    pub fn fit_summary(&self) -> Value {
+        match &self.model {
+            Fitted::Text(m) => {
+                let r = m.clf.report();
+                serde_json::json!({
+                    "n_features": m.tfidf.n_features(),
+                    "binary_problems": r.iterations.len(),
+                    "epochs_max": r.iterations.iter().max(),
+                    "epochs_total": r.iterations.iter().sum::<usize>(),
+                    "all_converged": r.all_converged(),
+                    "relative_grad_norm_max": r.relative_grad_norm.iter().cloned().fold(0.0, f64::max),
+                })
+            }
+            _ => Value::Null,
+        }
+    }
+
     /// One output record in upstream's schema: id, gold label (when known), prediction.
     pub fn output_record(&self, e: &Example, p: &Prediction) -> Value {
         let mut m = Map::new();

@@ -277,6 +277,7 @@ pub fn run_task(req: &TrainRequest, src: &TaskSource, log: &mut dyn Write) -> Re
         "task": spec.name,
         "model": req.kind.name(),
         "hyperparameters": hyper,
+        "fit": bundle.pipeline.fit_summary(),
         "seed": req.settings.seed,
         "data_files": digests.iter().map(|d| json!({"path": d.path, "sha256": d.sha256})).collect::<Vec<_>>(),
         "dev": scores_json(&dev_score),
