@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::bundle::Bundle;
 use crate::data;
 use crate::eval;
+use crate::models::logreg::LogRegParams;
 use crate::per_label;
 use crate::pipeline::{FitSettings, ModelKind};
 use crate::predict::{self, PredictFormat};
@@ -171,6 +172,12 @@ pub struct TrainArgs {
     /// Seed for randomised steps (the solver's coordinate order).
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Text model: inverse regularisation strength C of the logistic regression.
+    #[arg(long = "C", value_name = "C", default_value_t = LogRegParams::default().c)]
+    pub c: f64,
+    /// Text model: the dual solver's stopping tolerance (largest dual gradient of an epoch).
+    #[arg(long, default_value_t = LogRegParams::default().tol)]
+    pub tol: f64,
 
     /// New task: a TOML task file naming the fields and files (flags below override it).
     #[arg(long, value_name = "FILE", help_heading = "Your own task")]
@@ -276,6 +283,11 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
                 kind: args.model,
                 settings: FitSettings {
                     seed: args.seed,
+                    logreg: LogRegParams {
+                        c: args.c,
+                        tol: args.tol,
+                        ..LogRegParams::default()
+                    },
                     ..FitSettings::default()
                 },
                 out: args.out.clone(),
