@@ -8,7 +8,7 @@ What: for each task (top3, symptomrec, danet, ner) runs, one after the other,
 each in a fresh measuring child (`bench.py --measure`) that reports wall time and
 peak RSS from getrusage(RUSAGE_CHILDREN).ru_maxrss (largest single process of the
 run; nothing to install). It also samples the summed RSS of the whole process tree
-every 20 ms ("tree peak"), which matters for the Python side: with lbfgs the OvR
+every 200 ms ("tree peak"), which matters for the Python side: with lbfgs the OvR
 fits run in joblib worker processes. Both sides' test prediction files are then
 scored by the same scorer here (accuracy, hit@3, seqeval 1.2.2 token accuracy and
 entity F1) against the gold test file, and compared per example with the paper's
@@ -46,6 +46,7 @@ TASKS = {
     "ner": "RuMedNER",
 }
 HERE = pathlib.Path(__file__).resolve().parent
+SAMPLE_SECONDS = 0.2  # process-tree RSS sampling period
 REPO = HERE.parent
 
 
@@ -57,26 +58,25 @@ def log(*args):
 # measuring child: bench.py --measure RESULT_JSON LOG -- cmd args...
 # --------------------------------------------------------------------------
 
+_PAGE_KIB = os.sysconf("SC_PAGE_SIZE") // 1024
+
+
 def _tree_rss_kib(root_pid):
-    """Summed VmRSS (KiB) of root_pid and all its descendants, from /proc."""
+    """Summed resident set (KiB) of root_pid and all its descendants, from one
+    read of /proc/<pid>/stat per process (ppid is field 4, rss in pages field 24)."""
     children = {}
     rss = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
-            with open(f"/proc/{entry}/status") as f:
-                ppid, vmrss = None, 0
-                for line in f:
-                    if line.startswith("PPid:"):
-                        ppid = int(line.split()[1])
-                    elif line.startswith("VmRSS:"):
-                        vmrss = int(line.split()[1])
-        except (OSError, ValueError):
+            with open(f"/proc/{entry}/stat", "rb") as f:
+                fields = f.read().rsplit(b")", 1)[1].split()
+        except (OSError, IndexError):
             continue
         pid = int(entry)
-        rss[pid] = vmrss
-        children.setdefault(ppid, []).append(pid)
+        rss[pid] = int(fields[21]) * _PAGE_KIB
+        children.setdefault(int(fields[1]), []).append(pid)
     total, stack = 0, [root_pid]
     while stack:
         pid = stack.pop()
@@ -86,6 +86,7 @@ def _tree_rss_kib(root_pid):
 
 
 def measure(result_path, log_path, cmd):
+    load_before = os.getloadavg()[0]
     with open(log_path, "wb") as logf:
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=logf, stderr=subprocess.STDOUT)
@@ -95,7 +96,7 @@ def measure(result_path, log_path, cmd):
         def sampler():
             while not done.is_set():
                 peak[0] = max(peak[0], _tree_rss_kib(proc.pid))
-                done.wait(0.02)
+                done.wait(SAMPLE_SECONDS)
 
         th = threading.Thread(target=sampler, daemon=True)
         th.start()
@@ -112,6 +113,9 @@ def measure(result_path, log_path, cmd):
         "tree_peak_mb": round(peak[0] / 1024, 1),
         "user_s": round(ru.ru_utime, 3),
         "sys_s": round(ru.ru_stime, 3),
+        "cpu_s": round(ru.ru_utime + ru.ru_stime, 3),
+        "loadavg1_before": round(load_before, 2),
+        "loadavg1_after": round(os.getloadavg()[0], 2),
     }
     pathlib.Path(result_path).write_text(json.dumps(res))
     return 0
@@ -335,7 +339,8 @@ def main(argv=None):
 
 def render_table(rows, args):
     head = ["task", "python time s", "rust time s", "speed ratio (py/rs)", "python peak MB", "rust peak MB",
-            "memory ratio (py/rs)", "python test", "rust test", "python = paper %", "rust = paper %"]
+            "memory ratio (py/rs)", "python test", "rust test", "python = paper %", "rust = paper %",
+            "python CPU s", "rust CPU s"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
 
     def get(row, side, *path):
@@ -358,6 +363,7 @@ def render_table(rows, args):
             get(row, "rust", "error") or fmt_metrics(t, get(row, "rust", "test")),
             num(get(row, "python", "paper_agreement", "agree"), ".2f"),
             num(get(row, "rust", "paper_agreement", "agree"), ".2f"),
+            num(get(row, "python", "measure", "cpu_s")), num(get(row, "rust", "measure", "cpu_s")),
         ]
         lines.append("| " + " | ".join(cells) + " |")
     notes = [
@@ -367,6 +373,8 @@ def render_table(rows, args):
         "Test metrics in %: Top3/SymptomRec Acc/Hit@3, DaNet Acc, NER token Acc/entity F1 (seqeval 1.2.2), "
         "all from the same scorer. Peak MB = getrusage ru_maxrss (largest single process); "
         "the summed process-tree peak is in the JSON file (tree_peak_mb).",
+        "Time = wall clock of the whole command (load, fit, predict, write); CPU = user+sys of the run's "
+        "reaped processes; the machine's 1-min load average around each run is in the JSON file.",
         "`= paper %`: share of test examples whose top-1 prediction equals the paper's released one "
         f"({args.reference_dir}); NER: share of tokens.",
         "",
