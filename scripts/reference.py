@@ -271,7 +271,8 @@ def main(argv=None):
     ap.add_argument(
         "--quiet-warnings",
         action="store_true",
-        help="silence sklearn's ConvergenceWarning (it is counted in the JSON either way)",
+        help="silence sklearn's ConvergenceWarning (counted in the JSON either way, but only those raised "
+        "in this process: with n_jobs > 1 the lbfgs OvR fits warn from joblib workers, on stderr)",
     )
     args = ap.parse_args(argv)
 
