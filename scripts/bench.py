@@ -298,7 +298,8 @@ def main(argv=None):
         if not args.skip_rust:
             out = args.out_dir / "rust"
             cmd = [str(args.rust_bin), "train", "--task", task, "--model", "feature",
-                   "--data-dir", str(args.data_dir), "--out", str(out)]
+                   "--data-dir", str(args.data_dir), "--out", str(out),
+                   "--models-dir", str(out / "models")]
             sides.append(("rust", cmd, out / "feature" / f"{name}.jsonl"))
         for side, cmd, pred_path in sides:
             if pred_path.exists():
