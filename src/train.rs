@@ -294,9 +294,15 @@ pub fn run_task(req: &TrainRequest, src: &TaskSource, log: &mut dyn Write) -> Re
     })?;
 
     let show = |s: &Option<TaskScore>| s.as_ref().map_or("—".to_string(), describe);
+    // Scoring the split a model was trained on measures fit, not generalisation: say so.
+    let dev_label = if src.dev.as_ref() == Some(&src.train) {
+        "dev (= train)"
+    } else {
+        "dev"
+    };
     writeln!(
         log,
-        "{} ({}, trained on {} in {:.2}s): dev {} | test {}{}",
+        "{} ({}, trained on {} in {:.2}s): {dev_label} {} | test {}{}",
         spec.name,
         req.kind.name(),
         src.train.display(),
