@@ -880,7 +880,11 @@ fn block_diagnostics(x: &CsrMatrix, problems: &[BinaryProblem], w: &[f64]) -> Ve
 /// built once for all classes.
 struct Gram {
     n: usize,
-    k: Vec<f64>,
+    /// Stored as f32: the matrix is read once per coordinate step, so halving it halves the
+    /// memory traffic of the solver's hot loop and its footprint (88 MB instead of 176 MB for
+    /// RuMedTop3); entries are accumulated in f64 and rounded once, and every update still
+    /// accumulates in f64.
+    k: Vec<f32>,
 }
 
 impl Gram {
@@ -908,24 +912,30 @@ impl Gram {
                 *p += 1;
             }
         }
-        let mut k = vec![0f64; n * n];
+        let mut k = vec![0f32; n * n];
         // Lower triangle only (columns list rows in ascending order, so a
         // scan stops at the diagonal), then mirrored: K is symmetric and
         // this halves the work.
-        k.par_chunks_mut(n).enumerate().for_each(|(i, out)| {
-            out[..=i].fill(1.0);
-            let (idx, val) = x.row(i);
-            for (&c, &v) in idx.iter().zip(val) {
-                let v = v as f64;
-                let (s, e) = (colptr[c as usize], colptr[c as usize + 1]);
-                for (&j, &vj) in rows[s..e].iter().zip(&vals[s..e]) {
-                    if j as usize > i {
-                        break;
+        k.par_chunks_mut(n).enumerate().for_each_init(
+            || vec![0f64; n],
+            |acc, (i, out)| {
+                acc[..=i].fill(1.0);
+                let (idx, val) = x.row(i);
+                for (&c, &v) in idx.iter().zip(val) {
+                    let v = v as f64;
+                    let (s, e) = (colptr[c as usize], colptr[c as usize + 1]);
+                    for (&j, &vj) in rows[s..e].iter().zip(&vals[s..e]) {
+                        if j as usize > i {
+                            break;
+                        }
+                        acc[j as usize] += v * vj as f64;
                     }
-                    out[j as usize] += v * vj as f64;
                 }
-            }
-        });
+                for (o, &a) in out[..=i].iter_mut().zip(acc.iter()) {
+                    *o = a as f32;
+                }
+            },
+        );
         for i in 0..n {
             for j in 0..i {
                 k[j * n + i] = k[i * n + j];
@@ -940,11 +950,11 @@ impl Gram {
     /// fit comfortably in memory.
     fn pays_off(x: &CsrMatrix) -> bool {
         let n = x.n_rows as u128;
-        n * n <= 8 * x.nnz() as u128 && n * n * 8 <= GRAM_MAX_BYTES
+        n * n <= 8 * x.nnz() as u128 && n * n * 4 <= GRAM_MAX_BYTES
     }
 }
 
-/// Upper bound on the Gram matrix size (1 GiB, about 11,500 documents).
+/// Upper bound on the Gram matrix size (1 GiB of f32, about 16,000 documents).
 const GRAM_MAX_BYTES: u128 = 1 << 30;
 
 /// The running dual-to-primal map of a block of problems.
@@ -991,7 +1001,7 @@ impl BlockState<'_> {
 }
 
 /// `u_j += K_ij * d` for all j: the hot loop of the Gram route.
-fn gram_update(u: &mut [f64], row: &[f64], d: &[f64; BLOCK]) {
+fn gram_update(u: &mut [f64], row: &[f32], d: &[f64; BLOCK]) {
     #[cfg(target_arch = "x86_64")]
     {
         if std::arch::is_x86_feature_detected!("avx2") {
@@ -1008,13 +1018,14 @@ fn gram_update(u: &mut [f64], row: &[f64], d: &[f64; BLOCK]) {
 /// result is bit-identical to the portable version.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn gram_update_avx2(u: &mut [f64], row: &[f64], d: &[f64; BLOCK]) {
+unsafe fn gram_update_avx2(u: &mut [f64], row: &[f32], d: &[f64; BLOCK]) {
     gram_update_plain(u, row, d);
 }
 
 #[inline(always)]
-fn gram_update_plain(u: &mut [f64], row: &[f64], d: &[f64; BLOCK]) {
+fn gram_update_plain(u: &mut [f64], row: &[f32], d: &[f64; BLOCK]) {
     for (uj, &kij) in u.chunks_exact_mut(BLOCK).zip(row) {
+        let kij = kij as f64;
         let uj: &mut [f64; BLOCK] = match uj.try_into() {
             Ok(a) => a,
             Err(_) => continue,
@@ -1219,7 +1230,8 @@ mod tests {
             assert_eq!(primal[k].iterations, r.iterations);
             assert!((primal[k].objective - r.objective).abs() < 1e-12);
             assert!((primal[k].relative_grad_norm - r.relative_grad_norm).abs() < 1e-12);
-            // The Gram route sums in another order: equal up to rounding.
+            // The Gram route sums in another order over an f32 Gram matrix: equal up to
+            // f32 rounding of the kernel entries.
             assert!(dual[k].w.is_empty());
             let mut w = vec![0f64; x.n_cols + 1];
             for i in 0..x.n_rows {
@@ -1228,10 +1240,10 @@ mod tests {
                 axpy_row(y * dual[k].alpha[i], idx, val, &mut w);
             }
             for (a, b) in w.iter().zip(&r.w) {
-                assert!((a - b).abs() < 1e-9, "{a} vs {b}");
+                assert!((a - b).abs() < 1e-5 * (1.0 + b.abs()), "{a} vs {b}");
             }
-            assert!((dual[k].objective - r.objective).abs() < 1e-9 * r.objective);
-            assert!((dual[k].relative_grad_norm - r.relative_grad_norm).abs() < 1e-7);
+            assert!((dual[k].objective - r.objective).abs() < 1e-6 * r.objective);
+            assert!((dual[k].relative_grad_norm - r.relative_grad_norm).abs() < 1e-5);
             assert!(r.relative_grad_norm < 1e-3);
         }
     }
