@@ -60,6 +60,9 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = PredictFormat::Jsonl)]
         format: PredictFormat,
     },
+    /// Show which character n-grams of a text pushed the feature model's top classes up or
+    /// down (contribution = weight × tf-idf), with each class's intercept and probability.
+    Explain(crate::explain::ExplainArgs),
     /// Score a directory of RuMed*.jsonl prediction files as upstream's eval.py does.
     Eval {
         /// Directory holding RuMedTop3.jsonl, RuMedSymptomRec.jsonl, ... (any subset).
@@ -323,6 +326,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
                 Some(p) => predict::run(&bundle.pipeline, p, data::open(p)?, top_k, format, out)?,
             };
         }
+        Command::Explain(args) => crate::explain::run(&args, out)?,
         Command::Eval {
             dir,
             format,

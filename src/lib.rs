@@ -10,6 +10,7 @@ pub mod bundle;
 pub mod cli;
 pub mod data;
 pub mod eval;
+pub mod explain;
 pub mod features;
 pub mod metrics;
 pub mod models;

@@ -1,8 +1,8 @@
 //! The `predict` workflow: apply a saved model to records streamed from a file or stdin.
 //!
-//! Input lines are JSON objects with the task's fields, or (single-text and tagging tasks)
-//! plain text; tagging tasks also accept raw text, split into words at Unicode word
-//! boundaries. Output keeps input order and is written batch by batch, so memory does not
+//! Input is a CSV file with a header (by extension, read like a train file), or lines that are
+//! JSON objects with the task's fields, or (single-text and tagging tasks) plain text; tagging
+//! tasks also accept raw text, split into words at Unicode word boundaries. Output keeps input order and is written batch by batch, so memory does not
 //! grow with the input.
 
 use std::io::{BufRead, Write};
@@ -40,6 +40,46 @@ pub fn tokenize(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// One record from a JSON object (a JSONL line or a CSV row) with the task's fields.
+fn example_from_object(
+    task: &TaskSpec,
+    source: &Path,
+    line_no: usize,
+    obj: &Map<String, Value>,
+) -> Result<Example> {
+    let rec = RecordReader::new(source, line_no, obj);
+    let id = if !task.id_field.is_empty() && obj.contains_key(&task.id_field) {
+        rec.id(&task.id_field)?
+    } else {
+        Value::from(line_no)
+    };
+    let input = match &task.inputs {
+        InputFields::Tokens { tokens } => match obj.get(tokens) {
+            Some(Value::Array(_)) => Input::Tokens(rec.strings(tokens)?),
+            Some(Value::String(s)) => Input::Tokens(tokenize(s)),
+            _ => match obj.get("text") {
+                Some(Value::String(s)) => Input::Tokens(tokenize(s)),
+                _ => {
+                    return Err(
+                        rec.err(tokens, "missing (give a token list, or raw text in `text`)")
+                    )
+                }
+            },
+        },
+        _ => {
+            let mut no_id = task.clone();
+            no_id.id_field = String::new();
+            data::parse_record(&no_id, &rec, line_no, Labels::Absent)?.input
+        }
+    };
+    Ok(Example {
+        id,
+        line: line_no,
+        input,
+        gold: None,
+    })
+}
+
 fn example_from_line(
     task: &TaskSpec,
     source: &Path,
@@ -50,37 +90,7 @@ fn example_from_line(
     if trimmed.starts_with('{') {
         let obj: Map<String, Value> = serde_json::from_str(trimmed)
             .map_err(|e| data::located(source, line_no, None, format!("invalid JSON: {e}")))?;
-        let rec = RecordReader::new(source, line_no, &obj);
-        let id = if !task.id_field.is_empty() && obj.contains_key(&task.id_field) {
-            rec.id(&task.id_field)?
-        } else {
-            Value::from(line_no)
-        };
-        let input = match &task.inputs {
-            InputFields::Tokens { tokens } => match obj.get(tokens) {
-                Some(Value::Array(_)) => Input::Tokens(rec.strings(tokens)?),
-                Some(Value::String(s)) => Input::Tokens(tokenize(s)),
-                _ => match obj.get("text") {
-                    Some(Value::String(s)) => Input::Tokens(tokenize(s)),
-                    _ => {
-                        return Err(
-                            rec.err(tokens, "missing (give a token list, or raw text in `text`)")
-                        )
-                    }
-                },
-            },
-            _ => {
-                let mut no_id = task.clone();
-                no_id.id_field = String::new();
-                data::parse_record(&no_id, &rec, line_no, Labels::Absent)?.input
-            }
-        };
-        return Ok(Example {
-            id,
-            line: line_no,
-            input,
-            gold: None,
-        });
+        return example_from_object(task, source, line_no, &obj);
     }
     let input = match task.kind() {
         TaskKind::Single => Input::Text(line.to_string()),
@@ -183,14 +193,31 @@ pub fn run<R: BufRead>(
         batch.clear();
         Ok(())
     };
-    for (i, line) in input.lines().enumerate() {
-        let line_no = i + 1;
-        let line =
-            line.map_err(|e| data::located(source, line_no, None, format!("cannot read: {e}")))?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        batch.push(example_from_line(&pipeline.task, source, line_no, &line)?);
+    // A CSV file (by extension) is read by its header, like a train file; anything else is
+    // JSONL or plain text, one record per line.
+    let lists = data::list_fields(&pipeline.task);
+    let records: Box<dyn Iterator<Item = Result<Example>> + '_> = if data::is_csv(source) {
+        Box::new(data::csv_objects(source, input, &lists)?.map(|row| {
+            let (line_no, obj) = row?;
+            example_from_object(&pipeline.task, source, line_no, &obj)
+        }))
+    } else {
+        Box::new(input.lines().enumerate().filter_map(|(i, line)| {
+            let line_no = i + 1;
+            match line {
+                Err(e) => Some(Err(data::located(
+                    source,
+                    line_no,
+                    None,
+                    format!("cannot read: {e}"),
+                ))),
+                Ok(l) if l.trim().is_empty() => None,
+                Ok(l) => Some(example_from_line(&pipeline.task, source, line_no, &l)),
+            }
+        }))
+    };
+    for example in records {
+        batch.push(example?);
         n += 1;
         if batch.len() == BATCH {
             flush(&mut batch, out)?;
