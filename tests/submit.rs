@@ -83,9 +83,10 @@ fn entries(zip_path: &Path) -> Vec<(String, String)> {
     (0..a.len())
         .map(|i| {
             let mut e = a.by_index(i).unwrap();
+            let name = e.name().unwrap().to_string();
             let mut s = String::new();
             e.read_to_string(&mut s).unwrap();
-            (e.name().to_string(), s)
+            (name, s)
         })
         .collect()
 }
