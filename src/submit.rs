@@ -485,14 +485,18 @@ pub fn run(req: &SubmitRequest, log: &mut dyn Write) -> Result<Vec<PartAnswers>>
     )?;
     if let Some(dir) = &req.compare_with {
         for p in &parts {
-            let (same, n) = agreement(p, dir)?;
-            writeln!(
-                log,
-                "agreement with {}: {} {same}/{n} = {:.2}%",
-                dir.join(p.part.file).display(),
-                p.part.task,
-                100.0 * same as f64 / n.max(1) as f64
-            )?;
+            // A comparison is a diagnostic: a missing or unreadable file must not cost the
+            // submission.
+            match agreement(p, dir) {
+                Ok((same, n)) => writeln!(
+                    log,
+                    "agreement with {}: {} {same}/{n} = {:.2}%",
+                    dir.join(p.part.file).display(),
+                    p.part.task,
+                    100.0 * same as f64 / n.max(1) as f64
+                )?,
+                Err(e) => writeln!(log, "note: cannot compare {}: {e:#}", p.part.task)?,
+            }
         }
     }
     let bytes = zip_bytes(&parts)?;

@@ -100,7 +100,14 @@ fn synthetic_submission_has_the_leaderboard_layout_and_is_deterministic() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     synthetic(&data, &["p3", "p1", "p2"]);
-    for model in ["naive", "feature"] {
+    // A reference folder with RuMedTest only: the other comparisons are notes, not failures.
+    let reference = dir.path().join("reference");
+    write(
+        &reference,
+        "RuMedTest.jsonl",
+        "{\"idx\": \"q1\", \"answer\": \"1\"}\n{\"idx\": \"q2\", \"answer\": \"2\"}\n",
+    );
+    for (model, agree) in [("naive", "1/2 = 50.00%"), ("feature", "2/2 = 100.00%")] {
         let zip = dir.path().join(format!("{model}.zip"));
         let run = || {
             rumedbench(&[
@@ -111,6 +118,8 @@ fn synthetic_submission_has_the_leaderboard_layout_and_is_deterministic() {
                 path_str(&data),
                 "--out",
                 path_str(&zip),
+                "--compare-with",
+                path_str(&reference),
             ])
         };
         let out = run();
@@ -119,6 +128,11 @@ fn synthetic_submission_has_the_leaderboard_layout_and_is_deterministic() {
         assert!(stdout.contains("physionet.org"), "{stdout}");
         assert!(
             stdout.contains("RuMedNLI is trained on its dev split"),
+            "{stdout}"
+        );
+        assert!(stdout.contains(&format!("RuMedTest {agree}")), "{stdout}");
+        assert!(
+            stdout.contains("note: cannot compare RuMedDaNet: cannot read"),
             "{stdout}"
         );
         let first = std::fs::read(&zip).unwrap();
