@@ -16,6 +16,7 @@ use crate::pipeline::{FitSettings, ModelKind};
 use crate::predict::{self, PredictFormat};
 use crate::report;
 use crate::stats;
+use crate::submit;
 use crate::task;
 use crate::train::{self, TaskSource, TrainRequest};
 
@@ -145,6 +146,65 @@ pub enum Command {
         #[arg(long, value_name = "S", default_value_t = stats::DEFAULT_SEED)]
         seed: u64,
     },
+    /// Make a MedBench leaderboard submission (medbench.ru): a zip of RuMedDaNet.jsonl,
+    /// RuMedNLI.jsonl and RuMedTest.jsonl answering every record of each private test.
+    ///
+    /// DaNet and NLI are answered by the chosen model trained on the task's train split (NLI:
+    /// on its dev split when the credentialed train split is absent, or on --nli-train);
+    /// RuMedTest by upstream's TF-IDF solver (feature) or option 1 (naive). The answers are
+    /// validated before the zip is written; a submission the leaderboard would reject is not
+    /// written. The zip is deterministic.
+    Submit(Box<SubmitArgs>),
+}
+
+/// Flags of `submit`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SubmitArgs {
+    /// Model answering DaNet and NLI (and choosing the RuMedTest solver).
+    #[arg(long, short, value_enum, default_value_t = ModelKind::Feature)]
+    pub model: ModelKind,
+    /// The zip to write (replaced atomically) [default: out/submission-<model>.zip].
+    #[arg(long, value_name = "FILE.zip")]
+    pub out: Option<PathBuf>,
+    /// Folder holding <Task>/{train,dev,private_test}_v1.jsonl [default: $RUMEDBENCH_DATA,
+    /// else ./data].
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Train NLI on this file instead of its (credentialed) train split.
+    #[arg(long, value_name = "FILE")]
+    pub nli_train: Option<PathBuf>,
+    /// Print the share of answers equal to those of a folder of RuMed*.jsonl submission files
+    /// (e.g. upstream's reference TF-IDF submission), matched by id.
+    #[arg(long, value_name = "DIR")]
+    pub compare_with: Option<PathBuf>,
+    /// Only validate an existing submission zip against the private tests, writing nothing.
+    #[arg(long, value_name = "FILE.zip", conflicts_with_all = ["out", "nli_train", "compare_with"])]
+    pub check: Option<PathBuf>,
+}
+
+impl SubmitArgs {
+    fn run(&self, out: &mut dyn Write) -> Result<()> {
+        let data_dir = data::resolve_data_dir(self.data_dir.as_deref());
+        if let Some(zip) = &self.check {
+            let counts = submit::check_zip(zip, &data_dir)?;
+            let parts: Vec<String> = counts.iter().map(|(f, n)| format!("{f} {n}")).collect();
+            writeln!(out, "{}: valid ({})", zip.display(), parts.join(", "))?;
+            return Ok(());
+        }
+        let req = submit::SubmitRequest {
+            kind: self.model,
+            out: self
+                .out
+                .clone()
+                .unwrap_or_else(|| submit::default_out(self.model)),
+            data_dir,
+            nli_train: self.nli_train.clone(),
+            compare_with: self.compare_with.clone(),
+            settings: FitSettings::default(),
+        };
+        submit::run(&req, out)?;
+        Ok(())
+    }
 }
 
 /// Flags of `train`.
@@ -406,6 +466,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
             let series = report::run(&req)?;
             writeln!(out, "wrote {} ({} series)", req.out.display(), series.len())?;
         }
+        Command::Submit(args) => args.run(out)?,
     }
     Ok(())
 }

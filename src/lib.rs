@@ -21,5 +21,6 @@ pub mod predict;
 pub mod report;
 pub mod sparse;
 pub mod stats;
+pub mod submit;
 pub mod task;
 pub mod train;
