@@ -43,13 +43,14 @@ pub struct LogRegParams {
 }
 
 impl Default for LogRegParams {
-    /// RuMedBench's baseline: `C=10`; `tol=0.01` (liblinear's own default
-    /// for this solver is 0.1, tightened here so the weights sit closer to
-    /// the exact optimum); 1000 epochs at most as in liblinear.
+    /// RuMedBench's baseline: `C=10`; `tol=0.1`, liblinear's own default for this solver
+    /// (on RuMedTop3 every problem then stops within 16 epochs with a relative primal gradient
+    /// norm below 4e-4, and the test figures equal scikit-learn's liblinear, 49.76 / 72.87;
+    /// `tol=0.01` costs 40% more time for 72.99 Hit@3); 1000 epochs at most as in liblinear.
     fn default() -> Self {
         LogRegParams {
             c: 10.0,
-            tol: 0.01,
+            tol: 0.1,
             max_iter: 1000,
             class_weight_balanced: false,
             seed: 0,
@@ -1313,10 +1314,15 @@ mod tests {
         let rows = (0..6).map(|_| (vec![0], vec![1.0])).collect();
         let x = CsrMatrix::from_rows(1, rows);
         let y = [1, 0, 0, 0, 0, 0];
-        let plain = LogRegParams::default().fit(&x, &y, 2).unwrap();
+        // A tight tolerance: the test is about the weighting, not where the solver stops.
+        let tight = LogRegParams {
+            tol: 1e-4,
+            ..Default::default()
+        };
+        let plain = tight.fit(&x, &y, 2).unwrap();
         let bal = LogRegParams {
             class_weight_balanced: true,
-            ..Default::default()
+            ..tight
         }
         .fit(&x, &y, 2)
         .unwrap();
