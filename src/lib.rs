@@ -22,3 +22,4 @@ pub mod sparse;
 pub mod stats;
 pub mod task;
 pub mod train;
+pub mod tune;
