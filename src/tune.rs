@@ -387,16 +387,15 @@ pub fn sources(task: &str, data_dir: &Path, log: &mut dyn Write) -> Result<Vec<T
         {
             let path = data_dir.join(&spec.name).join(SplitName::Train.file_name());
             let why = format!(
-                "{} has no train split at {} (it is PhysioNet credentialed data, see the \
-                 README), and tuning selects on dev, so dev cannot also be the training data",
-                spec.name,
+                "its train split is not at {} (PhysioNet credentialed data, see the README), \
+                 and tuning selects on dev, so dev cannot also be the training data",
                 path.display()
             );
             if all {
-                writeln!(log, "note: skipping {why}.")?;
+                writeln!(log, "note: skipping {}: {why}.", spec.name)?;
                 continue;
             }
-            bail!("cannot tune {why}");
+            bail!("cannot tune {}: {why}", spec.name);
         }
         out.push(TaskSource::builtin(spec, data_dir, None, false, log)?);
     }
