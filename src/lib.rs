@@ -24,3 +24,4 @@ pub mod stats;
 pub mod submit;
 pub mod task;
 pub mod train;
+pub mod tune;

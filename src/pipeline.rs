@@ -218,7 +218,9 @@ fn class_labels(task: &TaskSpec, train: &Split, labels: &[&str]) -> Result<Vec<S
     Ok(order)
 }
 
-fn fit_text(task: &TaskSpec, settings: &FitSettings, train: &Split) -> Result<TextModel> {
+/// The text model's class list and each train example's class index. Public so the tuner can
+/// refit only the classifier on a cached matrix and still see exactly the classes `fit` would.
+pub fn text_targets(task: &TaskSpec, train: &Split) -> Result<(Vec<String>, Vec<usize>)> {
     let labels = train_labels(task, train)?;
     let classes = class_labels(task, train, &labels)?;
     let y: Vec<usize> = labels
@@ -230,6 +232,11 @@ fn fit_text(task: &TaskSpec, settings: &FitSettings, train: &Split) -> Result<Te
                 .expect("label in class list")
         })
         .collect();
+    Ok((classes, y))
+}
+
+fn fit_text(task: &TaskSpec, settings: &FitSettings, train: &Split) -> Result<TextModel> {
+    let (classes, y) = text_targets(task, train)?;
     let texts: Vec<std::borrow::Cow<'_, str>> = train
         .examples
         .iter()

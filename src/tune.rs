@@ -1,0 +1,659 @@
+//! The `tune` workflow: search a small fixed grid of feature-model settings on dev, retrain the
+//! best on train, and only then load test, predict it and write the results to `<out>/tuned/`.
+//!
+//! The test split is kept out of the search by construction: [`search`] takes the train and
+//! dev splits and nothing else, and [`run_task`] reads the test file only after the search has
+//! returned its choice.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
+use serde_json::{json, Map, Value};
+
+use crate::bundle::{Bundle, BundleMeta, FileDigest};
+use crate::data::{self, Gold, Labels, Split, SplitName};
+use crate::eval::{self, Outcomes, TaskScore};
+use crate::features::tfidf::TfidfParams;
+use crate::metrics;
+use crate::models::crf::CrfParams;
+use crate::models::logreg::LogRegParams;
+use crate::output;
+use crate::pipeline::{self, FitSettings, ModelKind};
+use crate::task::{self, Metric, TaskKind, TaskSpec};
+use crate::train::{self, TaskSource};
+
+/// Text model: values of logistic regression's `C`, the paper's 10 first.
+pub const TEXT_C: [f64; 3] = [10.0, 1.0, 100.0];
+/// Text model: char n-gram ranges, the paper's (3, 8) first.
+pub const TEXT_NGRAMS: [(usize, usize); 2] = [(3, 8), (2, 5)];
+/// Text model: sublinear tf off (the paper's) or on.
+pub const TEXT_SUBLINEAR: [bool; 2] = [false, true];
+/// Text model: class weighting none (the paper's) or balanced.
+pub const TEXT_BALANCED: [bool; 2] = [false, true];
+/// CRF: L1 coefficients, the paper's 0.1 first.
+pub const CRF_C1: [f64; 3] = [0.1, 0.05, 0.2];
+/// CRF: L2 coefficients, the paper's 0.01 first.
+pub const CRF_C2: [f64; 2] = [0.01, 0.05];
+/// CRF fits run at most this many at a time: CRFsuite is single-threaded, and the machine this
+/// was sized for has two cores.
+pub const CRF_PARALLEL: usize = 2;
+
+/// The folder under `--out` that tuned results go to.
+pub const OUT_SUBDIR: &str = "tuned";
+
+/// The grid for a task kind, in search order. The paper's setting is always point 0, so a tie
+/// on dev keeps it. Text points are ordered n-gram range, sublinear tf, class weight, C
+/// (outermost first), which keeps points sharing a vectorizer next to each other.
+pub fn grid(kind: TaskKind, seed: u64) -> Vec<FitSettings> {
+    let base = FitSettings {
+        seed,
+        ..FitSettings::default()
+    };
+    let mut points = Vec::new();
+    match kind {
+        TaskKind::Tokens => {
+            for c1 in CRF_C1 {
+                for c2 in CRF_C2 {
+                    points.push(FitSettings {
+                        crf: CrfParams { c1, c2, ..base.crf },
+                        ..base.clone()
+                    });
+                }
+            }
+        }
+        TaskKind::Single | TaskKind::Pair => {
+            for (ngram_min, ngram_max) in TEXT_NGRAMS {
+                for sublinear_tf in TEXT_SUBLINEAR {
+                    for class_weight_balanced in TEXT_BALANCED {
+                        for c in TEXT_C {
+                            points.push(FitSettings {
+                                tfidf: TfidfParams {
+                                    ngram_min,
+                                    ngram_max,
+                                    sublinear_tf,
+                                },
+                                logreg: LogRegParams {
+                                    c,
+                                    class_weight_balanced,
+                                    ..base.logreg
+                                },
+                                ..base.clone()
+                            });
+                        }
+                    }
+                }
+            }
+        }
+    }
+    points
+}
+
+/// The figure the search maximises: accuracy for classification (Hit@3 is not used); for
+/// tagging the mean of token accuracy and entity F1, the task's contribution to Overall,
+/// because token accuracy alone is dominated by `O` tags.
+pub fn selection_score(s: &TaskScore) -> f64 {
+    if s.task.kind() == TaskKind::Tokens {
+        s.primary()
+    } else {
+        s.get(Metric::Acc).unwrap_or(0.0)
+    }
+}
+
+/// What [`selection_score`] measures, in words, for the tune record.
+pub fn selection_rule(kind: TaskKind) -> &'static str {
+    match kind {
+        TaskKind::Tokens => "mean of dev token accuracy and dev entity F1",
+        _ => "dev accuracy",
+    }
+}
+
+/// The index of the best score; only a strictly higher score displaces an earlier one, so
+/// ties keep the earlier grid point (the paper's setting is point 0).
+pub fn pick_best(scores: &[f64]) -> Option<usize> {
+    let mut best: Option<usize> = None;
+    for (i, &s) in scores.iter().enumerate() {
+        match best {
+            Some(b) if s <= scores[b] => {}
+            _ => best = Some(i),
+        }
+    }
+    best
+}
+
+/// One grid point's outcome on dev.
+#[derive(Debug, Clone)]
+pub struct PointResult {
+    /// The settings fitted.
+    pub settings: FitSettings,
+    /// Its dev scores.
+    pub dev: TaskScore,
+    /// The figure compared across points ([`selection_score`] of `dev`).
+    pub selection: f64,
+    /// Seconds spent fitting the classifier (text: plus this point's share of its vectorizer)
+    /// and predicting dev.
+    pub seconds: f64,
+}
+
+/// Every grid point's dev result and the chosen one.
+#[derive(Debug, Clone)]
+pub struct SearchResult {
+    /// Results in grid order.
+    pub points: Vec<PointResult>,
+    /// Index of the chosen point.
+    pub best: usize,
+}
+
+impl SearchResult {
+    /// The chosen point.
+    pub fn chosen(&self) -> &PointResult {
+        &self.points[self.best]
+    }
+}
+
+/// Fits every grid point on `train`, scores it on `dev`, and picks the best by
+/// [`selection_score`], ties going to the earlier point. It is given no test split, so test
+/// labels cannot influence the choice. `progress` advances once per point.
+pub fn search(
+    task: &TaskSpec,
+    train: &Split,
+    dev: &Split,
+    grid: &[FitSettings],
+    progress: &ProgressBar,
+) -> Result<SearchResult> {
+    if grid.is_empty() {
+        bail!("the tuning grid is empty");
+    }
+    let points = match task.kind() {
+        TaskKind::Tokens => search_tagger(task, train, dev, grid, progress)?,
+        _ => search_text(task, train, dev, grid, progress)?,
+    };
+    let scores: Vec<f64> = points.iter().map(|p| p.selection).collect();
+    let best = pick_best(&scores).expect("grid is not empty");
+    Ok(SearchResult { points, best })
+}
+
+fn search_tagger(
+    task: &TaskSpec,
+    train: &Split,
+    dev: &Split,
+    grid: &[FitSettings],
+    progress: &ProgressBar,
+) -> Result<Vec<PointResult>> {
+    // A private pool caps concurrent CRF fits (each holds its own copy of the features) even
+    // on machines with many cores.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(CRF_PARALLEL)
+        .build()
+        .context("starting the CRF worker threads")?;
+    pool.install(|| {
+        grid.par_iter()
+            .map(|settings| {
+                let t = Instant::now();
+                let p = pipeline::fit(task, ModelKind::Feature, settings, train)?;
+                let preds = p.predict(&dev.examples, 1)?;
+                let (score, _) = p.score(&dev.examples, &preds)?;
+                progress.inc(1);
+                Ok(PointResult {
+                    settings: settings.clone(),
+                    selection: selection_score(&score),
+                    dev: score,
+                    seconds: t.elapsed().as_secs_f64(),
+                })
+            })
+            .collect()
+    })
+}
+
+fn texts(split: &Split) -> Vec<std::borrow::Cow<'_, str>> {
+    split
+        .examples
+        .iter()
+        .map(|e| e.input.joined_text())
+        .collect()
+}
+
+/// The text search vectorizes train and dev once per n-gram setting and refits only the
+/// classifier for each C and class weight; the vectorizer is deterministic, so this scores
+/// exactly what `pipeline::fit` would (a test checks it).
+fn search_text(
+    task: &TaskSpec,
+    train: &Split,
+    dev: &Split,
+    grid: &[FitSettings],
+    progress: &ProgressBar,
+) -> Result<Vec<PointResult>> {
+    let (classes, y) = pipeline::text_targets(task, train)?;
+    let gold: Vec<&str> = dev
+        .examples
+        .iter()
+        .map(|e| match &e.gold {
+            Some(Gold::Label(l)) => Ok(l.as_str()),
+            _ => bail!(
+                "{}:{}: field `{}`: a label is required for tuning",
+                dev.path.display(),
+                e.line,
+                task.label_field
+            ),
+        })
+        .collect::<Result<_>>()?;
+    let train_texts = texts(train);
+    let train_docs: Vec<&str> = train_texts.iter().map(|t| t.as_ref()).collect();
+    let dev_texts = texts(dev);
+    let dev_docs: Vec<&str> = dev_texts.iter().map(|t| t.as_ref()).collect();
+    let k = task.top_k.max(3);
+
+    let mut groups: Vec<(TfidfParams, Vec<usize>)> = Vec::new();
+    for (i, s) in grid.iter().enumerate() {
+        match groups.iter_mut().find(|g| g.0 == s.tfidf) {
+            Some(g) => g.1.push(i),
+            None => groups.push((s.tfidf, vec![i])),
+        }
+    }
+    let mut results: Vec<Option<PointResult>> = vec![None; grid.len()];
+    for (params, members) in groups {
+        let t = Instant::now();
+        let (tfidf, x) = params
+            .fit(&train_docs)
+            .with_context(|| format!("vectorizing {}", train.path.display()))?;
+        let x_dev = tfidf.transform(&dev_docs);
+        // The vocabulary is the bulk of the vectorizer's memory and is not needed again.
+        drop(tfidf);
+        let vectorize = t.elapsed().as_secs_f64() / members.len() as f64;
+        // Points run in parallel because a binary task's classifier is one problem, which the
+        // solver cannot spread over cores.
+        let fitted: Vec<Result<PointResult>> = members
+            .par_iter()
+            .map(|&i| {
+                let t = Instant::now();
+                let settings = &grid[i];
+                let params = LogRegParams {
+                    seed: settings.seed,
+                    ..settings.logreg
+                };
+                let clf = params.fit(&x, &y, classes.len())?;
+                let proba = clf.predict_proba(&x_dev);
+                let outcomes = proba
+                    .chunks(classes.len())
+                    .zip(&gold)
+                    .map(|(row, g)| {
+                        let ranked: Vec<String> = pipeline::rank_row(row, &classes, k)
+                            .into_iter()
+                            .map(|r| r.0)
+                            .collect();
+                        metrics::class_outcome(g, &ranked)
+                    })
+                    .collect();
+                let score = TaskScore::from_outcomes(task.clone(), Outcomes::Class(outcomes));
+                progress.inc(1);
+                Ok(PointResult {
+                    settings: settings.clone(),
+                    selection: selection_score(&score),
+                    dev: score,
+                    seconds: vectorize + t.elapsed().as_secs_f64(),
+                })
+            })
+            .collect();
+        for (&i, r) in members.iter().zip(fitted) {
+            results[i] = Some(r?);
+        }
+    }
+    Ok(results
+        .into_iter()
+        .map(|r| r.expect("every grid point is in one group"))
+        .collect())
+}
+
+/// The settings of one grid point that the grid varies, for the tune record and the log.
+pub fn point_json(kind: TaskKind, s: &FitSettings) -> Value {
+    match kind {
+        TaskKind::Tokens => json!({"c1": s.crf.c1, "c2": s.crf.c2}),
+        _ => json!({
+            "C": s.logreg.c,
+            "ngram_range": [s.tfidf.ngram_min, s.tfidf.ngram_max],
+            "sublinear_tf": s.tfidf.sublinear_tf,
+            "class_weight": if s.logreg.class_weight_balanced { "balanced" } else { "none" },
+        }),
+    }
+}
+
+/// `C=10 ngram=(3,8) sublinear=false class_weight=none`.
+pub fn describe_point(kind: TaskKind, s: &FitSettings) -> String {
+    match kind {
+        TaskKind::Tokens => format!("c1={} c2={}", s.crf.c1, s.crf.c2),
+        _ => format!(
+            "C={} ngram=({},{}) sublinear_tf={} class_weight={}",
+            s.logreg.c,
+            s.tfidf.ngram_min,
+            s.tfidf.ngram_max,
+            s.tfidf.sublinear_tf,
+            if s.logreg.class_weight_balanced {
+                "balanced"
+            } else {
+                "none"
+            }
+        ),
+    }
+}
+
+fn scores_json(s: &TaskScore) -> Value {
+    Value::Object(
+        s.values
+            .iter()
+            .map(|(m, v)| (m.key().to_string(), json!(v)))
+            .collect::<Map<_, _>>(),
+    )
+}
+
+/// What to tune and where to put the results.
+#[derive(Debug, Clone)]
+pub struct TuneRequest {
+    /// Tasks to tune, in order; each needs a train, a dev and a test file.
+    pub tasks: Vec<TaskSource>,
+    /// Seed for randomised steps, the same at every grid point.
+    pub seed: u64,
+    /// Output root; results go to `<out>/tuned/`.
+    pub out: PathBuf,
+    /// Folder for model files (`<models>/<Task>-tuned.rmb`).
+    pub models_dir: PathBuf,
+}
+
+/// The result of tuning one task.
+#[derive(Debug)]
+pub struct TuneRun {
+    /// The search on dev.
+    pub search: SearchResult,
+    /// Test scores of the chosen setting retrained on train.
+    pub test: TaskScore,
+    /// Where test predictions were written.
+    pub predictions: PathBuf,
+    /// Where the tune record was written.
+    pub record: PathBuf,
+}
+
+/// The built-in tasks named by `--task` with their splits under `data_dir`. With `all`, a task
+/// whose train split is not redistributed and absent (RuMedNLI) is skipped with a note: the
+/// search selects on dev, so dev cannot stand in for train as it does in `train --task all`.
+pub fn sources(task: &str, data_dir: &Path, log: &mut dyn Write) -> Result<Vec<TaskSource>> {
+    let specs = task::resolve(task)?;
+    let all = specs.len() > 1;
+    let mut out = Vec::new();
+    for spec in specs {
+        if spec.train_notice.is_some()
+            && data::split_path(data_dir, &spec, SplitName::Train).is_err()
+        {
+            let path = data_dir.join(&spec.name).join(SplitName::Train.file_name());
+            let why = format!(
+                "its train split is not at {} (PhysioNet credentialed data, see the README), \
+                 and tuning selects on dev, so dev cannot also be the training data",
+                path.display()
+            );
+            if all {
+                writeln!(log, "note: skipping {}: {why}.", spec.name)?;
+                continue;
+            }
+            bail!("cannot tune {}: {why}", spec.name);
+        }
+        out.push(TaskSource::builtin(spec, data_dir, None, false, log)?);
+    }
+    Ok(out)
+}
+
+fn grid_bar(len: usize, task: &str) -> ProgressBar {
+    let pb = ProgressBar::new(len as u64);
+    pb.set_style(
+        ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} points [{elapsed}]")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    pb.enable_steady_tick(Duration::from_millis(200));
+    pb.set_message(format!("{task}: grid on dev"));
+    pb
+}
+
+/// Tunes one task: search on train/dev, then retrain the chosen setting on train, predict
+/// test, and write `<Task>.jsonl`, `<Task>.tune.json` and the model file.
+pub fn run_task(req: &TuneRequest, src: &TaskSource, log: &mut dyn Write) -> Result<TuneRun> {
+    let spec = &src.spec;
+    let Some(dev_path) = &src.dev else {
+        bail!("{}: tuning needs a dev split", spec.name);
+    };
+    let Some(test_path) = &src.test else {
+        bail!("{}: tuning needs a test split", spec.name);
+    };
+    let started = Instant::now();
+    let train = data::load_split(spec, &src.train, Labels::Required)?;
+    let dev = data::load_split(spec, dev_path, Labels::Required)?;
+
+    let grid = grid(spec.kind(), req.seed);
+    let pb = grid_bar(grid.len(), &spec.name);
+    let result = search(spec, &train, &dev, &grid, &pb)
+        .with_context(|| format!("tuning {} on {}", spec.name, dev_path.display()));
+    pb.finish_and_clear();
+    let result = result?;
+    let search_secs = started.elapsed().as_secs_f64();
+    drop(dev);
+
+    // Only now, with the choice fixed, is the test split read.
+    let t = Instant::now();
+    let chosen = result.chosen().settings.clone();
+    let pb = train::spinner(format!("{}: retraining the chosen setting", spec.name));
+    let pipeline = pipeline::fit(spec, ModelKind::Feature, &chosen, &train)
+        .with_context(|| format!("retraining {} on {}", spec.name, src.train.display()));
+    pb.finish_and_clear();
+    let pipeline = pipeline?;
+    let test = data::load_split(spec, test_path, Labels::Required)?;
+    let preds = pipeline.predict(&test.examples, spec.top_k.max(3))?;
+    let (test_score, _) = pipeline.score(&test.examples, &preds)?;
+    let out_dir = req.out.join(OUT_SUBDIR);
+    let predictions = out_dir.join(format!("{}.jsonl", spec.name));
+    train::write_predictions(&pipeline, &test, &preds, &predictions)?;
+    let retrain_secs = t.elapsed().as_secs_f64();
+
+    let digests = [&src.train, dev_path, test_path]
+        .into_iter()
+        .map(|p| {
+            Ok(FileDigest {
+                path: p.display().to_string(),
+                sha256: data::sha256_file(p)?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let hyper = pipeline.hyperparameters(&chosen);
+    let model_file = req.models_dir.join(format!("{}-tuned.rmb", spec.name));
+    let bundle = Bundle {
+        meta: BundleMeta {
+            tool_version: env!("CARGO_PKG_VERSION").into(),
+            hyperparameters: hyper.to_string(),
+            train_files: digests[..1].to_vec(),
+        },
+        pipeline,
+    };
+    bundle.save(&model_file)?;
+
+    let kind = spec.kind();
+    let record = json!({
+        "tool": "rumedbench",
+        "tool_version": env!("CARGO_PKG_VERSION"),
+        "task": spec.name,
+        "selection": {
+            "metric": selection_rule(kind),
+            "ties": "the earlier grid point; point 0 is the paper's setting",
+            "searched_on": ["train (fit)", "dev (score)"],
+        },
+        "retrained_on": "train",
+        "seed": req.seed,
+        "grid": result.points.iter().enumerate().map(|(i, p)| json!({
+            "index": i,
+            "settings": point_json(kind, &p.settings),
+            "dev": scores_json(&p.dev),
+            "selection_score": p.selection,
+            "seconds": p.seconds,
+        })).collect::<Vec<_>>(),
+        "chosen": result.best,
+        "chosen_settings": point_json(kind, &chosen),
+        "hyperparameters": hyper,
+        "paper_setting_dev": scores_json(&result.points[0].dev),
+        "chosen_dev": scores_json(&result.chosen().dev),
+        "test": scores_json(&test_score),
+        "data_files": digests.iter().map(|d| json!({"path": d.path, "sha256": d.sha256})).collect::<Vec<_>>(),
+        "seconds": {"search": search_secs, "retrain_and_test": retrain_secs},
+        "peak_memory_mib": train::peak_memory_mib(),
+        "predictions": predictions.display().to_string(),
+        "model_file": model_file.display().to_string(),
+    });
+    let record_path = out_dir.join(format!("{}.tune.json", spec.name));
+    output::write_atomic(&record_path, |w| {
+        serde_json::to_writer_pretty(&mut *w, &record)?;
+        Ok(w.write_all(b"\n")?)
+    })?;
+
+    writeln!(
+        log,
+        "{}: {} grid points in {:.0}s; chosen #{} {} (dev {}; paper setting dev {}) | test {} -> {}",
+        spec.name,
+        result.points.len(),
+        search_secs,
+        result.best,
+        describe_point(kind, &chosen),
+        train::describe(&result.chosen().dev),
+        train::describe(&result.points[0].dev),
+        train::describe(&test_score),
+        predictions.display()
+    )?;
+    Ok(TuneRun {
+        search: result,
+        test: test_score,
+        predictions,
+        record: record_path,
+    })
+}
+
+/// Tunes every requested task and ends with a Table 3 row of the tuned test results next to
+/// the paper's feature-based row.
+pub fn run(req: &TuneRequest, log: &mut dyn Write) -> Result<Vec<TuneRun>> {
+    if req.tasks.is_empty() {
+        bail!("no task to tune");
+    }
+    let mut runs = Vec::new();
+    for src in &req.tasks {
+        runs.push(run_task(req, src, log)?);
+    }
+    let scores: Vec<TaskScore> = runs.iter().map(|r| r.test.clone()).collect();
+    writeln!(
+        log,
+        "\nTest, % (Table 3 layout; a task not tuned counts 0 in Overall):"
+    )?;
+    writeln!(log, "{}", eval::table_header())?;
+    writeln!(log, "{}", eval::table_row("rumedbench tuned", &scores))?;
+    if let Some(row) = eval::paper_row("Feature-based") {
+        writeln!(log, "{row}")?;
+    }
+    Ok(runs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::{Example, Input};
+
+    #[test]
+    fn paper_setting_comes_first_and_the_grid_has_its_documented_size() {
+        let text = grid(TaskKind::Single, 7);
+        assert_eq!(text.len(), 24);
+        assert_eq!(
+            text[0],
+            FitSettings {
+                seed: 7,
+                ..FitSettings::default()
+            }
+        );
+        let crf = grid(TaskKind::Tokens, 0);
+        assert_eq!(crf.len(), 6);
+        assert_eq!(crf[0], FitSettings::default());
+        for g in [&text, &crf] {
+            for (i, a) in g.iter().enumerate() {
+                assert!(g[..i].iter().all(|b| b != a), "point {i} repeats");
+            }
+        }
+    }
+
+    #[test]
+    fn ties_keep_the_earlier_point() {
+        assert_eq!(pick_best(&[50.0, 52.0, 52.0, 51.0]), Some(1));
+        assert_eq!(pick_best(&[50.0, 50.0]), Some(0));
+        assert_eq!(pick_best(&[50.0, 50.5]), Some(1));
+        assert_eq!(pick_best(&[]), None);
+    }
+
+    #[test]
+    fn selection_uses_accuracy_or_the_ner_mean() {
+        let tasks = task::builtin();
+        let score = |name: &str, values: Vec<(Metric, f64)>| TaskScore {
+            task: tasks.iter().find(|t| t.name == name).unwrap().clone(),
+            values,
+            outcomes: Outcomes::Class(vec![]),
+            examples: Default::default(),
+        };
+        let top3 = score("RuMedTop3", vec![(Metric::Acc, 40.0), (Metric::Hit3, 70.0)]);
+        assert_eq!(selection_score(&top3), 40.0);
+        let ner = score("RuMedNER", vec![(Metric::Acc, 90.0), (Metric::F1, 60.0)]);
+        assert_eq!(selection_score(&ner), 75.0);
+    }
+
+    /// A small DaNet-shaped task whose answer depends on words in the question, with noise,
+    /// so grid points differ on dev.
+    fn synthetic(n: usize, seed: u64) -> Split {
+        let yes = ["боль", "кашель", "жар", "сыпь"];
+        let no = ["сон", "аппетит", "вес", "зрение"];
+        let filler = ["пациент", "жалуется", "утром", "давно", "врач", "снова"];
+        let mut state = seed;
+        let mut next = move |m: usize| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((state >> 33) as usize) % m
+        };
+        let examples = (0..n)
+            .map(|i| {
+                let positive = next(2) == 0;
+                let words = if positive { &yes } else { &no };
+                let mut q: Vec<&str> = (0..3).map(|_| filler[next(filler.len())]).collect();
+                q.insert(next(4), words[next(words.len())]);
+                let flip = next(5) == 0;
+                let label = if positive != flip { "да" } else { "нет" };
+                Example {
+                    id: json!(format!("p{i}")),
+                    line: i + 1,
+                    input: Input::Pair(filler[next(filler.len())].into(), q.join(" ")),
+                    gold: Some(Gold::Label(label.into())),
+                }
+            })
+            .collect();
+        Split {
+            path: PathBuf::from("synthetic.jsonl"),
+            examples,
+        }
+    }
+
+    #[test]
+    fn cached_text_search_scores_what_pipeline_fit_scores() {
+        let danet = task::find("danet").unwrap();
+        let (train, dev) = (synthetic(120, 1), synthetic(60, 2));
+        let g = grid(danet.kind(), 0);
+        let r = search(&danet, &train, &dev, &g, &ProgressBar::hidden()).unwrap();
+        assert_eq!(r.points.len(), g.len());
+        for (i, p) in r.points.iter().enumerate() {
+            let fitted = pipeline::fit(&danet, ModelKind::Feature, &g[i], &train).unwrap();
+            let preds = fitted.predict(&dev.examples, 3).unwrap();
+            let (score, _) = fitted.score(&dev.examples, &preds).unwrap();
+            assert_eq!(p.dev.values, score.values, "point {i}");
+            assert_eq!(p.settings, g[i]);
+        }
+        let best = r.chosen().selection;
+        assert!(r.points.iter().all(|p| p.selection <= best));
+        assert!(r.points[..r.best].iter().all(|p| p.selection < best));
+    }
+}
