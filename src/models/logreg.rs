@@ -894,25 +894,8 @@ impl Gram {
     /// independently in parallel, so the result is thread-count invariant.
     fn new(x: &CsrMatrix) -> Self {
         let n = x.n_rows;
-        // Transpose to CSC by counting sort.
-        let mut colptr = vec![0usize; x.n_cols + 1];
-        for &c in &x.indices {
-            colptr[c as usize + 1] += 1;
-        }
-        for c in 0..x.n_cols {
-            colptr[c + 1] += colptr[c];
-        }
-        let mut next = colptr.clone();
-        let mut rows = vec![0u32; x.nnz()];
-        let mut vals = vec![0f32; x.nnz()];
-        for (i, (idx, val)) in x.rows().enumerate() {
-            for (&c, &v) in idx.iter().zip(val) {
-                let p = &mut next[c as usize];
-                rows[*p] = i as u32;
-                vals[*p] = v;
-                *p += 1;
-            }
-        }
+        let post = Postings::new(x);
+        let (colptr, rows, vals) = (&post.colptr, &post.rows, &post.vals);
         let mut k = vec![0f32; n * n];
         // Lower triangle only (columns list rows in ascending order, so a
         // scan stops at the diagonal), then mirrored: K is symmetric and
