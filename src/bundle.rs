@@ -60,6 +60,26 @@ pub struct Bundle {
 }
 
 impl Bundle {
+    /// Wraps a freshly trained pipeline with this build's provenance and saves it atomically,
+    /// returning the bundle so the caller can keep using the pipeline.
+    pub fn save_trained(
+        pipeline: Pipeline,
+        hyperparameters: &serde_json::Value,
+        train_file: FileDigest,
+        path: &Path,
+    ) -> Result<Self> {
+        let bundle = Bundle {
+            meta: BundleMeta {
+                tool_version: env!("CARGO_PKG_VERSION").into(),
+                hyperparameters: hyperparameters.to_string(),
+                train_files: vec![train_file],
+            },
+            pipeline,
+        };
+        bundle.save(path)?;
+        Ok(bundle)
+    }
+
     /// Encodes the bundle with its header.
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
         let payload = postcard::to_allocvec(self).context("cannot encode the model")?;

@@ -10,7 +10,7 @@ use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{json, Map, Value};
 
-use crate::bundle::{Bundle, BundleMeta, FileDigest};
+use crate::bundle::{Bundle, FileDigest};
 use crate::data::{self, Gold, Labels, Split, SplitName};
 use crate::eval::{self, TaskScore};
 use crate::output;
@@ -260,15 +260,7 @@ pub fn run_task(req: &TrainRequest, src: &TaskSource, log: &mut dyn Write) -> Re
             .models_dir
             .join(format!("{}-{}.rmb", spec.name, req.kind.name())),
     };
-    let bundle = Bundle {
-        meta: BundleMeta {
-            tool_version: env!("CARGO_PKG_VERSION").into(),
-            hyperparameters: hyper.to_string(),
-            train_files: digests[..1].to_vec(),
-        },
-        pipeline,
-    };
-    bundle.save(&model_file)?;
+    let bundle = Bundle::save_trained(pipeline, &hyper, digests[0].clone(), &model_file)?;
     stages.push(("write", t.elapsed().as_secs_f64()));
 
     let record = json!({

@@ -14,7 +14,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use serde_json::{json, Map, Value};
 
-use crate::bundle::{Bundle, BundleMeta, FileDigest};
+use crate::bundle::{Bundle, FileDigest};
 use crate::data::{self, Gold, Labels, Split, SplitName};
 use crate::eval::{self, Outcomes, TaskScore};
 use crate::features::tfidf::TfidfParams;
@@ -463,15 +463,7 @@ pub fn run_task(req: &TuneRequest, src: &TaskSource, log: &mut dyn Write) -> Res
         .collect::<Result<Vec<_>>>()?;
     let hyper = pipeline.hyperparameters(&chosen);
     let model_file = req.models_dir.join(format!("{}-tuned.rmb", spec.name));
-    let bundle = Bundle {
-        meta: BundleMeta {
-            tool_version: env!("CARGO_PKG_VERSION").into(),
-            hyperparameters: hyper.to_string(),
-            train_files: digests[..1].to_vec(),
-        },
-        pipeline,
-    };
-    bundle.save(&model_file)?;
+    Bundle::save_trained(pipeline, &hyper, digests[0].clone(), &model_file)?;
 
     let kind = spec.kind();
     let record = json!({
