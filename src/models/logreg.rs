@@ -88,12 +88,19 @@ impl FitReport {
 /// by one coefficient per (problem, training row) plus the training matrix. For RuMedTop3 that
 /// is 105 x 4,690 coefficients and 4.3M non-zeros (about 40 MB) instead of 105 dense rows of
 /// 759,784 weights (320 MB), and prediction needs no dense weight matrix in memory either:
-/// `score_k(x) = sum_i c_ki (x_i . x + 1)`. Predictions are always computed this way, at
-/// training time and after loading, so a saved model predicts byte-identically.
+/// `score_k(x) = sum_i c_ki (x_i . x + 1)`. When dense weights are the smaller form (few
+/// problems, many non-zeros: RuMedDaNet's single binary problem), they are computed once from
+/// the dual coefficients and kept instead. Either way the stored form is the model: predictions
+/// are computed from it at training time and after loading, so a saved model predicts
+/// byte-identically.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct LogReg {
     n_features: usize,
     n_classes: usize,
+    n_problems: usize,
+    /// Dense weights, `w[k * (n_features + 1) + j]`, intercept last; when set, `dual` and
+    /// `support` are empty.
+    dense: Option<Vec<f32>>,
     /// `c[k * n_rows + i] = a_ki y_ki`: one row per binary problem (one in total for two
     /// classes, else one per class), stored as f32 so the file is compact.
     dual: Vec<f32>,
@@ -240,9 +247,34 @@ impl LogRegParams {
             report.relative_grad_norm.push(s.relative_grad_norm);
             report.objective.push(s.objective);
         }
+        let n_problems = sols.len();
+        let d = x.n_cols;
+        // Keep whichever form is smaller; both predict the same scores up to rounding.
+        if n_problems * (d + 1) <= x.nnz() + dual.len() {
+            let mut dense = Vec::with_capacity(n_problems * (d + 1));
+            for c in dual.chunks_exact(x.n_rows) {
+                let mut w = vec![0f64; d + 1];
+                for ((idx, val), &ci) in x.rows().zip(c) {
+                    axpy_row(ci as f64, idx, val, &mut w);
+                }
+                dense.extend(w.iter().map(|&v| v as f32));
+            }
+            return Ok(LogReg {
+                n_features: d,
+                n_classes,
+                n_problems,
+                dense: Some(dense),
+                dual: Vec::new(),
+                support: CsrMatrix::zeros(0, d),
+                report,
+                postings: std::sync::OnceLock::new(),
+            });
+        }
         Ok(LogReg {
-            n_features: x.n_cols,
+            n_features: d,
             n_classes,
+            n_problems,
+            dense: None,
             dual,
             support: x.clone(),
             report,
@@ -273,7 +305,7 @@ impl LogReg {
 
     /// Number of stored binary problems (1 for two classes).
     pub fn n_problems(&self) -> usize {
-        self.dual.len() / self.support.n_rows.max(1)
+        self.n_problems
     }
 
     /// Primal weights of binary problem `k` for the given features, and its intercept:
@@ -281,6 +313,19 @@ impl LogReg {
     /// there is a single problem, `k = 0`, whose positive class is class 1. Used to explain
     /// predictions without materialising dense weights.
     pub fn weights_for(&self, k: usize, features: &[u32]) -> Option<(Vec<f64>, f64)> {
+        if let Some(dense) = &self.dense {
+            let stride = self.n_features + 1;
+            let w = dense.get(k * stride..(k + 1) * stride)?;
+            let picked = features
+                .iter()
+                .map(|&j| {
+                    w.get(j as usize)
+                        .filter(|_| (j as usize) < self.n_features)
+                        .map_or(0.0, |&v| v as f64)
+                })
+                .collect();
+            return Some((picked, w[self.n_features] as f64));
+        }
         let n = self.support.n_rows;
         let c = self.dual.get(k * n..(k + 1) * n)?;
         let post = self.postings();
@@ -307,6 +352,9 @@ impl LogReg {
     /// `x` beyond the fitted width are ignored. Rows are independent, so the result does not
     /// depend on the thread count.
     pub fn decision_function(&self, x: &CsrMatrix) -> Vec<f32> {
+        if let Some(dense) = &self.dense {
+            return self.decision_dense(dense, x);
+        }
         let k = self.n_classes;
         let n = self.support.n_rows;
         let problems = self.n_problems();
@@ -348,6 +396,30 @@ impl LogReg {
                 }
             },
         );
+        out
+    }
+
+    /// Scores from dense weights: `w_k . x + b_k`, summed in column order.
+    fn decision_dense(&self, dense: &[f32], x: &CsrMatrix) -> Vec<f32> {
+        let k = self.n_classes;
+        let stride = self.n_features + 1;
+        let mut out = vec![0f32; x.n_rows * k];
+        out.par_chunks_mut(k).enumerate().for_each(|(r, scores)| {
+            let (idx, val) = x.row(r);
+            for (w, score) in dense.chunks_exact(stride).zip(scores.iter_mut()) {
+                let mut s = w[self.n_features] as f64;
+                for (&c, &v) in idx.iter().zip(val) {
+                    if (c as usize) < self.n_features {
+                        s += w[c as usize] as f64 * v as f64;
+                    }
+                }
+                *score = s as f32;
+            }
+            if self.n_problems == 1 {
+                scores[1] = scores[0];
+                scores[0] = -scores[1];
+            }
+        });
         out
     }
 
@@ -449,7 +521,6 @@ fn dot_row(w: &[f64], idx: &[u32], val: &[f32]) -> f64 {
 }
 
 /// `w += a * [x_i, 1]`.
-#[cfg(test)]
 #[inline]
 fn axpy_row(a: f64, idx: &[u32], val: &[f32], w: &mut [f64]) {
     for (&c, &v) in idx.iter().zip(val) {
