@@ -36,6 +36,11 @@ impl Input {
     }
 }
 
+/// The text each example's classifier sees (pairs joined with one space), in order.
+pub fn joined_texts(examples: &[Example]) -> Vec<Cow<'_, str>> {
+    examples.iter().map(|e| e.input.joined_text()).collect()
+}
+
 /// A gold label: one class, or one tag per token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Gold {

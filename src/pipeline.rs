@@ -7,7 +7,7 @@ use anyhow::{bail, Result};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::data::{Example, Gold, Input, Split};
+use crate::data::{self, Example, Gold, Input, Split};
 use crate::eval::{Outcomes, TaskScore};
 use crate::features::tfidf::{Tfidf, TfidfParams};
 use crate::metrics;
@@ -237,11 +237,7 @@ pub fn text_targets(task: &TaskSpec, train: &Split) -> Result<(Vec<String>, Vec<
 
 fn fit_text(task: &TaskSpec, settings: &FitSettings, train: &Split) -> Result<TextModel> {
     let (classes, y) = text_targets(task, train)?;
-    let texts: Vec<std::borrow::Cow<'_, str>> = train
-        .examples
-        .iter()
-        .map(|e| e.input.joined_text())
-        .collect();
+    let texts = data::joined_texts(&train.examples);
     let docs: Vec<&str> = texts.iter().map(|t| t.as_ref()).collect();
     let (tfidf, x) = settings.tfidf.fit(&docs)?;
     let params = LogRegParams {
@@ -275,8 +271,7 @@ impl Pipeline {
                 })
                 .collect(),
             Fitted::Text(m) => {
-                let texts: Vec<std::borrow::Cow<'_, str>> =
-                    examples.iter().map(|e| e.input.joined_text()).collect();
+                let texts = data::joined_texts(examples);
                 let docs: Vec<&str> = texts.iter().map(|t| t.as_ref()).collect();
                 let proba = m.proba(&docs);
                 let n = m.labels.len();

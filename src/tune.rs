@@ -208,14 +208,6 @@ fn search_tagger(
     })
 }
 
-fn texts(split: &Split) -> Vec<std::borrow::Cow<'_, str>> {
-    split
-        .examples
-        .iter()
-        .map(|e| e.input.joined_text())
-        .collect()
-}
-
 /// The text search vectorizes train and dev once per n-gram setting and refits only the
 /// classifier for each C and class weight; the vectorizer is deterministic, so this scores
 /// exactly what `pipeline::fit` would (a test checks it).
@@ -240,9 +232,9 @@ fn search_text(
             ),
         })
         .collect::<Result<_>>()?;
-    let train_texts = texts(train);
+    let train_texts = data::joined_texts(&train.examples);
     let train_docs: Vec<&str> = train_texts.iter().map(|t| t.as_ref()).collect();
-    let dev_texts = texts(dev);
+    let dev_texts = data::joined_texts(&dev.examples);
     let dev_docs: Vec<&str> = dev_texts.iter().map(|t| t.as_ref()).collect();
     let k = task.top_k.max(3);
 
