@@ -188,7 +188,10 @@ fn explain_class(
         .zip(vals)
         .zip(&w)
         .map(|((&j, &v), &wj)| Contribution {
-            ngram: m.tfidf.feature_name(j as usize).unwrap_or("?").to_string(),
+            ngram: m
+                .tfidf
+                .feature_name(j as usize)
+                .unwrap_or_else(|| "?".to_string()),
             tfidf: v as f64,
             weight: sign * wj,
             contribution: sign * wj * v as f64,

@@ -61,6 +61,42 @@ impl CsrMatrix {
         }
     }
 
+    /// A matrix whose row `r` has `lens[r]` stored entries, all zero, to be
+    /// filled in place through [`CsrMatrix::rows_mut`]; a builder that knows
+    /// each row's length in advance then needs no second copy of the entries.
+    pub fn with_row_lengths(n_cols: usize, lens: &[usize]) -> Self {
+        let mut indptr = Vec::with_capacity(lens.len() + 1);
+        indptr.push(0);
+        let mut total = 0usize;
+        for &l in lens {
+            total += l;
+            indptr.push(total);
+        }
+        CsrMatrix {
+            n_rows: lens.len(),
+            n_cols,
+            indptr,
+            indices: vec![0; total],
+            data: vec![0.0; total],
+        }
+    }
+
+    /// Mutable `(indices, values)` of every row, so rows can be filled in
+    /// parallel. The caller keeps each row's indices sorted and below `n_cols`.
+    pub fn rows_mut(&mut self) -> Vec<(&mut [u32], &mut [f32])> {
+        let mut out = Vec::with_capacity(self.n_rows);
+        let (mut idx, mut val) = (&mut self.indices[..], &mut self.data[..]);
+        for w in self.indptr.windows(2) {
+            let len = w[1] - w[0];
+            let (ri, rest_i) = std::mem::take(&mut idx).split_at_mut(len);
+            let (rv, rest_v) = std::mem::take(&mut val).split_at_mut(len);
+            idx = rest_i;
+            val = rest_v;
+            out.push((ri, rv));
+        }
+        out
+    }
+
     /// Number of stored entries.
     pub fn nnz(&self) -> usize {
         self.indices.len()
@@ -113,5 +149,25 @@ mod tests {
         let collected: Vec<usize> = m.rows().map(|(i, _)| i.len()).collect();
         assert_eq!(collected, vec![2, 0, 1]);
         assert_eq!(CsrMatrix::zeros(2, 5).indptr, vec![0, 0, 0]);
+    }
+
+    #[test]
+    fn rows_filled_in_place_equal_from_rows() {
+        let mut m = CsrMatrix::with_row_lengths(4, &[2, 0, 1]);
+        for (r, (idx, val)) in m.rows_mut().into_iter().enumerate() {
+            for (k, (i, v)) in idx.iter_mut().zip(val.iter_mut()).enumerate() {
+                *i = (r + 2 * k) as u32;
+                *v = (r * 10 + k) as f32;
+            }
+        }
+        let want = CsrMatrix::from_rows(
+            4,
+            vec![
+                (vec![0, 2], vec![0.0, 1.0]),
+                (vec![], vec![]),
+                (vec![2], vec![20.0]),
+            ],
+        );
+        assert_eq!(m, want);
     }
 }

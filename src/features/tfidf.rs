@@ -16,6 +16,19 @@
 //! index is the term's rank in the sorted training vocabulary.
 //! `idf = ln((1 + n_docs) / (1 + df)) + 1`; a row is `tf * idf`, optionally
 //! with `tf -> 1 + ln(tf)` (`sublinear_tf`), then scaled to unit L2 norm.
+//!
+//! # Why n-grams are packed into integers
+//! A corpus uses few distinct characters (RuMedDaNet: under 200), so each
+//! character gets a small id in code point order and an n-gram of up to
+//! `ngram_max` characters becomes one `u64`: ids left-aligned, `bits` bits
+//! each, zero-padded. Comparing two such keys compares the n-grams in code
+//! point order (a proper prefix sorts first because padding is zero and ids
+//! start at 1), so the sorted keys *are* the sorted vocabulary. Hashing,
+//! sorting and storing 8-byte integers instead of string slices is what makes
+//! fitting RuMedDaNet's 845k-term vocabulary take a fraction of a second and
+//! a few MB. When the characters do not fit (`bits * ngram_max > 64`, e.g.
+//! more than 255 distinct characters with 8-grams) the vectorizer falls back
+//! to string keys; both paths give identical results (tested).
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
@@ -23,7 +36,9 @@ use std::sync::OnceLock;
 
 use anyhow::{bail, Result};
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
+use serde::de::{SeqAccess, Visitor};
+use serde::ser::{SerializeSeq, SerializeStruct};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::sparse::CsrMatrix;
 
@@ -73,25 +88,119 @@ impl TfidfParams {
     /// Learns vocabulary and idf from `docs` and returns them together with
     /// the tf-idf matrix of `docs` (sklearn's `fit_transform`).
     ///
-    /// Terms are interned as slices of the normalised documents, so only the
-    /// final sorted vocabulary allocates one `String` per feature. The result
-    /// does not depend on the number of rayon threads: ids are assigned in a
-    /// single sequential pass and then replaced by sorted-vocabulary ranks.
+    /// The result does not depend on the number of rayon threads: document
+    /// frequencies are sums, and feature ids are ranks in the sorted
+    /// vocabulary.
     ///
     /// Errors on an invalid range, on an empty vocabulary (every document
     /// shorter than `ngram_min`, as sklearn errors) or on more than
     /// `u32::MAX` features.
     pub fn fit(&self, docs: &[&str]) -> Result<(Tfidf, CsrMatrix)> {
+        self.fit_with(docs, true)
+    }
+
+    /// [`TfidfParams::fit`], with the packed-key path allowed or not (tests
+    /// compare the two paths).
+    fn fit_with(&self, docs: &[&str], allow_packed: bool) -> Result<(Tfidf, CsrMatrix)> {
         self.check()?;
         let norm: Vec<String> = docs.par_iter().map(|d| normalize(d)).collect();
+        let packer = if allow_packed {
+            Packer::new(alphabet(&norm), self.ngram_max)
+        } else {
+            None
+        };
+        let (terms, idf, x) = match packer {
+            Some(packer) => self.fit_packed(&norm, packer)?,
+            None => self.fit_strings(&norm)?,
+        };
+        let model = Tfidf {
+            params: *self,
+            terms,
+            idf,
+            index: OnceLock::new(),
+        };
+        Ok((model, x))
+    }
 
-        // Provisional ids in first-seen order; a sequential pass keeps them
-        // deterministic, and hashing ~5M short slices takes well under 1 s.
+    /// Two passes over the documents. Pass 1 counts each document's distinct
+    /// keys into per-slice hash maps of document frequencies (and remembers
+    /// how many distinct keys each document has); the merged, sorted keys are
+    /// the vocabulary. Pass 2 recounts each document and writes its row
+    /// straight into a matrix sized by pass 1, so rows are never held twice.
+    fn fit_packed(&self, norm: &[String], packer: Packer) -> Result<(Terms, Vec<f32>, CsrMatrix)> {
+        let (min, max) = (self.ngram_min, self.ngram_max);
+        let per_slice = norm.len().div_ceil(rayon::current_num_threads()).max(1);
+        let slices: Vec<(U64Map, Vec<usize>)> = norm
+            .par_chunks(per_slice)
+            .map(|docs| {
+                let mut df = U64Map::default();
+                let mut lens = Vec::with_capacity(docs.len());
+                let mut s = Scratch::default();
+                for d in docs {
+                    s.count_keys(&packer, d, min, max);
+                    lens.push(s.counted.len());
+                    for &(k, _) in &s.counted {
+                        *df.entry(k).or_insert(0) += 1;
+                    }
+                }
+                (df, lens)
+            })
+            .collect();
+        let mut lens = Vec::with_capacity(norm.len());
+        let mut merged: Option<U64Map> = None;
+        for (df, l) in slices {
+            lens.extend(l);
+            merged = Some(match merged {
+                None => df,
+                Some(m) => merge_counts(m, df),
+            });
+        }
+        let mut vocab: Vec<(u64, u32)> = merged.unwrap_or_default().into_iter().collect();
+        if vocab.is_empty() {
+            bail!(
+                "empty vocabulary: all {} documents are shorter than {} characters",
+                norm.len(),
+                self.ngram_min
+            );
+        }
+        if vocab.len() > u32::MAX as usize {
+            bail!("more than {} distinct n-grams", u32::MAX);
+        }
+        vocab.par_sort_unstable_by_key(|&(k, _)| k);
+        let idf = idf_from_df(vocab.iter().map(|&(_, d)| d), norm.len());
+        let keys: Vec<u64> = vocab.iter().map(|&(k, _)| k).collect();
+        drop(vocab);
+
+        let index = Slots::build(keys.len(), |i| mix64(keys[i]));
+        let mut x = CsrMatrix::with_row_lengths(keys.len(), &lens);
+        norm.par_iter().zip(x.rows_mut()).for_each_init(
+            Scratch::default,
+            |s, (doc, (idx, val))| {
+                s.count_keys(&packer, doc, min, max);
+                s.tf.clear();
+                // Keys come sorted, and feature ids are key ranks, so the
+                // row's indices come out sorted too.
+                for (slot, &(k, c)) in idx.iter_mut().zip(&s.counted) {
+                    *slot = index
+                        .find(mix64(k), |id| keys[id as usize] == k)
+                        .expect("every training n-gram is in the vocabulary");
+                    s.tf.push(c);
+                }
+                weigh_into(idx, &s.tf, &idf, self.sublinear_tf, &mut s.raw, val);
+            },
+        );
+        Ok((Terms::Packed { packer, keys }, idf, x))
+    }
+
+    /// The general path: n-grams interned as string slices of the normalised
+    /// documents in one sequential pass (deterministic provisional ids), then
+    /// replaced by their ranks in the sorted vocabulary.
+    fn fit_strings(&self, norm: &[String]) -> Result<(Terms, Vec<f32>, CsrMatrix)> {
         let mut map: HashMap<&str, u32, FxBuild> = HashMap::default();
         let mut terms: Vec<&str> = Vec::new();
         let mut occurrences: Vec<Vec<u32>> = Vec::with_capacity(norm.len());
         let mut bounds = Vec::new();
-        for doc in &norm {
+        for doc in norm {
             let mut ids = Vec::new();
             let mut overflow = false;
             for_each_ngram(doc, self.ngram_min, self.ngram_max, &mut bounds, |g| {
@@ -112,7 +221,7 @@ impl TfidfParams {
         if terms.is_empty() {
             bail!(
                 "empty vocabulary: all {} documents are shorter than {} characters",
-                docs.len(),
+                norm.len(),
                 self.ngram_min
             );
         }
@@ -120,13 +229,13 @@ impl TfidfParams {
         let mut order: Vec<u32> = (0..terms.len() as u32).collect();
         order.par_sort_unstable_by(|&a, &b| terms[a as usize].cmp(terms[b as usize]));
         let mut rank = vec![0u32; terms.len()];
+        let mut text = String::new();
+        let mut ends = Vec::with_capacity(terms.len());
         for (new, &old) in order.iter().enumerate() {
             rank[old as usize] = new as u32;
+            text.push_str(terms[old as usize]);
+            ends.push(text.len());
         }
-        let vocabulary: Vec<String> = order
-            .par_iter()
-            .map(|&o| terms[o as usize].to_owned())
-            .collect();
 
         let counts: Vec<(Vec<u32>, Vec<u32>)> = occurrences
             .into_par_iter()
@@ -137,21 +246,13 @@ impl TfidfParams {
                 run_length(ids)
             })
             .collect();
-
-        let mut df = vec![0u32; vocabulary.len()];
+        let mut df = vec![0u32; terms.len()];
         for (idx, _) in &counts {
             for &i in idx {
                 df[i as usize] += 1;
             }
         }
-        let n = docs.len() as f64;
-        // Rounded to f32 before use so that `fit` and a later `transform` of
-        // the same documents produce identical rows.
-        let idf: Vec<f32> = df
-            .iter()
-            .map(|&d| (((1.0 + n) / (1.0 + d as f64)).ln() + 1.0) as f32)
-            .collect();
-
+        let idf = idf_from_df(df.into_iter(), norm.len());
         let rows: Vec<(Vec<u32>, Vec<f32>)> = counts
             .into_par_iter()
             .map(|(idx, tf)| {
@@ -159,43 +260,168 @@ impl TfidfParams {
                 (idx, vals)
             })
             .collect();
-        let x = CsrMatrix::from_rows(vocabulary.len(), rows);
-        let model = Tfidf {
-            params: *self,
-            vocabulary,
-            idf,
-            index: OnceLock::new(),
-        };
-        Ok((model, x))
+        let x = CsrMatrix::from_rows(terms.len(), rows);
+        Ok((Terms::Strings(Arena { text, ends }), idf, x))
     }
+}
+
+/// Smooth idf, `ln((1 + n) / (1 + df)) + 1`, rounded to f32 before use so
+/// that `fit` and a later `transform` of the same documents give identical
+/// rows.
+fn idf_from_df(df: impl Iterator<Item = u32>, n_docs: usize) -> Vec<f32> {
+    let n = n_docs as f64;
+    df.map(|d| (((1.0 + n) / (1.0 + d as f64)).ln() + 1.0) as f32)
+        .collect()
 }
 
 /// A fitted vectorizer: the sorted vocabulary and its idf weights.
 ///
-/// Serialises as plain data; the term lookup table is rebuilt on first use
-/// after loading, and loading validates the parts (see [`Tfidf::from_parts`]).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// Serialises as plain data, `{params, vocabulary: [term, ...], idf}`, with
+/// the terms as strings whatever the in-memory form; the lookup table is
+/// rebuilt on first use after loading, and loading validates the parts (see
+/// [`Tfidf::from_parts`]).
+#[derive(Debug, Deserialize)]
 #[serde(try_from = "TfidfParts")]
 pub struct Tfidf {
     params: TfidfParams,
-    vocabulary: Vec<String>,
+    terms: Terms,
     idf: Vec<f32>,
-    #[serde(skip)]
-    index: OnceLock<NgramIndex>,
+    index: OnceLock<Slots>,
+}
+
+impl Clone for Tfidf {
+    fn clone(&self) -> Self {
+        Tfidf {
+            params: self.params,
+            terms: self.terms.clone(),
+            idf: self.idf.clone(),
+            index: OnceLock::new(),
+        }
+    }
+}
+
+impl Serialize for Tfidf {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct("Tfidf", 3)?;
+        st.serialize_field("params", &self.params)?;
+        st.serialize_field("vocabulary", &TermsOut(&self.terms))?;
+        st.serialize_field("idf", &self.idf)?;
+        st.end()
+    }
+}
+
+/// The vocabulary written as a sequence of strings, decoded one at a time.
+struct TermsOut<'a>(&'a Terms);
+
+impl Serialize for TermsOut<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        let mut buf = String::new();
+        for i in 0..self.0.len() {
+            buf.clear();
+            self.0.write_term(i, &mut buf);
+            seq.serialize_element(buf.as_str())?;
+        }
+        seq.end()
+    }
 }
 
 /// Wire form of [`Tfidf`], validated before it becomes one.
 #[derive(Deserialize)]
 struct TfidfParts {
     params: TfidfParams,
-    vocabulary: Vec<String>,
+    vocabulary: Arena,
     idf: Vec<f32>,
 }
 
 impl TryFrom<TfidfParts> for Tfidf {
     type Error = anyhow::Error;
     fn try_from(p: TfidfParts) -> Result<Self> {
-        Tfidf::from_parts(p.params, p.vocabulary, p.idf)
+        Tfidf::from_arena(p.params, p.vocabulary, p.idf)
+    }
+}
+
+/// Terms concatenated into one string with end offsets: one allocation
+/// instead of one per term.
+#[derive(Debug, Clone, Default)]
+struct Arena {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl Arena {
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn get(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.text[start..self.ends[i]]
+    }
+
+    fn push(&mut self, term: &str) {
+        self.text.push_str(term);
+        self.ends.push(self.text.len());
+    }
+}
+
+impl<'de> Deserialize<'de> for Arena {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct ArenaVisitor;
+        impl<'de> Visitor<'de> for ArenaVisitor {
+            type Value = Arena;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a sequence of vocabulary terms")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> std::result::Result<Arena, A::Error> {
+                let mut arena = Arena::default();
+                // Capacity hints come from the file: trust them only up to a bound.
+                arena
+                    .ends
+                    .reserve(seq.size_hint().unwrap_or(0).min(1 << 20));
+                while let Some(term) = seq.next_element::<String>()? {
+                    arena.push(&term);
+                }
+                Ok(arena)
+            }
+        }
+        d.deserialize_seq(ArenaVisitor)
+    }
+}
+
+/// The vocabulary in feature-index order.
+#[derive(Debug, Clone)]
+enum Terms {
+    /// Packed n-gram keys, strictly increasing (see the module docs).
+    Packed { packer: Packer, keys: Vec<u64> },
+    /// Plain strings, strictly increasing.
+    Strings(Arena),
+}
+
+impl Terms {
+    fn len(&self) -> usize {
+        match self {
+            Terms::Packed { keys, .. } => keys.len(),
+            Terms::Strings(a) => a.len(),
+        }
+    }
+
+    /// Appends term `i` to `out`.
+    fn write_term(&self, i: usize, out: &mut String) {
+        match self {
+            Terms::Packed { packer, keys } => packer.decode_into(keys[i], out),
+            Terms::Strings(a) => out.push_str(a.get(i)),
+        }
+    }
+
+    fn build_index(&self) -> Slots {
+        match self {
+            Terms::Packed { keys, .. } => Slots::build(keys.len(), |i| mix64(keys[i])),
+            Terms::Strings(a) => Slots::build(a.len(), |i| fx_hash(a.get(i))),
+        }
     }
 }
 
@@ -204,31 +430,44 @@ impl Tfidf {
     /// valid, the vocabulary is strictly sorted (feature index = rank), and
     /// there is one finite idf per term.
     pub fn from_parts(params: TfidfParams, vocabulary: Vec<String>, idf: Vec<f32>) -> Result<Self> {
+        let mut arena = Arena::default();
+        for t in &vocabulary {
+            arena.push(t);
+        }
+        Tfidf::from_arena(params, arena, idf)
+    }
+
+    fn from_arena(params: TfidfParams, vocabulary: Arena, idf: Vec<f32>) -> Result<Self> {
         params.check()?;
-        if vocabulary.len() != idf.len() {
+        let n = vocabulary.len();
+        if n != idf.len() {
             bail!(
                 "vocabulary has {} terms but idf has {} values",
-                vocabulary.len(),
+                n,
                 idf.len()
             );
         }
-        if vocabulary.len() > u32::MAX as usize {
-            bail!("vocabulary too large: {} terms", vocabulary.len());
+        if n > u32::MAX as usize {
+            bail!("vocabulary too large: {} terms", n);
         }
-        if let Some(i) = vocabulary.windows(2).position(|w| w[0] >= w[1]) {
+        if let Some(i) = (1..n).find(|&i| vocabulary.get(i - 1) >= vocabulary.get(i)) {
             bail!(
                 "vocabulary is not strictly sorted at index {}: {:?} >= {:?}",
-                i,
-                vocabulary[i],
-                vocabulary[i + 1]
+                i - 1,
+                vocabulary.get(i - 1),
+                vocabulary.get(i)
             );
         }
         if let Some(i) = idf.iter().position(|v| !v.is_finite()) {
             bail!("idf[{}] is not finite: {}", i, idf[i]);
         }
+        let terms = pack_terms(&vocabulary, params.ngram_max).map_or(
+            Terms::Strings(vocabulary),
+            |(packer, keys)| Terms::Packed { packer, keys },
+        );
         Ok(Tfidf {
             params,
-            vocabulary,
+            terms,
             idf,
             index: OnceLock::new(),
         })
@@ -239,28 +478,39 @@ impl Tfidf {
     /// n-gram gives an all-zero row.
     pub fn transform(&self, docs: &[&str]) -> CsrMatrix {
         let index = self.index();
+        let (min, max) = (self.params.ngram_min, self.params.ngram_max);
         let rows: Vec<(Vec<u32>, Vec<f32>)> = docs
             .par_iter()
-            .map_init(Vec::new, |bounds, d| {
+            .map_init(Scratch::default, |s, d| {
                 let doc = normalize(d);
-                let mut ids = Vec::new();
-                for_each_ngram(
-                    &doc,
-                    self.params.ngram_min,
-                    self.params.ngram_max,
-                    bounds,
-                    |g| {
-                        if let Some(id) = index.get(&self.vocabulary, g) {
-                            ids.push(id);
+                let (idx, tf) = match &self.terms {
+                    Terms::Packed { packer, keys } => {
+                        s.count_keys(packer, &doc, min, max);
+                        let mut idx = Vec::with_capacity(s.counted.len());
+                        let mut tf = Vec::with_capacity(s.counted.len());
+                        for &(k, c) in &s.counted {
+                            if let Some(id) = index.find(mix64(k), |id| keys[id as usize] == k) {
+                                idx.push(id);
+                                tf.push(c);
+                            }
                         }
-                    },
-                );
-                let (idx, tf) = run_length(ids);
+                        (idx, tf)
+                    }
+                    Terms::Strings(a) => {
+                        let mut ids = Vec::new();
+                        for_each_ngram(&doc, min, max, &mut s.bounds, |g| {
+                            if let Some(id) = index.find(fx_hash(g), |id| a.get(id as usize) == g) {
+                                ids.push(id);
+                            }
+                        });
+                        run_length(ids)
+                    }
+                };
                 let vals = weigh(&idx, &tf, &self.idf, self.params.sublinear_tf);
                 (idx, vals)
             })
             .collect();
-        CsrMatrix::from_rows(self.vocabulary.len(), rows)
+        CsrMatrix::from_rows(self.n_features(), rows)
     }
 
     /// The parameters the vectorizer was fitted with.
@@ -268,9 +518,12 @@ impl Tfidf {
         &self.params
     }
 
-    /// Terms in feature-index order (sorted by code point).
-    pub fn vocabulary(&self) -> &[String] {
-        &self.vocabulary
+    /// Terms in feature-index order (sorted by code point). Allocates one
+    /// string per term: meant for inspection and tests.
+    pub fn vocabulary(&self) -> Vec<String> {
+        (0..self.n_features())
+            .map(|i| self.feature_name(i).unwrap_or_default())
+            .collect()
     }
 
     /// Inverse document frequency of each feature.
@@ -280,24 +533,61 @@ impl Tfidf {
 
     /// Number of features (vocabulary size).
     pub fn n_features(&self) -> usize {
-        self.vocabulary.len()
+        self.terms.len()
     }
 
     /// The n-gram behind feature `index`, if it exists.
-    pub fn feature_name(&self, index: usize) -> Option<&str> {
-        self.vocabulary.get(index).map(String::as_str)
+    pub fn feature_name(&self, index: usize) -> Option<String> {
+        (index < self.n_features()).then(|| {
+            let mut s = String::new();
+            self.terms.write_term(index, &mut s);
+            s
+        })
     }
 
     /// Feature index of an already-normalised n-gram, if it is in the
     /// vocabulary.
     pub fn feature_index(&self, term: &str) -> Option<usize> {
-        self.index().get(&self.vocabulary, term).map(|i| i as usize)
+        let index = self.index();
+        let id = match &self.terms {
+            Terms::Packed { packer, keys } => {
+                let k = packer.pack(term)?;
+                index.find(mix64(k), |id| keys[id as usize] == k)
+            }
+            Terms::Strings(a) => index.find(fx_hash(term), |id| a.get(id as usize) == term),
+        };
+        id.map(|i| i as usize)
     }
 
-    fn index(&self) -> &NgramIndex {
-        self.index
-            .get_or_init(|| NgramIndex::build(&self.vocabulary))
+    /// Whether terms are held as packed integer keys (the fast path).
+    #[cfg(test)]
+    fn is_packed(&self) -> bool {
+        matches!(self.terms, Terms::Packed { .. })
     }
+
+    fn index(&self) -> &Slots {
+        self.index.get_or_init(|| self.terms.build_index())
+    }
+}
+
+/// Packs a loaded, sorted vocabulary into keys when its characters allow.
+fn pack_terms(vocab: &Arena, ngram_max: usize) -> Option<(Packer, Vec<u64>)> {
+    let mut seen = CharSet::default();
+    let mut longest = 0;
+    for i in 0..vocab.len() {
+        let t = vocab.get(i);
+        let mut n = 0;
+        for c in t.chars() {
+            seen.insert(c);
+            n += 1;
+        }
+        longest = longest.max(n);
+    }
+    let packer = Packer::new(seen.chars(), ngram_max.max(longest))?;
+    let keys = (0..vocab.len())
+        .map(|i| packer.pack(vocab.get(i)))
+        .collect::<Option<Vec<u64>>>()?;
+    Some((packer, keys))
 }
 
 /// sklearn's preprocessing for `analyzer='char'`: `str.lower()` then
@@ -370,6 +660,196 @@ fn for_each_ngram<'a>(
     }
 }
 
+/// A set of code points (a bitmap over all of Unicode, 136 KiB).
+#[derive(Clone)]
+struct CharSet(Vec<u64>);
+
+impl Default for CharSet {
+    fn default() -> Self {
+        CharSet(vec![0; (char::MAX as usize + 1).div_ceil(64)])
+    }
+}
+
+impl CharSet {
+    fn insert(&mut self, c: char) {
+        let u = c as usize;
+        self.0[u / 64] |= 1 << (u % 64);
+    }
+
+    fn union(mut self, other: CharSet) -> CharSet {
+        for (a, b) in self.0.iter_mut().zip(other.0) {
+            *a |= b;
+        }
+        self
+    }
+
+    /// The members in code point order.
+    fn chars(&self) -> Vec<char> {
+        let mut out = Vec::new();
+        for (w, &bits) in self.0.iter().enumerate() {
+            let mut b = bits;
+            while b != 0 {
+                let u = w * 64 + b.trailing_zeros() as usize;
+                out.extend(char::from_u32(u as u32));
+                b &= b - 1;
+            }
+        }
+        out
+    }
+}
+
+/// The distinct characters of `docs`, in code point order.
+fn alphabet(docs: &[String]) -> Vec<char> {
+    docs.par_iter()
+        .fold(CharSet::default, |mut set, d| {
+            for c in d.chars() {
+                set.insert(c);
+            }
+            set
+        })
+        .reduce(CharSet::default, CharSet::union)
+        .chars()
+}
+
+/// Maps characters to ids `1..=K` in code point order and packs up to
+/// `64 / bits` of them into a `u64` key, first character in the highest bits.
+#[derive(Debug, Clone)]
+struct Packer {
+    /// The alphabet in code point order; character `chars[i]` has id `i + 1`.
+    chars: Vec<char>,
+    /// Bits per character id.
+    bits: u32,
+    /// Ids of code points below [`DIRECT`] (0 = not in the alphabet): Latin,
+    /// Greek and Cyrillic text never needs the binary search.
+    direct: Vec<u32>,
+}
+
+const DIRECT: usize = 0x500;
+
+impl Packer {
+    /// A packer for n-grams of up to `max_len` characters over `chars`
+    /// (sorted, distinct), or `None` if they do not fit in 64 bits.
+    fn new(chars: Vec<char>, max_len: usize) -> Option<Packer> {
+        if chars.is_empty() {
+            return None;
+        }
+        let bits = u32::BITS - (chars.len() as u32).leading_zeros();
+        if (bits as usize).checked_mul(max_len)? > 64 {
+            return None;
+        }
+        let mut direct = vec![0u32; DIRECT];
+        for (i, &c) in chars.iter().enumerate() {
+            if (c as usize) < DIRECT {
+                direct[c as usize] = i as u32 + 1;
+            }
+        }
+        Some(Packer {
+            chars,
+            bits,
+            direct,
+        })
+    }
+
+    /// The id of `c`, 0 if it is not in the alphabet.
+    #[inline]
+    fn id(&self, c: char) -> u32 {
+        match self.direct.get(c as usize) {
+            Some(&id) => id,
+            None => self.chars.binary_search(&c).map_or(0, |p| p as u32 + 1),
+        }
+    }
+
+    /// Appends the key of every window of `min..=max` ids that holds no 0
+    /// (a character outside the alphabet, so an n-gram never seen in
+    /// training).
+    #[inline]
+    fn window_keys(&self, ids: &[u32], min: usize, max: usize, out: &mut Vec<u64>) {
+        for i in 0..ids.len() {
+            let mut key = 0u64;
+            let mut shift = 64;
+            for (n, &id) in ids[i..ids.len().min(i + max)].iter().enumerate() {
+                if id == 0 {
+                    break;
+                }
+                shift -= self.bits;
+                key |= (id as u64) << shift;
+                if n + 1 >= min {
+                    out.push(key);
+                }
+            }
+        }
+    }
+
+    /// The key of `term`, or `None` if it is empty, too long or holds a
+    /// character outside the alphabet.
+    fn pack(&self, term: &str) -> Option<u64> {
+        let mut key = 0u64;
+        let mut shift = 64u32;
+        for c in term.chars() {
+            let id = self.id(c);
+            if id == 0 || shift < self.bits {
+                return None;
+            }
+            shift -= self.bits;
+            key |= (id as u64) << shift;
+        }
+        (shift < 64).then_some(key)
+    }
+
+    /// Appends the characters of `key` to `out`.
+    fn decode_into(&self, key: u64, out: &mut String) {
+        let mask = (1u64 << self.bits) - 1;
+        let mut shift = 64;
+        while shift >= self.bits {
+            shift -= self.bits;
+            let id = ((key >> shift) & mask) as usize;
+            if id == 0 {
+                break;
+            }
+            out.push(self.chars[id - 1]);
+        }
+    }
+}
+
+/// Per-thread buffers reused across documents.
+#[derive(Default)]
+struct Scratch {
+    ids: Vec<u32>,
+    keys: Vec<u64>,
+    /// `(key, count)` of each distinct n-gram of the last document, by key.
+    counted: Vec<(u64, u32)>,
+    tf: Vec<u32>,
+    raw: Vec<f64>,
+    bounds: Vec<usize>,
+}
+
+impl Scratch {
+    /// Fills `counted` with the distinct n-gram keys of `doc` and their counts.
+    fn count_keys(&mut self, packer: &Packer, doc: &str, min: usize, max: usize) {
+        self.ids.clear();
+        self.ids.extend(doc.chars().map(|c| packer.id(c)));
+        self.keys.clear();
+        packer.window_keys(&self.ids, min, max, &mut self.keys);
+        self.keys.sort_unstable();
+        self.counted.clear();
+        for &k in &self.keys {
+            match self.counted.last_mut() {
+                Some((last, c)) if *last == k => *c += 1,
+                _ => self.counted.push((k, 1)),
+            }
+        }
+    }
+}
+
+/// Adds the counts of `b` to `a` (the larger map absorbs the smaller).
+fn merge_counts(a: U64Map, b: U64Map) -> U64Map {
+    let (mut big, small) = if a.len() >= b.len() { (a, b) } else { (b, a) };
+    for (k, v) in small {
+        *big.entry(k).or_insert(0) += v;
+    }
+    big
+}
+
 /// Sorts term ids and turns them into `(distinct ids, counts)`.
 fn run_length(mut ids: Vec<u32>) -> (Vec<u32>, Vec<u32>) {
     ids.sort_unstable();
@@ -393,23 +873,36 @@ fn run_length(mut ids: Vec<u32>) -> (Vec<u32>, Vec<u32>) {
 
 /// tf * idf, then unit L2 norm, computed in f64 as sklearn does.
 fn weigh(idx: &[u32], tf: &[u32], idf: &[f32], sublinear: bool) -> Vec<f32> {
-    let raw: Vec<f64> = idx
-        .iter()
-        .zip(tf)
-        .map(|(&i, &t)| {
-            let t = if sublinear {
-                1.0 + (t as f64).ln()
-            } else {
-                t as f64
-            };
-            t * idf[i as usize] as f64
-        })
-        .collect();
+    let mut out = vec![0f32; idx.len()];
+    weigh_into(idx, tf, idf, sublinear, &mut Vec::new(), &mut out);
+    out
+}
+
+/// [`weigh`] into `out`, with `raw` as scratch.
+fn weigh_into(
+    idx: &[u32],
+    tf: &[u32],
+    idf: &[f32],
+    sublinear: bool,
+    raw: &mut Vec<f64>,
+    out: &mut [f32],
+) {
+    raw.clear();
+    raw.extend(idx.iter().zip(tf).map(|(&i, &t)| {
+        let t = if sublinear {
+            1.0 + (t as f64).ln()
+        } else {
+            t as f64
+        };
+        t * idf[i as usize] as f64
+    }));
     let norm = raw.iter().map(|v| v * v).sum::<f64>().sqrt();
-    if norm > 0.0 {
-        raw.iter().map(|v| (v / norm) as f32).collect()
-    } else {
-        raw.iter().map(|&v| v as f32).collect()
+    for (o, &v) in out.iter_mut().zip(raw.iter()) {
+        *o = if norm > 0.0 {
+            (v / norm) as f32
+        } else {
+            v as f32
+        };
     }
 }
 
@@ -469,44 +962,85 @@ fn fx_hash(s: &str) -> u64 {
     h.finish()
 }
 
-/// Open-addressing table of vocabulary ids keyed by their term; it stores
-/// only `u32` slots (about 8 bytes per term) instead of a second copy of
-/// every string, and a lookup is one hash plus usually one comparison.
+/// MurmurHash3's 64-bit finaliser. Packed keys of short n-grams have all
+/// their information in the high bits, so a hash that only multiplies would
+/// leave the low bits (the bucket index) constant; this mixes every bit into
+/// every other.
+#[inline]
+fn mix64(mut k: u64) -> u64 {
+    k ^= k >> 33;
+    k = k.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    k ^= k >> 33;
+    k = k.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    k ^ (k >> 33)
+}
+
+/// Hasher for `u64` keys through [`mix64`].
+#[derive(Default, Clone, Copy)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = mix64(self.0 ^ b as u64);
+        }
+    }
+
+    #[inline]
+    fn write_u64(&mut self, k: u64) {
+        self.0 = mix64(k);
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// Document frequency per packed key.
+type U64Map = HashMap<u64, u32, BuildHasherDefault<KeyHasher>>;
+
+/// Open-addressing table of vocabulary ids; it stores only `u32` slots
+/// (about 8 bytes per term) and compares against the vocabulary itself, so
+/// a lookup is one hash plus usually one comparison.
 #[derive(Debug, Clone, Default)]
-struct NgramIndex {
+struct Slots {
     slots: Vec<u32>,
     mask: usize,
 }
 
 const EMPTY: u32 = u32::MAX;
 
-impl NgramIndex {
-    fn build(vocab: &[String]) -> Self {
-        let cap = (vocab.len() * 2).next_power_of_two().max(16);
+impl Slots {
+    /// A table of ids `0..n`, id `i` hashed by `hash(i)`.
+    fn build(n: usize, hash: impl Fn(usize) -> u64) -> Self {
+        let cap = (n * 2).next_power_of_two().max(16);
         let mask = cap - 1;
         let mut slots = vec![EMPTY; cap];
-        for (i, term) in vocab.iter().enumerate() {
-            let mut h = fx_hash(term) as usize & mask;
+        for i in 0..n {
+            let mut h = hash(i) as usize & mask;
             while slots[h] != EMPTY {
                 h = (h + 1) & mask;
             }
             slots[h] = i as u32;
         }
-        NgramIndex { slots, mask }
+        Slots { slots, mask }
     }
 
+    /// The id whose hash is `h` and for which `eq` holds.
     #[inline]
-    fn get(&self, vocab: &[String], key: &str) -> Option<u32> {
+    fn find(&self, h: u64, eq: impl Fn(u32) -> bool) -> Option<u32> {
         if self.slots.is_empty() {
             return None;
         }
-        let mut h = fx_hash(key) as usize & self.mask;
+        let mut h = h as usize & self.mask;
         loop {
             let id = self.slots[h];
             if id == EMPTY {
                 return None;
             }
-            if vocab[id as usize] == key {
+            if eq(id) {
                 return Some(id);
             }
             h = (h + 1) & self.mask;
@@ -630,7 +1164,7 @@ mod tests {
         assert_eq!(m.vocabulary(), &["zzz", "ааа", "яяя", "ёёё"]);
         for (i, t) in m.vocabulary().iter().enumerate() {
             assert_eq!(m.feature_index(t), Some(i));
-            assert_eq!(m.feature_name(i), Some(t.as_str()));
+            assert_eq!(m.feature_name(i), Some(t.clone()));
         }
         assert_eq!(m.feature_index("nope"), None);
     }
@@ -647,7 +1181,7 @@ mod tests {
         let (idx, val) = y.row(2);
         // Seen n-grams of "боль xyz": "бол", "оль", "боль" (from both docs)
         // and "ль ", "оль ", "боль " (from "боль в"); nothing with x/y/z.
-        let names: Vec<&str> = idx
+        let names: Vec<String> = idx
             .iter()
             .map(|&i| m.feature_name(i as usize).unwrap())
             .collect();
@@ -673,5 +1207,149 @@ mod tests {
         assert!(bad.is_err());
         let bad = Tfidf::from_parts(p(3, 3), vec!["a".into()], vec![]);
         assert!(bad.is_err());
+    }
+}
+
+#[cfg(test)]
+mod packed_tests {
+    use super::*;
+
+    /// Documents with Cyrillic, Latin, digits, tabs, newlines, repeated
+    /// n-grams and strings shorter than the n-gram range.
+    fn corpus() -> Vec<String> {
+        let mut docs: Vec<String> = vec![
+            "Жалобы на боль в груди, кашель.".into(),
+            "БОЛЬ\tв голове\nи тошнота  2 дня".into(),
+            "ёжик Ёжик ЁЖИК".into(),
+            "ab".into(),
+            "".into(),
+            "aaaaaaaaaaaa".into(),
+        ];
+        let mut state = 7u64;
+        let letters: Vec<char> = "абвгдеёжз ийклмнопрстуфхцчшщъыьэюяabc-.,\t\n "
+            .chars()
+            .collect();
+        for _ in 0..40 {
+            let mut d = String::new();
+            for _ in 0..60 {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                d.push(letters[(state >> 33) as usize % letters.len()]);
+            }
+            docs.push(d);
+        }
+        docs
+    }
+
+    #[test]
+    fn packed_and_string_paths_agree() {
+        let docs = corpus();
+        let refs: Vec<&str> = docs.iter().map(String::as_str).collect();
+        for params in [
+            TfidfParams::default(),
+            TfidfParams {
+                ngram_min: 1,
+                ngram_max: 3,
+                sublinear_tf: true,
+            },
+        ] {
+            let (p, xp) = params.fit_with(&refs, true).unwrap();
+            let (s, xs) = params.fit_with(&refs, false).unwrap();
+            assert!(p.is_packed() && !s.is_packed());
+            assert_eq!(p.vocabulary(), s.vocabulary());
+            assert_eq!(p.idf(), s.idf());
+            assert_eq!(xp, xs);
+            // Unseen characters ('Q', '☃') and n-grams must be skipped alike.
+            let new = ["боль Q в груди ☃", "qqq", "", "ёжик"];
+            assert_eq!(p.transform(&new), s.transform(&new));
+            assert_eq!(p.transform(&refs), xp);
+            for (i, t) in p.vocabulary().iter().enumerate() {
+                assert_eq!(p.feature_index(t), Some(i));
+                assert_eq!(s.feature_index(t), Some(i));
+            }
+            assert_eq!(p.feature_index("☃☃☃"), None);
+            assert_eq!(p.feature_index(""), None);
+        }
+    }
+
+    #[test]
+    fn keys_sort_like_strings_and_decode_back() {
+        let chars: Vec<char> = "\t abzаяё".chars().collect();
+        let p = Packer::new(chars, 8).unwrap();
+        assert_eq!(p.bits, 4);
+        let mut terms = vec![
+            "a",
+            "ab",
+            "aba",
+            "b",
+            "z",
+            "а",
+            "аа",
+            "я",
+            "ё",
+            "ёёёёёёёё",
+            "\t",
+            " a",
+        ];
+        let mut keys: Vec<u64> = terms.iter().map(|t| p.pack(t).unwrap()).collect();
+        terms.sort();
+        keys.sort();
+        for (t, &k) in terms.iter().zip(&keys) {
+            let mut s = String::new();
+            p.decode_into(k, &mut s);
+            assert_eq!(&s, t);
+        }
+        // Too long, empty, or outside the alphabet.
+        assert_eq!(p.pack("ааааааааааааааааа"), None);
+        assert_eq!(p.pack(""), None);
+        assert_eq!(p.pack("ax"), None);
+    }
+
+    #[test]
+    fn large_alphabets_fall_back_to_strings() {
+        // 300 distinct CJK characters need 9 bits each: 8-grams do not fit.
+        let doc: String = (0..300u32)
+            .map(|i| char::from_u32(0x4e00 + i).unwrap())
+            .collect();
+        let docs = [doc.as_str(), "abc abc"];
+        let (m, x) = TfidfParams::default().fit(&docs).unwrap();
+        assert!(!m.is_packed());
+        let (s, xs) = TfidfParams::default().fit_with(&docs, false).unwrap();
+        assert_eq!((m.vocabulary(), x), (s.vocabulary(), xs));
+        // 3-grams over the same alphabet fit in 27 bits.
+        let (m3, _) = TfidfParams {
+            ngram_min: 3,
+            ngram_max: 3,
+            sublinear_tf: false,
+        }
+        .fit(&docs)
+        .unwrap();
+        assert!(m3.is_packed());
+    }
+
+    #[test]
+    fn loaded_models_are_packed_and_serialise_the_same() {
+        let docs = corpus();
+        let refs: Vec<&str> = docs.iter().map(String::as_str).collect();
+        let (m, x) = TfidfParams::default().fit(&refs).unwrap();
+        let bytes = postcard::to_stdvec(&m).unwrap();
+        let back: Tfidf = postcard::from_bytes(&bytes).unwrap();
+        assert!(back.is_packed());
+        assert_eq!(back.transform(&refs), x);
+        assert_eq!(postcard::to_stdvec(&back).unwrap(), bytes);
+        // The wire form is the plain field list a derived impl would write.
+        #[derive(Serialize)]
+        struct Plain {
+            params: TfidfParams,
+            vocabulary: Vec<String>,
+            idf: Vec<f32>,
+        }
+        let plain = Plain {
+            params: *m.params(),
+            vocabulary: m.vocabulary(),
+            idf: m.idf().to_vec(),
+        };
+        assert_eq!(postcard::to_stdvec(&plain).unwrap(), bytes);
     }
 }
