@@ -122,71 +122,131 @@ impl TfidfParams {
         Ok((model, x))
     }
 
-    /// Two passes over the documents. Pass 1 counts each document's distinct
-    /// keys into per-slice hash maps of document frequencies (and remembers
-    /// how many distinct keys each document has); the merged, sorted keys are
-    /// the vocabulary. Pass 2 recounts each document and writes its row
-    /// straight into a matrix sized by pass 1, so rows are never held twice.
+    /// One pass over the text, then integer work only:
+    /// 1. per slice of documents (in parallel), each document's distinct keys
+    ///    and counts, in key order, appended to flat arrays;
+    /// 2. per slice, the entries sorted by key give each entry its rank among
+    ///    the slice's distinct keys, and those keys' document frequencies;
+    /// 3. the slices' sorted key lists are merged into the vocabulary, which
+    ///    maps each slice's ranks to feature ids;
+    /// 4. rows are written straight into a matrix sized by step 1.
+    ///
+    /// Sorting instead of hashing keeps memory predictable (no table
+    /// doubling), and nothing depends on how the documents were sliced, so
+    /// results are the same for any thread count.
     fn fit_packed(&self, norm: &[String], packer: Packer) -> Result<(Terms, Vec<f32>, CsrMatrix)> {
         let (min, max) = (self.ngram_min, self.ngram_max);
-        let per_slice = norm.len().div_ceil(rayon::current_num_threads()).max(1);
-        let slices: Vec<(U64Map, Vec<usize>)> = norm
+        // Several slices per thread bound the transient sort buffers.
+        let per_slice = norm
+            .len()
+            .div_ceil(SLICES_PER_THREAD * rayon::current_num_threads())
+            .max(1);
+        let slices: Vec<SliceCounts> = norm
             .par_chunks(per_slice)
             .map(|docs| {
-                let mut df = U64Map::default();
-                let mut lens = Vec::with_capacity(docs.len());
                 let mut s = Scratch::default();
+                let mut out = SliceCounts::default();
+                // (key, entry) pairs, sorted below; ties are ordered by entry,
+                // so the ranks computed from them are fully determined. The
+                // capacity is an upper bound (every window distinct): pages
+                // never written are never mapped, and the vector never moves.
+                let bound: usize = docs
+                    .iter()
+                    .map(|d| {
+                        let len = d.chars().count();
+                        (min..=max)
+                            .map(|n| (len + 1).saturating_sub(n))
+                            .sum::<usize>()
+                    })
+                    .sum();
+                if bound > u32::MAX as usize {
+                    bail!("more than {} n-grams in one slice of documents", u32::MAX);
+                }
+                let mut order: Vec<(u64, u32)> = Vec::with_capacity(bound);
+                out.counts.reserve(bound);
                 for d in docs {
                     s.count_keys(&packer, d, min, max);
-                    lens.push(s.counted.len());
-                    for &(k, _) in &s.counted {
-                        *df.entry(k).or_insert(0) += 1;
+                    out.lens.push(s.counted.len());
+                    for &(k, c) in &s.counted {
+                        order.push((k, out.counts.len() as u32));
+                        out.counts.push(c);
                     }
                 }
-                (df, lens)
+                order.sort_unstable();
+                out.rank = vec![0u32; order.len()];
+                for &(k, e) in &order {
+                    if out.distinct.last() != Some(&k) {
+                        out.distinct.push(k);
+                        out.df.push(0);
+                    }
+                    if let Some(d) = out.df.last_mut() {
+                        *d += 1;
+                    }
+                    out.rank[e as usize] = (out.distinct.len() - 1) as u32;
+                }
+                Ok(out)
             })
-            .collect();
-        let mut lens = Vec::with_capacity(norm.len());
-        let mut merged: Option<U64Map> = None;
-        for (df, l) in slices {
-            lens.extend(l);
-            merged = Some(match merged {
-                None => df,
-                Some(m) => merge_counts(m, df),
-            });
+            .collect::<Result<_>>()?;
+
+        // k-way merge of the slices' distinct keys; `to_global[s][r]` is the
+        // feature id of slice s's r-th distinct key.
+        let mut keys: Vec<u64> = Vec::new();
+        let mut df: Vec<u32> = Vec::new();
+        let mut to_global: Vec<Vec<u32>> =
+            slices.iter().map(|s| vec![0; s.distinct.len()]).collect();
+        let mut cur = vec![0usize; slices.len()];
+        loop {
+            let next = slices
+                .iter()
+                .zip(&cur)
+                .filter_map(|(s, &c)| s.distinct.get(c).copied())
+                .min();
+            let Some(k) = next else { break };
+            if keys.len() >= u32::MAX as usize {
+                bail!("more than {} distinct n-grams", u32::MAX);
+            }
+            let id = keys.len() as u32;
+            let mut d = 0;
+            for ((s, c), map) in slices.iter().zip(cur.iter_mut()).zip(to_global.iter_mut()) {
+                if s.distinct.get(*c) == Some(&k) {
+                    map[*c] = id;
+                    d += s.df[*c];
+                    *c += 1;
+                }
+            }
+            keys.push(k);
+            df.push(d);
         }
-        let mut vocab: Vec<(u64, u32)> = merged.unwrap_or_default().into_iter().collect();
-        if vocab.is_empty() {
+        if keys.is_empty() {
             bail!(
                 "empty vocabulary: all {} documents are shorter than {} characters",
                 norm.len(),
                 self.ngram_min
             );
         }
-        if vocab.len() > u32::MAX as usize {
-            bail!("more than {} distinct n-grams", u32::MAX);
-        }
-        vocab.par_sort_unstable_by_key(|&(k, _)| k);
-        let idf = idf_from_df(vocab.iter().map(|&(_, d)| d), norm.len());
-        let keys: Vec<u64> = vocab.iter().map(|&(k, _)| k).collect();
-        drop(vocab);
+        let idf = idf_from_df(df.into_iter(), norm.len());
 
-        let index = Slots::build(keys.len(), |i| mix64(keys[i]));
+        let lens: Vec<usize> = slices.iter().flat_map(|s| s.lens.iter().copied()).collect();
+        // Each row's (slice ranks, counts, rank -> feature id map).
+        let mut sources: Vec<(&[u32], &[u32], &[u32])> = Vec::with_capacity(lens.len());
+        for (s, map) in slices.iter().zip(&to_global) {
+            let mut start = 0;
+            for &l in &s.lens {
+                let end = start + l;
+                sources.push((&s.rank[start..end], &s.counts[start..end], map));
+                start = end;
+            }
+        }
         let mut x = CsrMatrix::with_row_lengths(keys.len(), &lens);
-        norm.par_iter().zip(x.rows_mut()).for_each_init(
-            Scratch::default,
-            |s, (doc, (idx, val))| {
-                s.count_keys(&packer, doc, min, max);
-                s.tf.clear();
-                // Keys come sorted, and feature ids are key ranks, so the
-                // row's indices come out sorted too.
-                for (slot, &(k, c)) in idx.iter_mut().zip(&s.counted) {
-                    *slot = index
-                        .find(mix64(k), |id| keys[id as usize] == k)
-                        .expect("every training n-gram is in the vocabulary");
-                    s.tf.push(c);
+        x.rows_mut().into_par_iter().zip(sources).for_each_init(
+            Vec::new,
+            |raw, ((idx, val), (ranks, counts, map))| {
+                // A document's entries are in key order and the map is
+                // increasing, so the row's feature ids come out sorted.
+                for (o, &r) in idx.iter_mut().zip(ranks) {
+                    *o = map[r as usize];
                 }
-                weigh_into(idx, &s.tf, &idf, self.sublinear_tf, &mut s.raw, val);
+                weigh_into(idx, counts, &idf, self.sublinear_tf, raw, val);
             },
         );
         Ok((Terms::Packed { packer, keys }, idf, x))
@@ -811,6 +871,26 @@ impl Packer {
     }
 }
 
+/// Slices of documents per rayon thread in [`TfidfParams::fit`].
+const SLICES_PER_THREAD: usize = 1;
+
+/// What [`TfidfParams::fit`] learns from one slice of documents: for each
+/// entry (a distinct n-gram of a document, documents in order), its count and
+/// its rank among the slice's distinct keys.
+#[derive(Default)]
+struct SliceCounts {
+    /// Number of distinct n-grams of each document.
+    lens: Vec<usize>,
+    /// Count of each entry in its document.
+    counts: Vec<u32>,
+    /// Index of each entry's key in `distinct`.
+    rank: Vec<u32>,
+    /// The slice's distinct keys, sorted.
+    distinct: Vec<u64>,
+    /// Number of the slice's documents holding each distinct key.
+    df: Vec<u32>,
+}
+
 /// Per-thread buffers reused across documents.
 #[derive(Default)]
 struct Scratch {
@@ -818,8 +898,6 @@ struct Scratch {
     keys: Vec<u64>,
     /// `(key, count)` of each distinct n-gram of the last document, by key.
     counted: Vec<(u64, u32)>,
-    tf: Vec<u32>,
-    raw: Vec<f64>,
     bounds: Vec<usize>,
 }
 
@@ -839,15 +917,6 @@ impl Scratch {
             }
         }
     }
-}
-
-/// Adds the counts of `b` to `a` (the larger map absorbs the smaller).
-fn merge_counts(a: U64Map, b: U64Map) -> U64Map {
-    let (mut big, small) = if a.len() >= b.len() { (a, b) } else { (b, a) };
-    for (k, v) in small {
-        *big.entry(k).or_insert(0) += v;
-    }
-    big
 }
 
 /// Sorts term ids and turns them into `(distinct ids, counts)`.
@@ -974,32 +1043,6 @@ fn mix64(mut k: u64) -> u64 {
     k = k.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
     k ^ (k >> 33)
 }
-
-/// Hasher for `u64` keys through [`mix64`].
-#[derive(Default, Clone, Copy)]
-struct KeyHasher(u64);
-
-impl Hasher for KeyHasher {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = mix64(self.0 ^ b as u64);
-        }
-    }
-
-    #[inline]
-    fn write_u64(&mut self, k: u64) {
-        self.0 = mix64(k);
-    }
-
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-/// Document frequency per packed key.
-type U64Map = HashMap<u64, u32, BuildHasherDefault<KeyHasher>>;
 
 /// Open-addressing table of vocabulary ids; it stores only `u32` slots
 /// (about 8 bytes per term) and compares against the vocabulary itself, so
@@ -1270,6 +1313,27 @@ mod packed_tests {
             }
             assert_eq!(p.feature_index("☃☃☃"), None);
             assert_eq!(p.feature_index(""), None);
+        }
+    }
+
+    #[test]
+    fn same_result_for_any_thread_count() {
+        // Slices follow the thread count; the merged result must not.
+        let docs = corpus();
+        let refs: Vec<&str> = docs.iter().map(String::as_str).collect();
+        let fit = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| TfidfParams::default().fit(&refs).unwrap())
+        };
+        let (m1, x1) = fit(1);
+        for threads in [2, 3, 7] {
+            let (m, x) = fit(threads);
+            assert_eq!(m.vocabulary(), m1.vocabulary());
+            assert_eq!(m.idf(), m1.idf());
+            assert_eq!(x, x1);
         }
     }
 

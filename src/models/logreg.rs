@@ -130,17 +130,21 @@ impl Postings {
         for c in 0..x.n_cols {
             colptr[c + 1] += colptr[c];
         }
-        let mut next = colptr.clone();
+        // colptr[c] serves as column c's fill cursor and so ends up at the
+        // start of column c + 1; shifting it back afterwards saves a second
+        // array of n_cols offsets.
         let mut rows = vec![0u32; x.nnz()];
         let mut vals = vec![0f32; x.nnz()];
         for (i, (idx, val)) in x.rows().enumerate() {
             for (&c, &v) in idx.iter().zip(val) {
-                let p = &mut next[c as usize];
+                let p = &mut colptr[c as usize];
                 rows[*p] = i as u32;
                 vals[*p] = v;
                 *p += 1;
             }
         }
+        colptr.copy_within(0..x.n_cols, 1);
+        colptr[0] = 0;
         Postings { colptr, rows, vals }
     }
 
