@@ -51,6 +51,15 @@ pub fn write_json_line<W: Write + ?Sized, T: Serialize + ?Sized>(
     Ok(())
 }
 
+/// Writes a run record (`.run.json`, `.tune.json`): pretty JSON and a final newline,
+/// atomically (see [`write_atomic`]).
+pub fn write_record(path: &Path, record: &serde_json::Value) -> Result<()> {
+    write_atomic(path, |w| {
+        serde_json::to_writer_pretty(&mut *w, record)?;
+        Ok(w.write_all(b"\n")?)
+    })
+}
+
 /// Writes a file atomically: the content goes to a temporary file in the same directory,
 /// which replaces `path` only when `fill` succeeded and the data is flushed.
 pub fn write_atomic<F>(path: &Path, fill: F) -> Result<()>

@@ -114,17 +114,20 @@ pub struct Pipeline {
     pub model: Fitted,
 }
 
-fn train_labels<'a>(task: &TaskSpec, train: &'a Split) -> Result<Vec<&'a str>> {
-    train
+/// The gold label of every example of `split`; `purpose` ("training", "tuning") names
+/// what needs them in the error for an example without one.
+pub fn split_labels<'a>(task: &TaskSpec, split: &'a Split, purpose: &str) -> Result<Vec<&'a str>> {
+    split
         .examples
         .iter()
         .map(|e| match &e.gold {
             Some(Gold::Label(l)) => Ok(l.as_str()),
             _ => bail!(
-                "{}:{}: field `{}`: a label is required for training",
-                train.path.display(),
+                "{}:{}: field `{}`: a label is required for {}",
+                split.path.display(),
                 e.line,
-                task.label_field
+                task.label_field,
+                purpose
             ),
         })
         .collect()
@@ -160,9 +163,9 @@ pub fn fit(
         (ModelKind::Naive, TaskKind::Tokens) => {
             Fitted::NaiveTagger(NaiveParams.fit_tagger(&train_sentences(task, train)?)?)
         }
-        (ModelKind::Naive, _) => {
-            Fitted::NaiveClassifier(NaiveParams.fit_classifier(&train_labels(task, train)?)?)
-        }
+        (ModelKind::Naive, _) => Fitted::NaiveClassifier(
+            NaiveParams.fit_classifier(&split_labels(task, train, "training")?)?,
+        ),
         (ModelKind::Feature, TaskKind::Tokens) => {
             let pairs = train_sentences(task, train)?;
             let sents: Vec<Vec<String>> = pairs.iter().map(|p| p.0.to_vec()).collect();
@@ -221,7 +224,7 @@ fn class_labels(task: &TaskSpec, train: &Split, labels: &[&str]) -> Result<Vec<S
 /// The text model's class list and each train example's class index. Public so the tuner can
 /// refit only the classifier on a cached matrix and still see exactly the classes `fit` would.
 pub fn text_targets(task: &TaskSpec, train: &Split) -> Result<(Vec<String>, Vec<usize>)> {
-    let labels = train_labels(task, train)?;
+    let labels = split_labels(task, train, "training")?;
     let classes = class_labels(task, train, &labels)?;
     let y: Vec<usize> = labels
         .iter()

@@ -280,10 +280,7 @@ pub fn run_task(req: &TrainRequest, src: &TaskSource, log: &mut dyn Write) -> Re
         "model_file": model_file.display().to_string(),
     });
     let record_path = out_dir.join(format!("{}.run.json", spec.name));
-    output::write_atomic(&record_path, |w| {
-        serde_json::to_writer_pretty(&mut *w, &record)?;
-        Ok(w.write_all(b"\n")?)
-    })?;
+    output::write_record(&record_path, &record)?;
 
     let show = |s: &Option<TaskScore>| s.as_ref().map_or("—".to_string(), describe);
     // Scoring the split a model was trained on measures fit, not generalisation: say so.

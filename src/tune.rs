@@ -15,7 +15,7 @@ use rayon::prelude::*;
 use serde_json::{json, Map, Value};
 
 use crate::bundle::{Bundle, FileDigest};
-use crate::data::{self, Gold, Labels, Split, SplitName};
+use crate::data::{self, Labels, Split, SplitName};
 use crate::eval::{self, Outcomes, TaskScore};
 use crate::features::tfidf::TfidfParams;
 use crate::metrics;
@@ -219,19 +219,7 @@ fn search_text(
     progress: &ProgressBar,
 ) -> Result<Vec<PointResult>> {
     let (classes, y) = pipeline::text_targets(task, train)?;
-    let gold: Vec<&str> = dev
-        .examples
-        .iter()
-        .map(|e| match &e.gold {
-            Some(Gold::Label(l)) => Ok(l.as_str()),
-            _ => bail!(
-                "{}:{}: field `{}`: a label is required for tuning",
-                dev.path.display(),
-                e.line,
-                task.label_field
-            ),
-        })
-        .collect::<Result<_>>()?;
+    let gold = pipeline::split_labels(task, dev, "tuning")?;
     let train_texts = data::joined_texts(&train.examples);
     let train_docs: Vec<&str> = train_texts.iter().map(|t| t.as_ref()).collect();
     let dev_texts = data::joined_texts(&dev.examples);
@@ -489,10 +477,7 @@ pub fn run_task(req: &TuneRequest, src: &TaskSource, log: &mut dyn Write) -> Res
         "model_file": model_file.display().to_string(),
     });
     let record_path = out_dir.join(format!("{}.tune.json", spec.name));
-    output::write_atomic(&record_path, |w| {
-        serde_json::to_writer_pretty(&mut *w, &record)?;
-        Ok(w.write_all(b"\n")?)
-    })?;
+    output::write_record(&record_path, &record)?;
 
     writeln!(
         log,
@@ -541,7 +526,7 @@ pub fn run(req: &TuneRequest, log: &mut dyn Write) -> Result<Vec<TuneRun>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::{Example, Input};
+    use crate::data::{Example, Gold, Input};
 
     #[test]
     fn paper_setting_comes_first_and_the_grid_has_its_documented_size() {

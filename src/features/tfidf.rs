@@ -566,7 +566,15 @@ impl Tfidf {
                         run_length(ids)
                     }
                 };
-                let vals = weigh(&idx, &tf, &self.idf, self.params.sublinear_tf);
+                let mut vals = vec![0f32; idx.len()];
+                weigh_into(
+                    &idx,
+                    &tf,
+                    &self.idf,
+                    self.params.sublinear_tf,
+                    &mut s.raw,
+                    &mut vals,
+                );
                 (idx, vals)
             })
             .collect();
@@ -898,6 +906,8 @@ struct Scratch {
     keys: Vec<u64>,
     /// `(key, count)` of each distinct n-gram of the last document, by key.
     counted: Vec<(u64, u32)>,
+    /// f64 tf-idf values before normalising (see [`weigh_into`]).
+    raw: Vec<f64>,
     bounds: Vec<usize>,
 }
 
