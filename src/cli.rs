@@ -8,18 +8,18 @@ use anyhow::{bail, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::bundle::Bundle;
+use crate::commands::predict::{self, PredictFormat};
+use crate::commands::report;
+use crate::commands::submit;
+use crate::commands::train::{self, TaskSource, TrainRequest};
+use crate::commands::tune;
 use crate::data;
-use crate::eval;
 use crate::models::logreg::LogRegParams;
-use crate::per_label;
 use crate::pipeline::{FitSettings, ModelKind};
-use crate::predict::{self, PredictFormat};
-use crate::report;
-use crate::stats;
-use crate::submit;
+use crate::scoring::bootstrap;
+use crate::scoring::eval;
+use crate::scoring::per_label;
 use crate::task;
-use crate::train::{self, TaskSource, TrainRequest};
-use crate::tune;
 
 /// Train, score and serve the classical baselines of RuMedBench.
 #[derive(Debug, Parser)]
@@ -79,7 +79,7 @@ pub enum Command {
     },
     /// Show which character n-grams of a text pushed the feature model's top classes up or
     /// down (contribution = weight × tf-idf), with each class's intercept and probability.
-    Explain(crate::explain::ExplainArgs),
+    Explain(crate::commands::explain::ExplainArgs),
     /// Score a directory of RuMed*.jsonl prediction files as upstream's eval.py does.
     Eval {
         /// Directory holding RuMedTop3.jsonl, RuMedSymptomRec.jsonl, ... (any subset).
@@ -100,7 +100,7 @@ pub enum Command {
         bootstrap: Option<u32>,
         /// Seed of the bootstrap; the same seed gives the same intervals on any machine and
         /// any number of threads.
-        #[arg(long, value_name = "S", default_value_t = stats::DEFAULT_SEED)]
+        #[arg(long, value_name = "S", default_value_t = bootstrap::DEFAULT_SEED)]
         seed: u64,
         /// Add precision, recall, F1 and support for each label (classification: top-1
         /// prediction against gold, support = gold count; NER: each entity type, counted as
@@ -130,7 +130,7 @@ pub enum Command {
               value_parser = clap::value_parser!(u32).range(1..))]
         bootstrap: u32,
         /// Seed of the bootstrap.
-        #[arg(long, value_name = "S", default_value_t = stats::DEFAULT_SEED)]
+        #[arg(long, value_name = "S", default_value_t = bootstrap::DEFAULT_SEED)]
         seed: u64,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -159,7 +159,7 @@ pub enum Command {
               value_parser = clap::value_parser!(u32).range(1..))]
         bootstrap: u32,
         /// Seed of the bootstrap.
-        #[arg(long, value_name = "S", default_value_t = stats::DEFAULT_SEED)]
+        #[arg(long, value_name = "S", default_value_t = bootstrap::DEFAULT_SEED)]
         seed: u64,
     },
     /// Make a MedBench leaderboard submission (medbench.ru): a zip of RuMedDaNet.jsonl,
@@ -432,7 +432,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
                 Some(p) => predict::run(&bundle.pipeline, p, data::open(p)?, top_k, format, out)?,
             };
         }
-        Command::Explain(args) => crate::explain::run(&args, out)?,
+        Command::Explain(args) => crate::commands::explain::run(&args, out)?,
         Command::Eval {
             dir,
             format,
@@ -442,7 +442,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
             per_label,
         } => {
             let report = eval::score_dir(&dir, gold.as_deref())?;
-            let boot = bootstrap.map(|n| stats::bootstrap(&report.tasks, n as usize, seed));
+            let boot = bootstrap.map(|n| bootstrap::bootstrap(&report.tasks, n as usize, seed));
             let labels: Vec<(String, per_label::PerLabel)> = if per_label {
                 report
                     .tasks
@@ -455,7 +455,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
             match format {
                 Format::Json => {
                     let mut j = match &boot {
-                        Some(b) => stats::json_with_intervals(&report, b),
+                        Some(b) => bootstrap::json_with_intervals(&report, b),
                         None => report.to_json(),
                     };
                     for (name, p) in &labels {
@@ -468,7 +468,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
                 Format::Table => {
                     let label = dir.display().to_string();
                     let table = match &boot {
-                        Some(b) => stats::render_table_with_intervals(&label, &report, b),
+                        Some(b) => bootstrap::render_table_with_intervals(&label, &report, b),
                         None => eval::render_table(&label, &report),
                     };
                     write!(out, "{table}")?;
@@ -485,7 +485,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
             seed,
             format,
         } => {
-            let c = stats::compare(&dir_a, &dir_b, bootstrap as usize, seed)?;
+            let c = bootstrap::compare(&dir_a, &dir_b, bootstrap as usize, seed)?;
             match format {
                 Format::Json => writeln!(
                     out,

@@ -7,21 +7,14 @@
 //! command line.
 
 pub mod bundle;
+#[cfg(feature = "cli")]
 pub mod cli;
+#[cfg(feature = "cli")]
+pub mod commands;
 pub mod data;
-pub mod eval;
-pub mod explain;
 pub mod features;
-pub mod metrics;
 pub mod models;
 pub mod output;
-pub mod per_label;
 pub mod pipeline;
-pub mod predict;
-pub mod report;
-pub mod sparse;
-pub mod stats;
-pub mod submit;
+pub mod scoring;
 pub mod task;
-pub mod train;
-pub mod tune;

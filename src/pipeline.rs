@@ -8,16 +8,17 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::data::{self, Example, Gold, Input, Split};
-use crate::eval::{Outcomes, TaskScore};
 use crate::features::tfidf::{Tfidf, TfidfParams};
-use crate::metrics;
 use crate::models::crf::{Crf, CrfParams};
 use crate::models::logreg::{LogReg, LogRegParams};
 use crate::models::naive::{NaiveClassifier, NaiveParams, NaiveTagger};
+use crate::scoring::eval::{Outcomes, TaskScore};
+use crate::scoring::metrics;
 use crate::task::{TaskKind, TaskSpec};
 
 /// Which model family to train.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[serde(rename_all = "snake_case")]
 pub enum ModelKind {
     /// Label statistics memorised from train.

@@ -3,7 +3,7 @@
 
 mod common;
 
-use rumedbench::eval;
+use rumedbench::scoring::eval;
 use rumedbench::task::Metric;
 
 /// (system folder, Top3 acc/hit3, SymptomRec acc/hit3, DaNet, NLI, NER acc/f1, Overall),

@@ -1,4 +1,5 @@
 //! Feature extraction: char n-gram tf-idf for text, token features for the CRF.
 
+pub mod sparse;
 pub mod tfidf;
 pub mod token;

@@ -40,7 +40,7 @@ use serde::de::{SeqAccess, Visitor};
 use serde::ser::{SerializeSeq, SerializeStruct};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::sparse::CsrMatrix;
+use crate::features::sparse::CsrMatrix;
 
 /// Hyper-parameters of the character n-gram vectorizer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

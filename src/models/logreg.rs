@@ -17,7 +17,7 @@ use anyhow::{bail, Result};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::sparse::CsrMatrix;
+use crate::features::sparse::CsrMatrix;
 
 /// Binary problems solved together by one call of the blocked solver: large
 /// enough to read each feature's weights as a few whole cache lines, small

@@ -12,9 +12,9 @@ use anyhow::{anyhow, bail, Context, Result};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use crate::eval;
 use crate::output;
-use crate::stats::{self, Interval};
+use crate::scoring::bootstrap::{self, Interval};
+use crate::scoring::eval;
 
 /// The chart's groups: Latin short names of the five tasks, in the paper's order, and Overall.
 pub const GROUPS: [&str; 6] = ["Top3", "SymptomRec", "DaNet", "NLI", "NER", "Overall"];
@@ -22,7 +22,7 @@ pub const GROUPS: [&str; 6] = ["Top3", "SymptomRec", "DaNet", "NLI", "NER", "Ove
 /// The paper rows drawn by default.
 pub const DEFAULT_PAPER_ROWS: &str = "naive,feature-based";
 
-const FONT: &[u8] = include_bytes!("../assets/fonts/DejaVuSans-Latin.ttf");
+const FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-Latin.ttf");
 const SIZE: (u32, u32) = (1100, 560);
 
 /// One bar series: a system or a paper row.
@@ -134,7 +134,7 @@ pub fn parse_paper_list(list: &str) -> Vec<String> {
 /// A system's series: each task's primary figure and Overall with bootstrap intervals.
 pub fn system_series(dir: &Path, replicates: usize, seed: u64) -> Result<Series> {
     let report = eval::score_dir(dir, None)?;
-    let boot = stats::bootstrap(&report.tasks, replicates, seed);
+    let boot = bootstrap::bootstrap(&report.tasks, replicates, seed);
     let mut values = [None; 6];
     let mut intervals = [None; 6];
     for (g, b) in crate::task::builtin().iter().enumerate().take(5) {

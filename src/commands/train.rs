@@ -12,9 +12,9 @@ use serde_json::{json, Map, Value};
 
 use crate::bundle::{Bundle, FileDigest};
 use crate::data::{self, Gold, Labels, Split, SplitName};
-use crate::eval::{self, TaskScore};
 use crate::output;
 use crate::pipeline::{self, FitSettings, ModelKind, Pipeline, Prediction};
+use crate::scoring::eval::{self, TaskScore};
 use crate::task::{TaskKind, TaskSpec};
 
 /// A task and the files to train and evaluate it on.

@@ -15,16 +15,16 @@ use rayon::prelude::*;
 use serde_json::{json, Map, Value};
 
 use crate::bundle::{Bundle, FileDigest};
+use crate::commands::train::{self, TaskSource};
 use crate::data::{self, Labels, Split, SplitName};
-use crate::eval::{self, Outcomes, TaskScore};
 use crate::features::tfidf::TfidfParams;
-use crate::metrics;
 use crate::models::crf::CrfParams;
 use crate::models::logreg::LogRegParams;
 use crate::output;
 use crate::pipeline::{self, FitSettings, ModelKind};
+use crate::scoring::eval::{self, Outcomes, TaskScore};
+use crate::scoring::metrics;
 use crate::task::{self, Metric, TaskKind, TaskSpec};
-use crate::train::{self, TaskSource};
 
 /// Text model: values of logistic regression's `C`, the paper's 10 first.
 pub const TEXT_C: [f64; 3] = [10.0, 1.0, 100.0];

@@ -2,14 +2,14 @@
 //!
 //! Classification counts the top-1 prediction against gold for each label; NER counts
 //! entities of each type exactly as seqeval does (the per-type counts of
-//! [`crate::metrics::SentenceCounts`]), so NER's micro F1 is the reported entity F1.
+//! [`crate::scoring::metrics::SentenceCounts`]), so NER's micro F1 is the reported entity F1.
 
 use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
 
-use crate::eval::{Outcomes, TaskScore};
-use crate::metrics::{self, SentenceCounts};
+use crate::scoring::eval::{Outcomes, TaskScore};
+use crate::scoring::metrics::{self, SentenceCounts};
 
 /// One label's figures, in percent, and its support (gold count).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -132,8 +132,8 @@ impl PerLabel {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::eval::Examples;
-    use crate::metrics::{class_outcome, sentence_counts};
+    use crate::scoring::eval::Examples;
+    use crate::scoring::metrics::{class_outcome, sentence_counts};
     use crate::task::{self, Metric};
 
     fn v(s: &str) -> Vec<String> {

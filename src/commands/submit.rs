@@ -15,9 +15,9 @@ use anyhow::{bail, Context, Result};
 use serde_json::{Map, Value};
 
 use crate::data::{self, Labels, RecordReader, SplitName};
+use crate::features::sparse::CsrMatrix;
 use crate::features::tfidf::TfidfParams;
 use crate::pipeline::{self, FitSettings, ModelKind, Prediction};
-use crate::sparse::CsrMatrix;
 use crate::task::{self, TaskSpec};
 
 /// One file of a submission: which task it answers and what a valid line looks like.

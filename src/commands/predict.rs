@@ -13,9 +13,9 @@ use serde_json::{json, Map, Value};
 use unicode_segmentation::UnicodeSegmentation;
 
 use crate::data::{self, Example, Input, Labels, RecordReader};
-use crate::metrics;
 use crate::output;
 use crate::pipeline::{Pipeline, Prediction};
+use crate::scoring::metrics;
 use crate::task::{InputFields, TaskKind, TaskSpec};
 
 /// Records per batch: large enough to amortise the model's per-call work, small enough to

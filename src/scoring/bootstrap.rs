@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use serde_json::{json, Map, Value};
 
 use crate::data;
-use crate::eval::{self, OverallRule, Report, Tally, TaskScore};
+use crate::scoring::eval::{self, OverallRule, Report, Tally, TaskScore};
 use crate::task::{self, Metric};
 
 /// The default seed of `--seed`.
@@ -655,8 +655,8 @@ impl Comparison {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::eval::Outcomes;
-    use crate::metrics::ClassOutcome;
+    use crate::scoring::eval::Outcomes;
+    use crate::scoring::metrics::ClassOutcome;
 
     #[test]
     fn splitmix64_matches_the_reference_vector() {

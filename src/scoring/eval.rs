@@ -11,7 +11,7 @@ use anyhow::{bail, Result};
 use serde_json::{json, Map, Value};
 
 use crate::data::{self, Gold, Labels, RecordReader};
-use crate::metrics::{self, ClassOutcome, SentenceCounts};
+use crate::scoring::metrics::{self, ClassOutcome, SentenceCounts};
 use crate::task::{self, Metric, TaskKind, TaskSpec};
 
 /// Per-example outcomes of one task, from which every metric is a sum.

@@ -1,0 +1,9 @@
+//! The command-line workflows (feature `cli`): each subcommand's work, built on the library.
+//! Flags and dispatch live in [`crate::cli`].
+
+pub mod explain;
+pub mod predict;
+pub mod report;
+pub mod submit;
+pub mod train;
+pub mod tune;

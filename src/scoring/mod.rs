@@ -1,0 +1,8 @@
+//! Scoring: per-example outcomes and metrics ([`metrics`]), prediction files and Overall
+//! ([`eval`]), per-label breakdowns ([`per_label`]) and bootstrap intervals and paired
+//! comparisons ([`bootstrap`]).
+
+pub mod bootstrap;
+pub mod eval;
+pub mod metrics;
+pub mod per_label;
