@@ -12,9 +12,12 @@ pub mod cli;
 #[cfg(feature = "cli")]
 pub mod commands;
 pub mod data;
+pub mod error;
 pub mod features;
 pub mod models;
 pub mod output;
 pub mod pipeline;
 pub mod scoring;
 pub mod task;
+
+pub use error::{Error, Result};

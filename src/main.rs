@@ -14,10 +14,16 @@ fn main() -> ExitCode {
         Err(err) => {
             let _ = out.flush();
             // A closed pipe (e.g. `| head`) is not an error worth reporting.
-            if err
-                .downcast_ref::<std::io::Error>()
-                .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
-            {
+            let broken_pipe = err.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .map(|e| e.kind())
+                    .or_else(|| {
+                        c.downcast_ref::<rumedbench::Error>()
+                            .and_then(|e| e.io_kind())
+                    })
+                    == Some(std::io::ErrorKind::BrokenPipe)
+            });
+            if broken_pipe {
                 return ExitCode::SUCCESS;
             }
             let chain: Vec<String> = err.chain().map(|c| c.to_string()).collect();

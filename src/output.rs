@@ -6,7 +6,7 @@ use std::fs;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use crate::error::{Context, Result};
 use serde::Serialize;
 use serde_json::ser::Formatter;
 
@@ -124,7 +124,7 @@ mod tests {
         write_atomic(&p, |w| Ok(w.write_all(b"old\n")?)).unwrap();
         let err = write_atomic(&p, |w| {
             w.write_all(b"half")?;
-            anyhow::bail!("boom")
+            crate::error::bail!("boom")
         });
         assert!(err.is_err());
         assert_eq!(fs::read_to_string(&p).unwrap(), "old\n");

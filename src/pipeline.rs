@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use anyhow::{bail, Result};
+use crate::error::{bail, Error, Result};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -123,13 +123,12 @@ pub fn split_labels<'a>(task: &TaskSpec, split: &'a Split, purpose: &str) -> Res
         .iter()
         .map(|e| match &e.gold {
             Some(Gold::Label(l)) => Ok(l.as_str()),
-            _ => bail!(
-                "{}:{}: field `{}`: a label is required for {}",
-                split.path.display(),
+            _ => Err(Error::input(
+                &split.path,
                 e.line,
-                task.label_field,
-                purpose
-            ),
+                Some(&task.label_field),
+                format!("a label is required for {purpose}"),
+            )),
         })
         .collect()
 }
@@ -143,12 +142,12 @@ fn train_sentences<'a>(
         .iter()
         .map(|e| match (&e.input, &e.gold) {
             (Input::Tokens(t), Some(Gold::Tags(g))) => Ok((t.as_slice(), g.as_slice())),
-            _ => bail!(
-                "{}:{}: field `{}`: tags are required for training",
-                train.path.display(),
+            _ => Err(Error::input(
+                &train.path,
                 e.line,
-                task.label_field
-            ),
+                Some(&task.label_field),
+                "tags are required for training",
+            )),
         })
         .collect()
 }
@@ -175,7 +174,7 @@ pub fn fit(
                 settings
                     .crf
                     .fit(&sents, &tags)
-                    .map_err(|e| anyhow::anyhow!("{}: {e}", train.path.display()))?,
+                    .map_err(|e| crate::error::err!("{}: {e}", train.path.display()))?,
             )
         }
         (ModelKind::Feature, _) => Fitted::Text(Box::new(fit_text(task, settings, train)?)),
@@ -193,13 +192,12 @@ fn class_labels(task: &TaskSpec, train: &Split, labels: &[&str]) -> Result<Vec<S
         Some(fixed) => {
             for (e, l) in train.examples.iter().zip(labels) {
                 if !fixed.iter().any(|f| f == l) {
-                    bail!(
-                        "{}:{}: field `{}`: label {l:?} is not one of {}",
-                        train.path.display(),
+                    return Err(Error::input(
+                        &train.path,
                         e.line,
-                        task.label_field,
-                        fixed.join(", ")
-                    );
+                        Some(&task.label_field),
+                        format!("label {l:?} is not one of {}", fixed.join(", ")),
+                    ));
                 }
             }
             fixed.clone()
@@ -212,12 +210,15 @@ fn class_labels(task: &TaskSpec, train: &Split, labels: &[&str]) -> Result<Vec<S
             .collect(),
     };
     if order.len() < 2 {
-        bail!(
-            "{}: a classifier needs at least two classes in `{}`, found {}",
-            train.path.display(),
-            task.label_field,
-            order.len()
-        );
+        return Err(Error::input(
+            &train.path,
+            None,
+            Some(&task.label_field),
+            format!(
+                "a classifier needs at least two classes, found {}",
+                order.len()
+            ),
+        ));
     }
     Ok(order)
 }

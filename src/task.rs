@@ -5,7 +5,7 @@
 //! entries of the same type a user-defined task (loaded from a TOML task file) produces, so the
 //! rest of the crate never matches on a task name.
 
-use anyhow::{bail, Result};
+use crate::error::{bail, Result};
 use serde::{Deserialize, Serialize};
 
 /// What a model reads from one record. (Externally tagged, the serde default, because the
@@ -282,9 +282,9 @@ impl TaskFile {
     /// Reads a TOML task file; its relative paths are resolved against its folder.
     pub fn load(path: &std::path::Path) -> Result<Self> {
         let text = std::fs::read_to_string(path)
-            .map_err(|e| anyhow::anyhow!("cannot read task file {}: {e}", path.display()))?;
+            .map_err(|e| crate::error::err!("cannot read task file {}: {e}", path.display()))?;
         let mut tf: TaskFile = toml::from_str(&text)
-            .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.to_string().trim_end()))?;
+            .map_err(|e| crate::error::err!("{}: {}", path.display(), e.to_string().trim_end()))?;
         let base = path.parent().unwrap_or(std::path::Path::new("."));
         for p in [&mut tf.train, &mut tf.dev, &mut tf.test]
             .into_iter()
@@ -322,7 +322,7 @@ impl TaskFile {
         let train = self
             .train
             .as_ref()
-            .ok_or_else(|| anyhow::anyhow!("a new task needs a train file (--train FILE)"))?;
+            .ok_or_else(|| crate::error::err!("a new task needs a train file (--train FILE)"))?;
         let name = match &self.name {
             Some(n) if !n.trim().is_empty() => n.trim().to_string(),
             _ => train
@@ -356,7 +356,7 @@ impl TaskFile {
             let label = self
                 .label_field
                 .clone()
-                .ok_or_else(|| anyhow::anyhow!("a classification task needs --label-field"))?;
+                .ok_or_else(|| crate::error::err!("a classification task needs --label-field"))?;
             let inputs = match self.text_fields.as_slice() {
                 [t] => InputFields::Single { text: t.clone() },
                 [a, b] => InputFields::Pair {

@@ -60,9 +60,9 @@ fn example_from_object(
             _ => match obj.get("text") {
                 Some(Value::String(s)) => Input::Tokens(tokenize(s)),
                 _ => {
-                    return Err(
-                        rec.err(tokens, "missing (give a token list, or raw text in `text`)")
-                    )
+                    return Err(rec
+                        .err(tokens, "missing (give a token list, or raw text in `text`)")
+                        .into())
                 }
             },
         },
@@ -101,7 +101,8 @@ fn example_from_line(
                 line_no,
                 None,
                 "a text-pair task needs JSON records with both text fields",
-            ))
+            )
+            .into())
         }
     };
     Ok(Example {
@@ -210,7 +211,8 @@ pub fn run<R: BufRead>(
                     line_no,
                     None,
                     format!("cannot read: {e}"),
-                ))),
+                )
+                .into())),
                 Ok(l) if l.trim().is_empty() => None,
                 Ok(l) => Some(example_from_line(&pipeline.task, source, line_no, &l)),
             }

@@ -301,7 +301,9 @@ pub fn write_chart(series: &[Series], out: &Path) -> Result<()> {
     match ext.as_str() {
         "svg" => {
             let svg = render_svg(series)?;
-            output::write_atomic(out, |w| Ok(w.write_all(svg.as_bytes())?))
+            Ok(output::write_atomic(out, |w| {
+                Ok(w.write_all(svg.as_bytes())?)
+            })?)
         }
         "png" => {
             register_font()?;

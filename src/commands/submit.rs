@@ -280,7 +280,7 @@ fn train_path(
             )?;
             Ok(dev)
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 

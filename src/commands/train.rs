@@ -56,7 +56,7 @@ impl TaskSource {
                     )?;
                     data::split_path(data_dir, &spec, SplitName::Dev)?
                 }
-                Err(e) => return Err(e),
+                Err(e) => return Err(e.into()),
             },
         };
         Ok(Self {
@@ -121,12 +121,12 @@ pub fn write_predictions(
     preds: &[Prediction],
     path: &Path,
 ) -> Result<()> {
-    output::write_atomic(path, |w| {
+    Ok(output::write_atomic(path, |w| {
         for (e, p) in split.examples.iter().zip(preds) {
             output::write_json_line(w, &pipeline.output_record(e, p))?;
         }
         Ok(())
-    })
+    })?)
 }
 
 /// Peak resident memory of this process in MiB (Linux `VmHWM`), when the OS tells.

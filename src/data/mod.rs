@@ -8,7 +8,7 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
-use anyhow::{anyhow, bail, Context, Result};
+use crate::error::{bail, Error, Result};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
@@ -102,11 +102,8 @@ pub fn located(
     line: usize,
     field: Option<&str>,
     msg: impl std::fmt::Display,
-) -> anyhow::Error {
-    match field {
-        Some(f) => anyhow!("{}:{line}: field `{f}`: {msg}", path.display()),
-        None => anyhow!("{}:{line}: {msg}", path.display()),
-    }
+) -> crate::error::Error {
+    crate::error::Error::input(path, line, field, msg)
 }
 
 fn type_name(v: &Value) -> &'static str {
@@ -134,7 +131,7 @@ impl<'a> RecordReader<'a> {
     }
 
     /// The error for a problem with `field` of this record.
-    pub fn err(&self, field: &str, msg: impl std::fmt::Display) -> anyhow::Error {
+    pub fn err(&self, field: &str, msg: impl std::fmt::Display) -> crate::error::Error {
         located(self.path, self.line, Some(field), msg)
     }
 
@@ -280,7 +277,7 @@ pub fn jsonl_objects<'a, R: BufRead + 'a>(
 
 /// Opens a file for reading, saying which path could not be opened.
 pub fn open(path: &Path) -> Result<BufReader<File>> {
-    let f = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let f = File::open(path).map_err(|e| Error::io("cannot open", path, e))?;
     Ok(BufReader::new(f))
 }
 
@@ -363,7 +360,7 @@ pub fn load_split(task: &TaskSpec, path: &Path, labels: Labels) -> Result<Split>
         examples.push(parse_record(task, &rec, line, labels)?);
     }
     if examples.is_empty() {
-        bail!("{}: the split has no records", path.display());
+        return Err(Error::input(path, None, None, "the split has no records"));
     }
     Ok(Split {
         path: path.to_path_buf(),
@@ -456,7 +453,7 @@ pub fn sha256_file(path: &Path) -> Result<String> {
     loop {
         let n = f
             .read(&mut buf)
-            .with_context(|| format!("cannot read {}", path.display()))?;
+            .map_err(|e| Error::io("cannot read", path, e))?;
         if n == 0 {
             break;
         }

@@ -34,7 +34,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::sync::OnceLock;
 
-use anyhow::{bail, Result};
+use crate::error::{bail, Result};
 use rayon::prelude::*;
 use serde::de::{SeqAccess, Visitor};
 use serde::ser::{SerializeSeq, SerializeStruct};
@@ -395,7 +395,7 @@ struct TfidfParts {
 }
 
 impl TryFrom<TfidfParts> for Tfidf {
-    type Error = anyhow::Error;
+    type Error = crate::error::Error;
     fn try_from(p: TfidfParts) -> Result<Self> {
         Tfidf::from_arena(p.params, p.vocabulary, p.idf)
     }

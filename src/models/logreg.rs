@@ -13,7 +13,7 @@
 //! differs. We use liblinear's dual coordinate descent because with far more
 //! features than documents each step costs one pass over a single row.
 
-use anyhow::{bail, Result};
+use crate::error::{bail, Result};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 

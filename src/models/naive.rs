@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use anyhow::{bail, Result};
+use crate::error::{bail, Result};
 use serde::{Deserialize, Serialize};
 
 /// Hyperparameters of the naive baseline (there are none; kept for the params/model split).

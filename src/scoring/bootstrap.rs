@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use anyhow::Result;
+use crate::error::Result;
 use rayon::prelude::*;
 use serde_json::{json, Map, Value};
 
@@ -494,7 +494,7 @@ pub fn compare(dir_a: &Path, dir_b: &Path, replicates: usize, seed: u64) -> Resu
         }
     }
     if pairs.is_empty() {
-        anyhow::bail!(
+        crate::error::bail!(
             "{} and {} have no task in common",
             dir_a.display(),
             dir_b.display()

@@ -7,7 +7,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Result};
+use crate::error::{bail, Error, Result};
 use serde_json::{json, Map, Value};
 
 use crate::data::{self, Gold, Labels, RecordReader};
@@ -267,12 +267,12 @@ fn load_gold(task: &TaskSpec, gold_dir: &Path) -> Result<GoldSplit> {
     for ex in split.examples {
         let key = ex.id_key();
         if labels.contains_key(&key) {
-            bail!(
-                "{}:{}: field `{}`: duplicate id {key:?}",
-                path.display(),
+            return Err(Error::input(
+                &path,
                 ex.line,
-                task.id_field
-            );
+                Some(&task.id_field),
+                format!("duplicate id {key:?}"),
+            ));
         }
         order.push(key.clone());
         labels.insert(key, ex.gold.expect("labels required"));
@@ -347,19 +347,27 @@ pub fn score_file(task: &TaskSpec, path: &Path, gold_dir: Option<&Path>) -> Resu
         }
     }
     if seen.is_empty() {
-        bail!("{}: the prediction file has no records", path.display());
+        return Err(Error::input(
+            path,
+            None,
+            None,
+            "the prediction file has no records",
+        ));
     }
     if let Some(g) = &gold {
         let missing: Vec<&String> = g.order.iter().filter(|id| !seen.contains(*id)).collect();
         if !missing.is_empty() {
-            bail!(
-                "{}: field `{}`: {} id(s) of the gold split {} have no prediction, first {:?}",
-                path.display(),
-                task.id_field,
-                missing.len(),
-                g.path.display(),
-                missing[0]
-            );
+            return Err(Error::input(
+                path,
+                None,
+                Some(&task.id_field),
+                format!(
+                    "{} id(s) of the gold split {} have no prediction, first {:?}",
+                    missing.len(),
+                    g.path.display(),
+                    missing[0]
+                ),
+            ));
         }
     }
     let outcomes = if task.kind() == TaskKind::Tokens {
