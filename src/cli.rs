@@ -82,7 +82,7 @@ pub enum Command {
     Explain(crate::commands::explain::ExplainArgs),
     /// Score a directory of RuMed*.jsonl prediction files as upstream's eval.py does.
     Eval {
-        /// Directory holding RuMedTop3.jsonl, RuMedSymptomRec.jsonl, ... (any subset).
+        #[arg(help = eval_dir_help())]
         dir: PathBuf,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -140,7 +140,7 @@ pub enum Command {
     /// per-task primary figure (the mean of the task's metrics) and Overall, with 95%
     /// percentile bootstrap intervals as error bars, beside rows of the paper's Table 3.
     ///
-    /// Groups are named Top3, SymptomRec, DaNet, NLI, NER, Overall; each directory is one
+    /// One group per built-in task (its short name) and Overall; each directory is one
     /// series, named after the directory (non-ASCII characters become `_`). PNG text uses a
     /// bundled Latin subset of DejaVu Sans, so no system font is needed.
     Report {
@@ -150,9 +150,8 @@ pub enum Command {
         /// The chart file to write (`.svg` or `.png`), replaced atomically.
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
-        /// Paper rows to draw, comma-separated, from naive, feature-based, bilstm, rubert,
-        /// rupoolbert, human; or `none`.
-        #[arg(long, value_name = "ROWS", default_value = report::DEFAULT_PAPER_ROWS)]
+        #[arg(long, value_name = "ROWS", default_value = report::DEFAULT_PAPER_ROWS,
+              help = paper_help())]
         paper: String,
         /// Bootstrap replicates for the error bars.
         #[arg(long, value_name = "N", default_value_t = 1000,
@@ -171,6 +170,32 @@ pub enum Command {
     /// validated before the zip is written; a submission the leaderboard would reject is not
     /// written. The zip is deterministic.
     Submit(Box<SubmitArgs>),
+}
+
+/// `--task`'s help, from the task registry.
+fn task_help() -> String {
+    format!("Built-in task: {}, or `all`", task::builtin_list())
+}
+
+/// The help of `eval`'s directory, from the task registry.
+fn eval_dir_help() -> String {
+    let files: Vec<String> = task::builtin()
+        .iter()
+        .map(|t| format!("{}.jsonl", t.name))
+        .collect();
+    format!("Directory holding {} (any subset)", files.join(", "))
+}
+
+/// `--paper`'s help, from the paper's systems.
+fn paper_help() -> String {
+    let rows: Vec<String> = task::PAPER_SYSTEMS
+        .iter()
+        .map(|s| s.to_lowercase())
+        .collect();
+    format!(
+        "Paper rows to draw, comma-separated, from {}; or `none`",
+        rows.join(", ")
+    )
 }
 
 /// Flags of `submit`.
@@ -226,8 +251,7 @@ impl SubmitArgs {
 /// Flags of `train`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct TrainArgs {
-    /// Built-in task: top3, symptomrec, danet, nli, ner (or RuMedTop3, ...), or `all`.
-    #[arg(long, short)]
+    #[arg(long, short, help = task_help())]
     pub task: Option<String>,
     /// Model: `feature` (tf-idf + logistic regression; CRF for tagging) or `naive`.
     #[arg(long, short, value_enum, default_value_t = ModelKind::Feature)]
@@ -293,8 +317,7 @@ pub struct TrainArgs {
 /// Flags of `tune`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct TuneArgs {
-    /// Built-in task: top3, symptomrec, danet, nli, ner (or RuMedTop3, ...), or `all`.
-    #[arg(long, short)]
+    #[arg(long, short, help = task_help())]
     pub task: String,
     /// Folder holding <Task>/{train,dev,test}_v1.jsonl [default: $RUMEDBENCH_DATA, else ./data].
     #[arg(long, value_name = "DIR")]

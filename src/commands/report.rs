@@ -15,9 +15,14 @@ use plotters::prelude::*;
 use crate::output;
 use crate::scoring::bootstrap::{self, Interval};
 use crate::scoring::eval;
+use crate::task::{PAPER_OVERALL, PAPER_SYSTEMS};
 
-/// The chart's groups: Latin short names of the five tasks, in the paper's order, and Overall.
-pub const GROUPS: [&str; 6] = ["Top3", "SymptomRec", "DaNet", "NLI", "NER", "Overall"];
+/// The chart's groups: the registry's short task names, in the paper's order, and Overall.
+pub fn groups() -> Vec<&'static str> {
+    let mut g: Vec<&'static str> = crate::task::registry().iter().map(|b| b.short).collect();
+    g.push("Overall");
+    g
+}
 
 /// The paper rows drawn by default.
 pub const DEFAULT_PAPER_ROWS: &str = "naive,feature-based";
@@ -30,10 +35,10 @@ const SIZE: (u32, u32) = (1100, 560);
 pub struct Series {
     /// Legend name (ASCII).
     pub name: String,
-    /// The figure of each group of [`GROUPS`], `None` when the task is missing.
-    pub values: [Option<f64>; 6],
+    /// The figure of each group of [`groups`], `None` when the task is missing.
+    pub values: Vec<Option<f64>>,
     /// Each figure's 95% interval, when it has one.
-    pub intervals: [Option<Interval>; 6],
+    pub intervals: Vec<Option<Interval>>,
     /// Whether this is a paper row (drawn in grey, without intervals).
     pub paper: bool,
 }
@@ -90,29 +95,27 @@ fn parse_cell(cell: &str) -> Result<f64> {
 /// The paper's rows named in `names` (e.g. `naive`, `feature-based`), as series.
 pub fn paper_series(names: &[String]) -> Result<Vec<Series>> {
     let mut out = Vec::new();
+    let registry = crate::task::registry();
     for name in names {
-        let row = eval::PAPER_ROWS
+        let i = PAPER_SYSTEMS
             .iter()
-            .find(|r| norm(r.0) == norm(name))
+            .position(|s| norm(s) == norm(name))
             .ok_or_else(|| {
-                let known: Vec<String> = eval::PAPER_ROWS
-                    .iter()
-                    .map(|r| r.0.to_lowercase())
-                    .collect();
+                let known: Vec<String> = PAPER_SYSTEMS.iter().map(|s| s.to_lowercase()).collect();
                 anyhow!(
                     "--paper: unknown row `{name}`: expected some of {}, or `none`",
                     known.join(", ")
                 )
             })?;
-        let cells = [row.1, row.2, row.3, row.4, row.5, row.6];
-        let mut values = [None; 6];
-        for (v, c) in values.iter_mut().zip(cells) {
-            *v = Some(parse_cell(c)?);
+        let mut values = Vec::with_capacity(registry.len() + 1);
+        for b in &registry {
+            values.push(b.paper.map(|p| parse_cell(p[i])).transpose()?);
         }
+        values.push(Some(parse_cell(PAPER_OVERALL[i])?));
         out.push(Series {
-            name: format!("paper: {}", row.0),
+            name: format!("paper: {}", PAPER_SYSTEMS[i]),
+            intervals: vec![None; values.len()],
             values,
-            intervals: [None; 6],
             paper: true,
         });
     }
@@ -135,16 +138,15 @@ pub fn parse_paper_list(list: &str) -> Vec<String> {
 pub fn system_series(dir: &Path, replicates: usize, seed: u64) -> Result<Series> {
     let report = eval::score_dir(dir, None)?;
     let boot = bootstrap::bootstrap(&report.tasks, replicates, seed);
-    let mut values = [None; 6];
-    let mut intervals = [None; 6];
-    for (g, b) in crate::task::builtin().iter().enumerate().take(5) {
-        if let Some(t) = report.tasks.iter().find(|t| t.task.name == b.name) {
-            values[g] = Some(t.primary());
-            intervals[g] = boot.task(&t.task.name).map(|i| i.primary);
-        }
+    let mut values = Vec::new();
+    let mut intervals = Vec::new();
+    for b in crate::task::builtin() {
+        let t = report.tasks.iter().find(|t| t.task.name == b.name);
+        values.push(t.map(|t| t.primary()));
+        intervals.push(t.and_then(|t| boot.task(&t.task.name).map(|i| i.primary)));
     }
-    values[5] = Some(report.overall());
-    intervals[5] = Some(boot.overall);
+    values.push(Some(report.overall()));
+    intervals.push(Some(boot.overall));
     let name = dir
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -191,6 +193,8 @@ where
     DB::ErrorType: 'static,
 {
     let e = |err: DrawingAreaErrorKind<DB::ErrorType>| anyhow!("cannot draw the chart: {err}");
+    let groups = groups();
+    let n = groups.len() as f64;
     root.fill(&WHITE).map_err(e)?;
     let mut chart = ChartBuilder::on(root)
         .caption(
@@ -200,7 +204,7 @@ where
         .margin(12)
         .x_label_area_size(45)
         .y_label_area_size(55)
-        .build_cartesian_2d(-0.5f64..5.5f64, 0f64..100f64)
+        .build_cartesian_2d(-0.5f64..n - 0.5, 0f64..100f64)
         .map_err(e)?;
     chart
         .configure_mesh()
@@ -208,11 +212,11 @@ where
         .x_desc("Task")
         .y_desc("Score, %")
         // Ask for enough labels that every integer (a group centre) gets one; others are blank.
-        .x_labels(7)
+        .x_labels(groups.len() + 1)
         .x_label_formatter(&|x| {
             let i = x.round();
-            if (x - i).abs() < 1e-6 && (0.0..6.0).contains(&i) {
-                GROUPS[i as usize].to_string()
+            if (x - i).abs() < 1e-6 && (0.0..n).contains(&i) {
+                groups[i as usize].to_string()
             } else {
                 String::new()
             }

@@ -21,49 +21,60 @@ use crate::pipeline::{self, FitSettings, ModelKind, Prediction};
 use crate::task::{self, TaskSpec};
 
 /// One file of a submission: which task it answers and what a valid line looks like.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Part {
     /// Task (and data folder) name.
-    pub task: &'static str,
+    pub task: String,
     /// File name inside the zip.
-    pub file: &'static str,
+    pub file: String,
     /// Field holding the record id.
-    pub id_field: &'static str,
+    pub id_field: String,
     /// Field holding the answer.
-    pub answer_field: &'static str,
+    pub answer_field: String,
     /// The answers the leaderboard accepts.
     pub allowed: &'static [&'static str],
 }
 
-/// RuMedDaNet: yes/no answers.
-pub const DANET: Part = Part {
-    task: "RuMedDaNet",
-    file: "RuMedDaNet.jsonl",
-    id_field: "pairID",
-    answer_field: "answer",
-    allowed: &["да", "нет"],
-};
+impl Part {
+    /// The part answering a registry task (one with [`task::Builtin::leaderboard`] answers):
+    /// its id and label fields are the task's own.
+    fn of_task(spec: &TaskSpec, allowed: &'static [&'static str]) -> Self {
+        Part {
+            task: spec.name.clone(),
+            file: format!("{}.jsonl", spec.name),
+            id_field: spec.id_field.clone(),
+            answer_field: spec.label_field.clone(),
+            allowed,
+        }
+    }
 
-/// RuMedNLI: the three inference labels.
-pub const NLI: Part = Part {
-    task: "RuMedNLI",
-    file: "RuMedNLI.jsonl",
-    id_field: "pairID",
-    answer_field: "gold_label",
-    allowed: &["entailment", "contradiction", "neutral"],
-};
+    /// RuMedTest, the leaderboard's multiple-choice test: not a task of the registry (it has
+    /// no train split and is answered by a rule), so its fields are declared here.
+    pub fn rumedtest() -> Self {
+        Part {
+            task: "RuMedTest".into(),
+            file: "RuMedTest.jsonl".into(),
+            id_field: "idx".into(),
+            answer_field: "answer".into(),
+            allowed: &["1", "2", "3", "4"],
+        }
+    }
 
-/// RuMedTest: the number of the chosen option.
-pub const RUMEDTEST: Part = Part {
-    task: "RuMedTest",
-    file: "RuMedTest.jsonl",
-    id_field: "idx",
-    answer_field: "answer",
-    allowed: &["1", "2", "3", "4"],
-};
+    fn is_rumedtest(&self) -> bool {
+        *self == Part::rumedtest()
+    }
+}
 
-/// The files of a submission, in the order they are written to the zip.
-pub const PARTS: [Part; 3] = [DANET, NLI, RUMEDTEST];
+/// The files of a submission, in the order they are written to the zip: the registry's
+/// leaderboard tasks, then RuMedTest.
+pub fn parts() -> Vec<Part> {
+    let mut v: Vec<Part> = task::registry()
+        .iter()
+        .filter_map(|b| b.leaderboard.map(|allowed| Part::of_task(&b.spec, allowed)))
+        .collect();
+    v.push(Part::rumedtest());
+    v
+}
 
 /// One line of a submission file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,9 +100,9 @@ impl PartAnswers {
         let mut buf = Vec::new();
         for a in &self.answers {
             let mut m = Map::new();
-            m.insert(self.part.id_field.into(), a.id.clone());
+            m.insert(self.part.id_field.clone(), a.id.clone());
             m.insert(
-                self.part.answer_field.into(),
+                self.part.answer_field.clone(),
                 Value::String(a.answer.clone()),
             );
             crate::output::write_json_line(&mut buf, &Value::Object(m))?;
@@ -170,7 +181,7 @@ pub fn load_rumedtest(path: &Path) -> Result<Vec<TestQuestion>> {
         let (line, obj) = item?;
         let rec = RecordReader::new(path, line, &obj);
         out.push(TestQuestion {
-            id: rec.id(RUMEDTEST.id_field)?,
+            id: rec.id(&Part::rumedtest().id_field)?,
             question: rec.string("question")?,
             options: [
                 rec.string("1")?,
@@ -293,7 +304,7 @@ fn answer_task(
     train_override: Option<&Path>,
     log: &mut dyn Write,
 ) -> Result<(PartAnswers, Vec<String>)> {
-    let spec = task::find(part.task)?;
+    let spec = task::find(&part.task)?;
     let train_file = train_path(&spec, data_dir, train_override, log)?;
     let train = data::load_split(&spec, &train_file, Labels::Required)?;
     let test_file = data::split_path(data_dir, &spec, SplitName::PrivateTest)?;
@@ -355,7 +366,7 @@ fn answer_rumedtest(
         .collect();
     Ok((
         PartAnswers {
-            part: RUMEDTEST,
+            part: Part::rumedtest(),
             answers,
         },
         ids,
@@ -364,7 +375,7 @@ fn answer_rumedtest(
 
 fn rumedtest_path(data_dir: &Path) -> Result<PathBuf> {
     let path = data_dir
-        .join(RUMEDTEST.task)
+        .join(Part::rumedtest().task)
         .join(SplitName::PrivateTest.file_name());
     if !path.is_file() {
         bail!(
@@ -378,17 +389,17 @@ fn rumedtest_path(data_dir: &Path) -> Result<PathBuf> {
     Ok(path)
 }
 
-/// The private-test ids of every part, in [`PARTS`] order.
+/// The private-test ids of every part, in [`parts`] order.
 pub fn private_test_ids(data_dir: &Path) -> Result<Vec<Vec<String>>> {
     let mut out = Vec::new();
-    for part in PARTS {
-        let ids = if part == RUMEDTEST {
+    for part in parts() {
+        let ids = if part.is_rumedtest() {
             load_rumedtest(&rumedtest_path(data_dir)?)?
                 .iter()
                 .map(|q| data::id_key(&q.id))
                 .collect()
         } else {
-            let spec = task::find(part.task)?;
+            let spec = task::find(&part.task)?;
             let path = data::split_path(data_dir, &spec, SplitName::PrivateTest)?;
             data::load_split(&spec, &path, Labels::Absent)?
                 .examples
@@ -411,7 +422,7 @@ pub fn zip_bytes(parts: &[PartAnswers]) -> Result<Vec<u8>> {
         .unix_permissions(0o644);
     let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
     for p in parts {
-        w.start_file(p.part.file, options)
+        w.start_file(p.part.file.as_str(), options)
             .with_context(|| format!("cannot add {} to the zip", p.part.file))?;
         w.write_all(&p.to_jsonl()?)?;
     }
@@ -421,7 +432,7 @@ pub fn zip_bytes(parts: &[PartAnswers]) -> Result<Vec<u8>> {
 /// Agreement of `ours` with the same-named file in `dir`, matched by id: (equal answers,
 /// our answers). Ids the other file lacks count as disagreements.
 pub fn agreement(ours: &PartAnswers, dir: &Path) -> Result<(usize, usize)> {
-    let path = dir.join(ours.part.file);
+    let path = dir.join(&ours.part.file);
     let theirs = read_part(
         &path,
         &ours.part,
@@ -447,12 +458,12 @@ fn read_part(origin: &Path, part: &Part, bytes: Vec<u8>) -> Result<PartAnswers> 
         let (line, obj) = item?;
         let rec = RecordReader::new(origin, line, &obj);
         answers.push(Answer {
-            id: rec.id(part.id_field)?,
-            answer: rec.string(part.answer_field)?,
+            id: rec.id(&part.id_field)?,
+            answer: rec.string(&part.answer_field)?,
         });
     }
     Ok(PartAnswers {
-        part: *part,
+        part: part.clone(),
         answers,
     })
 }
@@ -460,18 +471,31 @@ fn read_part(origin: &Path, part: &Part, bytes: Vec<u8>) -> Result<PartAnswers> 
 /// Builds, validates and writes a submission, reporting progress and (with `compare_with`)
 /// agreement to `log`. Nothing is written when validation fails.
 pub fn run(req: &SubmitRequest, log: &mut dyn Write) -> Result<Vec<PartAnswers>> {
-    let (danet, danet_ids) = answer_task(DANET, req.kind, &req.settings, &req.data_dir, None, log)?;
-    let (nli, nli_ids) = answer_task(
-        NLI,
-        req.kind,
-        &req.settings,
-        &req.data_dir,
-        req.nli_train.as_deref(),
-        log,
-    )?;
-    let (test, test_ids) = answer_rumedtest(req.kind, &req.data_dir, log)?;
-    let parts = vec![danet, nli, test];
-    for (p, ids) in parts.iter().zip([danet_ids, nli_ids, test_ids]) {
+    let mut parts = Vec::new();
+    let mut all_ids = Vec::new();
+    for part in self::parts() {
+        let (answers, ids) = if part.is_rumedtest() {
+            answer_rumedtest(req.kind, &req.data_dir, log)?
+        } else {
+            // --nli-train replaces the train split that is not redistributable.
+            let spec = task::find(&part.task)?;
+            let train_override = req
+                .nli_train
+                .as_deref()
+                .filter(|_| spec.train_notice.is_some());
+            answer_task(
+                part,
+                req.kind,
+                &req.settings,
+                &req.data_dir,
+                train_override,
+                log,
+            )?
+        };
+        parts.push(answers);
+        all_ids.push(ids);
+    }
+    for (p, ids) in parts.iter().zip(all_ids) {
         validate(&p.part, &p.answers, &ids).with_context(|| {
             format!(
                 "refusing to write {}: the leaderboard would reject it",
@@ -491,7 +515,7 @@ pub fn run(req: &SubmitRequest, log: &mut dyn Write) -> Result<Vec<PartAnswers>>
                 Ok((same, n)) => writeln!(
                     log,
                     "agreement with {}: {} {same}/{n} = {:.2}%",
-                    dir.join(p.part.file).display(),
+                    dir.join(&p.part.file).display(),
                     p.part.task,
                     100.0 * same as f64 / n.max(1) as f64
                 )?,
@@ -506,23 +530,27 @@ pub fn run(req: &SubmitRequest, log: &mut dyn Write) -> Result<Vec<PartAnswers>>
         "wrote {} ({} bytes: {})",
         req.out.display(),
         bytes.len(),
-        PARTS.map(|p| p.file).join(", ")
+        parts
+            .iter()
+            .map(|p| p.part.file.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
     )?;
     Ok(parts)
 }
 
 /// Validates an existing submission zip against the private tests under `data_dir`: the three
 /// files at its top level, each passing [`validate`]. Returns the number of answers per file.
-pub fn check_zip(zip_path: &Path, data_dir: &Path) -> Result<BTreeMap<&'static str, usize>> {
+pub fn check_zip(zip_path: &Path, data_dir: &Path) -> Result<BTreeMap<String, usize>> {
     let bytes =
         std::fs::read(zip_path).with_context(|| format!("cannot read {}", zip_path.display()))?;
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
         .with_context(|| format!("{} is not a readable zip", zip_path.display()))?;
     let ids = private_test_ids(data_dir)?;
     let mut counts = BTreeMap::new();
-    for (part, ids) in PARTS.iter().zip(ids) {
+    for (part, ids) in parts().iter().zip(ids) {
         let mut content = Vec::new();
-        match archive.by_name(part.file) {
+        match archive.by_name(&part.file) {
             Ok(mut f) => f
                 .read_to_end(&mut content)
                 .with_context(|| format!("{}: cannot read {}", zip_path.display(), part.file))?,
@@ -533,11 +561,11 @@ pub fn check_zip(zip_path: &Path, data_dir: &Path) -> Result<BTreeMap<&'static s
             ),
             Err(e) => bail!("{}: cannot open {}: {e}", zip_path.display(), part.file),
         };
-        let origin = zip_path.join(part.file);
+        let origin = zip_path.join(&part.file);
         let answers = read_part(&origin, part, content)?;
         validate(part, &answers.answers, &ids)
             .with_context(|| format!("{} would be rejected", zip_path.display()))?;
-        counts.insert(part.file, answers.answers.len());
+        counts.insert(part.file.clone(), answers.answers.len());
     }
     Ok(counts)
 }
@@ -553,6 +581,10 @@ mod tests {
         }
     }
 
+    fn part(task: &str) -> Part {
+        parts().into_iter().find(|p| p.task == task).unwrap()
+    }
+
     fn ids(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| s.to_string()).collect()
     }
@@ -560,7 +592,7 @@ mod tests {
     #[test]
     fn a_complete_submission_passes() {
         let a = [ans("b", "да"), ans("a", "нет")];
-        validate(&DANET, &a, &ids(&["a", "b"])).unwrap();
+        validate(&part("RuMedDaNet"), &a, &ids(&["a", "b"])).unwrap();
     }
 
     #[test]
@@ -590,7 +622,9 @@ mod tests {
             ),
         ];
         for (answers, want) in cases {
-            let err = validate(&NLI, &answers, &expected).unwrap_err().to_string();
+            let err = validate(&part("RuMedNLI"), &answers, &expected)
+                .unwrap_err()
+                .to_string();
             assert_eq!(err, want);
             assert!(!err.contains('\n'));
         }
@@ -598,7 +632,7 @@ mod tests {
 
     #[test]
     fn rumedtest_answers_are_option_numbers() {
-        let err = validate(&RUMEDTEST, &[ans("q", "0")], &ids(&["q"]))
+        let err = validate(&Part::rumedtest(), &[ans("q", "0")], &ids(&["q"]))
             .unwrap_err()
             .to_string();
         assert!(err.contains("not one of 1, 2, 3, 4"), "{err}");
@@ -607,7 +641,7 @@ mod tests {
     #[test]
     fn lines_are_python_json_dump_with_id_first() {
         let p = PartAnswers {
-            part: NLI,
+            part: part("RuMedNLI"),
             answers: vec![ans("x", "neutral")],
         };
         assert_eq!(
@@ -642,7 +676,7 @@ mod tests {
     #[test]
     fn zips_are_byte_identical_across_runs() {
         let parts = vec![PartAnswers {
-            part: DANET,
+            part: part("RuMedDaNet"),
             answers: vec![ans("a", "да")],
         }];
         let a = zip_bytes(&parts).unwrap();

@@ -214,8 +214,9 @@ pub fn overall_of(scores: &[TaskScore]) -> f64 {
 }
 
 /// Overall's formula for a given list of tasks, prepared once so it can be applied to many
-/// bootstrap replicates: the sum of the primary figures of the built-in tasks present,
-/// divided by the number of built-in tasks (so an absent task counts 0, as upstream).
+/// bootstrap replicates: the sum of the primary figures of the tasks of the paper's Overall
+/// ([`task::overall_tasks`]) present, divided by the number of those tasks (so an absent one
+/// counts 0, as upstream). Other tasks never change it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OverallRule {
     counted: Vec<bool>,
@@ -225,18 +226,18 @@ pub struct OverallRule {
 impl OverallRule {
     /// The rule for tasks named `names`, in that order.
     pub fn new(names: &[&str]) -> Self {
-        let builtins = task::builtin();
+        let overall = task::overall_tasks();
         let counted = names
             .iter()
             .enumerate()
             .map(|(i, n)| {
                 // A task listed twice would count twice; only its first occurrence counts.
-                builtins.iter().any(|b| b.name == *n) && !names[..i].contains(n)
+                overall.iter().any(|o| o == n) && !names[..i].contains(n)
             })
             .collect();
         Self {
             counted,
-            divisor: builtins.len() as f64,
+            divisor: overall.len() as f64,
         }
     }
 
@@ -396,10 +397,14 @@ pub fn score_dir(dir: &Path, gold_dir: Option<&Path>) -> Result<Report> {
         }
     }
     if tasks.is_empty() {
+        let files: Vec<String> = task::builtin()
+            .iter()
+            .map(|t| format!("{}.jsonl", t.name))
+            .collect();
         bail!(
-            "{} holds no prediction file (expected RuMedTop3.jsonl, RuMedSymptomRec.jsonl, \
-             RuMedDaNet.jsonl, RuMedNLI.jsonl or RuMedNER.jsonl)",
-            dir.display()
+            "{} holds no prediction file (expected some of {})",
+            dir.display(),
+            files.join(", ")
         );
     }
     Ok(Report { tasks, missing })
@@ -441,75 +446,22 @@ pub fn table_row(label: &str, scores: &[TaskScore]) -> String {
     )
 }
 
-/// The paper's Table 3 rows, as `(system, Top3, SymptomRec, DaNet, NLI, NER, Overall)`.
-pub const PAPER_ROWS: &[(&str, &str, &str, &str, &str, &str, &str)] = &[
-    (
-        "Naive",
-        "10.58 / 22.02",
-        "1.93 / 5.30",
-        "50.00",
-        "33.33",
-        "93.66 / 51.96",
-        "35.21",
-    ),
-    (
-        "Feature-based",
-        "49.76 / 72.75",
-        "32.05 / 49.40",
-        "51.95",
-        "59.70",
-        "94.40 / 62.89",
-        "58.46",
-    ),
-    (
-        "BiLSTM",
-        "40.88 / 63.50",
-        "20.24 / 31.33",
-        "52.34",
-        "60.06",
-        "94.74 / 63.26",
-        "53.87",
-    ),
-    (
-        "RuBERT",
-        "39.54 / 62.29",
-        "18.55 / 34.22",
-        "67.19",
-        "77.64",
-        "96.63 / 73.53",
-        "61.44",
-    ),
-    (
-        "RuPoolBERT",
-        "47.45 / 70.44",
-        "34.94 / 52.05",
-        "71.48",
-        "77.29",
-        "96.47 / 73.15",
-        "67.20",
-    ),
-    (
-        "Human",
-        "25.06 / 48.54",
-        "7.23 / 12.53",
-        "93.36",
-        "83.26",
-        "96.09 / 76.18",
-        "61.89",
-    ),
-];
-
-/// The paper's row for a system name (case-insensitive), formatted as a table row.
+/// The paper's row for a system name (case-insensitive, one of [`task::PAPER_SYSTEMS`]),
+/// formatted as a table row, from the task registry.
 pub fn paper_row(system: &str) -> Option<String> {
-    PAPER_ROWS
+    let i = task::PAPER_SYSTEMS
         .iter()
-        .find(|r| r.0.eq_ignore_ascii_case(system))
-        .map(|r| {
-            format!(
-                "| paper: {} | {} | {} | {} | {} | {} | {} |",
-                r.0, r.1, r.2, r.3, r.4, r.5, r.6
-            )
-        })
+        .position(|s| s.eq_ignore_ascii_case(system))?;
+    let cells: Vec<&str> = task::registry()
+        .iter()
+        .map(|b| b.paper.map_or("—", |p| p[i]))
+        .collect();
+    Some(format!(
+        "| paper: {} | {} | {} |",
+        task::PAPER_SYSTEMS[i],
+        cells.join(" | "),
+        task::PAPER_OVERALL[i]
+    ))
 }
 
 /// The Table 3 style text report.
@@ -522,4 +474,26 @@ pub fn render_table(label: &str, report: &Report) -> String {
         ));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overall_counts_only_the_papers_tasks_each_once() {
+        let rule = OverallRule::new(&["RuMedTop3", "mytask", "RuMedTop3", "RuMedNER"]);
+        // mytask and the repeated RuMedTop3 do not count; the divisor is the paper's five.
+        assert!((rule.apply(&[50.0, 100.0, 50.0, 80.0]) - 26.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn paper_rows_come_from_the_registry() {
+        assert_eq!(
+            paper_row("feature-based").unwrap(),
+            "| paper: Feature-based | 49.76 / 72.75 | 32.05 / 49.40 | 51.95 | 59.70 | \
+             94.40 / 62.89 | 58.46 |"
+        );
+        assert!(paper_row("gpt").is_none());
+    }
 }
