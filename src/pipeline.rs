@@ -8,10 +8,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::data::{self, Example, Gold, Input, Split};
-use crate::features::tfidf::{Tfidf, TfidfParams};
+use crate::features::tfidf::TfidfParams;
 use crate::models::crf::{Crf, CrfParams};
-use crate::models::logreg::{LogReg, LogRegParams};
+use crate::models::logreg::LogRegParams;
 use crate::models::naive::{NaiveClassifier, NaiveParams, NaiveTagger};
+pub use crate::models::text::{rank_row, TextModel};
+use crate::models::Model;
 use crate::scoring::eval::{Outcomes, TaskScore};
 use crate::scoring::metrics;
 use crate::task::{TaskKind, TaskSpec};
@@ -35,6 +37,77 @@ impl ModelKind {
             ModelKind::Feature => "feature",
         }
     }
+
+    /// The row of the paper's Table 3 this kind reproduces (one of [`task::PAPER_SYSTEMS`]).
+    ///
+    /// [`task::PAPER_SYSTEMS`]: crate::task::PAPER_SYSTEMS
+    pub fn paper_system(self) -> &'static str {
+        match self {
+            ModelKind::Naive => "Naive",
+            ModelKind::Feature => "Feature-based",
+        }
+    }
+
+    /// Fits this kind for a task of kind `task_kind`: the one place a model kind is
+    /// registered with its training code.
+    fn fit(self, task: &TaskSpec, settings: &FitSettings, train: &Split) -> Result<Fitted> {
+        Ok(match (self, task.kind()) {
+            (ModelKind::Naive, TaskKind::Tokens) => {
+                Fitted::NaiveTagger(NaiveParams.fit_tagger(&train_sentences(task, train)?)?)
+            }
+            (ModelKind::Naive, _) => Fitted::NaiveClassifier(
+                NaiveParams.fit_classifier(&split_labels(task, train, "training")?)?,
+            ),
+            (ModelKind::Feature, TaskKind::Tokens) => {
+                let pairs = train_sentences(task, train)?;
+                let sents: Vec<Vec<String>> = pairs.iter().map(|p| p.0.to_vec()).collect();
+                let tags: Vec<Vec<String>> = pairs.iter().map(|p| p.1.to_vec()).collect();
+                Fitted::Crf(
+                    settings
+                        .crf
+                        .fit(&sents, &tags)
+                        .map_err(|e| crate::error::err!("{}: {e}", train.path.display()))?,
+                )
+            }
+            (ModelKind::Feature, _) => Fitted::Text(Box::new(fit_text(task, settings, train)?)),
+        })
+    }
+
+    /// The hyperparameters that matter for this kind on a task of kind `task_kind`, for run
+    /// records.
+    fn hyperparameters(self, task_kind: TaskKind, settings: &FitSettings) -> Value {
+        match (self, task_kind) {
+            (ModelKind::Naive, _) => {
+                serde_json::json!({"rule": "most frequent train label, first seen wins ties"})
+            }
+            (ModelKind::Feature, TaskKind::Tokens) => serde_json::json!({
+                "algorithm": "lbfgs",
+                "c1": settings.crf.c1,
+                "c2": settings.crf.c2,
+                "max_iterations": settings.crf.max_iterations,
+                "all_possible_transitions": settings.crf.all_possible_transitions,
+                "features": "upstream token_classifier.py word2features",
+            }),
+            (ModelKind::Feature, _) => serde_json::json!({
+                "vectorizer": {
+                    "analyzer": "char",
+                    "ngram_range": [settings.tfidf.ngram_min, settings.tfidf.ngram_max],
+                    "lowercase": true,
+                    "sublinear_tf": settings.tfidf.sublinear_tf,
+                    "smooth_idf": true,
+                    "norm": "l2",
+                },
+                "classifier": {
+                    "type": "one-vs-rest L2 logistic regression, dual coordinate descent",
+                    "C": settings.logreg.c,
+                    "tol": settings.logreg.tol,
+                    "max_iter": settings.logreg.max_iter,
+                    "class_weight": if settings.logreg.class_weight_balanced { "balanced" } else { "none" },
+                },
+                "seed": settings.seed,
+            }),
+        }
+    }
 }
 
 /// Hyperparameters of every model family, with the paper's values as defaults.
@@ -50,35 +123,6 @@ pub struct FitSettings {
     pub logreg: LogRegParams,
 }
 
-/// The text model: char n-gram tf-idf + one-vs-rest logistic regression.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct TextModel {
-    /// The fitted vectorizer.
-    pub tfidf: Tfidf,
-    /// The fitted classifier.
-    pub clf: LogReg,
-    /// Class labels by class index.
-    pub labels: Vec<String>,
-}
-
-impl TextModel {
-    /// Class probabilities of each document, row-major `docs x classes`.
-    pub fn proba(&self, docs: &[&str]) -> Vec<f32> {
-        self.clf.predict_proba(&self.tfidf.transform(docs))
-    }
-}
-
-/// Ranks one row of class scores, best first; ties keep the lower class index first.
-pub fn rank_row(row: &[f32], labels: &[String], k: usize) -> Vec<(String, f32)> {
-    let mut order: Vec<usize> = (0..row.len()).collect();
-    order.sort_by(|&a, &b| row[b].total_cmp(&row[a]).then(a.cmp(&b)));
-    order
-        .into_iter()
-        .take(k)
-        .map(|i| (labels[i].clone(), row[i]))
-        .collect()
-}
-
 /// A fitted model of any family. Externally tagged: postcard (the model file encoding) is not
 /// self-describing and cannot read internally tagged enums.
 #[derive(Debug, Serialize, Deserialize)]
@@ -92,6 +136,18 @@ pub enum Fitted {
     Crf(Crf),
     /// Char n-gram tf-idf + one-vs-rest logistic regression.
     Text(Box<TextModel>),
+}
+
+impl Fitted {
+    /// The model inside, behind the trait every model implements.
+    pub fn model(&self) -> &dyn Model {
+        match self {
+            Fitted::NaiveClassifier(m) => m,
+            Fitted::NaiveTagger(m) => m,
+            Fitted::Crf(m) => m,
+            Fitted::Text(m) => m.as_ref(),
+        }
+    }
 }
 
 /// One prediction: ranked labels with scores, or one tag per token.
@@ -159,26 +215,7 @@ pub fn fit(
     settings: &FitSettings,
     train: &Split,
 ) -> Result<Pipeline> {
-    let model = match (kind, task.kind()) {
-        (ModelKind::Naive, TaskKind::Tokens) => {
-            Fitted::NaiveTagger(NaiveParams.fit_tagger(&train_sentences(task, train)?)?)
-        }
-        (ModelKind::Naive, _) => Fitted::NaiveClassifier(
-            NaiveParams.fit_classifier(&split_labels(task, train, "training")?)?,
-        ),
-        (ModelKind::Feature, TaskKind::Tokens) => {
-            let pairs = train_sentences(task, train)?;
-            let sents: Vec<Vec<String>> = pairs.iter().map(|p| p.0.to_vec()).collect();
-            let tags: Vec<Vec<String>> = pairs.iter().map(|p| p.1.to_vec()).collect();
-            Fitted::Crf(
-                settings
-                    .crf
-                    .fit(&sents, &tags)
-                    .map_err(|e| crate::error::err!("{}: {e}", train.path.display()))?,
-            )
-        }
-        (ModelKind::Feature, _) => Fitted::Text(Box::new(fit_text(task, settings, train)?)),
-    };
+    let model = kind.fit(task, settings, train)?;
     Ok(Pipeline {
         task: task.clone(),
         kind,
@@ -260,44 +297,7 @@ fn fit_text(task: &TaskSpec, settings: &FitSettings, train: &Split) -> Result<Te
 impl Pipeline {
     /// Predicts every example, keeping `k` ranked labels for classification.
     pub fn predict(&self, examples: &[Example], k: usize) -> Result<Vec<Prediction>> {
-        match &self.model {
-            Fitted::NaiveClassifier(m) => {
-                let row = m.predict(k);
-                Ok(examples
-                    .iter()
-                    .map(|_| Prediction::Ranked(row.clone()))
-                    .collect())
-            }
-            Fitted::NaiveTagger(m) => examples
-                .iter()
-                .map(|e| match &e.input {
-                    Input::Tokens(t) => Ok(Prediction::Tags(m.predict(t))),
-                    _ => bail!("line {}: the tagger needs tokens", e.line),
-                })
-                .collect(),
-            Fitted::Text(m) => {
-                let texts = data::joined_texts(examples);
-                let docs: Vec<&str> = texts.iter().map(|t| t.as_ref()).collect();
-                let proba = m.proba(&docs);
-                let n = m.labels.len();
-                Ok(proba
-                    .chunks(n)
-                    .map(|row| Prediction::Ranked(rank_row(row, &m.labels, k)))
-                    .collect())
-            }
-            Fitted::Crf(m) => {
-                let sents: Vec<&[String]> = examples
-                    .iter()
-                    .map(|e| match &e.input {
-                        Input::Tokens(t) => Ok(t.as_slice()),
-                        _ => bail!("line {}: the tagger needs tokens", e.line),
-                    })
-                    .collect::<Result<_>>()?;
-                let tagged =
-                    m.predict_batch(&sents.iter().map(|s| s.to_vec()).collect::<Vec<_>>())?;
-                Ok(tagged.into_iter().map(Prediction::Tags).collect())
-            }
-        }
+        self.model.model().predict(examples, k)
     }
 
     /// Scores predictions against the examples' gold labels. Labels never seen in training
@@ -349,66 +349,17 @@ impl Pipeline {
 
     /// The labels the classifier can predict (`None` for taggers).
     pub fn labels(&self) -> Option<BTreeSet<String>> {
-        match &self.model {
-            Fitted::NaiveClassifier(m) => Some(m.ranked.iter().cloned().collect()),
-            Fitted::Text(m) => Some(m.labels.iter().cloned().collect()),
-            Fitted::NaiveTagger(_) | Fitted::Crf(_) => None,
-        }
+        self.model.model().labels()
     }
 
     /// The hyperparameters that matter for this pipeline, for run records and model files.
     pub fn hyperparameters(&self, settings: &FitSettings) -> Value {
-        match self.kind {
-            ModelKind::Naive => {
-                serde_json::json!({"rule": "most frequent train label, first seen wins ties"})
-            }
-            ModelKind::Feature => match self.task.kind() {
-                TaskKind::Tokens => serde_json::json!({
-                    "algorithm": "lbfgs",
-                    "c1": settings.crf.c1,
-                    "c2": settings.crf.c2,
-                    "max_iterations": settings.crf.max_iterations,
-                    "all_possible_transitions": settings.crf.all_possible_transitions,
-                    "features": "upstream token_classifier.py word2features",
-                }),
-                _ => serde_json::json!({
-                    "vectorizer": {
-                        "analyzer": "char",
-                        "ngram_range": [settings.tfidf.ngram_min, settings.tfidf.ngram_max],
-                        "lowercase": true,
-                        "sublinear_tf": settings.tfidf.sublinear_tf,
-                        "smooth_idf": true,
-                        "norm": "l2",
-                    },
-                    "classifier": {
-                        "type": "one-vs-rest L2 logistic regression, dual coordinate descent",
-                        "C": settings.logreg.c,
-                        "tol": settings.logreg.tol,
-                        "max_iter": settings.logreg.max_iter,
-                        "class_weight": if settings.logreg.class_weight_balanced { "balanced" } else { "none" },
-                    },
-                    "seed": settings.seed,
-                }),
-            },
-        }
+        self.kind.hyperparameters(self.task.kind(), settings)
     }
 
     /// What the solver reported (epochs, convergence), for run records.
     pub fn fit_summary(&self) -> Value {
-        match &self.model {
-            Fitted::Text(m) => {
-                let r = m.clf.report();
-                serde_json::json!({
-                    "n_features": m.tfidf.n_features(),
-                    "binary_problems": r.iterations.len(),
-                    "epochs_max": r.iterations.iter().max(),
-                    "epochs_total": r.iterations.iter().sum::<usize>(),
-                    "all_converged": r.all_converged(),
-                    "relative_grad_norm_max": r.relative_grad_norm.iter().cloned().fold(0.0, f64::max),
-                })
-            }
-            _ => Value::Null,
-        }
+        self.model.model().fit_summary()
     }
 
     /// One output record in upstream's schema: id, gold label (when known), prediction.

@@ -100,15 +100,6 @@ pub struct Explanation {
     pub classes: Vec<ClassExplanation>,
 }
 
-fn model_name(f: &Fitted) -> &'static str {
-    match f {
-        Fitted::NaiveClassifier(_) => "a naive classifier",
-        Fitted::NaiveTagger(_) => "a naive tagger",
-        Fitted::Crf(_) => "a CRF tagger",
-        Fitted::Text(_) => "the feature text model",
-    }
-}
-
 /// The text the model reads, checked against the task's inputs.
 fn input_text(pipeline: &Pipeline, text: &str, text2: Option<&str>) -> Result<String> {
     match (&pipeline.task.inputs, text2) {
@@ -139,7 +130,7 @@ pub fn explain(
         other => bail!(
             "explain supports the feature text model only (tf-idf + logistic regression); \
              this model file holds {} for {}",
-            model_name(other),
+            other.model().describe(),
             pipeline.task.name
         ),
     };

@@ -339,11 +339,7 @@ pub fn run(req: &TrainRequest, log: &mut dyn Write) -> Result<Vec<TaskRun>> {
             "{}",
             eval::table_row(&format!("rumedbench {}", req.kind.name()), &scores)
         )?;
-        let paper = match req.kind {
-            ModelKind::Naive => "Naive",
-            ModelKind::Feature => "Feature-based",
-        };
-        if let Some(row) = eval::paper_row(paper) {
+        if let Some(row) = eval::paper_row(req.kind.paper_system()) {
             writeln!(log, "{row}")?;
         }
     }

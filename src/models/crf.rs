@@ -491,6 +491,28 @@ impl<'de> serde::Deserialize<'de> for ByteBuf {
     }
 }
 
+impl crate::models::Model for Crf {
+    fn describe(&self) -> &'static str {
+        "a CRF tagger"
+    }
+
+    fn predict(
+        &self,
+        examples: &[crate::data::Example],
+        _k: usize,
+    ) -> crate::error::Result<Vec<crate::pipeline::Prediction>> {
+        let sents: Vec<Vec<String>> = crate::models::token_inputs(examples)?
+            .into_iter()
+            .map(<[String]>::to_vec)
+            .collect();
+        Ok(self
+            .predict_batch(&sents)?
+            .into_iter()
+            .map(crate::pipeline::Prediction::Tags)
+            .collect())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,10 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use crate::data::Example;
 use crate::error::{bail, Result};
+use crate::models::{token_inputs, Model};
+use crate::pipeline::Prediction;
 use serde::{Deserialize, Serialize};
 
 /// Hyperparameters of the naive baseline (there are none; kept for the params/model split).
@@ -94,7 +97,7 @@ impl NaiveParams {
 
 impl NaiveClassifier {
     /// The `k` best labels with their train shares (the same for every input).
-    pub fn predict(&self, k: usize) -> Vec<(String, f32)> {
+    pub fn top(&self, k: usize) -> Vec<(String, f32)> {
         self.ranked
             .iter()
             .cloned()
@@ -106,11 +109,39 @@ impl NaiveClassifier {
 
 impl NaiveTagger {
     /// Tags a sentence: the memorised tag of each token, `O` for unseen forms.
-    pub fn predict(&self, tokens: &[String]) -> Vec<String> {
+    pub fn tag(&self, tokens: &[String]) -> Vec<String> {
         tokens
             .iter()
             .map(|t| self.tag_of.get(t).cloned().unwrap_or_else(|| "O".into()))
             .collect()
+    }
+}
+
+impl Model for NaiveClassifier {
+    fn describe(&self) -> &'static str {
+        "a naive classifier"
+    }
+
+    fn predict(&self, examples: &[Example], k: usize) -> Result<Vec<Prediction>> {
+        let row = self.top(k);
+        Ok(vec![Prediction::Ranked(row); examples.len()])
+    }
+
+    fn labels(&self) -> Option<std::collections::BTreeSet<String>> {
+        Some(self.ranked.iter().cloned().collect())
+    }
+}
+
+impl Model for NaiveTagger {
+    fn describe(&self) -> &'static str {
+        "a naive tagger"
+    }
+
+    fn predict(&self, examples: &[Example], _k: usize) -> Result<Vec<Prediction>> {
+        Ok(token_inputs(examples)?
+            .into_iter()
+            .map(|t| Prediction::Tags(self.tag(t)))
+            .collect())
     }
 }
 
@@ -125,7 +156,7 @@ mod tests {
             .unwrap();
         // a and c both twice; a was seen first. b and d once; b first.
         assert_eq!(m.ranked, vec!["a", "c", "b", "d"]);
-        assert_eq!(m.predict(3).len(), 3);
+        assert_eq!(m.top(3).len(), 3);
         assert!((m.share[0] - 2.0 / 6.0).abs() < 1e-6);
     }
 
@@ -138,11 +169,11 @@ mod tests {
         let m = NaiveParams
             .fit_tagger(&[(&t1, &g1), (&t2, &g2), (&t3, &g3)])
             .unwrap();
-        assert_eq!(m.predict(&s("Аспирин аспирин новое")), s("B-Drugname O O"));
+        assert_eq!(m.tag(&s("Аспирин аспирин новое")), s("B-Drugname O O"));
         // Tie (one each) goes to the first-seen tag.
         let (t4, g4) = (s("x x"), s("B-ADR O"));
         let m = NaiveParams.fit_tagger(&[(&t4, &g4)]).unwrap();
-        assert_eq!(m.predict(&s("x")), s("B-ADR"));
+        assert_eq!(m.tag(&s("x")), s("B-ADR"));
     }
 
     #[test]

@@ -1,0 +1,75 @@
+//! The text model: char n-gram tf-idf ([`crate::features::tfidf`]) + one-vs-rest logistic
+//! regression ([`crate::models::logreg`]), ranking classes by their one-vs-rest probabilities.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::data::{self, Example};
+use crate::error::Result;
+use crate::features::tfidf::Tfidf;
+use crate::models::logreg::LogReg;
+use crate::models::Model;
+use crate::pipeline::Prediction;
+
+/// The text model: char n-gram tf-idf + one-vs-rest logistic regression.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct TextModel {
+    /// The fitted vectorizer.
+    pub tfidf: Tfidf,
+    /// The fitted classifier.
+    pub clf: LogReg,
+    /// Class labels by class index.
+    pub labels: Vec<String>,
+}
+
+impl TextModel {
+    /// Class probabilities of each document, row-major `docs x classes`.
+    pub fn proba(&self, docs: &[&str]) -> Vec<f32> {
+        self.clf.predict_proba(&self.tfidf.transform(docs))
+    }
+}
+
+/// Ranks one row of class scores, best first; ties keep the lower class index first.
+pub fn rank_row(row: &[f32], labels: &[String], k: usize) -> Vec<(String, f32)> {
+    let mut order: Vec<usize> = (0..row.len()).collect();
+    order.sort_by(|&a, &b| row[b].total_cmp(&row[a]).then(a.cmp(&b)));
+    order
+        .into_iter()
+        .take(k)
+        .map(|i| (labels[i].clone(), row[i]))
+        .collect()
+}
+
+impl Model for TextModel {
+    fn describe(&self) -> &'static str {
+        "the feature text model"
+    }
+
+    fn predict(&self, examples: &[Example], k: usize) -> Result<Vec<Prediction>> {
+        let texts = data::joined_texts(examples);
+        let docs: Vec<&str> = texts.iter().map(|t| t.as_ref()).collect();
+        let proba = self.proba(&docs);
+        Ok(proba
+            .chunks(self.labels.len())
+            .map(|row| Prediction::Ranked(rank_row(row, &self.labels, k)))
+            .collect())
+    }
+
+    fn labels(&self) -> Option<BTreeSet<String>> {
+        Some(self.labels.iter().cloned().collect())
+    }
+
+    fn fit_summary(&self) -> Value {
+        let r = self.clf.report();
+        serde_json::json!({
+            "n_features": self.tfidf.n_features(),
+            "binary_problems": r.iterations.len(),
+            "epochs_max": r.iterations.iter().max(),
+            "epochs_total": r.iterations.iter().sum::<usize>(),
+            "all_converged": r.all_converged(),
+            "relative_grad_norm_max": r.relative_grad_norm.iter().cloned().fold(0.0, f64::max),
+        })
+    }
+}
