@@ -1,5 +1,9 @@
 //! Every command-line flag and its help text, in one place, and the dispatch to the
 //! workflows. `main` only parses, calls [`run`], and reports the error chain.
+//!
+//! The doc comments below are clap's help texts, where `<DIR>`-style placeholders are the
+//! command-line convention; rustdoc would read them as HTML tags.
+#![allow(rustdoc::invalid_html_tags)]
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -109,6 +113,9 @@ pub enum Command {
         /// prediction; a zero denominator gives 0. JSON: `"per_label"` under each task.
         #[arg(long)]
         per_label: bool,
+        /// The system's name in the table [default: the directory as given].
+        #[arg(long, value_name = "NAME")]
+        label: Option<String>,
     },
     /// Compare two directories of prediction files with a paired bootstrap: per task and
     /// Overall, A − B of each metric, its 95% interval and a two-sided p-value.
@@ -463,6 +470,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
             bootstrap,
             seed,
             per_label,
+            label,
         } => {
             let report = eval::score_dir(&dir, gold.as_deref())?;
             let boot = bootstrap.map(|n| bootstrap::bootstrap(&report.tasks, n as usize, seed));
@@ -489,7 +497,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
                     writeln!(out, "{}", serde_json::to_string_pretty(&j)?)?
                 }
                 Format::Table => {
-                    let label = dir.display().to_string();
+                    let label = label.unwrap_or_else(|| dir.display().to_string());
                     let table = match &boot {
                         Some(b) => bootstrap::render_table_with_intervals(&label, &report, b),
                         None => eval::render_table(&label, &report),

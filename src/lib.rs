@@ -1,10 +1,47 @@
 //! rumedbench: train, score and serve the classical baselines of RuMedBench, the Russian
-//! medical language-understanding benchmark (Blinov et al., AIME 2022).
+//! medical language-understanding benchmark (Blinov et al., AIME 2022), and a fast CPU
+//! baseline for any text classification or tagging task.
 //!
-//! Data flows load ([`data`]) -> features ([`features`], [`sparse`]) -> fit ([`models`],
-//! [`pipeline`]) -> predict ([`predict`]) -> write ([`output`]) -> score ([`metrics`],
-//! [`eval`]); [`task`] describes the tasks, [`bundle`] is the model file and [`cli`] holds the
-//! command line.
+//! The library is what the `rumedbench` command line is built on; it builds without the
+//! command-line parts (`default-features = false` drops the `cli` feature: clap, progress bars,
+//! charts, zips). Data flows through one module per stage:
+//!
+//! | stage | module |
+//! |---|---|
+//! | tasks: files, fields, metrics; the built-in registry | [`task`] |
+//! | load JSONL/CSV records with located errors | [`data`] |
+//! | features: char n-gram tf-idf, CRF token features, CSR matrices | [`features`] |
+//! | fit: naive baseline, one-vs-rest logistic regression, CRF; the [`Model`] trait | [`models`] |
+//! | a task plus its fitted model: fit, predict, score | [`pipeline`] |
+//! | the model file (versioned, checksummed) | [`bundle`] |
+//! | write upstream's JSON lines, atomically | [`output`] |
+//! | score: metrics, prediction folders, Overall, bootstrap | [`scoring`] |
+//!
+//! Errors are one typed [`Error`]; an error about a user's file names path, line and field.
+//!
+//! ```
+//! use rumedbench::{data, pipeline, task, Labels, ModelKind};
+//! # fn main() -> rumedbench::Result<()> {
+//! # let dir = std::env::temp_dir().join(format!("rumedbench-doc-{}", std::process::id()));
+//! # std::fs::create_dir_all(&dir).unwrap();
+//! # let path = dir.join("train.jsonl");
+//! # std::fs::write(&path, concat!(
+//! #     "{\"idx\": 1, \"symptoms\": \"болит голова\", \"code\": \"G43\"}\n",
+//! #     "{\"idx\": 2, \"symptoms\": \"кашель и насморк\", \"code\": \"J06\"}\n",
+//! #     "{\"idx\": 3, \"symptoms\": \"голова болит третий день\", \"code\": \"G43\"}\n",
+//! #     "{\"idx\": 4, \"symptoms\": \"насморк, кашель\", \"code\": \"J06\"}\n",
+//! # )).unwrap();
+//! // RuMedTop3's fields; its splits are JSONL files with `idx`, `symptoms` and `code`.
+//! let top3 = task::find("top3")?;
+//! let train = data::load_split(&top3, &path, Labels::Required)?;
+//! let model = pipeline::fit(&top3, ModelKind::Feature, &Default::default(), &train)?;
+//! let preds = model.predict(&train.examples, 1)?;
+//! let (score, _unseen) = model.score(&train.examples, &preds)?;
+//! assert_eq!(score.values[0].1, 100.0); // train accuracy, %
+//! # std::fs::remove_dir_all(&dir).unwrap();
+//! # Ok(())
+//! # }
+//! ```
 
 pub mod bundle;
 #[cfg(feature = "cli")]
@@ -20,4 +57,13 @@ pub mod pipeline;
 pub mod scoring;
 pub mod task;
 
+pub use bundle::Bundle;
+pub use data::{Example, Labels, Split};
 pub use error::{Error, Result};
+pub use features::tfidf::TfidfParams;
+pub use models::crf::CrfParams;
+pub use models::logreg::LogRegParams;
+pub use models::Model;
+pub use pipeline::{FitSettings, ModelKind, Pipeline, Prediction};
+pub use scoring::eval::{Report, TaskScore};
+pub use task::TaskSpec;
