@@ -67,56 +67,12 @@ pub enum Command {
     Tune(Box<TuneArgs>),
     /// Apply a saved model to records (JSONL with the task's fields, or plain text lines),
     /// writing the top-k labels with probabilities (or tags and entity spans) per record.
-    Predict {
-        /// Model file written by `train` (models/<Task>-<model>.rmb).
-        #[arg(long, value_name = "FILE")]
-        model: PathBuf,
-        /// Input file; `-` or absent reads standard input.
-        #[arg(long, value_name = "FILE")]
-        input: Option<PathBuf>,
-        /// How many labels to keep per record.
-        #[arg(long, default_value_t = 3)]
-        top_k: usize,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = PredictFormat::Jsonl)]
-        format: PredictFormat,
-    },
+    Predict(PredictArgs),
     /// Show which character n-grams of a text pushed the feature model's top classes up or
     /// down (contribution = weight × tf-idf), with each class's intercept and probability.
     Explain(crate::commands::explain::ExplainArgs),
     /// Score a directory of RuMed*.jsonl prediction files as upstream's eval.py does.
-    Eval {
-        #[arg(help = eval_dir_help())]
-        dir: PathBuf,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
-        /// Check ids against <DIR>/<Task>/test_v1.jsonl and take the gold labels from there,
-        /// instead of the labels the prediction files carry.
-        #[arg(long, value_name = "DATA_DIR")]
-        gold: Option<PathBuf>,
-        /// Add a 95% percentile bootstrap interval to every metric and to Overall, from N
-        /// replicates that resample each task's test examples (NER: sentences) with
-        /// replacement, independently per task. The interval is the 2.5% and 97.5% quantiles
-        /// of the replicates, interpolated linearly as numpy's default. JSON gains
-        /// `"acc_ci95": [lo, hi]` beside `"acc"` (likewise hit3, f1) and `"overall_ci95"`.
-        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-        bootstrap: Option<u32>,
-        /// Seed of the bootstrap; the same seed gives the same intervals on any machine and
-        /// any number of threads.
-        #[arg(long, value_name = "S", default_value_t = bootstrap::DEFAULT_SEED)]
-        seed: u64,
-        /// Add precision, recall, F1 and support for each label (classification: top-1
-        /// prediction against gold, support = gold count; NER: each entity type, counted as
-        /// seqeval does), plus their "macro avg" (unweighted mean of the labels' figures) and
-        /// "micro avg" (figures of the summed counts). Labels are those seen in gold or
-        /// prediction; a zero denominator gives 0. JSON: `"per_label"` under each task.
-        #[arg(long)]
-        per_label: bool,
-        /// The system's name in the table [default: the directory as given].
-        #[arg(long, value_name = "NAME")]
-        label: Option<String>,
-    },
+    Eval(EvalArgs),
     /// Compare two directories of prediction files with a paired bootstrap: per task and
     /// Overall, A − B of each metric, its 95% interval and a two-sided p-value.
     ///
@@ -127,22 +83,7 @@ pub enum Command {
     /// of centred replicate differences at least as extreme as the observed d. The two files of a
     /// task must hold the same ids. Only tasks present in both directories are compared (the
     /// others are listed as skipped and count 0 on both sides of Overall).
-    Compare {
-        /// System A's directory of RuMed*.jsonl files.
-        dir_a: PathBuf,
-        /// System B's directory.
-        dir_b: PathBuf,
-        /// Number of bootstrap replicates.
-        #[arg(long, value_name = "N", default_value_t = 1000,
-              value_parser = clap::value_parser!(u32).range(1..))]
-        bootstrap: u32,
-        /// Seed of the bootstrap.
-        #[arg(long, value_name = "S", default_value_t = bootstrap::DEFAULT_SEED)]
-        seed: u64,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
-    },
+    Compare(CompareArgs),
     /// Draw a grouped bar chart (SVG or PNG, by the extension of --out) of each system's
     /// per-task primary figure (the mean of the task's metrics) and Overall, with 95%
     /// percentile bootstrap intervals as error bars, beside rows of the paper's Table 3.
@@ -150,24 +91,7 @@ pub enum Command {
     /// One group per built-in task (its short name) and Overall; each directory is one
     /// series, named after the directory (non-ASCII characters become `_`). PNG text uses a
     /// bundled Latin subset of DejaVu Sans, so no system font is needed.
-    Report {
-        /// Directories of RuMed*.jsonl prediction files, one series each.
-        #[arg(required = true)]
-        dirs: Vec<PathBuf>,
-        /// The chart file to write (`.svg` or `.png`), replaced atomically.
-        #[arg(long, value_name = "FILE")]
-        out: PathBuf,
-        #[arg(long, value_name = "ROWS", default_value = report::DEFAULT_PAPER_ROWS,
-              help = paper_help())]
-        paper: String,
-        /// Bootstrap replicates for the error bars.
-        #[arg(long, value_name = "N", default_value_t = 1000,
-              value_parser = clap::value_parser!(u32).range(1..))]
-        bootstrap: u32,
-        /// Seed of the bootstrap.
-        #[arg(long, value_name = "S", default_value_t = bootstrap::DEFAULT_SEED)]
-        seed: u64,
-    },
+    Report(ReportArgs),
     /// Make a MedBench leaderboard submission (medbench.ru): a zip of RuMedDaNet.jsonl,
     /// RuMedNLI.jsonl and RuMedTest.jsonl answering every record of each private test.
     ///
@@ -205,6 +129,98 @@ fn paper_help() -> String {
     )
 }
 
+/// Flags of `predict`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PredictArgs {
+    /// Model file written by `train` (models/<Task>-<model>.rmb).
+    #[arg(long, value_name = "FILE")]
+    pub model: PathBuf,
+    /// Input file; `-` or absent reads standard input.
+    #[arg(long, value_name = "FILE")]
+    pub input: Option<PathBuf>,
+    /// How many labels to keep per record.
+    #[arg(long, default_value_t = 3)]
+    pub top_k: usize,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = PredictFormat::Jsonl)]
+    pub format: PredictFormat,
+}
+
+/// Flags of `eval`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct EvalArgs {
+    #[arg(help = eval_dir_help())]
+    pub dir: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Check ids against <DIR>/<Task>/test_v1.jsonl and take the gold labels from there,
+    /// instead of the labels the prediction files carry.
+    #[arg(long, value_name = "DATA_DIR")]
+    pub gold: Option<PathBuf>,
+    /// Add a 95% percentile bootstrap interval to every metric and to Overall, from N
+    /// replicates that resample each task's test examples (NER: sentences) with
+    /// replacement, independently per task. The interval is the 2.5% and 97.5% quantiles
+    /// of the replicates, interpolated linearly as numpy's default. JSON gains
+    /// `"acc_ci95": [lo, hi]` beside `"acc"` (likewise hit3, f1) and `"overall_ci95"`.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub bootstrap: Option<u32>,
+    /// Seed of the bootstrap; the same seed gives the same intervals on any machine and
+    /// any number of threads.
+    #[arg(long, value_name = "S", default_value_t = bootstrap::DEFAULT_SEED)]
+    pub seed: u64,
+    /// Add precision, recall, F1 and support for each label (classification: top-1
+    /// prediction against gold, support = gold count; NER: each entity type, counted as
+    /// seqeval does), plus their "macro avg" (unweighted mean of the labels' figures) and
+    /// "micro avg" (figures of the summed counts). Labels are those seen in gold or
+    /// prediction; a zero denominator gives 0. JSON: `"per_label"` under each task.
+    #[arg(long)]
+    pub per_label: bool,
+    /// The system's name in the table [default: the directory as given].
+    #[arg(long, value_name = "NAME")]
+    pub label: Option<String>,
+}
+
+/// Flags of `compare`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CompareArgs {
+    /// System A's directory of RuMed*.jsonl files.
+    pub dir_a: PathBuf,
+    /// System B's directory.
+    pub dir_b: PathBuf,
+    /// Number of bootstrap replicates.
+    #[arg(long, value_name = "N", default_value_t = 1000,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub bootstrap: u32,
+    /// Seed of the bootstrap.
+    #[arg(long, value_name = "S", default_value_t = bootstrap::DEFAULT_SEED)]
+    pub seed: u64,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// Flags of `report`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ReportArgs {
+    /// Directories of RuMed*.jsonl prediction files, one series each.
+    #[arg(required = true)]
+    pub dirs: Vec<PathBuf>,
+    /// The chart file to write (`.svg` or `.png`), replaced atomically.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    #[arg(long, value_name = "ROWS", default_value = report::DEFAULT_PAPER_ROWS,
+          help = paper_help())]
+    pub paper: String,
+    /// Bootstrap replicates for the error bars.
+    #[arg(long, value_name = "N", default_value_t = 1000,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub bootstrap: u32,
+    /// Seed of the bootstrap.
+    #[arg(long, value_name = "S", default_value_t = bootstrap::DEFAULT_SEED)]
+    pub seed: u64,
+}
+
 /// Flags of `submit`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct SubmitArgs {
@@ -231,7 +247,7 @@ pub struct SubmitArgs {
 }
 
 impl SubmitArgs {
-    fn run(&self, out: &mut dyn Write) -> Result<()> {
+    fn run(&self, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
         let data_dir = data::resolve_data_dir(self.data_dir.as_deref());
         if let Some(zip) = &self.check {
             let counts = submit::check_zip(zip, &data_dir)?;
@@ -250,7 +266,7 @@ impl SubmitArgs {
             compare_with: self.compare_with.clone(),
             settings: FitSettings::default(),
         };
-        submit::run(&req, out)?;
+        submit::run(&req, out, err)?;
         Ok(())
     }
 }
@@ -403,8 +419,8 @@ impl TrainArgs {
     }
 }
 
-/// Runs a parsed command line, writing results to `out`.
-pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
+/// Runs a parsed command line, writing results to `out` and notes to `err`.
+pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
     match cli.command {
         Command::Train(args) => {
             let req = TrainRequest {
@@ -435,115 +451,97 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
             };
             tune::run(&req, out)?;
         }
-        Command::Predict {
-            model,
-            input,
-            top_k,
-            format,
-        } => {
-            let bundle = Bundle::load(&model)?;
-            match input.as_deref() {
-                None => predict::run(
-                    &bundle.pipeline,
-                    Path::new("<stdin>"),
-                    std::io::stdin().lock(),
-                    top_k,
-                    format,
-                    out,
-                )?,
-                Some(p) if p == Path::new("-") => predict::run(
-                    &bundle.pipeline,
-                    Path::new("<stdin>"),
-                    std::io::stdin().lock(),
-                    top_k,
-                    format,
-                    out,
-                )?,
-                Some(p) => predict::run(&bundle.pipeline, p, data::open(p)?, top_k, format, out)?,
-            };
-        }
+        Command::Predict(args) => args.run(out)?,
         Command::Explain(args) => crate::commands::explain::run(&args, out)?,
-        Command::Eval {
-            dir,
-            format,
-            gold,
-            bootstrap,
-            seed,
-            per_label,
-            label,
-        } => {
-            let report = eval::score_dir(&dir, gold.as_deref())?;
-            let boot = bootstrap.map(|n| bootstrap::bootstrap(&report.tasks, n as usize, seed));
-            let labels: Vec<(String, per_label::PerLabel)> = if per_label {
-                report
-                    .tasks
-                    .iter()
-                    .filter_map(|t| per_label::per_label(t).map(|p| (t.task.name.clone(), p)))
-                    .collect()
-            } else {
-                Vec::new()
-            };
-            match format {
-                Format::Json => {
-                    let mut j = match &boot {
-                        Some(b) => bootstrap::json_with_intervals(&report, b),
-                        None => report.to_json(),
-                    };
-                    for (name, p) in &labels {
-                        if let Some(t) = j["tasks"].get_mut(name).and_then(|t| t.as_object_mut()) {
-                            t.insert("per_label".into(), p.to_json());
-                        }
-                    }
-                    writeln!(out, "{}", serde_json::to_string_pretty(&j)?)?
-                }
-                Format::Table => {
-                    let label = label.unwrap_or_else(|| dir.display().to_string());
-                    let table = match &boot {
-                        Some(b) => bootstrap::render_table_with_intervals(&label, &report, b),
-                        None => eval::render_table(&label, &report),
-                    };
-                    write!(out, "{table}")?;
-                    for (name, p) in &labels {
-                        write!(out, "{}", p.render_table(name))?;
-                    }
-                }
-            }
-        }
-        Command::Compare {
-            dir_a,
-            dir_b,
-            bootstrap,
-            seed,
-            format,
-        } => {
-            let c = bootstrap::compare(&dir_a, &dir_b, bootstrap as usize, seed)?;
-            match format {
-                Format::Json => writeln!(
-                    out,
-                    "{}",
-                    serde_json::to_string_pretty(&c.to_json(&dir_a, &dir_b))?
-                )?,
-                Format::Table => write!(out, "{}", c.render_table(&dir_a, &dir_b))?,
-            }
-        }
-        Command::Report {
-            dirs,
-            out: file,
-            paper,
-            bootstrap,
-            seed,
-        } => {
-            let req = report::ChartRequest {
-                dirs,
-                out: file,
-                paper: report::parse_paper_list(&paper),
-                replicates: bootstrap as usize,
-                seed,
-            };
-            let series = report::run(&req)?;
-            writeln!(out, "wrote {} ({} series)", req.out.display(), series.len())?;
-        }
-        Command::Submit(args) => args.run(out)?,
+        Command::Eval(args) => args.run(out)?,
+        Command::Compare(args) => args.run(out)?,
+        Command::Report(args) => args.run(out, err)?,
+        Command::Submit(args) => args.run(out, err)?,
     }
     Ok(())
+}
+
+impl PredictArgs {
+    fn run(&self, out: &mut dyn Write) -> Result<()> {
+        let bundle = Bundle::load(&self.model)?;
+        let (p, k, f) = (&bundle.pipeline, self.top_k, self.format);
+        match self.input.as_deref() {
+            Some(path) if path != Path::new("-") => {
+                predict::run(p, path, data::open(path)?, k, f, out)?
+            }
+            _ => predict::run(p, Path::new("<stdin>"), std::io::stdin().lock(), k, f, out)?,
+        };
+        Ok(())
+    }
+}
+
+impl EvalArgs {
+    fn run(&self, out: &mut dyn Write) -> Result<()> {
+        let report = eval::score_dir(&self.dir, self.gold.as_deref())?;
+        let boot = self
+            .bootstrap
+            .map(|n| bootstrap::bootstrap(&report.tasks, n as usize, self.seed));
+        let labels: Vec<(String, per_label::PerLabel)> = if self.per_label {
+            report
+                .tasks
+                .iter()
+                .filter_map(|t| per_label::per_label(t).map(|p| (t.task.name.clone(), p)))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        match self.format {
+            Format::Json => {
+                let mut j = match &boot {
+                    Some(b) => bootstrap::json_with_intervals(&report, b),
+                    None => report.to_json(),
+                };
+                for (name, p) in &labels {
+                    if let Some(t) = j["tasks"].get_mut(name).and_then(|t| t.as_object_mut()) {
+                        t.insert("per_label".into(), p.to_json());
+                    }
+                }
+                writeln!(out, "{}", serde_json::to_string_pretty(&j)?)?
+            }
+            Format::Table => {
+                let label = (self.label.clone()).unwrap_or_else(|| self.dir.display().to_string());
+                let table = match &boot {
+                    Some(b) => bootstrap::render_table_with_intervals(&label, &report, b),
+                    None => eval::render_table(&label, &report),
+                };
+                write!(out, "{table}")?;
+                for (name, p) in &labels {
+                    write!(out, "{}", p.render_table(name))?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl CompareArgs {
+    fn run(&self, out: &mut dyn Write) -> Result<()> {
+        let (a, b) = (&self.dir_a, &self.dir_b);
+        let c = bootstrap::compare(a, b, self.bootstrap as usize, self.seed)?;
+        match self.format {
+            Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&c.to_json(a, b))?)?,
+            Format::Table => write!(out, "{}", c.render_table(a, b))?,
+        }
+        Ok(())
+    }
+}
+
+impl ReportArgs {
+    fn run(&self, _out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
+        let req = report::ChartRequest {
+            dirs: self.dirs.clone(),
+            out: self.out.clone(),
+            paper: report::parse_paper_list(&self.paper),
+            replicates: self.bootstrap as usize,
+            seed: self.seed,
+        };
+        let series = report::run(&req)?;
+        writeln!(err, "wrote {} ({} series)", req.out.display(), series.len())?;
+        Ok(())
+    }
 }

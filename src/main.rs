@@ -9,7 +9,8 @@ fn main() -> ExitCode {
     let cli = rumedbench::cli::Cli::parse();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    match rumedbench::cli::run(cli, &mut out) {
+    let mut err = std::io::stderr();
+    match rumedbench::cli::run(cli, &mut out, &mut err) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             let _ = out.flush();

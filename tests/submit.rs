@@ -124,16 +124,20 @@ fn synthetic_submission_has_the_leaderboard_layout_and_is_deterministic() {
         };
         let out = run();
         assert!(out.status.success(), "{}", text(&out.stderr));
+        // Results (agreement, the file written) on stdout; notes and progress on stderr.
         let stdout = text(&out.stdout);
-        assert!(stdout.contains("physionet.org"), "{stdout}");
+        let stderr = text(&out.stderr);
+        assert!(stderr.contains("physionet.org"), "{stderr}");
         assert!(
-            stdout.contains("RuMedNLI is trained on its dev split"),
-            "{stdout}"
+            stderr.contains("RuMedNLI is trained on its dev split"),
+            "{stderr}"
         );
+        assert!(!stdout.contains("note:"), "{stdout}");
         assert!(stdout.contains(&format!("RuMedTest {agree}")), "{stdout}");
+        assert!(stdout.contains("wrote "), "{stdout}");
         assert!(
-            stdout.contains("note: cannot compare RuMedDaNet: cannot read"),
-            "{stdout}"
+            stderr.contains("note: cannot compare RuMedDaNet: cannot read"),
+            "{stderr}"
         );
         let first = std::fs::read(&zip).unwrap();
         let e = entries(&zip);
@@ -221,8 +225,15 @@ fn a_submission_the_leaderboard_would_reject_is_not_written() {
         path_str(&zip),
     ]);
     assert!(!out.status.success());
-    let err = text(&out.stderr);
-    assert_eq!(err.lines().count(), 1, "{err}");
+    let stderr = text(&out.stderr);
+    // Progress notes come first; the error is one line, the last.
+    let err = stderr.lines().last().unwrap_or_default().to_string();
+    assert_eq!(
+        stderr.lines().filter(|l| l.starts_with("error:")).count(),
+        1,
+        "{stderr}"
+    );
+    assert!(err.starts_with("error:"), "{stderr}");
     assert!(err.contains("refusing to write"), "{err}");
     assert!(
         err.contains("RuMedDaNet.jsonl:3: pairID `p1` is answered twice (first on line 1)"),

@@ -468,9 +468,14 @@ fn read_part(origin: &Path, part: &Part, bytes: Vec<u8>) -> Result<PartAnswers> 
     })
 }
 
-/// Builds, validates and writes a submission, reporting progress and (with `compare_with`)
-/// agreement to `log`. Nothing is written when validation fails.
-pub fn run(req: &SubmitRequest, log: &mut dyn Write) -> Result<Vec<PartAnswers>> {
+/// Builds, validates and writes a submission, reporting progress and notes to `log` and (with
+/// `compare_with`) agreement and the file written to `out`. Nothing is written when validation
+/// fails.
+pub fn run(
+    req: &SubmitRequest,
+    out: &mut dyn Write,
+    log: &mut dyn Write,
+) -> Result<Vec<PartAnswers>> {
     let mut parts = Vec::new();
     let mut all_ids = Vec::new();
     for part in self::parts() {
@@ -513,7 +518,7 @@ pub fn run(req: &SubmitRequest, log: &mut dyn Write) -> Result<Vec<PartAnswers>>
             // submission.
             match agreement(p, dir) {
                 Ok((same, n)) => writeln!(
-                    log,
+                    out,
                     "agreement with {}: {} {same}/{n} = {:.2}%",
                     dir.join(&p.part.file).display(),
                     p.part.task,
@@ -526,7 +531,7 @@ pub fn run(req: &SubmitRequest, log: &mut dyn Write) -> Result<Vec<PartAnswers>>
     let bytes = zip_bytes(&parts)?;
     crate::output::write_atomic(&req.out, |w| Ok(w.write_all(&bytes)?))?;
     writeln!(
-        log,
+        out,
         "wrote {} ({} bytes: {})",
         req.out.display(),
         bytes.len(),
