@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Once;
 
 use anyhow::{anyhow, bail, Context, Result};
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -188,14 +189,47 @@ const PAPER_COLOURS: [RGBColor; 3] = [
     RGBColor(100, 100, 100),
 ];
 
+type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
 fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, series: &[Series]) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    let e = |err: DrawingAreaErrorKind<DB::ErrorType>| anyhow!("cannot draw the chart: {err}");
+    root.fill(&WHITE).map_err(e)?;
+    let mut chart = axes(root)?;
+    let k = series.len().max(1) as f64;
+    let (mut sys_i, mut paper_i) = (0, 0);
+    for (si, s) in series.iter().enumerate() {
+        let colour = if s.paper {
+            paper_i += 1;
+            PAPER_COLOURS[(paper_i - 1) % PAPER_COLOURS.len()]
+        } else {
+            sys_i += 1;
+            SYSTEM_COLOURS[(sys_i - 1) % SYSTEM_COLOURS.len()]
+        };
+        bars(&mut chart, s, colour, si, 0.84 / k)?;
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 14))
+        .draw()
+        .map_err(e)?;
+    root.present().map_err(e)?;
+    Ok(())
+}
+
+/// The chart area with its caption, axes and one x label per group.
+fn axes<'a, DB: DrawingBackend>(root: &'a DrawingArea<DB, Shift>) -> Result<Chart<'a, DB>>
 where
     DB::ErrorType: 'static,
 {
     let e = |err: DrawingAreaErrorKind<DB::ErrorType>| anyhow!("cannot draw the chart: {err}");
     let groups = groups();
     let n = groups.len() as f64;
-    root.fill(&WHITE).map_err(e)?;
     let mut chart = ChartBuilder::on(root)
         .caption(
             "RuMedBench test scores, % (bars: primary figure; whiskers: 95% bootstrap interval)",
@@ -227,60 +261,53 @@ where
         .axis_desc_style(("sans-serif", 16))
         .draw()
         .map_err(e)?;
-    let k = series.len().max(1) as f64;
-    let bar = 0.84 / k;
-    let (mut sys_i, mut paper_i) = (0, 0);
-    for (si, s) in series.iter().enumerate() {
-        let colour = if s.paper {
-            paper_i += 1;
-            PAPER_COLOURS[(paper_i - 1) % PAPER_COLOURS.len()]
-        } else {
-            sys_i += 1;
-            SYSTEM_COLOURS[(sys_i - 1) % SYSTEM_COLOURS.len()]
-        };
-        let centre = |g: usize| g as f64 - 0.42 + (si as f64 + 0.5) * bar;
-        let bars = s.values.iter().enumerate().filter_map(|(g, v)| {
-            v.map(|v| {
-                let c = centre(g);
-                Rectangle::new(
-                    [(c - bar * 0.45, 0.0), (c + bar * 0.45, v)],
-                    colour.filled(),
-                )
-            })
-        });
-        chart
-            .draw_series(bars)
-            .map_err(e)?
-            .label(s.name.clone())
-            .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 14, y + 6)], colour.filled()));
-        let whiskers = s.intervals.iter().enumerate().filter_map(|(g, iv)| {
-            iv.map(|iv| {
-                let c = centre(g);
-                let cap = bar * 0.2;
-                PathElement::new(
-                    vec![
-                        (c - cap, iv.lo),
-                        (c + cap, iv.lo),
-                        (c, iv.lo),
-                        (c, iv.hi),
-                        (c - cap, iv.hi),
-                        (c + cap, iv.hi),
-                    ],
-                    BLACK.stroke_width(1),
-                )
-            })
-        });
-        chart.draw_series(whiskers).map_err(e)?;
-    }
+    Ok(chart)
+}
+
+/// One series' bars (the `si`-th of each group, `bar` wide) and its interval whiskers.
+fn bars<DB: DrawingBackend>(
+    chart: &mut Chart<'_, DB>,
+    s: &Series,
+    colour: RGBColor,
+    si: usize,
+    bar: f64,
+) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    let e = |err: DrawingAreaErrorKind<DB::ErrorType>| anyhow!("cannot draw the chart: {err}");
+    let centre = |g: usize| g as f64 - 0.42 + (si as f64 + 0.5) * bar;
+    let rects = s.values.iter().enumerate().filter_map(|(g, v)| {
+        v.map(|v| {
+            let c = centre(g);
+            Rectangle::new(
+                [(c - bar * 0.45, 0.0), (c + bar * 0.45, v)],
+                colour.filled(),
+            )
+        })
+    });
     chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK)
-        .label_font(("sans-serif", 14))
-        .draw()
-        .map_err(e)?;
-    root.present().map_err(e)?;
+        .draw_series(rects)
+        .map_err(e)?
+        .label(s.name.clone())
+        .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 14, y + 6)], colour.filled()));
+    let whiskers = s.intervals.iter().enumerate().filter_map(|(g, iv)| {
+        iv.map(|iv| {
+            let (c, cap) = (centre(g), bar * 0.2);
+            PathElement::new(
+                vec![
+                    (c - cap, iv.lo),
+                    (c + cap, iv.lo),
+                    (c, iv.lo),
+                    (c, iv.hi),
+                    (c - cap, iv.hi),
+                    (c + cap, iv.hi),
+                ],
+                BLACK.stroke_width(1),
+            )
+        })
+    });
+    chart.draw_series(whiskers).map_err(e)?;
     Ok(())
 }
 
