@@ -15,6 +15,7 @@ use crate::bundle::Bundle;
 use crate::commands::predict::{self, PredictFormat};
 use crate::commands::report;
 use crate::commands::submit;
+use crate::commands::test;
 use crate::commands::train::{self, TaskSource, TrainRequest};
 use crate::commands::tune;
 use crate::data;
@@ -68,6 +69,12 @@ pub enum Command {
     /// Apply a saved model to records (JSONL with the task's fields, or plain text lines),
     /// writing the top-k labels with probabilities (or tags and entity spans) per record.
     Predict(PredictArgs),
+    /// Score a saved model on labelled records (JSONL, CSV or TSV with the task's fields, or
+    /// others named by the field flags): accuracy, Hit@3 where the task has it, macro and
+    /// weighted F1 (taggers: token accuracy and entity precision, recall, F1), and with
+    /// --per-label each label's precision, recall, F1 and support, as scikit-learn's
+    /// classification_report computes them (a zero denominator gives 0).
+    Test(TestArgs),
     /// Show which character n-grams of a text pushed the feature model's top classes up or
     /// down (contribution = weight × tf-idf), with each class's intercept and probability.
     Explain(crate::commands::explain::ExplainArgs),
@@ -144,6 +151,60 @@ pub struct PredictArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = PredictFormat::Jsonl)]
     pub format: PredictFormat,
+}
+
+/// Flags of `test`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TestArgs {
+    /// Model file written by `train`.
+    #[arg(long, value_name = "FILE")]
+    pub model: PathBuf,
+    /// Labelled records to score.
+    #[arg(long, value_name = "FILE")]
+    pub input: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Add each label's precision, recall, F1 and support, and their averages.
+    #[arg(long)]
+    pub per_label: bool,
+    /// Also write the predictions, in the schema `train` writes, to this file.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// The input's id field [default: the task's].
+    #[arg(long, value_name = "NAME")]
+    pub id_field: Option<String>,
+    /// The input's text field (twice for a text-pair task) [default: the task's].
+    #[arg(long, value_name = "NAME")]
+    pub text_field: Vec<String>,
+    /// The input's label field [default: the task's].
+    #[arg(long, value_name = "NAME")]
+    pub label_field: Option<String>,
+    /// The input's token-list field (taggers) [default: the task's].
+    #[arg(long, value_name = "NAME")]
+    pub tokens_field: Option<String>,
+    /// The input's tag-list field (taggers) [default: the task's].
+    #[arg(long, value_name = "NAME")]
+    pub tags_field: Option<String>,
+}
+
+impl TestArgs {
+    fn run(&self, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
+        let req = test::TestRequest {
+            model: self.model.clone(),
+            input: self.input.clone(),
+            fields: test::FieldMap {
+                id: self.id_field.clone(),
+                text: self.text_field.clone(),
+                label: self.label_field.clone(),
+                tokens: self.tokens_field.clone(),
+                tags: self.tags_field.clone(),
+            },
+            per_label: self.per_label,
+            out: self.out.clone(),
+        };
+        test::print(&req, self.format == Format::Json, out, err)
+    }
 }
 
 /// Flags of `eval`.
@@ -452,6 +513,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
             tune::run(&req, out)?;
         }
         Command::Predict(args) => args.run(out)?,
+        Command::Test(args) => args.run(out, err)?,
         Command::Explain(args) => crate::commands::explain::run(&args, out)?,
         Command::Eval(args) => args.run(out)?,
         Command::Compare(args) => args.run(out)?,

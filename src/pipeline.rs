@@ -14,7 +14,7 @@ use crate::models::logreg::LogRegParams;
 use crate::models::naive::{NaiveClassifier, NaiveParams, NaiveTagger};
 pub use crate::models::text::{rank_row, TextModel};
 use crate::models::Model;
-use crate::scoring::eval::{Outcomes, TaskScore};
+use crate::scoring::eval::{Examples, Outcomes, TaskScore};
 use crate::scoring::metrics;
 use crate::task::{TaskKind, TaskSpec};
 
@@ -341,10 +341,23 @@ impl Pipeline {
                 Outcomes::Class(v)
             }
         };
-        Ok((
-            TaskScore::from_outcomes(self.task.clone(), outcomes),
-            unseen,
-        ))
+        let mut score = TaskScore::from_outcomes(self.task.clone(), outcomes);
+        score.examples = Examples {
+            ids: examples.iter().map(Example::id_key).collect(),
+            lines: examples.iter().map(|e| e.line).collect(),
+            labels: examples
+                .iter()
+                .zip(preds)
+                .filter_map(|(e, p)| match (&e.gold, p) {
+                    (Some(Gold::Label(g)), Prediction::Ranked(r)) => Some((
+                        g.clone(),
+                        r.first().map(|x| x.0.clone()).unwrap_or_default(),
+                    )),
+                    _ => None,
+                })
+                .collect(),
+        };
+        Ok((score, unseen))
     }
 
     /// The labels the classifier can predict (`None` for taggers).
@@ -364,19 +377,25 @@ impl Pipeline {
 
     /// One output record in upstream's schema: id, gold label (when known), prediction.
     pub fn output_record(&self, e: &Example, p: &Prediction) -> Value {
+        self.output_record_as(&self.task, e, p)
+    }
+
+    /// [`Self::output_record`] with the id and label fields named as `names` names them (a
+    /// test file whose columns were remapped).
+    pub fn output_record_as(&self, names: &TaskSpec, e: &Example, p: &Prediction) -> Value {
         let mut m = Map::new();
-        let id_key = if self.task.id_field.is_empty() {
+        let id_key = if names.id_field.is_empty() {
             "id".to_string()
         } else {
-            self.task.id_field.clone()
+            names.id_field.clone()
         };
         m.insert(id_key, e.id.clone());
         match &e.gold {
             Some(Gold::Label(l)) => {
-                m.insert(self.task.label_field.clone(), Value::String(l.clone()));
+                m.insert(names.label_field.clone(), Value::String(l.clone()));
             }
             Some(Gold::Tags(t)) => {
-                m.insert(self.task.label_field.clone(), Value::from(t.clone()));
+                m.insert(names.label_field.clone(), Value::from(t.clone()));
             }
             None => {}
         }

@@ -5,5 +5,6 @@ pub mod explain;
 pub mod predict;
 pub mod report;
 pub mod submit;
+pub mod test;
 pub mod train;
 pub mod tune;

@@ -135,11 +135,33 @@ impl<'a> RecordReader<'a> {
         located(self.path, self.line, Some(field), msg)
     }
 
-    /// A required field of any type.
+    /// A required field of any type; when it is missing, the error lists the fields the record
+    /// has.
     pub fn value(&self, field: &str) -> Result<&'a Value> {
-        self.obj
-            .get(field)
-            .ok_or_else(|| self.err(field, "missing"))
+        self.obj.get(field).ok_or_else(|| {
+            let present: Vec<String> = self.obj.keys().map(|k| format!("`{k}`")).collect();
+            let has = if present.is_empty() {
+                "the record has no fields".to_string()
+            } else {
+                format!("the record has {}", present.join(", "))
+            };
+            self.err(field, format!("missing ({has})"))
+        })
+    }
+
+    /// A required label: a string, or a number or boolean taken as its JSON text (`3`, `true`).
+    pub fn label(&self, field: &str) -> Result<String> {
+        match self.value(field)? {
+            Value::String(s) => Ok(s.clone()),
+            v @ (Value::Number(_) | Value::Bool(_)) => Ok(v.to_string()),
+            other => Err(self.err(
+                field,
+                format!(
+                    "expected a label (string, number or boolean), found {}",
+                    type_name(other)
+                ),
+            )),
+        }
     }
 
     /// A required string field.
@@ -228,7 +250,7 @@ pub fn parse_record(
                 }
                 Gold::Tags(tags)
             }
-            _ => Gold::Label(rec.string(&task.label_field)?),
+            _ => Gold::Label(rec.label(&task.label_field)?),
         }),
     };
     Ok(Example {
@@ -281,10 +303,20 @@ pub fn open(path: &Path) -> Result<BufReader<File>> {
     Ok(BufReader::new(f))
 }
 
-/// Whether a path names a CSV file (by extension); anything else is read as JSONL.
+/// Whether a path names a delimited file (`.csv`, `.tsv`, by extension); anything else is read
+/// as JSONL.
 pub fn is_csv(path: &Path) -> bool {
-    path.extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+    delimiter(path).is_some()
+}
+
+/// The field delimiter of a delimited file, by extension: `,` for `.csv`, a tab for `.tsv`.
+pub fn delimiter(path: &Path) -> Option<u8> {
+    let ext = path.extension()?.to_string_lossy().to_ascii_lowercase();
+    match ext.as_str() {
+        "csv" => Some(b','),
+        "tsv" => Some(b'\t'),
+        _ => None,
+    }
 }
 
 /// Iterates the rows of a CSV file with a header as JSON objects keyed by column name, with
@@ -297,6 +329,7 @@ pub fn csv_objects<'a, R: Read + 'a>(
 ) -> Result<impl Iterator<Item = Result<(usize, Map<String, Value>)>> + 'a> {
     let mut rdr = csv::ReaderBuilder::new()
         .flexible(false)
+        .delimiter(delimiter(path).unwrap_or(b','))
         .from_reader(reader);
     let headers = rdr
         .headers()
@@ -467,6 +500,39 @@ mod tests {
     use super::*;
     use crate::task;
     use std::io::Write;
+
+    #[test]
+    fn numeric_and_boolean_labels_are_their_json_text_and_tsv_reads_by_extension() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = task::find("top3").unwrap();
+        let p = write(
+            dir.path(),
+            "n.jsonl",
+            "{\"idx\": 1, \"symptoms\": \"a\", \"code\": 3}\n{\"idx\": 2, \"symptoms\": \"b\", \"code\": true}\n",
+        );
+        let s = load_split(&t, &p, Labels::Required).unwrap();
+        assert_eq!(s.examples[0].gold, Some(Gold::Label("3".into())));
+        assert_eq!(s.examples[1].gold, Some(Gold::Label("true".into())));
+        let p = write(
+            dir.path(),
+            "n.tsv",
+            "idx\tsymptoms\tcode\n1\tболит, голова\tG43\n",
+        );
+        let s = load_split(&t, &p, Labels::Required).unwrap();
+        assert_eq!(s.examples[0].input, Input::Text("болит, голова".into()));
+        let p = write(
+            dir.path(),
+            "bad.jsonl",
+            "{\"idx\": 1, \"symptoms\": \"a\", \"code\": null}\n",
+        );
+        let e = load_split(&t, &p, Labels::Required)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.ends_with("field `code`: expected a label (string, number or boolean), found null"),
+            "{e}"
+        );
+    }
 
     fn write(dir: &Path, name: &str, body: &str) -> PathBuf {
         let p = dir.join(name);

@@ -49,6 +49,9 @@ pub struct PerLabel {
     pub macro_avg: LabelStats,
     /// Precision, recall and F1 of the summed counts; support is the total.
     pub micro_avg: LabelStats,
+    /// Means of the labels' precision, recall and F1 weighted by their support (scikit-learn's
+    /// `average='weighted'`); support is the total.
+    pub weighted_avg: LabelStats,
 }
 
 /// The per-label report of a scored task, or `None` for a classification score that does
@@ -84,7 +87,21 @@ pub fn per_label(score: &TaskScore) -> Option<PerLabel> {
         .fold((0, 0, 0), |a, b| (a.0 + b.0, a.1 + b.1, a.2 + b.2));
     let n = labels.len().max(1) as f64;
     let sum = |f: fn(&LabelStats) -> f64| labels.iter().map(|l| f(&l.1)).sum::<f64>() / n;
+    let total = g.max(1) as f64;
+    let weighted = |f: fn(&LabelStats) -> f64| {
+        labels
+            .iter()
+            .map(|l| f(&l.1) * l.1.support as f64)
+            .sum::<f64>()
+            / total
+    };
     Some(PerLabel {
+        weighted_avg: LabelStats {
+            precision: weighted(|l| l.precision),
+            recall: weighted(|l| l.recall),
+            f1: weighted(|l| l.f1),
+            support: g,
+        },
         macro_avg: LabelStats {
             precision: sum(|l| l.precision),
             recall: sum(|l| l.recall),
@@ -106,6 +123,7 @@ impl PerLabel {
         }
         m.insert("macro avg".into(), self.macro_avg.to_json());
         m.insert("micro avg".into(), self.micro_avg.to_json());
+        m.insert("weighted avg".into(), self.weighted_avg.to_json());
         Value::Object(m)
     }
 
@@ -125,6 +143,7 @@ impl PerLabel {
         }
         s.push_str(&row("macro avg", &self.macro_avg));
         s.push_str(&row("micro avg", &self.micro_avg));
+        s.push_str(&row("weighted avg", &self.weighted_avg));
         s
     }
 }

@@ -1,0 +1,247 @@
+//! `test`: score a saved model on labelled records, as fastText's `test` and CRFsuite's
+//! `tag -qt` do. The records carry the task's fields, or others named by flags.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{bail, Result};
+use serde_json::{json, Map, Value};
+
+use crate::bundle::Bundle;
+use crate::data::{self, Labels};
+use crate::scoring::eval::TaskScore;
+use crate::scoring::per_label::{self, PerLabel};
+use crate::task::{InputFields, Metric, TaskKind, TaskSpec};
+
+/// Field names that replace the model's task fields when reading the test file.
+#[derive(Debug, Clone, Default)]
+pub struct FieldMap {
+    /// The id field.
+    pub id: Option<String>,
+    /// The text field(s): one, or two for a text-pair task.
+    pub text: Vec<String>,
+    /// The label field (classification).
+    pub label: Option<String>,
+    /// The token-list field (tagging).
+    pub tokens: Option<String>,
+    /// The tag-list field (tagging).
+    pub tags: Option<String>,
+}
+
+impl FieldMap {
+    /// The model's task with its fields renamed as given; a flag that does not fit the task's
+    /// kind is an error.
+    pub fn apply(&self, task: &TaskSpec) -> Result<TaskSpec> {
+        let mut t = task.clone();
+        if let Some(id) = &self.id {
+            t.id_field = id.clone();
+        }
+        match (&mut t.inputs, self.text.as_slice()) {
+            (_, []) => {}
+            (InputFields::Single { text }, [a]) => *text = a.clone(),
+            (InputFields::Pair { first, second }, [a, b]) => {
+                *first = a.clone();
+                *second = b.clone();
+            }
+            (InputFields::Tokens { .. }, _) => {
+                bail!(
+                    "--text-field: {} is a tagging task; use --tokens-field",
+                    task.name
+                )
+            }
+            (inputs, given) => bail!(
+                "--text-field given {} time(s), but {} reads {} text field(s)",
+                given.len(),
+                task.name,
+                if matches!(inputs, InputFields::Pair { .. }) {
+                    2
+                } else {
+                    1
+                }
+            ),
+        }
+        let tagging = task.kind() == TaskKind::Tokens;
+        if tagging && self.label.is_some() {
+            bail!(
+                "--label-field: {} is a tagging task; use --tags-field",
+                task.name
+            );
+        }
+        if !tagging && (self.tokens.is_some() || self.tags.is_some()) {
+            bail!(
+                "--tokens-field/--tags-field: {} is a classification task",
+                task.name
+            );
+        }
+        if let (Some(tok), InputFields::Tokens { tokens }) = (&self.tokens, &mut t.inputs) {
+            *tokens = tok.clone();
+        }
+        if let Some(l) = self.label.as_ref().or(self.tags.as_ref()) {
+            t.label_field = l.clone();
+        }
+        Ok(t)
+    }
+}
+
+/// What `test` does.
+#[derive(Debug, Clone)]
+pub struct TestRequest {
+    /// The model file.
+    pub model: PathBuf,
+    /// Labelled records (JSONL, CSV or TSV by extension).
+    pub input: PathBuf,
+    /// Field renames for the input.
+    pub fields: FieldMap,
+    /// Add per-label figures.
+    pub per_label: bool,
+    /// Write the predictions (train's schema) here.
+    pub out: Option<PathBuf>,
+}
+
+/// A saved model's figures on one labelled file.
+#[derive(Debug, Clone)]
+pub struct TestReport {
+    /// The task and model file.
+    pub task: String,
+    /// The model file scored.
+    pub model: PathBuf,
+    /// The labelled file.
+    pub input: PathBuf,
+    /// Records scored.
+    pub records: usize,
+    /// The task's metrics (accuracy, Hit@3 / entity F1) as `train` reports them.
+    pub score: TaskScore,
+    /// Per-label precision, recall, F1 and support with macro, micro and weighted averages.
+    pub labels: PerLabel,
+    /// Gold labels the model never saw in training (counted wrong).
+    pub unseen: Vec<String>,
+}
+
+/// Scores the model of `req` on its input, writing the predictions when asked.
+pub fn run(req: &TestRequest) -> Result<TestReport> {
+    let bundle = Bundle::load(&req.model)?;
+    let pipeline = &bundle.pipeline;
+    let spec = req.fields.apply(&pipeline.task)?;
+    let split = data::load_split(&spec, &req.input, Labels::Required)?;
+    let k = pipeline.task.top_k.max(1);
+    let preds = pipeline.predict(&split.examples, k)?;
+    let (score, unseen) = pipeline.score(&split.examples, &preds)?;
+    let Some(labels) = per_label::per_label(&score) else {
+        bail!("{}: no labels to score", req.input.display());
+    };
+    if let Some(out) = &req.out {
+        crate::output::write_atomic(out, |w| {
+            for (e, p) in split.examples.iter().zip(&preds) {
+                crate::output::write_json_line(w, &pipeline.output_record_as(&spec, e, p))?;
+            }
+            Ok(())
+        })?;
+    }
+    Ok(TestReport {
+        task: pipeline.task.name.clone(),
+        model: req.model.clone(),
+        input: req.input.clone(),
+        records: split.examples.len(),
+        score,
+        labels,
+        unseen: unseen.into_iter().collect(),
+    })
+}
+
+impl TestReport {
+    fn tagging(&self) -> bool {
+        self.score.task.kind() == TaskKind::Tokens
+    }
+
+    /// The headline figures, in percent: accuracy, Hit@3 where the task has it, macro and
+    /// weighted F1 (classification) or entity precision, recall and F1 (tagging).
+    pub fn figures(&self) -> Vec<(&'static str, f64)> {
+        let mut v = vec![("accuracy", self.score.get(Metric::Acc).unwrap_or(0.0))];
+        if let Some(h) = self.score.get(Metric::Hit3) {
+            v.push(("hit3", h));
+        }
+        if self.tagging() {
+            let m = &self.labels.micro_avg;
+            v.extend([
+                ("entity_precision", m.precision),
+                ("entity_recall", m.recall),
+                ("entity_f1", m.f1),
+            ]);
+        } else {
+            v.extend([
+                ("macro_f1", self.labels.macro_avg.f1),
+                ("weighted_f1", self.labels.weighted_avg.f1),
+            ]);
+        }
+        v
+    }
+
+    /// `{"task", "model", "input", "records", "accuracy", ..., "per_label"?, "unseen_labels"}`.
+    pub fn to_json(&self, per_label: bool) -> Value {
+        let mut m = Map::new();
+        m.insert("task".into(), json!(self.task));
+        m.insert("model".into(), json!(self.model.display().to_string()));
+        m.insert("input".into(), json!(self.input.display().to_string()));
+        m.insert("records".into(), json!(self.records));
+        for (k, v) in self.figures() {
+            m.insert(k.into(), json!(v));
+        }
+        if per_label {
+            m.insert("per_label".into(), self.labels.to_json());
+        }
+        m.insert("unseen_labels".into(), json!(self.unseen));
+        Value::Object(m)
+    }
+
+    /// One line of figures, then the per-label table when asked.
+    pub fn render(&self, per_label: bool) -> String {
+        let figures: Vec<String> = self
+            .figures()
+            .iter()
+            .map(|(k, v)| format!("{} {v:.2}", k.replace('_', " ")))
+            .collect();
+        let mut s = format!(
+            "{} on {} ({} records): {}\n",
+            self.task,
+            self.input.display(),
+            self.records,
+            figures.join(", ")
+        );
+        if per_label {
+            s.push_str(&self.labels.render_table(&self.task));
+        }
+        s
+    }
+}
+
+/// Runs `test` and prints the report to `out`, warnings to `err`.
+pub fn print(
+    req: &TestRequest,
+    json: bool,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<()> {
+    let report = run(req)?;
+    if !report.unseen.is_empty() {
+        writeln!(
+            err,
+            "warning: {} label(s) of {} never seen in training are counted wrong: {}",
+            report.unseen.len(),
+            report.input.display(),
+            report.unseen.join(", ")
+        )?;
+    }
+    if json {
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&report.to_json(req.per_label))?
+        )?;
+    } else {
+        write!(out, "{}", report.render(req.per_label))?;
+    }
+    if let Some(o) = &req.out {
+        writeln!(err, "wrote {}", o.display())?;
+    }
+    Ok(())
+}

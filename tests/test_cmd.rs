@@ -1,0 +1,199 @@
+//! `rumedbench test`: a saved model scored on labelled records, on the synthetic fixture
+//! `tests/fixtures/toy/relabelled.tsv` (the toy test split with renamed columns and four gold
+//! labels changed, one to a label the model never saw).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn fixture(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/toy")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+fn run(dir: &Path, args: &[&str]) -> Output {
+    Command::new(common::bin())
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run rumedbench")
+}
+
+fn ok(dir: &Path, args: &[&str]) -> (String, String) {
+    let o = run(dir, args);
+    let (out, err) = (
+        String::from_utf8(o.stdout).unwrap(),
+        String::from_utf8(o.stderr).unwrap(),
+    );
+    assert!(o.status.success(), "{args:?} failed:\n{out}{err}");
+    (out, err)
+}
+
+fn trained(dir: &Path) -> String {
+    ok(dir, &["train", "--task-file", &fixture("task.toml")]);
+    "models/toy-feature.rmb".into()
+}
+
+const REMAP: [&str; 6] = [
+    "--id-field",
+    "note_id",
+    "--text-field",
+    "note",
+    "--label-field",
+    "diagnosis",
+];
+
+#[test]
+fn figures_equal_scikit_learns_on_the_same_predictions() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = trained(dir.path());
+    let input = fixture("relabelled.tsv");
+    let mut args = vec![
+        "test", "--model", &model, "--input", &input, "--format", "json",
+    ];
+    args.extend(REMAP);
+    args.extend(["--per-label", "--out", "pred.jsonl"]);
+    let (out, err) = ok(dir.path(), &args);
+    assert!(
+        err.contains("never seen in training are counted wrong: Z99"),
+        "{err}"
+    );
+    // The predictions `--out` wrote, in train's schema with the input's field names.
+    let preds: Vec<Value> = std::fs::read_to_string(dir.path().join("pred.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let top1: Vec<&str> = preds
+        .iter()
+        .map(|p| p["prediction"][0].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        top1,
+        ["G43", "J06", "K29", "L30", "M54", "G43", "J06", "K29", "L30", "M54"]
+    );
+    assert_eq!(preds[1]["note_id"], "ts002");
+    assert_eq!(preds[1]["diagnosis"], "K29");
+    // Expected values from scikit-learn 1.3.2 on those predictions (gold = `diagnosis`):
+    //   python -c 'import json; from sklearn.metrics import *; r=[json.loads(l) for l in
+    //   open("pred.jsonl")]; y=[x["diagnosis"] for x in r]; p=[x["prediction"][0] for x in r];
+    //   print(accuracy_score(y,p), f1_score(y,p,average="macro",zero_division=0),
+    //   f1_score(y,p,average="weighted",zero_division=0));
+    //   print(classification_report(y,p,zero_division=0,digits=4))'
+    // -> 0.6 0.4 0.72; G43/K29/M54 precision 1.0 recall 0.6667 f1 0.8 support 3; J06, L30
+    //    0 0 0 support 0; Z99 0 0 0 support 1; macro avg 0.5 0.3333 0.4; weighted avg 0.9 0.6 0.72.
+    let j: Value = serde_json::from_str(&out).unwrap();
+    let close = |v: &Value, x: f64| (v.as_f64().unwrap() - x).abs() < 1e-9;
+    assert!(close(&j["accuracy"], 60.0), "{j}");
+    assert!(close(&j["hit3"], 80.0), "{j}");
+    assert!(close(&j["macro_f1"], 40.0), "{j}");
+    assert!(close(&j["weighted_f1"], 72.0), "{j}");
+    let pl = &j["per_label"];
+    for l in ["G43", "K29", "M54"] {
+        assert!(close(&pl[l]["precision"], 100.0), "{l}: {pl}");
+        assert!(close(&pl[l]["recall"], 200.0 / 3.0), "{l}: {pl}");
+        assert!(close(&pl[l]["f1"], 80.0), "{l}: {pl}");
+        assert_eq!(pl[l]["support"], 3);
+    }
+    for l in ["J06", "L30", "Z99"] {
+        assert!(close(&pl[l]["f1"], 0.0), "{l}: {pl}");
+    }
+    assert_eq!(pl["J06"]["support"], 0);
+    assert_eq!(pl["Z99"]["support"], 1);
+    assert!(close(&pl["macro avg"]["precision"], 50.0), "{pl}");
+    assert!(close(&pl["macro avg"]["recall"], 100.0 / 3.0), "{pl}");
+    assert!(close(&pl["weighted avg"]["precision"], 90.0), "{pl}");
+    assert!(close(&pl["weighted avg"]["recall"], 60.0), "{pl}");
+    assert!(close(&pl["weighted avg"]["f1"], 72.0), "{pl}");
+}
+
+#[test]
+fn a_tagger_reports_token_accuracy_and_entity_figures() {
+    let dir = tempfile::tempdir().unwrap();
+    let train = fixture("ner_train.csv");
+    ok(
+        dir.path(),
+        &[
+            "train",
+            "--train",
+            &train,
+            "--tokens-field",
+            "tokens",
+            "--tags-field",
+            "tags",
+            "--id-field",
+            "id",
+            "--name",
+            "toyner",
+        ],
+    );
+    let input = fixture("ner_test.jsonl");
+    let (out, _) = ok(
+        dir.path(),
+        &[
+            "test",
+            "--model",
+            "models/toyner-feature.rmb",
+            "--input",
+            &input,
+            "--format",
+            "json",
+        ],
+    );
+    let j: Value = serde_json::from_str(&out).unwrap();
+    for k in ["accuracy", "entity_precision", "entity_recall", "entity_f1"] {
+        assert!(j[k].as_f64().is_some(), "{k} missing: {j}");
+    }
+    assert!(j.get("macro_f1").is_none(), "{j}");
+    assert_eq!(j["records"], 8);
+}
+
+#[test]
+fn a_missing_field_lists_the_fields_the_record_has() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = trained(dir.path());
+    let input = fixture("relabelled.tsv");
+    let o = run(
+        dir.path(),
+        &[
+            "test",
+            "--model",
+            &model,
+            "--input",
+            &input,
+            "--text-field",
+            "note",
+        ],
+    );
+    assert!(!o.status.success());
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert!(
+        err.contains(
+            "relabelled.tsv:2: field `id`: missing (the record has `note_id`, `note`, `diagnosis`)"
+        ),
+        "{err}"
+    );
+    // A text-field count that does not fit the task is refused before reading.
+    let o = run(
+        dir.path(),
+        &[
+            "test",
+            "--model",
+            &model,
+            "--input",
+            &input,
+            "--text-field",
+            "a",
+            "--text-field",
+            "b",
+        ],
+    );
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert!(err.contains("--text-field given 2 time(s)"), "{err}");
+}
