@@ -96,8 +96,9 @@ pub enum Command {
     /// percentile bootstrap intervals as error bars, beside rows of the paper's Table 3.
     ///
     /// One group per built-in task (its short name) and Overall; each directory is one
-    /// series, named after the directory (non-ASCII characters become `_`). PNG text uses a
-    /// bundled Latin subset of DejaVu Sans, so no system font is needed.
+    /// series, named after the directory or by --label. A directory missing some tasks has its
+    /// Overall drawn pale and its legend says how many tasks Overall counts as 0. Text uses a
+    /// bundled Latin and Cyrillic subset of DejaVu Sans, so no system font is needed.
     Report(ReportArgs),
     /// Make a MedBench leaderboard submission (medbench.ru): a zip of RuMedDaNet.jsonl,
     /// RuMedNLI.jsonl and RuMedTest.jsonl answering every record of each private test.
@@ -280,6 +281,23 @@ pub struct ReportArgs {
     /// Seed of the bootstrap.
     #[arg(long, value_name = "S", default_value_t = bootstrap::DEFAULT_SEED)]
     pub seed: u64,
+    /// Name a directory's series (any Unicode the bundled font covers: Latin, Cyrillic);
+    /// repeatable.
+    #[arg(long, value_name = "DIR=NAME", value_parser = parse_label)]
+    pub label: Vec<(PathBuf, String)>,
+    /// The chart's title.
+    #[arg(long, default_value = report::DEFAULT_TITLE)]
+    pub title: String,
+}
+
+/// Parses `--label DIR=NAME`.
+fn parse_label(s: &str) -> std::result::Result<(PathBuf, String), String> {
+    match s.rsplit_once('=') {
+        Some((d, n)) if !d.is_empty() && !n.trim().is_empty() => {
+            Ok((PathBuf::from(d), n.trim().to_string()))
+        }
+        _ => Err(format!("expected DIR=NAME, got {s:?}")),
+    }
 }
 
 /// Flags of `submit`.
@@ -601,6 +619,8 @@ impl ReportArgs {
             paper: report::parse_paper_list(&self.paper),
             replicates: self.bootstrap as usize,
             seed: self.seed,
+            labels: self.label.clone(),
+            title: self.title.clone(),
         };
         let series = report::run(&req)?;
         writeln!(err, "wrote {} ({} series)", req.out.display(), series.len())?;

@@ -122,3 +122,57 @@ fn bad_extension_and_unknown_paper_row_are_one_line_errors() {
     assert!(!o.status.success() && err.contains("`gpt4`"), "{err}");
     assert!(!svg.exists());
 }
+
+#[test]
+fn cyrillic_labels_titles_and_an_incomplete_overall_are_drawn_as_said() {
+    let refs = common::shared().join("reference_outputs");
+    let t = tempfile::tempdir().unwrap();
+    // A system with two of the five tasks.
+    let partial = t.path().join("модель");
+    fs::create_dir_all(&partial).unwrap();
+    for f in ["RuMedTop3.jsonl", "RuMedDaNet.jsonl"] {
+        fs::copy(refs.join("feature_based").join(f), partial.join(f)).unwrap();
+    }
+    let full = refs.join("feature_based");
+    let label = format!("{}=Признаки", full.display());
+    let out = t.path().join("c.svg");
+    let o = run(&[
+        "report",
+        partial.to_str().unwrap(),
+        full.to_str().unwrap(),
+        "--label",
+        &label,
+        "--title",
+        "Тест <1>",
+        "--paper",
+        "none",
+        "--bootstrap",
+        "50",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let texts = svg_texts(&fs::read_to_string(&out).unwrap());
+    for want in [
+        "Признаки",
+        "Тест &lt;1&gt;",
+        "модель (Overall counts 3 missing task(s) as 0)",
+    ] {
+        assert!(texts.iter().any(|t| t == want), "no {want:?} in {texts:?}");
+    }
+    // A label for a directory not given is refused.
+    let o = run(&[
+        "report",
+        partial.to_str().unwrap(),
+        "--label",
+        "elsewhere=X",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("--label elsewhere=...: not one of the directories"),
+        "{err}"
+    );
+}

@@ -2,8 +2,8 @@
 //! their bootstrap intervals as error bars, beside rows of the paper's Table 3.
 //!
 //! SVG text is written as `<text>` elements, which need no font here; layout and PNG
-//! rasterising do, so a Latin-only subset of DejaVu Sans (10 KB, Bitstream Vera licence,
-//! `assets/fonts/`) is compiled in and no system font is ever looked up.
+//! rasterising do, so a subset of DejaVu Sans covering Latin-1 and Cyrillic (51 KB, Bitstream
+//! Vera licence, `assets/fonts/`) is compiled in and no system font is ever looked up.
 
 use std::path::{Path, PathBuf};
 use std::sync::Once;
@@ -28,13 +28,13 @@ pub fn groups() -> Vec<&'static str> {
 /// The paper rows drawn by default.
 pub const DEFAULT_PAPER_ROWS: &str = "naive,feature-based";
 
-const FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-Latin.ttf");
+const FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-LatinCyrillic.ttf");
 const SIZE: (u32, u32) = (1100, 560);
 
 /// One bar series: a system or a paper row.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Series {
-    /// Legend name (ASCII).
+    /// Legend name.
     pub name: String,
     /// The figure of each group of [`groups`], `None` when the task is missing.
     pub values: Vec<Option<f64>>,
@@ -42,7 +42,14 @@ pub struct Series {
     pub intervals: Vec<Option<Interval>>,
     /// Whether this is a paper row (drawn in grey, without intervals).
     pub paper: bool,
+    /// Tasks of the paper's Overall with no prediction file: Overall counts them as 0 (as
+    /// upstream's eval.py), so its bar is drawn pale and the legend says so.
+    pub missing: usize,
 }
+
+/// The chart title used when `--title` is not given.
+pub const DEFAULT_TITLE: &str =
+    "RuMedBench test scores, % (bars: primary figure; whiskers: 95% bootstrap interval)";
 
 /// What `report` draws and where.
 #[derive(Debug, Clone)]
@@ -57,19 +64,26 @@ pub struct ChartRequest {
     pub replicates: usize,
     /// Bootstrap seed.
     pub seed: u64,
+    /// Legend names for some directories (`--label DIR=NAME`); others are named after the
+    /// directory.
+    pub labels: Vec<(PathBuf, String)>,
+    /// The chart's title.
+    pub title: String,
 }
 
-/// Keeps ASCII letters, digits and ` -_.:()/+`, replacing anything else with `_`, so
-/// legend text renders with the bundled Latin font and needs no escaping.
-fn ascii_label(s: &str) -> String {
+/// Whether the bundled font draws `c`: printable Latin-1, Cyrillic and common punctuation
+/// (the ranges `assets/fonts/LICENSE-DejaVu.txt` lists).
+fn drawable(c: char) -> bool {
+    matches!(c as u32,
+        0x20..=0x7e | 0xa0..=0xff | 0x400..=0x45f | 0x490..=0x491 | 0x2010..=0x2014
+        | 0x2018..=0x201e | 0x2026 | 0x2116 | 0x2212)
+}
+
+/// The label as drawn: characters the bundled font lacks become `?` (SVG output escapes
+/// `<`, `>` and `&` itself).
+fn chart_label(s: &str) -> String {
     s.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || " -_.:()/+".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
+        .map(|c| if drawable(c) { c } else { '?' })
         .collect()
 }
 
@@ -118,6 +132,7 @@ pub fn paper_series(names: &[String]) -> Result<Vec<Series>> {
             intervals: vec![None; values.len()],
             values,
             paper: true,
+            missing: 0,
         });
     }
     Ok(out)
@@ -136,7 +151,12 @@ pub fn parse_paper_list(list: &str) -> Vec<String> {
 }
 
 /// A system's series: each task's primary figure and Overall with bootstrap intervals.
-pub fn system_series(dir: &Path, replicates: usize, seed: u64) -> Result<Series> {
+pub fn system_series(
+    dir: &Path,
+    label: Option<&str>,
+    replicates: usize,
+    seed: u64,
+) -> Result<Series> {
     let report = eval::score_dir(dir, None)?;
     let boot = bootstrap::bootstrap(&report.tasks, replicates, seed);
     let mut values = Vec::new();
@@ -148,15 +168,26 @@ pub fn system_series(dir: &Path, replicates: usize, seed: u64) -> Result<Series>
     }
     values.push(Some(report.overall()));
     intervals.push(Some(boot.overall));
-    let name = dir
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| dir.display().to_string());
+    let name = label.map(str::to_string).unwrap_or_else(|| {
+        dir.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| dir.display().to_string())
+    });
+    let missing = crate::task::overall_tasks()
+        .iter()
+        .filter(|t| report.missing.contains(t))
+        .count();
+    let name = if missing > 0 {
+        format!("{name} (Overall counts {missing} missing task(s) as 0)")
+    } else {
+        name
+    };
     Ok(Series {
-        name: ascii_label(&name),
+        name: chart_label(&name),
         values,
         intervals,
         paper: false,
+        missing,
     })
 }
 
@@ -191,13 +222,17 @@ const PAPER_COLOURS: [RGBColor; 3] = [
 
 type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
-fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, series: &[Series]) -> Result<()>
+fn draw<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    series: &[Series],
+) -> Result<()>
 where
     DB::ErrorType: 'static,
 {
     let e = |err: DrawingAreaErrorKind<DB::ErrorType>| anyhow!("cannot draw the chart: {err}");
     root.fill(&WHITE).map_err(e)?;
-    let mut chart = axes(root)?;
+    let mut chart = axes(root, title)?;
     let k = series.len().max(1) as f64;
     let (mut sys_i, mut paper_i) = (0, 0);
     for (si, s) in series.iter().enumerate() {
@@ -223,7 +258,10 @@ where
 }
 
 /// The chart area with its caption, axes and one x label per group.
-fn axes<'a, DB: DrawingBackend>(root: &'a DrawingArea<DB, Shift>) -> Result<Chart<'a, DB>>
+fn axes<'a, DB: DrawingBackend>(
+    root: &'a DrawingArea<DB, Shift>,
+    title: &str,
+) -> Result<Chart<'a, DB>>
 where
     DB::ErrorType: 'static,
 {
@@ -231,10 +269,7 @@ where
     let groups = groups();
     let n = groups.len() as f64;
     let mut chart = ChartBuilder::on(root)
-        .caption(
-            "RuMedBench test scores, % (bars: primary figure; whiskers: 95% bootstrap interval)",
-            ("sans-serif", 20),
-        )
+        .caption(chart_label(title), ("sans-serif", 20))
         .margin(12)
         .x_label_area_size(45)
         .y_label_area_size(55)
@@ -277,13 +312,17 @@ where
 {
     let e = |err: DrawingAreaErrorKind<DB::ErrorType>| anyhow!("cannot draw the chart: {err}");
     let centre = |g: usize| g as f64 - 0.42 + (si as f64 + 0.5) * bar;
+    let overall = s.values.len().saturating_sub(1);
     let rects = s.values.iter().enumerate().filter_map(|(g, v)| {
         v.map(|v| {
             let c = centre(g);
-            Rectangle::new(
-                [(c - bar * 0.45, 0.0), (c + bar * 0.45, v)],
-                colour.filled(),
-            )
+            // An Overall that counts missing tasks as 0 is drawn pale.
+            let fill = if g == overall && s.missing > 0 {
+                colour.mix(0.35).filled()
+            } else {
+                colour.filled()
+            };
+            Rectangle::new([(c - bar * 0.45, 0.0), (c + bar * 0.45, v)], fill)
         })
     });
     chart
@@ -312,26 +351,26 @@ where
 }
 
 /// Renders the chart of `series` to an SVG document.
-pub fn render_svg(series: &[Series]) -> Result<String> {
+pub fn render_svg(title: &str, series: &[Series]) -> Result<String> {
     register_font()?;
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
-        draw(&root, series)?;
+        draw(&root, title, series)?;
     }
     Ok(svg)
 }
 
 /// Writes the chart of `series` to `out`, as SVG or PNG by extension, atomically: a failed
 /// run leaves any earlier file untouched.
-pub fn write_chart(series: &[Series], out: &Path) -> Result<()> {
+pub fn write_chart(title: &str, series: &[Series], out: &Path) -> Result<()> {
     let ext = out
         .extension()
         .map(|e| e.to_string_lossy().to_lowercase())
         .unwrap_or_default();
     match ext.as_str() {
         "svg" => {
-            let svg = render_svg(series)?;
+            let svg = render_svg(title, series)?;
             Ok(output::write_atomic(out, |w| {
                 Ok(w.write_all(svg.as_bytes())?)
             })?)
@@ -353,7 +392,8 @@ pub fn write_chart(series: &[Series], out: &Path) -> Result<()> {
                 .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
             {
                 let root = BitMapBackend::new(tmp.path(), SIZE).into_drawing_area();
-                draw(&root, series).with_context(|| format!("while writing {}", out.display()))?;
+                draw(&root, title, series)
+                    .with_context(|| format!("while writing {}", out.display()))?;
             }
             tmp.persist(out)
                 .map_err(|e| e.error)
@@ -373,11 +413,20 @@ pub fn run(req: &ChartRequest) -> Result<Vec<Series>> {
         bail!("report needs at least one directory of prediction files");
     }
     let mut series = Vec::new();
+    for (from, _) in &req.labels {
+        if !req.dirs.contains(from) {
+            bail!(
+                "--label {}=...: not one of the directories given",
+                from.display()
+            );
+        }
+    }
     for d in &req.dirs {
-        series.push(system_series(d, req.replicates, req.seed)?);
+        let label = req.labels.iter().find(|l| &l.0 == d).map(|l| l.1.as_str());
+        series.push(system_series(d, label, req.replicates, req.seed)?);
     }
     series.extend(paper_series(&req.paper)?);
-    write_chart(&series, &req.out)?;
+    write_chart(&req.title, &series, &req.out)?;
     Ok(series)
 }
 
@@ -398,7 +447,7 @@ mod tests {
     }
 
     #[test]
-    fn labels_are_ascii() {
-        assert_eq!(ascii_label("модель-1 <b>"), "______-1 _b_");
+    fn labels_keep_cyrillic_and_mark_what_the_font_lacks() {
+        assert_eq!(chart_label("модель-1 <b> ✓"), "модель-1 <b> ?");
     }
 }
