@@ -241,6 +241,14 @@ pub struct EvalArgs {
     /// The system's name in the table [default: the directory as given].
     #[arg(long, value_name = "NAME")]
     pub label: Option<String>,
+    /// Also score <DIR>/<name>.jsonl of the task this task file defines (tasks whose run
+    /// record lies beside their predictions are found without it).
+    #[arg(long, value_name = "FILE")]
+    pub task_file: Vec<PathBuf>,
+    /// Add this label's precision, recall and F1 (the positive class of a binary task) to
+    /// every classification task that has it.
+    #[arg(long, value_name = "LABEL")]
+    pub positive_label: Option<String>,
 }
 
 /// Flags of `compare`.
@@ -557,10 +565,16 @@ impl PredictArgs {
 
 impl EvalArgs {
     fn run(&self, out: &mut dyn Write) -> Result<()> {
-        let report = eval::score_dir(&self.dir, self.gold.as_deref())?;
+        let own: Vec<task::TaskSpec> = self
+            .task_file
+            .iter()
+            .map(|p| task::TaskFile::load(p)?.spec())
+            .collect::<crate::Result<_>>()?;
+        let report = eval::score_dir_with(&self.dir, self.gold.as_deref(), &own)?;
         let boot = self
             .bootstrap
             .map(|n| bootstrap::bootstrap(&report.tasks, n as usize, self.seed));
+        let positive = self.positive_figures(&report)?;
         let labels: Vec<(String, per_label::PerLabel)> = if self.per_label {
             report
                 .tasks
@@ -581,6 +595,15 @@ impl EvalArgs {
                         t.insert("per_label".into(), p.to_json());
                     }
                 }
+                for (name, label, s) in &positive {
+                    if let Some(t) = j["tasks"].get_mut(name).and_then(|t| t.as_object_mut()) {
+                        t.insert(
+                            "positive".into(),
+                            serde_json::json!({"label": label, "precision": s.precision,
+                                "recall": s.recall, "f1": s.f1, "support": s.support}),
+                        );
+                    }
+                }
                 writeln!(out, "{}", serde_json::to_string_pretty(&j)?)?
             }
             Format::Table => {
@@ -590,12 +613,46 @@ impl EvalArgs {
                     None => eval::render_table(&label, &report),
                 };
                 write!(out, "{table}")?;
+                for (name, label, s) in &positive {
+                    writeln!(
+                        out,
+                        "\n{name}, positive label {label}: precision {:.2}, recall {:.2}, f1 {:.2} (support {})",
+                        s.precision, s.recall, s.f1, s.support
+                    )?;
+                }
                 for (name, p) in &labels {
                     write!(out, "{}", p.render_table(name))?;
                 }
             }
         }
         Ok(())
+    }
+}
+
+impl EvalArgs {
+    /// `--positive-label`'s figures for each classification task whose labels include it; an
+    /// error when no task has it.
+    fn positive_figures(
+        &self,
+        report: &eval::Report,
+    ) -> Result<Vec<(String, String, per_label::LabelStats)>> {
+        let Some(label) = &self.positive_label else {
+            return Ok(Vec::new());
+        };
+        let found: Vec<_> = report
+            .tasks
+            .iter()
+            .filter(|t| t.task.kind() != task::TaskKind::Tokens)
+            .filter_map(|t| {
+                let p = per_label::per_label(t)?;
+                let s = p.labels.iter().find(|(l, _)| l == label)?.1;
+                Some((t.task.name.clone(), label.clone(), s))
+            })
+            .collect();
+        if found.is_empty() {
+            bail!("--positive-label {label:?}: no scored task has that label");
+        }
+        Ok(found)
     }
 }
 

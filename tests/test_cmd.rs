@@ -197,3 +197,67 @@ fn a_missing_field_lists_the_fields_the_record_has() {
     let err = String::from_utf8(o.stderr).unwrap();
     assert!(err.contains("--text-field given 2 time(s)"), "{err}");
 }
+
+#[test]
+fn own_task_predictions_score_like_built_in_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    trained(dir.path());
+    let (table, _) = ok(
+        dir.path(),
+        &["eval", "out/feature", "--positive-label", "G43"],
+    );
+    assert!(
+        table.starts_with("| system | toy (acc / hit3) |"),
+        "{table}"
+    );
+    assert!(!table.contains("Overall"), "{table}");
+    assert!(
+        table.contains(
+            "toy, positive label G43: precision 100.00, recall 100.00, f1 100.00 (support 2)"
+        ),
+        "{table}"
+    );
+    let (json, _) = ok(
+        dir.path(),
+        &[
+            "eval",
+            "out/feature",
+            "--format",
+            "json",
+            "--bootstrap",
+            "50",
+        ],
+    );
+    let j: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(j["overall"], Value::Null, "{j}");
+    assert_eq!(j["tasks"]["toy"]["acc"], 100.0, "{j}");
+    assert!(j["tasks"]["toy"]["acc_ci95"].is_array(), "{j}");
+    let (cmp, _) = ok(dir.path(), &["compare", "out/feature", "out/feature"]);
+    assert!(
+        cmp.contains("| toy | acc | 100.00 | 100.00 | +0.00 |"),
+        "{cmp}"
+    );
+    // Without the run record, the task file says what the predictions are.
+    let other = dir.path().join("copy");
+    std::fs::create_dir_all(&other).unwrap();
+    std::fs::copy(
+        dir.path().join("out/feature/toy.jsonl"),
+        other.join("toy.jsonl"),
+    )
+    .unwrap();
+    let o = run(dir.path(), &["eval", "copy"]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("holds no prediction file"));
+    let tf = fixture("task.toml");
+    let (table, _) = ok(dir.path(), &["eval", "copy", "--task-file", &tf]);
+    assert!(table.contains("| copy | 100.00 / 100.00 |"), "{table}");
+    // A task file whose predictions are absent is an error naming the file.
+    std::fs::remove_file(other.join("toy.jsonl")).unwrap();
+    std::fs::write(other.join("x.run.json"), "{}").unwrap();
+    let o = run(dir.path(), &["eval", "copy", "--task-file", &tf]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("toy.jsonl: no prediction file for task toy"),
+        "{err}"
+    );
+}

@@ -267,6 +267,7 @@ pub fn run_task(req: &TrainRequest, src: &TaskSource, log: &mut dyn Write) -> Re
         "tool": "rumedbench",
         "tool_version": env!("CARGO_PKG_VERSION"),
         "task": spec.name,
+        "task_spec": spec,
         "model": req.kind.name(),
         "hyperparameters": hyper,
         "fit": bundle.pipeline.fit_summary(),

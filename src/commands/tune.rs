@@ -450,6 +450,7 @@ pub fn run_task(req: &TuneRequest, src: &TaskSource, log: &mut dyn Write) -> Res
         "tool": "rumedbench",
         "tool_version": env!("CARGO_PKG_VERSION"),
         "task": spec.name,
+        "task_spec": spec,
         "selection": {
             "metric": selection_rule(kind),
             "ties": "the earlier grid point; point 0 is the paper's setting",

@@ -336,33 +336,30 @@ fn fmt_ci(v: f64, iv: &Interval) -> String {
 
 /// The Table 3 layout with each value followed by its interval: `49.76 [46.23, 53.28] / ...`.
 pub fn render_table_with_intervals(label: &str, report: &Report, boot: &Bootstrap) -> String {
-    let cells: Vec<String> = task::builtin()
-        .iter()
-        .map(
-            |b| match report.tasks.iter().find(|s| s.task.name == b.name) {
-                None => "—".into(),
-                Some(s) => s
-                    .values
-                    .iter()
-                    .map(|(m, v)| {
-                        let iv = boot
-                            .task(&s.task.name)
-                            .and_then(|c| c.metrics.iter().find(|x| x.0 == *m));
-                        match iv {
-                            Some((_, iv)) => fmt_ci(*v, iv),
-                            None => format!("{v:.2}"),
-                        }
-                    })
-                    .collect::<Vec<_>>()
-                    .join(" / "),
-            },
-        )
-        .collect();
-    let mut s = format!(
-        "{}\n| {label} | {} | {} |\n",
-        eval::table_header(),
-        cells.join(" | "),
-        fmt_ci(report.overall(), &boot.overall)
+    let cell = |s: &TaskScore| {
+        s.values
+            .iter()
+            .map(|(m, v)| {
+                let iv = boot
+                    .task(&s.task.name)
+                    .and_then(|c| c.metrics.iter().find(|x| x.0 == *m));
+                match iv {
+                    Some((_, iv)) => fmt_ci(*v, iv),
+                    None => format!("{v:.2}"),
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" / ")
+    };
+    let missing = Report {
+        tasks: report.tasks.clone(),
+        missing: Vec::new(),
+    };
+    let mut s = eval::render_with(
+        label,
+        &missing,
+        &cell,
+        &fmt_ci(report.overall(), &boot.overall),
     );
     s.push_str(&format!(
         "\n95% percentile bootstrap intervals: {} replicates, seed {}, examples (NER: sentences) \
@@ -479,18 +476,24 @@ pub fn compare(dir_a: &Path, dir_b: &Path, replicates: usize, seed: u64) -> Resu
     let rb = eval::score_dir(dir_b, None)?;
     let mut pairs: Vec<(&TaskScore, &TaskScore, Vec<Tally>, Vec<Tally>)> = Vec::new();
     let mut skipped = Vec::new();
-    for t in task::builtin() {
-        let a = ra.tasks.iter().find(|s| s.task.name == t.name);
-        let b = rb.tasks.iter().find(|s| s.task.name == t.name);
+    let mut names: Vec<String> = task::builtin().into_iter().map(|t| t.name).collect();
+    for t in ra.tasks.iter().chain(&rb.tasks) {
+        if !names.contains(&t.task.name) {
+            names.push(t.task.name.clone());
+        }
+    }
+    for name in names {
+        let a = ra.tasks.iter().find(|s| s.task.name == name);
+        let b = rb.tasks.iter().find(|s| s.task.name == name);
         match (a, b) {
             (Some(a), Some(b)) => {
-                let file = format!("{}.jsonl", t.name);
+                let file = format!("{}.jsonl", name);
                 let b_aligned = align(a, &dir_a.join(&file), b, &dir_b.join(&file))?;
                 pairs.push((a, b, a.outcomes.tallies(), b_aligned));
             }
-            (None, None) => skipped.push(format!("{} (in neither)", t.name)),
-            (None, Some(_)) => skipped.push(format!("{} (only in {})", t.name, dir_b.display())),
-            (Some(_), None) => skipped.push(format!("{} (only in {})", t.name, dir_a.display())),
+            (None, None) => skipped.push(format!("{} (in neither)", name)),
+            (None, Some(_)) => skipped.push(format!("{} (only in {})", name, dir_b.display())),
+            (Some(_), None) => skipped.push(format!("{} (only in {})", name, dir_a.display())),
         }
     }
     if pairs.is_empty() {

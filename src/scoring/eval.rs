@@ -192,7 +192,14 @@ impl Report {
         overall_of(&self.tasks)
     }
 
-    /// The JSON form: `{"tasks": {...}, "overall": x, "missing": [...]}`.
+    /// Whether any of the paper's tasks was scored: only then is there an Overall.
+    pub fn has_benchmark(&self) -> bool {
+        let overall = task::overall_tasks();
+        self.tasks.iter().any(|t| overall.contains(&t.task.name))
+    }
+
+    /// The JSON form: `{"tasks": {...}, "overall": x, "missing": [...]}` (`overall` is null for
+    /// a folder of other tasks only).
     pub fn to_json(&self) -> Value {
         let mut tasks = Map::new();
         for t in &self.tasks {
@@ -202,7 +209,12 @@ impl Report {
             }
             tasks.insert(t.task.name.clone(), Value::Object(m));
         }
-        json!({"tasks": tasks, "overall": self.overall(), "missing": self.missing})
+        let overall = if self.has_benchmark() {
+            json!(self.overall())
+        } else {
+            Value::Null
+        };
+        json!({"tasks": tasks, "overall": overall, "missing": self.missing})
     }
 }
 
@@ -381,8 +393,16 @@ pub fn score_file(task: &TaskSpec, path: &Path, gold_dir: Option<&Path>) -> Resu
     Ok(score)
 }
 
-/// Scores every `RuMed*.jsonl` of the five tasks found in `dir`.
+/// Scores every `RuMed*.jsonl` of the built-in tasks found in `dir`, and the prediction file of
+/// every other task whose run record (`<name>.run.json`, written by `train` and `tune`) lies
+/// beside it.
 pub fn score_dir(dir: &Path, gold_dir: Option<&Path>) -> Result<Report> {
+    score_dir_with(dir, gold_dir, &[])
+}
+
+/// [`score_dir`], also scoring `<name>.jsonl` of each of `own` (tasks from task files); a task
+/// named there must have its prediction file in `dir`.
+pub fn score_dir_with(dir: &Path, gold_dir: Option<&Path>, own: &[TaskSpec]) -> Result<Report> {
     if !dir.is_dir() {
         bail!("{} is not a directory", dir.display());
     }
@@ -397,17 +417,83 @@ pub fn score_dir(dir: &Path, gold_dir: Option<&Path>) -> Result<Report> {
         }
     }
     if tasks.is_empty() {
+        // Not a benchmark folder: there is no Overall, so nothing is missing from it.
+        missing.clear();
+    }
+    let builtin_names: Vec<String> = task::builtin().into_iter().map(|t| t.name).collect();
+    let mut others: Vec<TaskSpec> = Vec::new();
+    for spec in own.iter().cloned().chain(run_record_tasks(dir)?) {
+        if !builtin_names.contains(&spec.name) && !others.iter().any(|o| o.name == spec.name) {
+            others.push(spec);
+        }
+    }
+    for spec in &mut others {
+        let path = dir.join(format!("{}.jsonl", spec.name));
+        if path.is_file() {
+            if spec.kind() != TaskKind::Tokens && ranked_predictions(&path)? {
+                // A task file does not say how many classes the model had; ranked lists
+                // (written for more than three classes) are scored with Hit@3 too.
+                spec.metrics = vec![Metric::Acc, Metric::Hit3];
+            }
+            tasks.push(score_file(spec, &path, None)?);
+        } else if own.iter().any(|o| o.name == spec.name) {
+            bail!(
+                "{}: no prediction file for task {}",
+                path.display(),
+                spec.name
+            );
+        }
+    }
+    if tasks.is_empty() {
         let files: Vec<String> = task::builtin()
             .iter()
             .map(|t| format!("{}.jsonl", t.name))
             .collect();
         bail!(
-            "{} holds no prediction file (expected some of {})",
+            "{} holds no prediction file (expected some of {}, or <name>.jsonl of your own task \
+             beside its <name>.run.json, or named by --task-file)",
             dir.display(),
             files.join(", ")
         );
     }
     Ok(Report { tasks, missing })
+}
+
+/// Whether the first record of a prediction file lists more than one label.
+fn ranked_predictions(path: &Path) -> Result<bool> {
+    let reader = data::open(path)?;
+    match data::jsonl_objects(path, reader).next() {
+        Some(Ok((_, obj))) => {
+            Ok(matches!(obj.get("prediction"), Some(Value::Array(a)) if a.len() > 1))
+        }
+        Some(Err(e)) => Err(e),
+        None => Ok(false),
+    }
+}
+
+/// The task definitions recorded in the run records (`*.run.json`, key `task_spec`) of `dir`,
+/// in file-name order. Files without that key are passed over; one that cannot be read or
+/// parsed is an error naming it.
+fn run_record_tasks(dir: &Path) -> Result<Vec<TaskSpec>> {
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::io("cannot list", dir, e))?;
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.to_string_lossy().ends_with(".run.json"))
+        .collect();
+    paths.sort();
+    let mut specs = Vec::new();
+    for p in paths {
+        let text = std::fs::read_to_string(&p).map_err(|e| Error::io("cannot read", &p, e))?;
+        let v: Value = serde_json::from_str(&text)
+            .map_err(|e| Error::input(&p, None, None, format!("not a run record: {e}")))?;
+        if let Some(spec) = v.get("task_spec") {
+            let spec: TaskSpec = serde_json::from_value(spec.clone()).map_err(|e| {
+                Error::input(&p, None, Some("task_spec"), format!("not a task: {e}"))
+            })?;
+            specs.push(spec);
+        }
+    }
+    Ok(specs)
 }
 
 /// Formats one task's cell as the paper does: `49.76 / 72.75`, or `51.95`.
@@ -466,7 +552,61 @@ pub fn paper_row(system: &str) -> Option<String> {
 
 /// The Table 3 style text report.
 pub fn render_table(label: &str, report: &Report) -> String {
-    let mut s = format!("{}\n{}\n", table_header(), table_row(label, &report.tasks));
+    let cell = |s: &TaskScore| cell(Some(s));
+    render_with(label, report, &cell, &format!("{:.2}", report.overall()))
+}
+
+/// The report as Markdown: the Table 3 layout with `overall` when any of the paper's tasks was
+/// scored, then a table of the other tasks; `cell` formats one task's figures.
+pub fn render_with(
+    label: &str,
+    report: &Report,
+    cell: &dyn Fn(&TaskScore) -> String,
+    overall: &str,
+) -> String {
+    let mut s = String::new();
+    if report.has_benchmark() {
+        let cells: Vec<String> = task::builtin()
+            .iter()
+            .map(|b| {
+                report
+                    .tasks
+                    .iter()
+                    .find(|t| t.task.name == b.name)
+                    .map_or("—".into(), cell)
+            })
+            .collect();
+        s.push_str(&format!(
+            "{}\n| {label} | {} | {overall} |\n",
+            table_header(),
+            cells.join(" | ")
+        ));
+    }
+    let builtin: Vec<String> = task::builtin().into_iter().map(|t| t.name).collect();
+    let others: Vec<&TaskScore> = report
+        .tasks
+        .iter()
+        .filter(|t| !builtin.contains(&t.task.name))
+        .collect();
+    if !others.is_empty() {
+        if !s.is_empty() {
+            s.push('\n');
+        }
+        let names: Vec<String> = others
+            .iter()
+            .map(|t| {
+                let keys: Vec<&str> = t.values.iter().map(|v| v.0.key()).collect();
+                format!("{} ({})", t.task.name, keys.join(" / "))
+            })
+            .collect();
+        let cells: Vec<String> = others.iter().map(|t| cell(t)).collect();
+        s.push_str(&format!(
+            "| system | {} |\n|---|{}\n| {label} | {} |\n",
+            names.join(" | "),
+            "---|".repeat(names.len()),
+            cells.join(" | ")
+        ));
+    }
     if !report.missing.is_empty() {
         s.push_str(&format!(
             "\nmissing (counted as 0 in Overall, as upstream eval.py does): {}\n",
