@@ -19,7 +19,6 @@ use crate::commands::test;
 use crate::commands::train::{self, TaskSource, TrainRequest};
 use crate::commands::tune;
 use crate::data;
-use crate::models::logreg::LogRegParams;
 use crate::pipeline::{FitSettings, ModelKind};
 use crate::scoring::bootstrap;
 use crate::scoring::eval;
@@ -385,12 +384,31 @@ pub struct TrainArgs {
     /// Seed for randomised steps (the solver's coordinate order).
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Text model: inverse regularisation strength C of the logistic regression.
-    #[arg(long = "C", value_name = "C", default_value_t = LogRegParams::default().c)]
-    pub c: f64,
-    /// Text model: the dual solver's stopping tolerance (largest dual gradient of an epoch).
-    #[arg(long, default_value_t = LogRegParams::default().tol)]
-    pub tol: f64,
+    /// Text model: inverse regularisation strength C of the logistic regression [default: 10].
+    #[arg(long = "C", value_name = "C", help_heading = "Recipe")]
+    pub c: Option<f64>,
+    /// Text model: the dual solver's stopping tolerance (largest dual gradient of an epoch)
+    /// [default: 0.1].
+    #[arg(long, help_heading = "Recipe")]
+    pub tol: Option<f64>,
+    /// Text model: shortest and longest character n-gram [default: 3,8].
+    #[arg(long, value_name = "MIN,MAX", value_parser = parse_range, help_heading = "Recipe")]
+    pub ngram_range: Option<(usize, usize)>,
+    /// Text model: term frequency 1 + ln(tf) instead of raw counts.
+    #[arg(long, help_heading = "Recipe")]
+    pub sublinear_tf: bool,
+    /// Text model: class weights, `none` or `balanced` (n / (classes × class count)).
+    #[arg(long, value_name = "none|balanced", value_parser = ["none", "balanced"], help_heading = "Recipe")]
+    pub class_weight: Option<String>,
+    /// CRF: L1 regularisation coefficient [default: 0.1].
+    #[arg(long, help_heading = "Recipe")]
+    pub c1: Option<f64>,
+    /// CRF: L2 regularisation coefficient [default: 0.01].
+    #[arg(long, help_heading = "Recipe")]
+    pub c2: Option<f64>,
+    /// CRF: L-BFGS iterations [default: 200].
+    #[arg(long, help_heading = "Recipe")]
+    pub max_iterations: Option<usize>,
 
     /// New task: a TOML task file naming the fields and files (flags below override it).
     #[arg(long, value_name = "FILE", help_heading = "Your own task")]
@@ -443,7 +461,47 @@ pub struct TuneArgs {
     pub seed: u64,
 }
 
+/// Parses `--ngram-range MIN,MAX`.
+fn parse_range(s: &str) -> std::result::Result<(usize, usize), String> {
+    let parsed = s
+        .split_once(',')
+        .and_then(|(a, b)| Some((a.trim().parse().ok()?, b.trim().parse().ok()?)));
+    match parsed {
+        Some((a, b)) if a >= 1 && a <= b => Ok((a, b)),
+        _ => Err(format!(
+            "expected MIN,MAX with 1 <= MIN <= MAX (e.g. 3,8), got {s:?}"
+        )),
+    }
+}
+
 impl TrainArgs {
+    /// The recipe the flags set.
+    fn recipe(&self) -> crate::pipeline::Recipe {
+        crate::pipeline::Recipe {
+            c: self.c,
+            tol: self.tol,
+            ngram_range: self.ngram_range,
+            sublinear_tf: self.sublinear_tf.then_some(true),
+            class_weight_balanced: self.class_weight.as_deref().map(|w| w == "balanced"),
+            c1: self.c1,
+            c2: self.c2,
+            max_iterations: self.max_iterations,
+        }
+    }
+
+    /// The settings: the paper's recipe, then the task file's settings, then the flags'.
+    fn settings(&self) -> Result<FitSettings> {
+        let mut s = FitSettings {
+            seed: self.seed,
+            ..FitSettings::default()
+        };
+        if let Some(p) = &self.task_file {
+            s.apply(&task::TaskFile::load(p)?.recipe()?);
+        }
+        s.apply(&self.recipe());
+        Ok(s)
+    }
+
     fn custom_flags(&self) -> task::TaskFile {
         task::TaskFile {
             name: self.name.clone(),
@@ -455,6 +513,7 @@ impl TrainArgs {
             train: self.train.clone(),
             dev: self.dev.clone(),
             test: self.test.clone(),
+            ..task::TaskFile::default()
         }
     }
 
@@ -513,15 +572,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
             let req = TrainRequest {
                 tasks: args.sources(out)?,
                 kind: args.model,
-                settings: FitSettings {
-                    seed: args.seed,
-                    logreg: LogRegParams {
-                        c: args.c,
-                        tol: args.tol,
-                        ..LogRegParams::default()
-                    },
-                    ..FitSettings::default()
-                },
+                settings: args.settings()?,
                 out: args.out.clone(),
                 models_dir: args.models_dir.clone(),
                 model_out: args.model_out.clone(),
@@ -683,4 +734,49 @@ impl ReportArgs {
         writeln!(err, "wrote {} ({} series)", req.out.display(), series.len())?;
         Ok(())
     }
+}
+
+/// For an unknown `--flag`, the known long flag it most likely meant: the same letters in
+/// another case (`--c` for `--C`), or one edit away. Clap's own suggestions miss case-only
+/// differences.
+pub fn near_miss(err: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if err.kind() != ErrorKind::UnknownArgument {
+        return None;
+    }
+    let Some(ContextValue::String(given)) = err.get(ContextKind::InvalidArg) else {
+        return None;
+    };
+    let given = given.split('=').next()?.trim_start_matches('-').to_string();
+    let cmd = <Cli as clap::CommandFactory>::command();
+    let mut best: Option<(usize, String)> = None;
+    for sub in cmd.get_subcommands() {
+        for arg in sub.get_arguments() {
+            let Some(long) = arg.get_long() else { continue };
+            let d = if long.eq_ignore_ascii_case(&given) {
+                0
+            } else {
+                edit_distance(long, &given)
+            };
+            if d <= 1 && best.as_ref().is_none_or(|b| d < b.0) {
+                best = Some((d, long.to_string()));
+            }
+        }
+    }
+    best.map(|b| format!("--{}", b.1))
+}
+
+/// Levenshtein distance of two short strings.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
 }

@@ -6,7 +6,16 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    let cli = rumedbench::cli::Cli::parse();
+    let cli = match rumedbench::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            if let Some(flag) = rumedbench::cli::near_miss(&e) {
+                eprintln!("\ntip: did you mean '{flag}'? (flags are case-sensitive)");
+            }
+            return ExitCode::from(e.exit_code().clamp(0, 255) as u8);
+        }
+    };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let mut err = std::io::stderr();

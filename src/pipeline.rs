@@ -123,6 +123,59 @@ pub struct FitSettings {
     pub logreg: LogRegParams,
 }
 
+/// Settings of the recipe a user may change, each `None` when not given: from a task file, then
+/// from flags, laid over the paper's defaults by [`FitSettings::apply`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Recipe {
+    /// Logistic regression C.
+    pub c: Option<f64>,
+    /// Dual solver tolerance.
+    pub tol: Option<f64>,
+    /// Character n-gram range.
+    pub ngram_range: Option<(usize, usize)>,
+    /// Sublinear tf.
+    pub sublinear_tf: Option<bool>,
+    /// Balanced class weights.
+    pub class_weight_balanced: Option<bool>,
+    /// CRF L1 coefficient.
+    pub c1: Option<f64>,
+    /// CRF L2 coefficient.
+    pub c2: Option<f64>,
+    /// CRF iterations.
+    pub max_iterations: Option<usize>,
+}
+
+impl FitSettings {
+    /// Sets every setting `r` gives.
+    pub fn apply(&mut self, r: &Recipe) {
+        if let Some(v) = r.c {
+            self.logreg.c = v;
+        }
+        if let Some(v) = r.tol {
+            self.logreg.tol = v;
+        }
+        if let Some((a, b)) = r.ngram_range {
+            self.tfidf.ngram_min = a;
+            self.tfidf.ngram_max = b;
+        }
+        if let Some(v) = r.sublinear_tf {
+            self.tfidf.sublinear_tf = v;
+        }
+        if let Some(v) = r.class_weight_balanced {
+            self.logreg.class_weight_balanced = v;
+        }
+        if let Some(v) = r.c1 {
+            self.crf.c1 = v;
+        }
+        if let Some(v) = r.c2 {
+            self.crf.c2 = v;
+        }
+        if let Some(v) = r.max_iterations {
+            self.crf.max_iterations = v;
+        }
+    }
+}
+
 /// A fitted model of any family. Externally tagged: postcard (the model file encoding) is not
 /// self-describing and cannot read internally tagged enums.
 #[derive(Debug, Serialize, Deserialize)]

@@ -389,7 +389,7 @@ mod tests {
 
 /// A user-defined task as written in a TOML task file (or assembled from `train` flags).
 /// Paths are relative to the task file's folder.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TaskFile {
     /// Task name; names the prediction file `<out>/<model>/<name>.jsonl`.
@@ -411,6 +411,23 @@ pub struct TaskFile {
     pub dev: Option<std::path::PathBuf>,
     /// Test file.
     pub test: Option<std::path::PathBuf>,
+    /// Text model: inverse regularisation strength (`--C`).
+    #[serde(rename = "C")]
+    pub c: Option<f64>,
+    /// Text model: the solver's stopping tolerance (`--tol`).
+    pub tol: Option<f64>,
+    /// Text model: shortest and longest character n-gram (`--ngram-range`).
+    pub ngram_range: Option<[usize; 2]>,
+    /// Text model: `1 + ln(tf)` instead of raw counts (`--sublinear-tf`).
+    pub sublinear_tf: Option<bool>,
+    /// Text model: `none` or `balanced` (`--class-weight`).
+    pub class_weight: Option<String>,
+    /// CRF: L1 coefficient (`--c1`).
+    pub c1: Option<f64>,
+    /// CRF: L2 coefficient (`--c2`).
+    pub c2: Option<f64>,
+    /// CRF: L-BFGS iterations (`--max-iterations`).
+    pub max_iterations: Option<usize>,
 }
 
 impl TaskFile {
@@ -448,7 +465,35 @@ impl TaskFile {
             train: self.train.or(other.train),
             dev: self.dev.or(other.dev),
             test: self.test.or(other.test),
+            c: self.c.or(other.c),
+            tol: self.tol.or(other.tol),
+            ngram_range: self.ngram_range.or(other.ngram_range),
+            sublinear_tf: self.sublinear_tf.or(other.sublinear_tf),
+            class_weight: self.class_weight.or(other.class_weight),
+            c1: self.c1.or(other.c1),
+            c2: self.c2.or(other.c2),
+            max_iterations: self.max_iterations.or(other.max_iterations),
         }
+    }
+
+    /// The recipe settings this file sets (the rest keep their defaults).
+    pub fn recipe(&self) -> Result<crate::pipeline::Recipe> {
+        let class_weight_balanced = match self.class_weight.as_deref() {
+            None => None,
+            Some("none") => Some(false),
+            Some("balanced") => Some(true),
+            Some(other) => bail!("class_weight: expected \"none\" or \"balanced\", got {other:?}"),
+        };
+        Ok(crate::pipeline::Recipe {
+            c: self.c,
+            tol: self.tol,
+            ngram_range: self.ngram_range.map(|[a, b]| (a, b)),
+            sublinear_tf: self.sublinear_tf,
+            class_weight_balanced,
+            c1: self.c1,
+            c2: self.c2,
+            max_iterations: self.max_iterations,
+        })
     }
 
     /// Builds the task definition. Metrics are provisional (`Acc`, plus `Hit3` once train

@@ -261,3 +261,57 @@ fn own_task_predictions_score_like_built_in_ones() {
         "{err}"
     );
 }
+
+#[test]
+fn recipe_knobs_come_from_the_task_file_then_flags_and_are_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let toy = PathBuf::from(fixture("train.jsonl"));
+    let toy = toy.parent().unwrap();
+    let tf = dir.path().join("t.toml");
+    std::fs::write(
+        &tf,
+        format!(
+            "name = \"kn\"\ntext_fields = [\"text\"]\nlabel_field = \"label\"\nid_field = \"id\"\n\
+             train = \"{}\"\ntest = \"{}\"\nC = 1.0\nngram_range = [2, 5]\nclass_weight = \"balanced\"\n",
+            toy.join("train.jsonl").display(),
+            toy.join("test.jsonl").display()
+        ),
+    )
+    .unwrap();
+    let tfs = tf.display().to_string();
+    ok(
+        dir.path(),
+        &["train", "--task-file", &tfs, "--C", "3", "--sublinear-tf"],
+    );
+    let rec: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("out/feature/kn.run.json")).unwrap(),
+    )
+    .unwrap();
+    let h = &rec["hyperparameters"];
+    assert_eq!(h["classifier"]["C"], 3.0, "the flag wins: {h}");
+    assert_eq!(h["classifier"]["class_weight"], "balanced", "{h}");
+    assert_eq!(
+        h["vectorizer"]["ngram_range"],
+        serde_json::json!([2, 5]),
+        "{h}"
+    );
+    assert_eq!(h["vectorizer"]["sublinear_tf"], true, "{h}");
+    assert_eq!(rec["task_spec"]["name"], "kn");
+    // An unknown key lists the known ones; a near-miss flag names the right one.
+    std::fs::write(&tf, "name = \"kn\"\nCC = 1\n").unwrap();
+    let o = run(dir.path(), &["train", "--task-file", &tfs]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("unknown field `CC`, expected one of") && err.contains("`C`"),
+        "{err}"
+    );
+    let o = run(dir.path(), &["train", "--task", "top3", "--c", "1"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("did you mean '--C'?"), "{err}");
+    let o = run(
+        dir.path(),
+        &["train", "--task", "top3", "--ngram-range", "5,3"],
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("1 <= MIN <= MAX"), "{err}");
+}
