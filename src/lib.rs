@@ -54,6 +54,7 @@ pub mod features;
 pub mod models;
 pub mod output;
 pub mod pipeline;
+pub(crate) mod rng;
 pub mod scoring;
 pub mod task;
 
