@@ -174,47 +174,6 @@ pub struct Builtin {
 
 /// The RuMedBench tasks, in the paper's column order.
 pub fn registry() -> Vec<Builtin> {
-    let single = |f: &str| InputFields::Single { text: f.into() };
-    let pair = |a: &str, b: &str| InputFields::Pair {
-        first: a.into(),
-        second: b.into(),
-    };
-    let mut danet = classification(
-        "RuMedDaNet",
-        "danet",
-        "pairID",
-        pair("context", "question"),
-        "answer",
-        false,
-    );
-    danet.label_order = Some(vec!["нет".into(), "да".into()]);
-    let mut nli = classification(
-        "RuMedNLI",
-        "nli",
-        "pairID",
-        pair("ru_sentence1", "ru_sentence2"),
-        "gold_label",
-        false,
-    );
-    nli.label_order = Some(vec![
-        "neutral".into(),
-        "entailment".into(),
-        "contradiction".into(),
-    ]);
-    nli.train_notice = Some(NLI_NOTICE.into());
-    let ner = TaskSpec {
-        name: "RuMedNER".into(),
-        alias: "ner".into(),
-        id_field: "idx".into(),
-        inputs: InputFields::Tokens {
-            tokens: "tokens".into(),
-        },
-        label_field: "ner_tags".into(),
-        metrics: vec![Metric::Acc, Metric::F1],
-        label_order: None,
-        top_k: 1,
-        train_notice: None,
-    };
     let entry = |spec, short, paper, leaderboard| Builtin {
         spec,
         short,
@@ -257,19 +216,19 @@ pub fn registry() -> Vec<Builtin> {
             None,
         ),
         entry(
-            danet,
+            danet(),
             "DaNet",
             ["50.00", "51.95", "52.34", "67.19", "71.48", "93.36"],
             Some(&["да", "нет"]),
         ),
         entry(
-            nli,
+            nli(),
             "NLI",
             ["33.33", "59.70", "60.06", "77.64", "77.29", "83.26"],
             Some(&["entailment", "contradiction", "neutral"]),
         ),
         entry(
-            ner,
+            ner(),
             "NER",
             [
                 "93.66 / 51.96",
@@ -282,6 +241,67 @@ pub fn registry() -> Vec<Builtin> {
             None,
         ),
     ]
+}
+
+fn single(field: &str) -> InputFields {
+    InputFields::Single { text: field.into() }
+}
+
+fn pair(a: &str, b: &str) -> InputFields {
+    InputFields::Pair {
+        first: a.into(),
+        second: b.into(),
+    }
+}
+
+/// RuMedDaNet: yes/no answers in upstream's `l2i` order.
+fn danet() -> TaskSpec {
+    let mut t = classification(
+        "RuMedDaNet",
+        "danet",
+        "pairID",
+        pair("context", "question"),
+        "answer",
+        false,
+    );
+    t.label_order = Some(vec!["нет".into(), "да".into()]);
+    t
+}
+
+/// RuMedNLI: three inference labels in upstream's `l2i` order; its train split is credentialed.
+fn nli() -> TaskSpec {
+    let mut t = classification(
+        "RuMedNLI",
+        "nli",
+        "pairID",
+        pair("ru_sentence1", "ru_sentence2"),
+        "gold_label",
+        false,
+    );
+    t.label_order = Some(vec![
+        "neutral".into(),
+        "entailment".into(),
+        "contradiction".into(),
+    ]);
+    t.train_notice = Some(NLI_NOTICE.into());
+    t
+}
+
+/// RuMedNER: IOB2 tags per token; token accuracy and entity F1.
+fn ner() -> TaskSpec {
+    TaskSpec {
+        name: "RuMedNER".into(),
+        alias: "ner".into(),
+        id_field: "idx".into(),
+        inputs: InputFields::Tokens {
+            tokens: "tokens".into(),
+        },
+        label_field: "ner_tags".into(),
+        metrics: vec![Metric::Acc, Metric::F1],
+        label_order: None,
+        top_k: 1,
+        train_notice: None,
+    }
 }
 
 /// The built-in tasks' specs, in the paper's column order.
