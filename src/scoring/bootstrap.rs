@@ -425,35 +425,7 @@ fn align(a: &TaskScore, a_path: &Path, b: &TaskScore, b_path: &Path) -> Result<V
 pub fn compare(dir_a: &Path, dir_b: &Path, replicates: usize, seed: u64) -> Result<Comparison> {
     let ra = eval::score_dir(dir_a, None)?;
     let rb = eval::score_dir(dir_b, None)?;
-    let mut pairs: Vec<(&TaskScore, &TaskScore, Vec<Tally>, Vec<Tally>)> = Vec::new();
-    let mut skipped = Vec::new();
-    let mut names: Vec<String> = task::builtin().into_iter().map(|t| t.name).collect();
-    for t in ra.tasks.iter().chain(&rb.tasks) {
-        if !names.contains(&t.task.name) {
-            names.push(t.task.name.clone());
-        }
-    }
-    for name in names {
-        let a = ra.tasks.iter().find(|s| s.task.name == name);
-        let b = rb.tasks.iter().find(|s| s.task.name == name);
-        match (a, b) {
-            (Some(a), Some(b)) => {
-                let file = format!("{}.jsonl", name);
-                let b_aligned = align(a, &dir_a.join(&file), b, &dir_b.join(&file))?;
-                pairs.push((a, b, a.outcomes.tallies(), b_aligned));
-            }
-            (None, None) => skipped.push(format!("{} (in neither)", name)),
-            (None, Some(_)) => skipped.push(format!("{} (only in {})", name, dir_b.display())),
-            (Some(_), None) => skipped.push(format!("{} (only in {})", name, dir_a.display())),
-        }
-    }
-    if pairs.is_empty() {
-        crate::error::bail!(
-            "{} and {} have no task in common",
-            dir_a.display(),
-            dir_b.display()
-        );
-    }
+    let (pairs, skipped) = pair_tasks(&ra, dir_a, &rb, dir_b)?;
     let a_tasks: Vec<&TaskScore> = pairs.iter().map(|p| p.0).collect();
     let b_tasks: Vec<&TaskScore> = pairs.iter().map(|p| p.1).collect();
     let layout = Layout::new(&a_tasks);
@@ -517,19 +489,56 @@ pub fn compare(dir_a: &Path, dir_b: &Path, replicates: usize, seed: u64) -> Resu
         .collect();
     let prim_a: Vec<f64> = a_tasks.iter().map(|t| t.primary()).collect();
     let prim_b: Vec<f64> = b_tasks.iter().map(|t| t.primary()).collect();
-    let overall = difference(
-        None,
-        layout.rule.apply(&prim_a),
-        layout.rule.apply(&prim_b),
-        layout.overall,
-    );
+    let (oa, ob) = (layout.rule.apply(&prim_a), layout.rule.apply(&prim_b));
     Ok(Comparison {
         replicates,
         seed,
         tasks,
-        overall,
+        overall: difference(None, oa, ob, layout.overall),
         skipped,
     })
+}
+
+/// A task scored on both sides, with each side's per-example tallies (B's in A's id order).
+type Paired<'a> = (&'a TaskScore, &'a TaskScore, Vec<Tally>, Vec<Tally>);
+
+/// The tasks both reports scored, aligned by id (the built-in tasks first, then the others in
+/// order of appearance), and a note for each task only one side (or neither) has.
+fn pair_tasks<'a>(
+    ra: &'a Report,
+    dir_a: &Path,
+    rb: &'a Report,
+    dir_b: &Path,
+) -> Result<(Vec<Paired<'a>>, Vec<String>)> {
+    let mut names: Vec<String> = task::builtin().into_iter().map(|t| t.name).collect();
+    for t in ra.tasks.iter().chain(&rb.tasks) {
+        if !names.contains(&t.task.name) {
+            names.push(t.task.name.clone());
+        }
+    }
+    let (mut pairs, mut skipped) = (Vec::new(), Vec::new());
+    for name in names {
+        let a = ra.tasks.iter().find(|s| s.task.name == name);
+        let b = rb.tasks.iter().find(|s| s.task.name == name);
+        match (a, b) {
+            (Some(a), Some(b)) => {
+                let file = format!("{name}.jsonl");
+                let b_aligned = align(a, &dir_a.join(&file), b, &dir_b.join(&file))?;
+                pairs.push((a, b, a.outcomes.tallies(), b_aligned));
+            }
+            (None, None) => skipped.push(format!("{name} (in neither)")),
+            (None, Some(_)) => skipped.push(format!("{name} (only in {})", dir_b.display())),
+            (Some(_), None) => skipped.push(format!("{name} (only in {})", dir_a.display())),
+        }
+    }
+    if pairs.is_empty() {
+        crate::error::bail!(
+            "{} and {} have no task in common",
+            dir_a.display(),
+            dir_b.display()
+        );
+    }
+    Ok((pairs, skipped))
 }
 
 impl Difference {
