@@ -445,8 +445,17 @@ pub struct TrainArgs {
 /// Flags of `tune`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct TuneArgs {
-    #[arg(long, short, help = task_help())]
-    pub task: String,
+    #[arg(long, short, help = task_help(), required_unless_present = "task_file",
+          conflicts_with = "task_file")]
+    pub task: Option<String>,
+    /// Your own task: a TOML task file with train, dev and test files.
+    #[arg(long, value_name = "FILE")]
+    pub task_file: Option<PathBuf>,
+    /// Seconds the search on dev may take per task (as fastText's autotune duration): grid
+    /// points whose turn comes later are not tried, and the record says how many were. The
+    /// paper's setting is always tried.
+    #[arg(long, value_name = "SECONDS", value_parser = parse_budget)]
+    pub budget: Option<f64>,
     /// Folder holding <Task>/{train,dev,test}_v1.jsonl [default: $RUMEDBENCH_DATA, else ./data].
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
@@ -459,6 +468,14 @@ pub struct TuneArgs {
     /// Seed for randomised steps (the solver's coordinate order), the same at every point.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+}
+
+/// Parses `--budget SECONDS`: a positive, finite number.
+fn parse_budget(s: &str) -> std::result::Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        _ => Err(format!("expected a positive number of seconds, got {s:?}")),
+    }
 }
 
 /// Parses `--ngram-range MIN,MAX`.
@@ -581,11 +598,17 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
         }
         Command::Tune(args) => {
             let data_dir = data::resolve_data_dir(args.data_dir.as_deref());
+            let tasks = match (&args.task, &args.task_file) {
+                (_, Some(f)) => tune::file_sources(f)?,
+                (Some(t), None) => tune::sources(t, &data_dir, out)?,
+                (None, None) => bail!("tune needs --task or --task-file"),
+            };
             let req = tune::TuneRequest {
-                tasks: tune::sources(&args.task, &data_dir, out)?,
+                tasks,
                 seed: args.seed,
                 out: args.out.clone(),
                 models_dir: args.models_dir.clone(),
+                budget: args.budget,
             };
             tune::run(&req, out)?;
         }

@@ -315,3 +315,32 @@ fn recipe_knobs_come_from_the_task_file_then_flags_and_are_recorded() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("1 <= MIN <= MAX"), "{err}");
 }
+
+#[test]
+fn tune_takes_a_task_file_and_a_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let tf = fixture("task.toml");
+    let (out, _) = ok(dir.path(), &["tune", "--task-file", &tf]);
+    assert!(out.contains("toy: 24 of 24 grid points"), "{out}");
+    assert!(
+        !out.contains("Table 3"),
+        "no paper table for an own task: {out}"
+    );
+    let rec = |d: &Path| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(d.join("out/tuned/toy.tune.json")).unwrap())
+            .unwrap()
+    };
+    assert_eq!(rec(dir.path())["grid"].as_array().unwrap().len(), 24);
+    // A budget that has run out before the search starts leaves the paper's setting alone.
+    let (out, _) = ok(
+        dir.path(),
+        &["tune", "--task-file", &tf, "--budget", "0.000001"],
+    );
+    assert!(out.contains("toy: 1 of 24 grid points"), "{out}");
+    let r = rec(dir.path());
+    assert_eq!(r["grid_size"], 24);
+    assert_eq!(r["grid"][0]["index"], 0);
+    assert_eq!(r["chosen"], 0);
+    let o = run(dir.path(), &["tune", "--task-file", &tf, "--budget", "-1"]);
+    assert!(!o.status.success());
+}

@@ -127,6 +127,8 @@ pub fn pick_best(scores: &[f64]) -> Option<usize> {
 /// One grid point's outcome on dev.
 #[derive(Debug, Clone)]
 pub struct PointResult {
+    /// The point's index in the grid.
+    pub index: usize,
     /// The settings fitted.
     pub settings: FitSettings,
     /// Its dev scores.
@@ -141,8 +143,10 @@ pub struct PointResult {
 /// Every grid point's dev result and the chosen one.
 #[derive(Debug, Clone)]
 pub struct SearchResult {
-    /// Results in grid order.
+    /// Results of the points tried, in grid order (all of them unless a budget ran out).
     pub points: Vec<PointResult>,
+    /// How many points the grid has.
+    pub grid_size: usize,
     /// Index of the chosen point.
     pub best: usize,
 }
@@ -156,24 +160,35 @@ impl SearchResult {
 
 /// Fits every grid point on `train`, scores it on `dev`, and picks the best by
 /// [`selection_score`], ties going to the earlier point. It is given no test split, so test
-/// labels cannot influence the choice. `progress` advances once per point.
+/// labels cannot influence the choice. `progress` advances once per point. A point whose turn
+/// comes after `deadline` is not tried (as fastText's autotune duration); point 0, the paper's
+/// setting, always is.
 pub fn search(
     task: &TaskSpec,
     train: &Split,
     dev: &Split,
     grid: &[FitSettings],
     progress: &ProgressBar,
+    deadline: Option<Instant>,
 ) -> Result<SearchResult> {
     if grid.is_empty() {
         bail!("the tuning grid is empty");
     }
-    let points = match task.kind() {
-        TaskKind::Tokens => search_tagger(task, train, dev, grid, progress)?,
-        _ => search_text(task, train, dev, grid, progress)?,
-    };
+    let open = |i: usize| i == 0 || deadline.is_none_or(|d| Instant::now() < d);
+    let points: Vec<PointResult> = match task.kind() {
+        TaskKind::Tokens => search_tagger(task, train, dev, grid, progress, &open)?,
+        _ => search_text(task, train, dev, grid, progress, &open)?,
+    }
+    .into_iter()
+    .flatten()
+    .collect();
     let scores: Vec<f64> = points.iter().map(|p| p.selection).collect();
-    let best = pick_best(&scores).expect("grid is not empty");
-    Ok(SearchResult { points, best })
+    let best = pick_best(&scores).expect("point 0 is always tried");
+    Ok(SearchResult {
+        points,
+        grid_size: grid.len(),
+        best,
+    })
 }
 
 fn search_tagger(
@@ -182,7 +197,8 @@ fn search_tagger(
     dev: &Split,
     grid: &[FitSettings],
     progress: &ProgressBar,
-) -> Result<Vec<PointResult>> {
+    open: &(dyn Fn(usize) -> bool + Sync),
+) -> Result<Vec<Option<PointResult>>> {
     // A private pool caps concurrent CRF fits (each holds its own copy of the features) even
     // on machines with many cores.
     let pool = rayon::ThreadPoolBuilder::new()
@@ -191,18 +207,23 @@ fn search_tagger(
         .context("starting the CRF worker threads")?;
     pool.install(|| {
         grid.par_iter()
-            .map(|settings| {
+            .enumerate()
+            .map(|(index, settings)| {
+                if !open(index) {
+                    return Ok(None);
+                }
                 let t = Instant::now();
                 let p = pipeline::fit(task, ModelKind::Feature, settings, train)?;
                 let preds = p.predict(&dev.examples, 1)?;
                 let (score, _) = p.score(&dev.examples, &preds)?;
                 progress.inc(1);
-                Ok(PointResult {
+                Ok(Some(PointResult {
+                    index,
                     settings: settings.clone(),
                     selection: selection_score(&score),
                     dev: score,
                     seconds: t.elapsed().as_secs_f64(),
-                })
+                }))
             })
             .collect()
     })
@@ -217,7 +238,8 @@ fn search_text(
     dev: &Split,
     grid: &[FitSettings],
     progress: &ProgressBar,
-) -> Result<Vec<PointResult>> {
+    open: &(dyn Fn(usize) -> bool + Sync),
+) -> Result<Vec<Option<PointResult>>> {
     let (classes, y) = pipeline::text_targets(task, train)?;
     let gold = pipeline::split_labels(task, dev, "tuning")?;
     let train_texts = data::joined_texts(&train.examples);
@@ -234,7 +256,11 @@ fn search_text(
         }
     }
     let mut results: Vec<Option<PointResult>> = vec![None; grid.len()];
+    // Groups run in grid order; a group none of whose points is open is not vectorized.
     for (params, members) in groups {
+        if !members.iter().any(|&i| open(i)) {
+            continue;
+        }
         let t = Instant::now();
         let (tfidf, x) = params
             .fit(&train_docs)
@@ -245,9 +271,12 @@ fn search_text(
         let vectorize = t.elapsed().as_secs_f64() / members.len() as f64;
         // Points run in parallel because a binary task's classifier is one problem, which the
         // solver cannot spread over cores.
-        let fitted: Vec<Result<PointResult>> = members
+        let fitted: Vec<Result<Option<PointResult>>> = members
             .par_iter()
             .map(|&i| {
+                if !open(i) {
+                    return Ok(None);
+                }
                 let t = Instant::now();
                 let settings = &grid[i];
                 let params = LogRegParams {
@@ -269,22 +298,20 @@ fn search_text(
                     .collect();
                 let score = TaskScore::from_outcomes(task.clone(), Outcomes::Class(outcomes));
                 progress.inc(1);
-                Ok(PointResult {
+                Ok(Some(PointResult {
+                    index: i,
                     settings: settings.clone(),
                     selection: selection_score(&score),
                     dev: score,
                     seconds: vectorize + t.elapsed().as_secs_f64(),
-                })
+                }))
             })
             .collect();
         for (&i, r) in members.iter().zip(fitted) {
-            results[i] = Some(r?);
+            results[i] = r?;
         }
     }
-    Ok(results
-        .into_iter()
-        .map(|r| r.expect("every grid point is in one group"))
-        .collect())
+    Ok(results)
 }
 
 /// The settings of one grid point that the grid varies, for the tune record and the log.
@@ -339,6 +366,8 @@ pub struct TuneRequest {
     pub out: PathBuf,
     /// Folder for model files (`<models>/<Task>-tuned.rmb`).
     pub models_dir: PathBuf,
+    /// Seconds the search on dev may take per task; later grid points are not tried.
+    pub budget: Option<f64>,
 }
 
 /// The result of tuning one task.
@@ -352,6 +381,25 @@ pub struct TuneRun {
     pub predictions: PathBuf,
     /// Where the tune record was written.
     pub record: PathBuf,
+}
+
+/// A task file's task for tuning: it must name a dev file (the selection set) and a test file.
+pub fn file_sources(path: &Path) -> Result<Vec<TaskSource>> {
+    let tf = task::TaskFile::load(path)?;
+    let spec = tf.spec()?;
+    if tf.dev.is_none() || tf.test.is_none() {
+        bail!(
+            "{}: tuning needs `dev` (where the grid is scored) and `test` files",
+            path.display()
+        );
+    }
+    Ok(vec![TaskSource {
+        spec,
+        train: tf.train.clone().expect("checked by spec()"),
+        dev: tf.dev.clone(),
+        test: tf.test.clone(),
+        custom: true,
+    }])
 }
 
 /// The built-in tasks named by `--task` with their splits under `data_dir`. With `all`, a task
@@ -409,7 +457,8 @@ pub fn run_task(req: &TuneRequest, src: &TaskSource, log: &mut dyn Write) -> Res
 
     let grid = grid(spec.kind(), req.seed);
     let pb = grid_bar(grid.len(), &spec.name);
-    let result = search(spec, &train, &dev, &grid, &pb)
+    let deadline = req.budget.map(|b| started + Duration::from_secs_f64(b));
+    let result = search(spec, &train, &dev, &grid, &pb, deadline)
         .with_context(|| format!("tuning {} on {}", spec.name, dev_path.display()));
     pb.finish_and_clear();
     let result = result?;
@@ -458,14 +507,16 @@ pub fn run_task(req: &TuneRequest, src: &TaskSource, log: &mut dyn Write) -> Res
         },
         "retrained_on": "train",
         "seed": req.seed,
-        "grid": result.points.iter().enumerate().map(|(i, p)| json!({
-            "index": i,
+        "grid_size": result.grid_size,
+        "budget_seconds": req.budget,
+        "grid": result.points.iter().map(|p| json!({
+            "index": p.index,
             "settings": point_json(kind, &p.settings),
             "dev": scores_json(&p.dev),
             "selection_score": p.selection,
             "seconds": p.seconds,
         })).collect::<Vec<_>>(),
-        "chosen": result.best,
+        "chosen": result.chosen().index,
         "chosen_settings": point_json(kind, &chosen),
         "hyperparameters": hyper,
         "paper_setting_dev": scores_json(&result.points[0].dev),
@@ -482,11 +533,12 @@ pub fn run_task(req: &TuneRequest, src: &TaskSource, log: &mut dyn Write) -> Res
 
     writeln!(
         log,
-        "{}: {} grid points in {:.0}s; chosen #{} {} (dev {}; paper setting dev {}) | test {} -> {}",
+        "{}: {} of {} grid points in {:.0}s; chosen #{} {} (dev {}; paper setting dev {}) | test {} -> {}",
         spec.name,
         result.points.len(),
+        result.grid_size,
         search_secs,
-        result.best,
+        result.chosen().index,
         describe_point(kind, &chosen),
         train::describe(&result.chosen().dev),
         train::describe(&result.points[0].dev),
@@ -512,6 +564,9 @@ pub fn run(req: &TuneRequest, log: &mut dyn Write) -> Result<Vec<TuneRun>> {
         runs.push(run_task(req, src, log)?);
     }
     let scores: Vec<TaskScore> = runs.iter().map(|r| r.test.clone()).collect();
+    if req.tasks.iter().all(|t| t.custom) {
+        return Ok(runs);
+    }
     writeln!(
         log,
         "\nTest, % (Table 3 layout; a task not tuned counts 0 in Overall):"
@@ -613,7 +668,7 @@ mod tests {
         let danet = task::find("danet").unwrap();
         let (train, dev) = (synthetic(120, 1), synthetic(60, 2));
         let g = grid(danet.kind(), 0);
-        let r = search(&danet, &train, &dev, &g, &ProgressBar::hidden()).unwrap();
+        let r = search(&danet, &train, &dev, &g, &ProgressBar::hidden(), None).unwrap();
         assert_eq!(r.points.len(), g.len());
         for (i, p) in r.points.iter().enumerate() {
             let fitted = pipeline::fit(&danet, ModelKind::Feature, &g[i], &train).unwrap();

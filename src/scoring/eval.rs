@@ -255,12 +255,12 @@ impl OverallRule {
 
     /// Overall from the primary figures of the tasks, in the order given to [`Self::new`].
     pub fn apply(&self, primaries: &[f64]) -> f64 {
-        let sum: f64 = primaries
+        // A fold from +0.0: `Sum` for floats starts at -0.0, which would print as "-0.00".
+        let sum = primaries
             .iter()
             .zip(&self.counted)
             .filter(|(_, &c)| c)
-            .map(|(p, _)| p)
-            .sum();
+            .fold(0.0, |acc, (p, _)| acc + p);
         sum / self.divisor
     }
 }
