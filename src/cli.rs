@@ -437,7 +437,8 @@ pub struct TrainArgs {
     /// New task: the id field [default: records are numbered from 1].
     #[arg(long, value_name = "NAME", help_heading = "Your own task")]
     pub id_field: Option<String>,
-    /// New task: its name [default: the train file's folder name].
+    /// New task: its name [default: the task file's name, else the train file's stem, or its
+    /// folder's name for `train.jsonl`].
     #[arg(long, value_name = "NAME", help_heading = "Your own task")]
     pub name: Option<String>,
 }

@@ -400,11 +400,54 @@ mod tests {
     }
 
     #[test]
+    fn unnamed_tasks_take_the_train_stem_or_folder_and_empty_names_are_refused() {
+        use std::path::Path;
+        assert_eq!(
+            default_name(Path::new("d/notes_train.jsonl")),
+            "notes_train"
+        );
+        assert_eq!(default_name(Path::new("x/cardio/train.jsonl")), "cardio");
+        assert_eq!(default_name(Path::new("x/derm/train_v1.csv")), "derm");
+        let tf = TaskFile {
+            name: Some(" ".into()),
+            train: Some("t.jsonl".into()),
+            text_fields: vec!["text".into()],
+            label_field: Some("label".into()),
+            ..TaskFile::default()
+        };
+        let e = tf.spec().unwrap_err().to_string();
+        assert!(e.contains("must not be empty"), "{e}");
+    }
+
+    #[test]
     fn ranked_tasks_keep_three_labels() {
         for t in builtin() {
             assert_eq!(t.ranked_output(), t.top_k == 3, "{}", t.name);
         }
     }
+}
+
+/// The name of a task given by flags alone: the train file's stem (`notes_train.jsonl` ->
+/// `notes_train`), or its folder's name when the stem only says "train" (`train`,
+/// `train_v1`), so that two tasks in one folder, or two folders of `train.jsonl`, do not share
+/// a name (and so a prediction file).
+fn default_name(train: &std::path::Path) -> String {
+    let stem = train
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if !stem.is_empty() && !matches!(stem.to_lowercase().as_str(), "train" | "train_v1") {
+        return stem;
+    }
+    std::path::absolute(train)
+        .ok()
+        .and_then(|p| {
+            p.parent()
+                .and_then(|d| d.file_name())
+                .map(|s| s.to_string_lossy().into_owned())
+        })
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "task".into())
 }
 
 /// A user-defined task as written in a TOML task file (or assembled from `train` flags).
@@ -457,6 +500,13 @@ impl TaskFile {
             .map_err(|e| crate::error::err!("cannot read task file {}: {e}", path.display()))?;
         let mut tf: TaskFile = toml::from_str(&text)
             .map_err(|e| crate::error::err!("{}: {}", path.display(), e.to_string().trim_end()))?;
+        // Unnamed, a task is named after its task file.
+        if tf.name.is_none() {
+            tf.name = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .filter(|s| !s.is_empty());
+        }
         let base = path.parent().unwrap_or(std::path::Path::new("."));
         for p in [&mut tf.train, &mut tf.dev, &mut tf.test]
             .into_iter()
@@ -524,17 +574,9 @@ impl TaskFile {
             .as_ref()
             .ok_or_else(|| crate::error::err!("a new task needs a train file (--train FILE)"))?;
         let name = match &self.name {
-            Some(n) if !n.trim().is_empty() => n.trim().to_string(),
-            _ => train
-                .canonicalize()
-                .ok()
-                .and_then(|p| {
-                    p.parent()
-                        .and_then(|d| d.file_name())
-                        .map(|s| s.to_string_lossy().into_owned())
-                })
-                .filter(|s| !s.is_empty())
-                .unwrap_or_else(|| "task".into()),
+            Some(n) if n.trim().is_empty() => bail!("the task name must not be empty"),
+            Some(n) => n.trim().to_string(),
+            None => default_name(train),
         };
         if name.contains(['/', '\\']) {
             bail!("task name `{name}` must not contain a path separator");
