@@ -42,7 +42,34 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! # The high-level API
+//!
+//! Fit the paper's text classifier (char 3–8-gram tf-idf + one-vs-rest logistic regression,
+//! `C = 10`) on texts in memory, read class probabilities as an `ndarray`, and save the model
+//! file that `rumedbench predict --model` reads:
+//!
+//! ```
+//! use rumedbench::{TextClassifier, TextClassifierParams};
+//!
+//! let texts = ["кашель и насморк", "боль в горле, кашель", "изжога после еды", "тошнота, изжога"];
+//! let labels = ["J06", "J06", "K29", "K29"];
+//! let model = TextClassifierParams::default().fit(&texts, &labels)?;
+//! let proba = model.predict_proba(&["сильный кашель"])?;
+//! assert_eq!(model.classes(), ["J06", "K29"]);
+//! assert!(proba[[0, 0]] > proba[[0, 1]]);
+//!
+//! let path = std::env::temp_dir().join("rumedbench-doc-example.rmb");
+//! model.save(&path)?;
+//! assert_eq!(TextClassifier::load(&path)?.predict_proba(&["сильный кашель"])?, proba);
+//! # std::fs::remove_file(&path).ok();
+//! # Ok::<(), rumedbench::Error>(())
+//! ```
+//!
+//! [`TaggerParams`] fits the paper's CRF tagger the same way, and [`api`] explains how the
+//! classifier plugs into linfa.
 
+pub mod api;
 pub mod bundle;
 #[cfg(feature = "cli")]
 pub mod cli;
@@ -58,6 +85,7 @@ pub(crate) mod rng;
 pub mod scoring;
 pub mod task;
 
+pub use api::{Tagger, TaggerKind, TaggerParams, TextClassifier, TextClassifierParams};
 pub use bundle::Bundle;
 pub use data::{Example, Labels, Split};
 pub use error::{Error, Result};

@@ -330,6 +330,26 @@ impl Crf {
             .collect()
     }
 
+    /// The marginal probability of every label at every token, `tokens x labels` in
+    /// [`Crf::labels`] order (CRFsuite's forward-backward, as python-crfsuite's
+    /// `marginal`); an empty sentence gives no rows.
+    pub fn marginals<S: AsRef<str>>(&self, tokens: &[S]) -> Result<Vec<Vec<f64>>> {
+        if tokens.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut tagger = self.model.tagger().map_err(backend)?;
+        // Tagging sets the sequence on the tagger, which `marginal` then reads.
+        self.tag_with(&mut tagger, tokens)?;
+        (0..tokens.len())
+            .map(|t| {
+                self.labels
+                    .iter()
+                    .map(|l| tagger.marginal(l, t as i32).map_err(backend))
+                    .collect()
+            })
+            .collect()
+    }
+
     fn tag_with<S: AsRef<str>>(
         &self,
         tagger: &mut crfsuite::Tagger<'_>,

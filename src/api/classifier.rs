@@ -1,0 +1,353 @@
+//! [`TextClassifierParams`] and the fitted [`TextClassifier`]: the paper's char n-gram tf-idf +
+//! one-vs-rest logistic regression on in-memory texts or text pairs.
+
+use std::path::Path;
+
+use ndarray::Array2;
+
+use super::{fit_bundle, load_bundle, memory_split, save_bundle};
+use crate::bundle::Bundle;
+use crate::data::{Gold, Input};
+use crate::error::{Error, Result};
+use crate::features::tfidf::TfidfParams;
+use crate::models::logreg::LogRegParams;
+use crate::pipeline::{FitSettings, Fitted, ModelKind, Pipeline, TextModel};
+use crate::task::{TaskFile, TaskKind, TaskSpec};
+
+/// Hyperparameters of the text classifier, defaulting to the paper's recipe: char 3–8-grams,
+/// raw tf, `C = 10`, tolerance 0.1, no class weights, seed 0.
+///
+/// ```
+/// use rumedbench::TextClassifierParams;
+/// let params = TextClassifierParams::default().c(1.0).ngram_range(2, 5).sublinear_tf(true);
+/// assert_eq!(params.settings().logreg.c, 1.0);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextClassifierParams {
+    settings: FitSettings,
+    name: String,
+}
+
+impl Default for TextClassifierParams {
+    fn default() -> Self {
+        TextClassifierParams {
+            settings: FitSettings::default(),
+            name: "model".into(),
+        }
+    }
+}
+
+impl TextClassifierParams {
+    /// The paper's recipe (same as `default()`).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The n-gram lengths in code points, `min..=max` (sklearn `ngram_range`).
+    pub fn ngram_range(mut self, min: usize, max: usize) -> Self {
+        self.settings.tfidf.ngram_min = min;
+        self.settings.tfidf.ngram_max = max;
+        self
+    }
+
+    /// Replace a raw count `tf` by `1 + ln(tf)` (sklearn `sublinear_tf`).
+    pub fn sublinear_tf(mut self, on: bool) -> Self {
+        self.settings.tfidf.sublinear_tf = on;
+        self
+    }
+
+    /// Inverse regularisation strength (sklearn `C`).
+    pub fn c(mut self, c: f64) -> Self {
+        self.settings.logreg.c = c;
+        self
+    }
+
+    /// The dual solver's stopping tolerance (liblinear's rule; default 0.1).
+    pub fn tol(mut self, tol: f64) -> Self {
+        self.settings.logreg.tol = tol;
+        self
+    }
+
+    /// Upper bound on solver epochs per binary problem.
+    pub fn max_iter(mut self, max_iter: usize) -> Self {
+        self.settings.logreg.max_iter = max_iter;
+        self
+    }
+
+    /// sklearn's `class_weight='balanced'` when `true`.
+    pub fn class_weight_balanced(mut self, on: bool) -> Self {
+        self.settings.logreg.class_weight_balanced = on;
+        self
+    }
+
+    /// Seed of the solver's coordinate order.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.settings.seed = seed;
+        self
+    }
+
+    /// The task name written into the model file (and used by `rumedbench predict`).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = name.into();
+        self
+    }
+
+    /// All settings, as `rumedbench train` takes them.
+    pub fn settings(&self) -> &FitSettings {
+        &self.settings
+    }
+
+    /// The vectorizer settings.
+    pub fn tfidf(&self) -> &TfidfParams {
+        &self.settings.tfidf
+    }
+
+    /// The classifier settings.
+    pub fn logreg(&self) -> &LogRegParams {
+        &self.settings.logreg
+    }
+
+    /// Checks every setting, naming the bad one.
+    pub fn check(&self) -> Result<()> {
+        self.settings.tfidf.check()?;
+        self.settings.logreg.check()
+    }
+
+    /// Fits on single texts. Classes are the distinct labels, sorted as strings.
+    pub fn fit<S: AsRef<str>, L: ToString>(
+        &self,
+        texts: &[S],
+        labels: &[L],
+    ) -> Result<TextClassifier> {
+        let inputs = texts
+            .iter()
+            .map(|t| Input::Text(t.as_ref().into()))
+            .collect();
+        self.fit_inputs(&["text"], inputs, labels)
+    }
+
+    /// Fits on text pairs; the two texts are joined with one space, as upstream does.
+    pub fn fit_pairs<A: AsRef<str>, B: AsRef<str>, L: ToString>(
+        &self,
+        pairs: &[(A, B)],
+        labels: &[L],
+    ) -> Result<TextClassifier> {
+        let inputs = pairs
+            .iter()
+            .map(|(a, b)| Input::Pair(a.as_ref().into(), b.as_ref().into()))
+            .collect();
+        self.fit_inputs(&["text", "text_pair"], inputs, labels)
+    }
+
+    fn fit_inputs<L: ToString>(
+        &self,
+        fields: &[&str],
+        inputs: Vec<Input>,
+        labels: &[L],
+    ) -> Result<TextClassifier> {
+        if inputs.len() != labels.len() {
+            return Err(Error::Invalid(format!(
+                "{} inputs but {} labels: give one label per input",
+                inputs.len(),
+                labels.len()
+            )));
+        }
+        self.check()?;
+        let gold: Vec<Gold> = labels.iter().map(|l| Gold::Label(l.to_string())).collect();
+        let mut task = memory_task(&self.name, fields, false)?;
+        let n_classes = labels
+            .iter()
+            .map(|l| l.to_string())
+            .collect::<std::collections::BTreeSet<_>>()
+            .len();
+        task.settle_metrics(n_classes);
+        let split = memory_split(inputs, gold);
+        let bundle = fit_bundle(&task, ModelKind::Feature, &self.settings, &split)?;
+        TextClassifier::from_bundle(bundle)
+    }
+}
+
+/// A task definition for in-memory data: fields named `fields`, label field `label` (a
+/// tagging task: `tokens` and `tags`), records numbered from 1.
+pub(super) fn memory_task(name: &str, fields: &[&str], tagging: bool) -> Result<TaskSpec> {
+    let tf = TaskFile {
+        name: Some(name.into()),
+        text_fields: fields.iter().map(|f| f.to_string()).collect(),
+        label_field: (!tagging).then(|| "label".into()),
+        tokens_field: tagging.then(|| "tokens".into()),
+        tags_field: tagging.then(|| "tags".into()),
+        train: Some(super::MEMORY_SOURCE.into()),
+        ..Default::default()
+    };
+    tf.spec()
+}
+
+/// A fitted text classifier: a pipeline of the model file's format.
+#[derive(Debug)]
+pub struct TextClassifier {
+    bundle: Bundle,
+}
+
+impl TextClassifier {
+    /// Wraps a model file's content; errors unless it holds a text classifier.
+    pub fn from_bundle(bundle: Bundle) -> Result<Self> {
+        match &bundle.pipeline.model {
+            Fitted::Text(_) => Ok(TextClassifier { bundle }),
+            _ => Err(Error::Invalid(format!(
+                "the model of task {} is not a text classifier (char n-gram tf-idf + logistic \
+                 regression); a tagger loads with Tagger::load",
+                bundle.pipeline.task.name
+            ))),
+        }
+    }
+
+    /// Reads a model file written by `rumedbench train` or [`TextClassifier::save`].
+    pub fn load(path: impl AsRef<Path>) -> Result<Self> {
+        Self::from_bundle(load_bundle(path.as_ref())?)
+    }
+
+    /// Writes the model file `rumedbench predict --model` reads (atomically).
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
+        save_bundle(&self.bundle, path.as_ref())
+    }
+
+    /// The model file's bytes.
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        self.bundle.to_bytes()
+    }
+
+    /// Reads a model from the bytes [`TextClassifier::to_bytes`] returns.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        Self::from_bundle(Bundle::from_bytes(bytes)?)
+    }
+
+    fn model(&self) -> &TextModel {
+        match &self.bundle.pipeline.model {
+            Fitted::Text(m) => m,
+            _ => unreachable!("checked in from_bundle"),
+        }
+    }
+
+    /// The class labels, in the order of the probability columns.
+    pub fn classes(&self) -> &[String] {
+        &self.model().labels
+    }
+
+    /// The number of n-gram features of the vocabulary.
+    pub fn n_features(&self) -> usize {
+        self.model().tfidf.n_features()
+    }
+
+    /// Whether the model was fitted on text pairs.
+    pub fn is_pair(&self) -> bool {
+        self.bundle.pipeline.task.kind() == TaskKind::Pair
+    }
+
+    /// The task definition stored in the model file.
+    pub fn task(&self) -> &TaskSpec {
+        &self.bundle.pipeline.task
+    }
+
+    /// The whole pipeline, as the command line uses it.
+    pub fn pipeline(&self) -> &Pipeline {
+        super::pipeline_of(&self.bundle)
+    }
+
+    fn expect_pairs(&self, pairs: bool) -> Result<()> {
+        match (self.is_pair(), pairs) {
+            (true, false) => Err(Error::Invalid(
+                "this model was fitted on text pairs: give (text, text_pair) pairs".into(),
+            )),
+            (false, true) => Err(Error::Invalid(
+                "this model was fitted on single texts, not text pairs".into(),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// Class probabilities (sklearn's one-vs-rest normalisation), `texts x classes`.
+    pub fn predict_proba<S: AsRef<str>>(&self, texts: &[S]) -> Result<Array2<f32>> {
+        self.expect_pairs(false)?;
+        let docs: Vec<&str> = texts.iter().map(|t| t.as_ref()).collect();
+        Ok(self.proba_docs(&docs))
+    }
+
+    /// Class probabilities of text pairs, `pairs x classes`.
+    pub fn predict_proba_pairs<A: AsRef<str>, B: AsRef<str>>(
+        &self,
+        pairs: &[(A, B)],
+    ) -> Result<Array2<f32>> {
+        self.expect_pairs(true)?;
+        let joined = join_pairs(pairs);
+        let docs: Vec<&str> = joined.iter().map(|t| t.as_str()).collect();
+        Ok(self.proba_docs(&docs))
+    }
+
+    /// Decision scores `w_k . x + b_k`, `texts x classes` (two classes: `[-s, s]`).
+    pub fn decision_function<S: AsRef<str>>(&self, texts: &[S]) -> Result<Array2<f32>> {
+        self.expect_pairs(false)?;
+        let docs: Vec<&str> = texts.iter().map(|t| t.as_ref()).collect();
+        Ok(self.decision_docs(&docs))
+    }
+
+    /// Decision scores of text pairs.
+    pub fn decision_function_pairs<A: AsRef<str>, B: AsRef<str>>(
+        &self,
+        pairs: &[(A, B)],
+    ) -> Result<Array2<f32>> {
+        self.expect_pairs(true)?;
+        let joined = join_pairs(pairs);
+        let docs: Vec<&str> = joined.iter().map(|t| t.as_str()).collect();
+        Ok(self.decision_docs(&docs))
+    }
+
+    /// The most probable class of each text (ties: the earlier class).
+    pub fn predict<S: AsRef<str>>(&self, texts: &[S]) -> Result<Vec<String>> {
+        Ok(self.argmax(&self.predict_proba(texts)?))
+    }
+
+    /// The most probable class of each text pair.
+    pub fn predict_pairs<A: AsRef<str>, B: AsRef<str>>(
+        &self,
+        pairs: &[(A, B)],
+    ) -> Result<Vec<String>> {
+        Ok(self.argmax(&self.predict_proba_pairs(pairs)?))
+    }
+
+    /// Probabilities of already joined documents (pairs joined with one space).
+    pub(crate) fn proba_docs(&self, docs: &[&str]) -> Array2<f32> {
+        let m = self.model();
+        let flat = m.proba(docs);
+        Array2::from_shape_vec((docs.len(), m.labels.len()), flat).expect("rows x classes")
+    }
+
+    fn decision_docs(&self, docs: &[&str]) -> Array2<f32> {
+        let m = self.model();
+        let flat = m.clf.decision_function(&m.tfidf.transform(docs));
+        Array2::from_shape_vec((docs.len(), m.labels.len()), flat).expect("rows x classes")
+    }
+
+    pub(crate) fn argmax(&self, proba: &Array2<f32>) -> Vec<String> {
+        let classes = self.classes();
+        proba
+            .rows()
+            .into_iter()
+            .map(|row| {
+                let mut best = 0;
+                for (i, &p) in row.iter().enumerate() {
+                    if p > row[best] {
+                        best = i;
+                    }
+                }
+                classes[best].clone()
+            })
+            .collect()
+    }
+}
+
+pub(crate) fn join_pairs<A: AsRef<str>, B: AsRef<str>>(pairs: &[(A, B)]) -> Vec<String> {
+    pairs
+        .iter()
+        .map(|(a, b)| format!("{} {}", a.as_ref(), b.as_ref()))
+        .collect()
+}

@@ -1,0 +1,215 @@
+//! [`TaggerParams`] and the fitted [`Tagger`]: the paper's CRF (upstream's token features,
+//! CRFsuite's L-BFGS) or the naive most-frequent-tag tagger, on in-memory token lists.
+
+use std::path::Path;
+
+use ndarray::Array2;
+
+use super::classifier::memory_task;
+use super::{fit_bundle, load_bundle, memory_split, save_bundle};
+use crate::bundle::Bundle;
+use crate::data::{Gold, Input};
+use crate::error::{Error, Result};
+use crate::models::crf::CrfParams;
+use crate::pipeline::{FitSettings, Fitted, ModelKind, Pipeline};
+
+/// Which tagger to fit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TaggerKind {
+    /// Linear-chain CRF with upstream's `token_classifier.py` features (the paper's model).
+    #[default]
+    Crf,
+    /// The most frequent train tag of each exact token form (unseen forms get `O`).
+    Naive,
+}
+
+/// Hyperparameters of the tagger, defaulting to the paper's CRF: c1 = 0.1, c2 = 0.01,
+/// 200 L-BFGS iterations, all possible transitions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaggerParams {
+    kind: TaggerKind,
+    crf: CrfParams,
+    name: String,
+}
+
+impl Default for TaggerParams {
+    fn default() -> Self {
+        TaggerParams {
+            kind: TaggerKind::Crf,
+            crf: CrfParams::default(),
+            name: "tagger".into(),
+        }
+    }
+}
+
+impl TaggerParams {
+    /// The paper's CRF (same as `default()`).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// CRF or naive.
+    pub fn kind(mut self, kind: TaggerKind) -> Self {
+        self.kind = kind;
+        self
+    }
+
+    /// L1 regularisation coefficient of the CRF.
+    pub fn c1(mut self, c1: f64) -> Self {
+        self.crf.c1 = c1;
+        self
+    }
+
+    /// L2 regularisation coefficient of the CRF.
+    pub fn c2(mut self, c2: f64) -> Self {
+        self.crf.c2 = c2;
+        self
+    }
+
+    /// Maximum number of L-BFGS iterations.
+    pub fn max_iterations(mut self, n: usize) -> Self {
+        self.crf.max_iterations = n;
+        self
+    }
+
+    /// Transition features for every tag pair, seen in training or not.
+    pub fn all_possible_transitions(mut self, on: bool) -> Self {
+        self.crf.all_possible_transitions = on;
+        self
+    }
+
+    /// The task name written into the model file.
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = name.into();
+        self
+    }
+
+    /// The CRF settings.
+    pub fn crf(&self) -> &CrfParams {
+        &self.crf
+    }
+
+    /// Fits on sentences (token lists) and their IOB2 tags, one tag per token.
+    pub fn fit<S: AsRef<str>, T: AsRef<str>>(
+        &self,
+        sents: &[Vec<S>],
+        tags: &[Vec<T>],
+    ) -> Result<Tagger> {
+        if sents.len() != tags.len() {
+            return Err(Error::Invalid(format!(
+                "{} sentences but {} tag sequences: give one tag list per sentence",
+                sents.len(),
+                tags.len()
+            )));
+        }
+        self.crf.check()?;
+        let owned = |v: &[S]| v.iter().map(|t| t.as_ref().to_string()).collect();
+        let inputs = sents.iter().map(|s| Input::Tokens(owned(s))).collect();
+        let gold = tags
+            .iter()
+            .map(|t| Gold::Tags(t.iter().map(|x| x.as_ref().to_string()).collect()))
+            .collect();
+        let task = memory_task(&self.name, &[], true)?;
+        let kind = match self.kind {
+            TaggerKind::Crf => ModelKind::Feature,
+            TaggerKind::Naive => ModelKind::Naive,
+        };
+        let settings = FitSettings {
+            crf: self.crf,
+            ..FitSettings::default()
+        };
+        let bundle = fit_bundle(&task, kind, &settings, &memory_split(inputs, gold))?;
+        Tagger::from_bundle(bundle)
+    }
+}
+
+/// A fitted tagger: a pipeline of the model file's format.
+#[derive(Debug)]
+pub struct Tagger {
+    bundle: Bundle,
+}
+
+impl Tagger {
+    /// Wraps a model file's content; errors unless it holds a tagger.
+    pub fn from_bundle(bundle: Bundle) -> Result<Self> {
+        match &bundle.pipeline.model {
+            Fitted::Crf(_) | Fitted::NaiveTagger(_) => Ok(Tagger { bundle }),
+            _ => Err(Error::Invalid(format!(
+                "the model of task {} is not a tagger; a text classifier loads with \
+                 TextClassifier::load",
+                bundle.pipeline.task.name
+            ))),
+        }
+    }
+
+    /// Reads a model file written by `rumedbench train` or [`Tagger::save`].
+    pub fn load(path: impl AsRef<Path>) -> Result<Self> {
+        Self::from_bundle(load_bundle(path.as_ref())?)
+    }
+
+    /// Writes the model file `rumedbench predict --model` reads (atomically).
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
+        save_bundle(&self.bundle, path.as_ref())
+    }
+
+    /// The model file's bytes.
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        self.bundle.to_bytes()
+    }
+
+    /// Reads a model from the bytes [`Tagger::to_bytes`] returns.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        Self::from_bundle(Bundle::from_bytes(bytes)?)
+    }
+
+    /// The whole pipeline, as the command line uses it.
+    pub fn pipeline(&self) -> &Pipeline {
+        super::pipeline_of(&self.bundle)
+    }
+
+    /// The tags the model can predict (CRF: CRFsuite's label order; naive: sorted).
+    pub fn classes(&self) -> Vec<String> {
+        match &self.bundle.pipeline.model {
+            Fitted::Crf(m) => m.labels().to_vec(),
+            Fitted::NaiveTagger(m) => {
+                let mut tags: Vec<String> = m.tag_of.values().cloned().collect();
+                tags.push("O".into());
+                tags.sort();
+                tags.dedup();
+                tags
+            }
+            _ => unreachable!("checked in from_bundle"),
+        }
+    }
+
+    /// One tag per token of each sentence.
+    pub fn predict<S: AsRef<str>>(&self, sents: &[Vec<S>]) -> Result<Vec<Vec<String>>> {
+        match &self.bundle.pipeline.model {
+            Fitted::Crf(m) => Ok(m.predict_batch(sents)?),
+            Fitted::NaiveTagger(m) => Ok(sents
+                .iter()
+                .map(|s| m.predict(&s.iter().map(|t| t.as_ref().into()).collect::<Vec<_>>()))
+                .collect()),
+            _ => unreachable!("checked in from_bundle"),
+        }
+    }
+
+    /// The marginal probability of each tag at each token, one `tokens x classes()` array per
+    /// sentence (CRF only: the naive tagger has no probabilities).
+    pub fn predict_marginals<S: AsRef<str>>(&self, sents: &[Vec<S>]) -> Result<Vec<Array2<f64>>> {
+        let Fitted::Crf(m) = &self.bundle.pipeline.model else {
+            return Err(Error::Invalid(
+                "the naive tagger has no marginal probabilities".into(),
+            ));
+        };
+        let n = m.labels().len();
+        sents
+            .iter()
+            .map(|s| {
+                let rows = m.marginals(s)?;
+                let flat: Vec<f64> = rows.into_iter().flatten().collect();
+                Ok(Array2::from_shape_vec((s.len(), n), flat).expect("tokens x labels"))
+            })
+            .collect()
+    }
+}
