@@ -26,9 +26,11 @@
 
 mod classifier;
 mod linfa;
+pub mod scoring;
 mod tagger;
 
 pub use classifier::{TextClassifier, TextClassifierParams};
+pub use scoring::{evaluate, score_ranked, score_tags};
 pub use tagger::{Tagger, TaggerKind, TaggerParams};
 
 use crate::bundle::{Bundle, BundleMeta};

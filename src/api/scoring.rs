@@ -1,0 +1,128 @@
+//! Scoring from code: the figures `rumedbench eval` prints, for a folder of prediction files
+//! or for labels and tags in memory (percentages, upstream's `eval.py` semantics).
+
+use std::path::Path;
+
+use crate::error::{Error, Result};
+use crate::scoring::eval::{self, Outcomes, TaskScore};
+use crate::scoring::metrics;
+use crate::task::{Metric, TaskFile};
+
+/// Scores every `RuMed*.jsonl` prediction file in `dir` and returns exactly what
+/// `rumedbench eval DIR --format json` prints: `{"tasks": {...}, "overall": x, "missing": [...]}`.
+/// With `gold`, every prediction is matched by id to `gold/<Task>/test_v1.jsonl`.
+pub fn evaluate(dir: &Path, gold: Option<&Path>) -> Result<serde_json::Value> {
+    Ok(eval::score_dir(dir, gold)?.to_json())
+}
+
+/// Accuracy and Hit@3 in percent of ranked label lists (best first) against gold labels, as
+/// `eval` scores RuMedTop3 and RuMedSymptomRec: `[("acc", x), ("hit3", y)]`.
+pub fn score_ranked<G: AsRef<str>, P: AsRef<str>>(
+    gold: &[G],
+    ranked: &[Vec<P>],
+) -> Result<Vec<(&'static str, f64)>> {
+    same_length(gold.len(), ranked.len(), "ranked predictions")?;
+    let outcomes = gold
+        .iter()
+        .zip(ranked)
+        .map(|(g, r)| {
+            let r: Vec<String> = r.iter().map(|p| p.as_ref().to_string()).collect();
+            metrics::class_outcome(g.as_ref(), &r)
+        })
+        .collect();
+    values(
+        Outcomes::Class(outcomes),
+        vec![Metric::Acc, Metric::Hit3],
+        false,
+    )
+}
+
+/// Token accuracy and entity-level micro F1 in percent (seqeval 1.2.2's defaults, IOB2,
+/// non-strict), as `eval` scores RuMedNER: `[("acc", x), ("f1", y)]`.
+pub fn score_tags<G: AsRef<str>, P: AsRef<str>>(
+    gold: &[Vec<G>],
+    pred: &[Vec<P>],
+) -> Result<Vec<(&'static str, f64)>> {
+    same_length(gold.len(), pred.len(), "predicted tag sequences")?;
+    let mut counts = Vec::with_capacity(gold.len());
+    for (i, (g, p)) in gold.iter().zip(pred).enumerate() {
+        if g.len() != p.len() {
+            return Err(Error::Invalid(format!(
+                "sentence {i}: {} gold tags but {} predicted tags",
+                g.len(),
+                p.len()
+            )));
+        }
+        counts.push(metrics::sentence_counts(&own_g(g), &own_p(p)));
+    }
+    values(
+        Outcomes::Tagging(counts),
+        vec![Metric::Acc, Metric::F1],
+        true,
+    )
+}
+
+fn own_g<G: AsRef<str>>(v: &[G]) -> Vec<String> {
+    v.iter().map(|t| t.as_ref().to_string()).collect()
+}
+
+fn own_p<P: AsRef<str>>(v: &[P]) -> Vec<String> {
+    v.iter().map(|t| t.as_ref().to_string()).collect()
+}
+
+fn same_length(gold: usize, pred: usize, what: &str) -> Result<()> {
+    if gold != pred {
+        return Err(Error::Invalid(format!(
+            "{gold} gold values but {pred} {what}: give one prediction per example"
+        )));
+    }
+    if gold == 0 {
+        return Err(Error::Invalid("nothing to score: no examples".into()));
+    }
+    Ok(())
+}
+
+fn values(
+    outcomes: Outcomes,
+    metrics: Vec<Metric>,
+    tagging: bool,
+) -> Result<Vec<(&'static str, f64)>> {
+    let mut task = TaskFile {
+        name: Some("scores".into()),
+        text_fields: if tagging { vec![] } else { vec!["text".into()] },
+        label_field: (!tagging).then(|| "label".into()),
+        tokens_field: tagging.then(|| "tokens".into()),
+        tags_field: tagging.then(|| "tags".into()),
+        train: Some("input".into()),
+        ..Default::default()
+    }
+    .spec()?;
+    task.metrics = metrics;
+    let score = TaskScore::from_outcomes(task, outcomes);
+    Ok(score.values.iter().map(|(m, v)| (m.key(), *v)).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranked_and_tag_scores_follow_eval() {
+        let s = score_ranked(
+            &["a", "b", "c"],
+            &[vec!["a", "x"], vec!["x", "b"], vec!["x", "y", "z", "c"]],
+        )
+        .unwrap();
+        assert_eq!((s[0].0, s[1].0), ("acc", "hit3"));
+        assert!((s[0].1 - 100.0 / 3.0).abs() < 1e-9 && (s[1].1 - 200.0 / 3.0).abs() < 1e-9);
+        let gold = vec![vec!["B-Drug", "I-Drug", "O", "B-Sym"]];
+        let pred = vec![vec!["B-Drug", "I-Drug", "O", "O"]];
+        let s = score_tags(&gold, &pred).unwrap();
+        // 3 of 4 tokens; entities: 1 of 1 predicted is right, 1 of 2 gold found: F1 = 2/3.
+        assert_eq!(s[0], ("acc", 75.0));
+        assert!((s[1].1 - 200.0 / 3.0).abs() < 1e-9, "{s:?}");
+        let e = score_tags(&gold, &[vec!["O"]]).unwrap_err().to_string();
+        assert!(e.contains("4 gold tags but 1 predicted"), "{e}");
+        assert!(score_ranked::<&str, &str>(&[], &[]).is_err());
+    }
+}
