@@ -1,0 +1,406 @@
+"""scikit-learn-style estimators over the Rust core (``rumedbench._native``)."""
+
+import json
+import os
+
+import numpy as np
+
+from . import _native
+from ._compat import BaseEstimator, ClassifierMixin, NotFittedError
+
+__all__ = ["CharTfidfClassifier", "CrfTagger"]
+
+
+def _describe(value):
+    return type(value).__name__
+
+
+def _as_docs(X, name="X"):
+    """Texts or text pairs from a list, tuple, numpy array, pandas Series or DataFrame.
+
+    Returns a list of str, or a list of (str, str) tuples for pairs (a list of 2-tuples or
+    2-lists, a 2-column array or a 2-column DataFrame).
+    """
+    if isinstance(X, (str, bytes)):
+        raise ValueError(f"{name} must be a sequence of texts, got a single {_describe(X)}")
+    if hasattr(X, "columns") and hasattr(X, "iloc"):  # a pandas DataFrame
+        columns = [X.iloc[:, j].tolist() for j in range(X.shape[1])]
+        X = np.empty((len(X), len(columns)), dtype=object)
+        for j, col in enumerate(columns):
+            X[:, j] = col
+    if isinstance(X, np.ndarray) or hasattr(X, "to_numpy"):
+        arr = np.asarray(X, dtype=object)
+        if arr.ndim == 2 and arr.shape[1] == 1:
+            arr = arr[:, 0]
+        if arr.ndim == 2 and arr.shape[1] == 2:
+            items = [tuple(row) for row in arr.tolist()]
+        elif arr.ndim == 1:
+            items = arr.tolist()
+        else:
+            raise ValueError(
+                f"{name} must hold one text per row, or two (text pairs); got shape {arr.shape}"
+            )
+    else:
+        try:
+            items = list(X)
+        except TypeError:
+            raise ValueError(f"{name} must be a sequence of texts, got {_describe(X)}") from None
+    if not items:
+        raise ValueError(f"{name} is empty: at least one text is required")
+    if isinstance(items[0], (tuple, list)):
+        pairs = []
+        for i, item in enumerate(items):
+            if not isinstance(item, (tuple, list)) or len(item) != 2:
+                raise ValueError(f"{name}[{i}] must be a (text, text_pair) pair like {name}[0]")
+            a, b = item
+            for part in (a, b):
+                if not isinstance(part, str):
+                    raise ValueError(f"{name}[{i}] holds {_describe(part)}, expected str")
+            pairs.append((a, b))
+        return pairs
+    for i, item in enumerate(items):
+        if not isinstance(item, str):
+            raise ValueError(f"{name}[{i}] is {_describe(item)}, expected str")
+    return items
+
+
+def _as_sents(X, name="X"):
+    """A list of token lists (each token a str)."""
+    if isinstance(X, (str, bytes)):
+        raise ValueError(f"{name} must be a list of token lists, got a single {_describe(X)}")
+    sents = []
+    for i, sent in enumerate(X):
+        if isinstance(sent, (str, bytes)):
+            raise ValueError(f"{name}[{i}] is a str; give a list of tokens per sentence")
+        toks = list(sent)
+        for j, tok in enumerate(toks):
+            if not isinstance(tok, str):
+                raise ValueError(f"{name}[{i}][{j}] is {_describe(tok)}, expected str")
+        sents.append(toks)
+    if not sents:
+        raise ValueError(f"{name} is empty: at least one sentence is required")
+    return sents
+
+
+def _matrix(triple, dtype):
+    data, rows, cols = triple
+    return np.frombuffer(data, dtype=dtype).reshape(rows, cols)
+
+
+class CharTfidfClassifier(ClassifierMixin, BaseEstimator):
+    """Character n-gram tf-idf + one-vs-rest L2 logistic regression, fitted in Rust.
+
+    The defaults are the RuMedBench paper's recipe: scikit-learn's
+    ``TfidfVectorizer(analyzer='char', ngram_range=(3, 8))`` semantics and
+    ``LogisticRegression(C=10)``, solved by liblinear's dual coordinate descent. ``X`` is a list,
+    numpy array or pandas Series of str, or text pairs (a list of 2-tuples or a 2-column frame),
+    joined with one space as upstream does. The GIL is released while fitting and predicting, and
+    the Rust core uses every core.
+
+    Parameters
+    ----------
+    ngram_range : (int, int), default (3, 8)
+        Character n-gram lengths, inclusive.
+    analyzer : {"char"}, default "char"
+        Only scikit-learn's ``"char"`` analyzer is implemented.
+    sublinear_tf : bool, default False
+        Use ``1 + log(tf)`` instead of raw counts.
+    min_df, max_df, max_features : 1, 1.0, None
+        scikit-learn's vocabulary pruning; only the defaults (no pruning) are implemented.
+    C : float, default 10.0
+        Inverse regularisation strength.
+    tol : float, default 0.1
+        Solver tolerance (liblinear's default for this solver).
+    max_iter : int, default 1000
+        Solver epochs per binary problem at most.
+    class_weight : None or "balanced", default None
+    random_state : int or None, default 0
+        Seed of the solver's coordinate order (None means 0: fits are deterministic).
+    """
+
+    def __init__(
+        self,
+        ngram_range=(3, 8),
+        analyzer="char",
+        sublinear_tf=False,
+        min_df=1,
+        max_df=1.0,
+        max_features=None,
+        C=10.0,
+        tol=0.1,
+        max_iter=1000,
+        class_weight=None,
+        random_state=0,
+    ):
+        self.ngram_range = ngram_range
+        self.analyzer = analyzer
+        self.sublinear_tf = sublinear_tf
+        self.min_df = min_df
+        self.max_df = max_df
+        self.max_features = max_features
+        self.C = C
+        self.tol = tol
+        self.max_iter = max_iter
+        self.class_weight = class_weight
+        self.random_state = random_state
+
+    def _native_params(self):
+        if self.analyzer != "char":
+            raise ValueError(
+                f"analyzer={self.analyzer!r} is not supported: the Rust core implements "
+                "scikit-learn's analyzer='char' only"
+            )
+        for name, default in (("min_df", 1), ("max_df", 1.0), ("max_features", None)):
+            if getattr(self, name) != default:
+                raise ValueError(
+                    f"{name}={getattr(self, name)!r} is not supported: the Rust core keeps the "
+                    f"whole vocabulary ({name}={default!r})"
+                )
+        try:
+            lo, hi = self.ngram_range
+            lo, hi = int(lo), int(hi)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"ngram_range must be a pair of ints, got {self.ngram_range!r}"
+            ) from None
+        if self.class_weight not in (None, "balanced"):
+            raise ValueError(
+                f"class_weight must be None or 'balanced', got {self.class_weight!r}"
+            )
+        if lo < 0 or hi < 0:
+            raise ValueError(f"ngram_range must be non-negative, got {self.ngram_range!r}")
+        seed = 0 if self.random_state is None else int(self.random_state)
+        if seed < 0:
+            raise ValueError(f"random_state must be a non-negative int, got {self.random_state!r}")
+        max_iter = int(self.max_iter)
+        if max_iter < 0:
+            raise ValueError(f"max_iter must be positive, got {self.max_iter!r}")
+        return dict(
+            ngram_min=lo,
+            ngram_max=hi,
+            sublinear_tf=bool(self.sublinear_tf),
+            c=float(self.C),
+            tol=float(self.tol),
+            max_iter=max_iter,
+            balanced=self.class_weight == "balanced",
+            seed=seed,
+        )
+
+    def fit(self, X, y):
+        """Fits on texts (or text pairs) ``X`` and labels ``y``; returns ``self``."""
+        params = self._native_params()
+        docs = _as_docs(X)
+        y = np.asarray(y)
+        if y.ndim != 1:
+            raise ValueError(f"y must be one label per text, got shape {y.shape}")
+        if len(y) != len(docs):
+            raise ValueError(f"X has {len(docs)} texts but y has {len(y)} labels")
+        classes = np.unique(y)
+        keys = [str(c) for c in classes.tolist()]
+        if len(set(keys)) != len(keys):
+            raise ValueError(f"labels {keys!r} are not distinct as strings")
+        labels = [str(v) for v in y.tolist()]
+        native = _native.NativeClassifier.fit(docs, labels, name="model", **params)
+        self._set_fitted(native, classes, keys)
+        return self
+
+    def _set_fitted(self, native, classes, keys):
+        index = {c: i for i, c in enumerate(native.classes())}
+        self._native = native
+        self._perm = np.array([index[k] for k in keys], dtype=np.intp)
+        self.classes_ = classes
+        self.n_features_in_ = 2 if native.is_pair() else 1
+        self.n_ngrams_ = native.n_features()
+
+    def _fitted(self):
+        if not hasattr(self, "_native"):
+            raise NotFittedError(
+                f"This {type(self).__name__} instance is not fitted yet. Call 'fit' with "
+                "appropriate arguments before using this estimator."
+            )
+        return self._native
+
+    def predict_proba(self, X):
+        """Class probabilities, one column per class in ``classes_`` order."""
+        native = self._fitted()
+        proba = _matrix(native.predict_proba(_as_docs(X)), "<f4")
+        return proba[:, self._perm]
+
+    def decision_function(self, X):
+        """Decision scores; for two classes one score per text (positive: ``classes_[1]``)."""
+        native = self._fitted()
+        scores = _matrix(native.decision_function(_as_docs(X)), "<f4")[:, self._perm]
+        return scores[:, 1] if len(self.classes_) == 2 else scores
+
+    def predict(self, X):
+        """The most probable class of each text."""
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
+
+    def save(self, path):
+        """Writes the model file that ``rumedbench predict --model`` reads."""
+        self._fitted().save(os.fspath(path))
+
+    @classmethod
+    def load(cls, path):
+        """Reads a model file written by ``save`` or by ``rumedbench train``.
+
+        Classes are the file's labels (str); parameters are read from the file."""
+        native = _native.NativeClassifier.load(os.fspath(path))
+        hp = json.loads(native.hyperparameters())
+        vec, clf = hp.get("vectorizer", {}), hp.get("classifier", {})
+        est = cls(
+            ngram_range=tuple(vec.get("ngram_range", (3, 8))),
+            sublinear_tf=vec.get("sublinear_tf", False),
+            C=clf.get("C", 10.0),
+            tol=clf.get("tol", 0.1),
+            max_iter=clf.get("max_iter", 1000),
+            class_weight="balanced" if clf.get("class_weight") == "balanced" else None,
+            random_state=hp.get("seed", 0),
+        )
+        keys = native.classes()
+        est._set_fitted(native, np.array(keys, dtype=object), keys)
+        return est
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        native = state.pop("_native", None)
+        if native is not None:
+            state["_model_bytes"] = native.to_bytes()
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        data = state.pop("_model_bytes", None)
+        self.__dict__.update(state)
+        if data is not None:
+            self._native = _native.NativeClassifier.from_bytes(data)
+
+    def _more_tags(self):
+        return {"X_types": ["string"], "requires_y": True}
+
+
+class CrfTagger(BaseEstimator):
+    """The RuMedBench paper's CRF tagger with sklearn-crfsuite's shape, fitted in Rust.
+
+    ``X`` is a list of token lists and ``y`` a list of IOB2 tag lists. Token features are
+    upstream's ``token_classifier.py`` features (the paper's), computed in Rust; training is
+    CRFsuite's L-BFGS, as sklearn-crfsuite's ``CRF(algorithm='lbfgs', c1, c2, max_iterations,
+    all_possible_transitions)``. ``model="naive"`` fits the most-frequent-tag baseline instead.
+    """
+
+    def __init__(
+        self,
+        algorithm="lbfgs",
+        c1=0.1,
+        c2=0.01,
+        max_iterations=200,
+        all_possible_transitions=True,
+        model="crf",
+    ):
+        self.algorithm = algorithm
+        self.c1 = c1
+        self.c2 = c2
+        self.max_iterations = max_iterations
+        self.all_possible_transitions = all_possible_transitions
+        self.model = model
+
+    def fit(self, X, y):
+        """Fits on token lists ``X`` and tag lists ``y``; returns ``self``."""
+        if self.algorithm != "lbfgs":
+            raise ValueError(f"algorithm={self.algorithm!r} is not supported: only 'lbfgs'")
+        if self.model not in ("crf", "naive"):
+            raise ValueError(f"model must be 'crf' or 'naive', got {self.model!r}")
+        if int(self.max_iterations) < 0:
+            raise ValueError(f"max_iterations must be positive, got {self.max_iterations!r}")
+        sents = _as_sents(X, "X")
+        tags = _as_sents(y, "y")
+        self._native = _native.NativeTagger.fit(
+            sents,
+            tags,
+            c1=float(self.c1),
+            c2=float(self.c2),
+            max_iterations=int(self.max_iterations),
+            all_possible_transitions=bool(self.all_possible_transitions),
+            naive=self.model == "naive",
+            name="tagger",
+        )
+        self.classes_ = self._native.classes()
+        return self
+
+    def _fitted(self):
+        if not hasattr(self, "_native"):
+            raise NotFittedError(
+                f"This {type(self).__name__} instance is not fitted yet. Call 'fit' with "
+                "appropriate arguments before using this estimator."
+            )
+        return self._native
+
+    def predict(self, X):
+        """One tag list per sentence."""
+        return self._fitted().predict(_as_sents(X))
+
+    def predict_single(self, tokens):
+        """Tags of one sentence."""
+        return self.predict([tokens])[0]
+
+    def predict_marginals(self, X):
+        """Per sentence, per token, a dict tag -> marginal probability (CRF only)."""
+        native = self._fitted()
+        out = []
+        for triple in native.predict_marginals(_as_sents(X)):
+            m = _matrix(triple, "<f8")
+            out.append([dict(zip(self.classes_, row.tolist())) for row in m])
+        return out
+
+    def predict_marginals_single(self, tokens):
+        """Marginals of one sentence."""
+        return self.predict_marginals([tokens])[0]
+
+    def score(self, X, y):
+        """Token accuracy (a fraction), as sklearn-crfsuite's ``score``."""
+        pred = self.predict(X)
+        gold = _as_sents(y, "y")
+        right = total = 0
+        for i, (g, p) in enumerate(zip(gold, pred)):
+            if len(g) != len(p):
+                raise ValueError(f"y[{i}] has {len(g)} tags for {len(p)} tokens")
+            right += sum(a == b for a, b in zip(g, p))
+            total += len(g)
+        return right / total if total else 0.0
+
+    def save(self, path):
+        """Writes the model file that ``rumedbench predict --model`` reads."""
+        self._fitted().save(os.fspath(path))
+
+    @classmethod
+    def load(cls, path):
+        """Reads a tagger model file written by ``save`` or by ``rumedbench train``."""
+        native = _native.NativeTagger.load(os.fspath(path))
+        hp = json.loads(native.hyperparameters())
+        if native.is_naive():
+            est = cls(model="naive")
+        else:
+            est = cls(
+                c1=hp.get("c1", 0.1),
+                c2=hp.get("c2", 0.01),
+                max_iterations=hp.get("max_iterations", 200),
+                all_possible_transitions=hp.get("all_possible_transitions", True),
+            )
+        est._native = native
+        est.classes_ = native.classes()
+        return est
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        native = state.pop("_native", None)
+        if native is not None:
+            state["_model_bytes"] = native.to_bytes()
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        data = state.pop("_model_bytes", None)
+        self.__dict__.update(state)
+        if data is not None:
+            self._native = _native.NativeTagger.from_bytes(data)

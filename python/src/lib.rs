@@ -1,0 +1,332 @@
+//! The native module of the `rumedbench` Python package: thin wrappers over the library's
+//! high-level API (`rumedbench::api`). The estimator classes live in Python
+//! (`rumedbench/_estimators.py`); this module only moves data across and releases the GIL
+//! while the Rust core works (rayon uses every core meanwhile).
+//!
+//! Errors: a failed read or write of a file is `OSError` (`FileNotFoundError`,
+//! `PermissionError`), anything else the core rejects is `ValueError`, with the core's
+//! message and its causes.
+
+use std::path::PathBuf;
+
+use ndarray_compat::Matrix;
+use pyo3::exceptions::{PyFileNotFoundError, PyOSError, PyPermissionError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+use rumedbench::api::{self, TaggerKind};
+use rumedbench::{Tagger, TaggerParams, TextClassifier, TextClassifierParams};
+
+/// The error and its causes on one line, as the command line prints them.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        let next = c.to_string();
+        if !s.ends_with(&next) {
+            s.push_str(": ");
+            s.push_str(&next);
+        }
+        cur = c.source();
+    }
+    s
+}
+
+fn to_py(e: rumedbench::Error) -> PyErr {
+    let msg = chain(&e);
+    match e.io_kind() {
+        Some(std::io::ErrorKind::NotFound) => PyFileNotFoundError::new_err(msg),
+        Some(std::io::ErrorKind::PermissionDenied) => PyPermissionError::new_err(msg),
+        Some(_) => PyOSError::new_err(msg),
+        None => PyValueError::new_err(msg),
+    }
+}
+
+mod ndarray_compat {
+    /// A row-major f32 or f64 matrix handed to Python as `(bytes, rows, cols)`, which the
+    /// Python side wraps with `numpy.frombuffer` (no copy of the values on that side).
+    pub type Matrix = (Vec<u8>, usize, usize);
+
+    pub fn f32s(a: &ndarray::Array2<f32>) -> Matrix {
+        let bytes = a.iter().flat_map(|v| v.to_le_bytes()).collect();
+        (bytes, a.nrows(), a.ncols())
+    }
+
+    pub fn f64s(a: &ndarray::Array2<f64>) -> Matrix {
+        let bytes = a.iter().flat_map(|v| v.to_le_bytes()).collect();
+        (bytes, a.nrows(), a.ncols())
+    }
+}
+
+fn matrix_out<'py>(py: Python<'py>, m: Matrix) -> (Bound<'py, PyBytes>, usize, usize) {
+    (PyBytes::new(py, &m.0), m.1, m.2)
+}
+
+/// Texts or text pairs, whichever the caller gave.
+#[derive(FromPyObject)]
+enum Docs {
+    Texts(Vec<String>),
+    Pairs(Vec<(String, String)>),
+}
+
+/// The text classifier: char n-gram tf-idf + one-vs-rest logistic regression.
+#[pyclass(frozen, module = "rumedbench._native")]
+struct NativeClassifier {
+    inner: TextClassifier,
+}
+
+#[pymethods]
+impl NativeClassifier {
+    /// Fits on texts (a list of str) or pairs (a list of 2-tuples of str).
+    #[staticmethod]
+    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (docs, labels, ngram_min, ngram_max, sublinear_tf, c, tol, max_iter, balanced, seed, name))]
+    fn fit(
+        py: Python<'_>,
+        docs: Docs,
+        labels: Vec<String>,
+        ngram_min: usize,
+        ngram_max: usize,
+        sublinear_tf: bool,
+        c: f64,
+        tol: f64,
+        max_iter: usize,
+        balanced: bool,
+        seed: u64,
+        name: String,
+    ) -> PyResult<Self> {
+        let params = TextClassifierParams::default()
+            .ngram_range(ngram_min, ngram_max)
+            .sublinear_tf(sublinear_tf)
+            .c(c)
+            .tol(tol)
+            .max_iter(max_iter)
+            .class_weight_balanced(balanced)
+            .seed(seed)
+            .name(name);
+        let inner = py
+            .detach(|| match &docs {
+                Docs::Texts(t) => params.fit(t, &labels),
+                Docs::Pairs(p) => params.fit_pairs(p, &labels),
+            })
+            .map_err(to_py)?;
+        Ok(NativeClassifier { inner })
+    }
+
+    /// Class probabilities as `(bytes of little-endian f32, rows, classes)`.
+    fn predict_proba<'py>(
+        &self,
+        py: Python<'py>,
+        docs: Docs,
+    ) -> PyResult<(Bound<'py, PyBytes>, usize, usize)> {
+        let m = py
+            .detach(|| match &docs {
+                Docs::Texts(t) => self.inner.predict_proba(t),
+                Docs::Pairs(p) => self.inner.predict_proba_pairs(p),
+            })
+            .map_err(to_py)?;
+        Ok(matrix_out(py, ndarray_compat::f32s(&m)))
+    }
+
+    /// Decision scores as `(bytes of little-endian f32, rows, classes)`.
+    fn decision_function<'py>(
+        &self,
+        py: Python<'py>,
+        docs: Docs,
+    ) -> PyResult<(Bound<'py, PyBytes>, usize, usize)> {
+        let m = py
+            .detach(|| match &docs {
+                Docs::Texts(t) => self.inner.decision_function(t),
+                Docs::Pairs(p) => self.inner.decision_function_pairs(p),
+            })
+            .map_err(to_py)?;
+        Ok(matrix_out(py, ndarray_compat::f32s(&m)))
+    }
+
+    /// Class labels in column order.
+    fn classes(&self) -> Vec<String> {
+        self.inner.classes().to_vec()
+    }
+
+    /// Size of the n-gram vocabulary.
+    fn n_features(&self) -> usize {
+        self.inner.n_features()
+    }
+
+    /// Whether the model takes text pairs.
+    fn is_pair(&self) -> bool {
+        self.inner.is_pair()
+    }
+
+    /// The task name stored in the model file.
+    fn name(&self) -> String {
+        self.inner.task().name.clone()
+    }
+
+    /// The training hyperparameters (JSON text).
+    fn hyperparameters(&self) -> String {
+        self.inner.hyperparameters().to_string()
+    }
+
+    /// The model file's bytes.
+    fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let b = py.detach(|| self.inner.to_bytes()).map_err(to_py)?;
+        Ok(PyBytes::new(py, &b))
+    }
+
+    /// Reads a model from model-file bytes.
+    #[staticmethod]
+    fn from_bytes(py: Python<'_>, data: Vec<u8>) -> PyResult<Self> {
+        let inner = py
+            .detach(|| TextClassifier::from_bytes(&data))
+            .map_err(to_py)?;
+        Ok(NativeClassifier { inner })
+    }
+
+    /// Writes the model file `rumedbench predict --model` reads.
+    fn save(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
+        py.detach(|| self.inner.save(&path)).map_err(to_py)
+    }
+
+    /// Reads a model file written by `rumedbench train` or `save`.
+    #[staticmethod]
+    fn load(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
+        let inner = py
+            .detach(|| TextClassifier::load(&path))
+            .map_err(to_py)?;
+        Ok(NativeClassifier { inner })
+    }
+}
+
+/// The sequence tagger: the paper's CRF or the naive tagger.
+#[pyclass(frozen, module = "rumedbench._native")]
+struct NativeTagger {
+    inner: Tagger,
+}
+
+#[pymethods]
+impl NativeTagger {
+    /// Fits on token lists and their IOB2 tag lists.
+    #[staticmethod]
+    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (sents, tags, c1, c2, max_iterations, all_possible_transitions, naive, name))]
+    fn fit(
+        py: Python<'_>,
+        sents: Vec<Vec<String>>,
+        tags: Vec<Vec<String>>,
+        c1: f64,
+        c2: f64,
+        max_iterations: usize,
+        all_possible_transitions: bool,
+        naive: bool,
+        name: String,
+    ) -> PyResult<Self> {
+        let params = TaggerParams::default()
+            .kind(if naive {
+                TaggerKind::Naive
+            } else {
+                TaggerKind::Crf
+            })
+            .c1(c1)
+            .c2(c2)
+            .max_iterations(max_iterations)
+            .all_possible_transitions(all_possible_transitions)
+            .name(name);
+        let inner = py.detach(|| params.fit(&sents, &tags)).map_err(to_py)?;
+        Ok(NativeTagger { inner })
+    }
+
+    /// One tag list per sentence.
+    fn predict(&self, py: Python<'_>, sents: Vec<Vec<String>>) -> PyResult<Vec<Vec<String>>> {
+        py.detach(|| self.inner.predict(&sents)).map_err(to_py)
+    }
+
+    /// Per sentence, the marginals as `(bytes of little-endian f64, tokens, tags)`.
+    fn predict_marginals<'py>(
+        &self,
+        py: Python<'py>,
+        sents: Vec<Vec<String>>,
+    ) -> PyResult<Vec<(Bound<'py, PyBytes>, usize, usize)>> {
+        let ms = py
+            .detach(|| self.inner.predict_marginals(&sents))
+            .map_err(to_py)?;
+        Ok(ms
+            .iter()
+            .map(|m| matrix_out(py, ndarray_compat::f64s(m)))
+            .collect())
+    }
+
+    /// The tags the model can predict, in marginal column order.
+    fn classes(&self) -> Vec<String> {
+        self.inner.classes()
+    }
+
+    /// Whether this is the naive tagger.
+    fn is_naive(&self) -> bool {
+        self.inner.is_naive()
+    }
+
+    /// The training hyperparameters (JSON text).
+    fn hyperparameters(&self) -> String {
+        self.inner.hyperparameters().to_string()
+    }
+
+    /// The model file's bytes.
+    fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let b = py.detach(|| self.inner.to_bytes()).map_err(to_py)?;
+        Ok(PyBytes::new(py, &b))
+    }
+
+    /// Reads a model from model-file bytes.
+    #[staticmethod]
+    fn from_bytes(py: Python<'_>, data: Vec<u8>) -> PyResult<Self> {
+        let inner = py.detach(|| Tagger::from_bytes(&data)).map_err(to_py)?;
+        Ok(NativeTagger { inner })
+    }
+
+    /// Writes the model file `rumedbench predict --model` reads.
+    fn save(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
+        py.detach(|| self.inner.save(&path)).map_err(to_py)
+    }
+
+    /// Reads a model file written by `rumedbench train` or `save`.
+    #[staticmethod]
+    fn load(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
+        let inner = py.detach(|| Tagger::load(&path)).map_err(to_py)?;
+        Ok(NativeTagger { inner })
+    }
+}
+
+/// `rumedbench eval DIR --format json` as JSON text.
+#[pyfunction]
+#[pyo3(signature = (folder, gold=None))]
+fn evaluate(py: Python<'_>, folder: PathBuf, gold: Option<PathBuf>) -> PyResult<String> {
+    let v = py
+        .detach(|| api::evaluate(&folder, gold.as_deref()))
+        .map_err(to_py)?;
+    Ok(v.to_string())
+}
+
+/// Accuracy and Hit@3 (percent) of ranked predictions.
+#[pyfunction]
+fn score_ranked(gold: Vec<String>, ranked: Vec<Vec<String>>) -> PyResult<Vec<(String, f64)>> {
+    let v = api::score_ranked(&gold, &ranked).map_err(to_py)?;
+    Ok(v.into_iter().map(|(k, x)| (k.to_string(), x)).collect())
+}
+
+/// Token accuracy and entity F1 (percent) of tag sequences.
+#[pyfunction]
+fn score_tags(gold: Vec<Vec<String>>, pred: Vec<Vec<String>>) -> PyResult<Vec<(String, f64)>> {
+    let v = api::score_tags(&gold, &pred).map_err(to_py)?;
+    Ok(v.into_iter().map(|(k, x)| (k.to_string(), x)).collect())
+}
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<NativeClassifier>()?;
+    m.add_class::<NativeTagger>()?;
+    m.add_function(wrap_pyfunction!(evaluate, m)?)?;
+    m.add_function(wrap_pyfunction!(score_ranked, m)?)?;
+    m.add_function(wrap_pyfunction!(score_tags, m)?)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}
