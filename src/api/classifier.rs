@@ -253,6 +253,11 @@ impl TextClassifier {
         super::pipeline_of(&self.bundle)
     }
 
+    /// The hyperparameters the model was trained with, as the JSON text the model file keeps.
+    pub fn hyperparameters(&self) -> &str {
+        &self.bundle.meta.hyperparameters
+    }
+
     fn expect_pairs(&self, pairs: bool) -> Result<()> {
         match (self.is_pair(), pairs) {
             (true, false) => Err(Error::Invalid(

@@ -167,6 +167,16 @@ impl Tagger {
         super::pipeline_of(&self.bundle)
     }
 
+    /// The hyperparameters the model was trained with, as the JSON text the model file keeps.
+    pub fn hyperparameters(&self) -> &str {
+        &self.bundle.meta.hyperparameters
+    }
+
+    /// Whether this is the naive tagger (no probabilities).
+    pub fn is_naive(&self) -> bool {
+        matches!(self.bundle.pipeline.model, Fitted::NaiveTagger(_))
+    }
+
     /// The tags the model can predict (CRF: CRFsuite's label order; naive: sorted).
     pub fn classes(&self) -> Vec<String> {
         match &self.bundle.pipeline.model {
