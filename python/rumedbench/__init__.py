@@ -9,6 +9,7 @@
 Model files are those of the ``rumedbench`` command line: ``save``/``load`` on either side.
 """
 
+import errno as _errno
 import json as _json
 import os as _os
 
@@ -30,5 +31,8 @@ def evaluate(folder, gold=None):
     ``gold/<Task>/test_v1.jsonl``. A missing folder raises ``OSError``; a bad file ``ValueError``
     naming file, line and field.
     """
+    folder = _os.fspath(folder)
+    if not _os.path.isdir(folder):
+        raise FileNotFoundError(_errno.ENOENT, "no such folder of prediction files", folder)
     gold = None if gold is None else _os.fspath(gold)
     return _json.loads(_native.evaluate(_os.fspath(folder), gold))
