@@ -190,9 +190,7 @@ impl NativeClassifier {
     /// Reads a model file written by `rumedbench train` or `save`.
     #[staticmethod]
     fn load(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
-        let inner = py
-            .detach(|| TextClassifier::load(&path))
-            .map_err(to_py)?;
+        let inner = py.detach(|| TextClassifier::load(&path)).map_err(to_py)?;
         Ok(NativeClassifier { inner })
     }
 }
