@@ -198,7 +198,7 @@ impl Tagger {
             Fitted::Crf(m) => Ok(m.predict_batch(sents)?),
             Fitted::NaiveTagger(m) => Ok(sents
                 .iter()
-                .map(|s| m.predict(&s.iter().map(|t| t.as_ref().into()).collect::<Vec<_>>()))
+                .map(|s| m.tag(&s.iter().map(|t| t.as_ref().into()).collect::<Vec<_>>()))
                 .collect()),
             _ => unreachable!("checked in from_bundle"),
         }
