@@ -1,6 +1,7 @@
 """scikit-learn-style estimators over the Rust core (``rumedbench._native``)."""
 
 import json
+import numbers
 import os
 
 import numpy as np
@@ -105,8 +106,11 @@ class CharTfidfClassifier(ClassifierMixin, BaseEstimator):
         Only scikit-learn's ``"char"`` analyzer is implemented.
     sublinear_tf : bool, default False
         Use ``1 + log(tf)`` instead of raw counts.
-    min_df, max_df, max_features : 1, 1.0, None
-        scikit-learn's vocabulary pruning; only the defaults (no pruning) are implemented.
+    min_df, max_df : int or float, default 1 and 1.0
+        scikit-learn's vocabulary pruning by document frequency: an int counts training
+        documents, a float is a fraction of them.
+    max_features : None
+        Only None (no cap) is implemented.
     C : float, default 10.0
         Inverse regularisation strength.
     tol : float, default 0.1
@@ -150,12 +154,22 @@ class CharTfidfClassifier(ClassifierMixin, BaseEstimator):
                 f"analyzer={self.analyzer!r} is not supported: the Rust core implements "
                 "scikit-learn's analyzer='char' only"
             )
-        for name, default in (("min_df", 1), ("max_df", 1.0), ("max_features", None)):
-            if getattr(self, name) != default:
-                raise ValueError(
-                    f"{name}={getattr(self, name)!r} is not supported: the Rust core keeps the "
-                    f"whole vocabulary ({name}={default!r})"
-                )
+        if self.max_features is not None:
+            raise ValueError(
+                f"max_features={self.max_features!r} is not supported: the Rust core keeps "
+                "every n-gram within [min_df, max_df] (max_features=None)"
+            )
+        bounds = {}
+        for name in ("min_df", "max_df"):
+            value = getattr(self, name)
+            if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+                if value < 0:
+                    raise ValueError(f"{name} must be a non-negative int or a float in [0, 1]")
+                bounds[name] = int(value)
+            elif isinstance(value, numbers.Real):
+                bounds[name] = float(value)
+            else:
+                raise ValueError(f"{name} must be an int or a float, got {value!r}")
         try:
             lo, hi = self.ngram_range
             lo, hi = int(lo), int(hi)
@@ -179,6 +193,8 @@ class CharTfidfClassifier(ClassifierMixin, BaseEstimator):
             ngram_min=lo,
             ngram_max=hi,
             sublinear_tf=bool(self.sublinear_tf),
+            min_df=bounds["min_df"],
+            max_df=bounds["max_df"],
             c=float(self.C),
             tol=float(self.tol),
             max_iter=max_iter,
@@ -252,6 +268,8 @@ class CharTfidfClassifier(ClassifierMixin, BaseEstimator):
         est = cls(
             ngram_range=tuple(vec.get("ngram_range", (3, 8))),
             sublinear_tf=vec.get("sublinear_tf", False),
+            min_df=vec.get("min_df", 1),
+            max_df=vec.get("max_df", 1.0),
             C=clf.get("C", 10.0),
             tol=clf.get("tol", 0.1),
             max_iter=clf.get("max_iter", 1000),

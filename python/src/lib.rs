@@ -68,6 +68,23 @@ enum Docs {
     Pairs(Vec<(String, String)>),
 }
 
+/// A document-frequency bound: an int is a number of documents, a float a fraction of them
+/// (scikit-learn's `min_df`/`max_df` convention).
+#[derive(FromPyObject)]
+enum DocBound {
+    Count(usize),
+    Fraction(f64),
+}
+
+impl From<DocBound> for api::DocFreq {
+    fn from(b: DocBound) -> Self {
+        match b {
+            DocBound::Count(c) => api::DocFreq::Count(c),
+            DocBound::Fraction(f) => api::DocFreq::Fraction(f),
+        }
+    }
+}
+
 /// The text classifier: char n-gram tf-idf + one-vs-rest logistic regression.
 #[pyclass(frozen, module = "rumedbench._native")]
 struct NativeClassifier {
@@ -79,7 +96,7 @@ impl NativeClassifier {
     /// Fits on texts (a list of str) or pairs (a list of 2-tuples of str).
     #[staticmethod]
     #[allow(clippy::too_many_arguments)]
-    #[pyo3(signature = (docs, labels, ngram_min, ngram_max, sublinear_tf, c, tol, max_iter, balanced, seed, name))]
+    #[pyo3(signature = (docs, labels, ngram_min, ngram_max, sublinear_tf, min_df, max_df, c, tol, max_iter, balanced, seed, name))]
     fn fit(
         py: Python<'_>,
         docs: Docs,
@@ -87,6 +104,8 @@ impl NativeClassifier {
         ngram_min: usize,
         ngram_max: usize,
         sublinear_tf: bool,
+        min_df: DocBound,
+        max_df: DocBound,
         c: f64,
         tol: f64,
         max_iter: usize,
@@ -97,6 +116,8 @@ impl NativeClassifier {
         let params = TextClassifierParams::default()
             .ngram_range(ngram_min, ngram_max)
             .sublinear_tf(sublinear_tf)
+            .min_df(min_df.into())
+            .max_df(max_df.into())
             .c(c)
             .tol(tol)
             .max_iter(max_iter)

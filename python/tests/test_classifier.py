@@ -169,6 +169,9 @@ def test_bad_data_raises_value_error_with_the_message(X, y, message):
         ({"ngram_range": "abc"}, "ngram_range must be a pair"),
         ({"analyzer": "word"}, "analyzer='word' is not supported"),
         ({"max_features": 100}, "max_features=100 is not supported"),
+        ({"min_df": 1.5}, r"\[0, 1\]"),
+        ({"min_df": 30, "max_df": 0.5}, "below min_df"),
+        ({"min_df": "two"}, "min_df must be an int or a float"),
         ({"class_weight": {"a": 1}}, "class_weight must be None or 'balanced'"),
     ],
 )
@@ -191,3 +194,14 @@ def test_file_errors_are_os_errors_and_bad_files_value_errors(toy, tmp_path):
     tagger.save(tmp_path / "tagger.rmb")
     with pytest.raises(ValueError, match="not a text classifier"):
         rb.CharTfidfClassifier.load(tmp_path / "tagger.rmb")
+
+
+@pytest.mark.parametrize("min_df, max_df", [(2, 1.0), (0.1, 0.5), (1, 8), (3, 0.9)])
+def test_min_df_max_df_keep_the_vocabulary_scikit_learn_keeps(toy, min_df, max_df):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    X, y = toy
+    est = rb.CharTfidfClassifier(min_df=min_df, max_df=max_df).fit(X, y)
+    ref = TfidfVectorizer(analyzer="char", ngram_range=(3, 8), min_df=min_df, max_df=max_df).fit(X)
+    assert est.n_ngrams_ == len(ref.vocabulary_)
+    assert est.n_ngrams_ < rb.CharTfidfClassifier().fit(X, y).n_ngrams_

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use ndarray::Array2;
 
+use super::prune::{fit_pruned, DocFreq};
 use super::{fit_bundle, load_bundle, memory_split, save_bundle};
 use crate::bundle::Bundle;
 use crate::data::{Gold, Input};
@@ -26,6 +27,8 @@ use crate::task::{TaskFile, TaskKind, TaskSpec};
 pub struct TextClassifierParams {
     settings: FitSettings,
     name: String,
+    min_df: DocFreq,
+    max_df: DocFreq,
 }
 
 impl Default for TextClassifierParams {
@@ -33,6 +36,8 @@ impl Default for TextClassifierParams {
         TextClassifierParams {
             settings: FitSettings::default(),
             name: "model".into(),
+            min_df: DocFreq::Count(1),
+            max_df: DocFreq::Fraction(1.0),
         }
     }
 }
@@ -86,6 +91,18 @@ impl TextClassifierParams {
         self
     }
 
+    /// Drop n-grams found in fewer training documents (scikit-learn's `min_df`; default 1).
+    pub fn min_df(mut self, min_df: DocFreq) -> Self {
+        self.min_df = min_df;
+        self
+    }
+
+    /// Drop n-grams found in more training documents (scikit-learn's `max_df`; default all).
+    pub fn max_df(mut self, max_df: DocFreq) -> Self {
+        self.max_df = max_df;
+        self
+    }
+
     /// The task name written into the model file (and used by `rumedbench predict`).
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = name.into();
@@ -110,6 +127,8 @@ impl TextClassifierParams {
     /// Checks every setting, naming the bad one.
     pub fn check(&self) -> Result<()> {
         self.settings.tfidf.check()?;
+        self.min_df.check("min_df")?;
+        self.max_df.check("max_df")?;
         self.settings.logreg.check()
     }
 
@@ -162,7 +181,11 @@ impl TextClassifierParams {
             .len();
         task.settle_metrics(n_classes);
         let split = memory_split(inputs, gold);
-        let bundle = fit_bundle(&task, ModelKind::Feature, &self.settings, &split)?;
+        let bundle = if (self.min_df, self.max_df) == (DocFreq::Count(1), DocFreq::Fraction(1.0)) {
+            fit_bundle(&task, ModelKind::Feature, &self.settings, &split)?
+        } else {
+            fit_pruned(&task, &self.settings, &split, (self.min_df, self.max_df))?
+        };
         TextClassifier::from_bundle(bundle)
     }
 }
