@@ -122,6 +122,35 @@ fn a_classifier_fitted_in_code_predicts_identically_through_the_cli() {
 }
 
 #[test]
+fn named_fields_let_the_cli_read_the_records_of_a_model_fitted_in_code() {
+    let train = records("pair_train.jsonl");
+    let pairs: Vec<(String, String)> = column(&train, "complaint")
+        .into_iter()
+        .zip(column(&train, "specialist"))
+        .collect();
+    let model = TextClassifierParams::default()
+        .fields(&["complaint", "specialist"], "label")
+        .fit_pairs(&pairs, &column(&train, "label"))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pair.rmb");
+    model.save(&path).unwrap();
+    let test = records("pair_test.jsonl");
+    let test_pairs: Vec<(String, String)> = column(&test, "complaint")
+        .into_iter()
+        .zip(column(&test, "specialist"))
+        .collect();
+    let proba = model.predict_proba_pairs(&test_pairs).unwrap();
+    let cli = cli_probabilities(dir.path(), &path, &toy("pair_test.jsonl"), 2);
+    assert_same_probabilities(&model, &proba, &cli);
+    let e = TextClassifierParams::default()
+        .fields(&["a", "b"], "y")
+        .fit(&["one text", "two texts"], &["p", "q"])
+        .unwrap_err();
+    assert!(chain(&e).contains("2 text field(s) named for 1"), "{e}");
+}
+
+#[test]
 fn a_model_the_cli_trained_loads_in_code_with_the_same_probabilities() {
     let dir = tempfile::tempdir().unwrap();
     let (tr, ts) = (toy("pair_train.jsonl"), toy("pair_test.jsonl"));

@@ -83,6 +83,22 @@ def _as_sents(X, name="X"):
     return sents
 
 
+def _field_names(X, y):
+    """The record fields a model file names, from a pandas Series' name or a DataFrame's
+    columns (so that ``rumedbench predict`` reads JSONL/CSV records with those fields), else
+    None (the defaults ``text``/``text_pair`` and ``label``)."""
+    if hasattr(X, "columns"):
+        names = list(X.columns)
+    elif hasattr(X, "name") and hasattr(X, "to_numpy"):
+        names = [X.name]
+    else:
+        return None, None
+    if not all(isinstance(n, str) and n for n in names) or len(set(names)) != len(names):
+        return None, None
+    label = getattr(y, "name", None)
+    return names, label if isinstance(label, str) and label not in names else None
+
+
 def _matrix(triple, dtype):
     data, rows, cols = triple
     return np.frombuffer(data, dtype=dtype).reshape(rows, cols)
@@ -206,7 +222,7 @@ class CharTfidfClassifier(ClassifierMixin, BaseEstimator):
         """Fits on texts (or text pairs) ``X`` and labels ``y``; returns ``self``."""
         params = self._native_params()
         docs = _as_docs(X)
-        y = np.asarray(y)
+        y_in, y = y, np.asarray(y)
         if y.ndim != 1:
             raise ValueError(f"y must be one label per text, got shape {y.shape}")
         if len(y) != len(docs):
@@ -216,7 +232,12 @@ class CharTfidfClassifier(ClassifierMixin, BaseEstimator):
         if len(set(keys)) != len(keys):
             raise ValueError(f"labels {keys!r} are not distinct as strings")
         labels = [str(v) for v in y.tolist()]
-        native = _native.NativeClassifier.fit(docs, labels, name="model", **params)
+        text_fields, label_field = _field_names(X, y_in)
+        if text_fields is not None and len(text_fields) != (2 if isinstance(docs[0], tuple) else 1):
+            text_fields = None
+        native = _native.NativeClassifier.fit(
+            docs, labels, name="model", text_fields=text_fields, label_field=label_field, **params
+        )
         self._set_fitted(native, classes, keys)
         return self
 

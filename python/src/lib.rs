@@ -96,7 +96,7 @@ impl NativeClassifier {
     /// Fits on texts (a list of str) or pairs (a list of 2-tuples of str).
     #[staticmethod]
     #[allow(clippy::too_many_arguments)]
-    #[pyo3(signature = (docs, labels, ngram_min, ngram_max, sublinear_tf, min_df, max_df, c, tol, max_iter, balanced, seed, name))]
+    #[pyo3(signature = (docs, labels, ngram_min, ngram_max, sublinear_tf, min_df, max_df, c, tol, max_iter, balanced, seed, name, text_fields=None, label_field=None))]
     fn fit(
         py: Python<'_>,
         docs: Docs,
@@ -112,8 +112,10 @@ impl NativeClassifier {
         balanced: bool,
         seed: u64,
         name: String,
+        text_fields: Option<Vec<String>>,
+        label_field: Option<String>,
     ) -> PyResult<Self> {
-        let params = TextClassifierParams::default()
+        let mut params = TextClassifierParams::default()
             .ngram_range(ngram_min, ngram_max)
             .sublinear_tf(sublinear_tf)
             .min_df(min_df.into())
@@ -124,6 +126,10 @@ impl NativeClassifier {
             .class_weight_balanced(balanced)
             .seed(seed)
             .name(name);
+        if let Some(texts) = &text_fields {
+            let texts: Vec<&str> = texts.iter().map(|t| t.as_str()).collect();
+            params = params.fields(&texts, label_field.as_deref().unwrap_or("label"));
+        }
         let inner = py
             .detach(|| match &docs {
                 Docs::Texts(t) => params.fit(t, &labels),

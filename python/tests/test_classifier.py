@@ -205,3 +205,17 @@ def test_min_df_max_df_keep_the_vocabulary_scikit_learn_keeps(toy, min_df, max_d
     ref = TfidfVectorizer(analyzer="char", ngram_range=(3, 8), min_df=min_df, max_df=max_df).fit(X)
     assert est.n_ngrams_ == len(ref.vocabulary_)
     assert est.n_ngrams_ < rb.CharTfidfClassifier().fit(X, y).n_ngrams_
+
+
+def test_named_columns_become_the_model_files_fields(cli, tmp_path):
+    recs = read_jsonl(TOY / "pair_train.jsonl")
+    frame = pd.DataFrame(recs)
+    est = rb.CharTfidfClassifier().fit(frame[["complaint", "specialist"]], frame["label"])
+    est.save(tmp_path / "pair.rmb")
+    test = TOY / "pair_test.jsonl"
+    tf = pd.DataFrame(read_jsonl(test))
+    out = cli("predict", "--model", tmp_path / "pair.rmb", "--input", test, "--top-k", "2")
+    np.testing.assert_array_equal(
+        _cli_probabilities(out, list(est.classes_)),
+        est.predict_proba(tf[["complaint", "specialist"]]),
+    )

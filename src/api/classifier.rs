@@ -29,6 +29,7 @@ pub struct TextClassifierParams {
     name: String,
     min_df: DocFreq,
     max_df: DocFreq,
+    fields: Option<(Vec<String>, String)>,
 }
 
 impl Default for TextClassifierParams {
@@ -38,6 +39,7 @@ impl Default for TextClassifierParams {
             name: "model".into(),
             min_df: DocFreq::Count(1),
             max_df: DocFreq::Fraction(1.0),
+            fields: None,
         }
     }
 }
@@ -100,6 +102,15 @@ impl TextClassifierParams {
     /// Drop n-grams found in more training documents (scikit-learn's `max_df`; default all).
     pub fn max_df(mut self, max_df: DocFreq) -> Self {
         self.max_df = max_df;
+        self
+    }
+
+    /// The record fields the model file names: the text field (two for pairs) and the label
+    /// field, so that `rumedbench predict --model` reads JSONL or CSV records with those fields.
+    /// Default `text` (pairs: `text`, `text_pair`) and `label`.
+    pub fn fields(mut self, text_fields: &[&str], label_field: &str) -> Self {
+        let texts = text_fields.iter().map(|f| f.to_string()).collect();
+        self.fields = Some((texts, label_field.to_string()));
         self
     }
 
@@ -173,7 +184,23 @@ impl TextClassifierParams {
         }
         self.check()?;
         let gold: Vec<Gold> = labels.iter().map(|l| Gold::Label(l.to_string())).collect();
-        let mut task = memory_task(&self.name, fields, false)?;
+        let mut task = match &self.fields {
+            None => memory_task(&self.name, fields, "label")?,
+            Some((texts, label)) => {
+                if texts.len() != fields.len() {
+                    return Err(Error::param(
+                        "fields",
+                        format!(
+                            "{} text field(s) named for {} text(s) per input",
+                            texts.len(),
+                            fields.len()
+                        ),
+                    ));
+                }
+                let texts: Vec<&str> = texts.iter().map(|t| t.as_str()).collect();
+                memory_task(&self.name, &texts, label)?
+            }
+        };
         let n_classes = labels
             .iter()
             .map(|l| l.to_string())
@@ -190,13 +217,14 @@ impl TextClassifierParams {
     }
 }
 
-/// A task definition for in-memory data: fields named `fields`, label field `label` (a
-/// tagging task: `tokens` and `tags`), records numbered from 1.
-pub(super) fn memory_task(name: &str, fields: &[&str], tagging: bool) -> Result<TaskSpec> {
+/// A task definition for in-memory data: text fields `fields` and label field `label`, or a
+/// tagging task (`tokens` and `tags`) when `fields` is empty; records numbered from 1.
+pub(super) fn memory_task(name: &str, fields: &[&str], label: &str) -> Result<TaskSpec> {
+    let tagging = fields.is_empty();
     let tf = TaskFile {
         name: Some(name.into()),
         text_fields: fields.iter().map(|f| f.to_string()).collect(),
-        label_field: (!tagging).then(|| "label".into()),
+        label_field: (!tagging).then(|| label.into()),
         tokens_field: tagging.then(|| "tokens".into()),
         tags_field: tagging.then(|| "tags".into()),
         train: Some(super::MEMORY_SOURCE.into()),

@@ -109,7 +109,7 @@ impl TaggerParams {
             .iter()
             .map(|t| Gold::Tags(t.iter().map(|x| x.as_ref().to_string()).collect()))
             .collect();
-        let task = memory_task(&self.name, &[], true)?;
+        let task = memory_task(&self.name, &[], "tags")?;
         let kind = match self.kind {
             TaggerKind::Crf => ModelKind::Feature,
             TaggerKind::Naive => ModelKind::Naive,
