@@ -27,7 +27,7 @@ use crate::pipeline::Pipeline;
 /// The file's first eight bytes.
 pub const MAGIC: &[u8; 8] = b"RMDBENCH";
 /// The format version this build writes and the newest it reads.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 const HEADER_LEN: usize = 8 + 4 + 8 + 32;
 
 /// A training file and its checksum, so a model can be traced to its data.
@@ -115,6 +115,13 @@ impl Bundle {
         }
         if version == 0 {
             bail!("model file format 0 is not a valid version");
+        }
+        if version < FORMAT_VERSION {
+            bail!(
+                "model file format {version} was written by an older rumedbench; this one reads \
+                 format {FORMAT_VERSION} only (format 2 added hashed features and the primal \
+                 route's model form): retrain the model"
+            );
         }
         let len = u64::from_le_bytes(bytes[12..20].try_into().expect("8 bytes"));
         let payload = &bytes[HEADER_LEN..];

@@ -409,6 +409,11 @@ pub struct TrainArgs {
     /// CRF: L-BFGS iterations [default: 200].
     #[arg(long, help_heading = "Recipe")]
     pub max_iterations: Option<usize>,
+    /// Text model: hash n-grams into 2^BITS columns (scikit-learn's HashingVectorizer,
+    /// alternate_sign=False) instead of learning a vocabulary, so memory stops growing with
+    /// the vocabulary; 1..=31.
+    #[arg(long, value_name = "BITS", value_parser = clap::value_parser!(u8).range(1..=31), help_heading = "Recipe")]
+    pub hash_features: Option<u8>,
 
     /// New task: a TOML task file naming the fields and files (flags below override it).
     #[arg(long, value_name = "FILE", help_heading = "Your own task")]
@@ -504,6 +509,7 @@ impl TrainArgs {
             c1: self.c1,
             c2: self.c2,
             max_iterations: self.max_iterations,
+            hash_features: self.hash_features,
         }
     }
 

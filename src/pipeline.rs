@@ -94,6 +94,7 @@ impl ModelKind {
                     "ngram_range": [settings.tfidf.ngram_min, settings.tfidf.ngram_max],
                     "lowercase": true,
                     "sublinear_tf": settings.tfidf.sublinear_tf,
+                    "hash_features": settings.tfidf.hash_bits,
                     "smooth_idf": true,
                     "norm": "l2",
                 },
@@ -143,6 +144,8 @@ pub struct Recipe {
     pub c2: Option<f64>,
     /// CRF iterations.
     pub max_iterations: Option<usize>,
+    /// Hashed n-gram columns, `2^bits`.
+    pub hash_features: Option<u8>,
 }
 
 impl FitSettings {
@@ -166,6 +169,9 @@ impl FitSettings {
         }
         if let Some(v) = r.c1 {
             self.crf.c1 = v;
+        }
+        if r.hash_features.is_some() {
+            self.tfidf.hash_bits = r.hash_features;
         }
         if let Some(v) = r.c2 {
             self.crf.c2 = v;
@@ -334,12 +340,23 @@ fn fit_text(task: &TaskSpec, settings: &FitSettings, train: &Split) -> Result<Te
     let (classes, y) = text_targets(task, train)?;
     let texts = data::joined_texts(&train.examples);
     let docs: Vec<&str> = texts.iter().map(|t| t.as_ref()).collect();
+    let t0 = std::time::Instant::now();
     let (tfidf, x) = settings.tfidf.fit(&docs)?;
+    drop(docs);
+    drop(texts);
+    let t_vec = t0.elapsed().as_secs_f64();
     let params = LogRegParams {
         seed: settings.seed,
         ..settings.logreg
     };
-    let clf = params.fit(&x, &y, classes.len())?;
+    let (rows, cols, nnz) = (x.n_rows, x.n_cols, x.nnz());
+    let clf = params.fit_owned(x, &y, classes.len())?;
+    eprintln!(
+        "note: {}: {rows} rows x {cols} features, {nnz} non-zeros; vectorized in {t_vec:.2} s, \
+         fitted in {:.2} s",
+        task.name,
+        t0.elapsed().as_secs_f64() - t_vec
+    );
     Ok(TextModel {
         tfidf,
         clf,

@@ -491,6 +491,9 @@ pub struct TaskFile {
     pub c2: Option<f64>,
     /// CRF: L-BFGS iterations (`--max-iterations`).
     pub max_iterations: Option<usize>,
+    /// Text model: hash n-grams into `2^hash_features` columns instead of a vocabulary
+    /// (`--hash-features`).
+    pub hash_features: Option<u8>,
 }
 
 impl TaskFile {
@@ -543,6 +546,7 @@ impl TaskFile {
             c1: self.c1.or(other.c1),
             c2: self.c2.or(other.c2),
             max_iterations: self.max_iterations.or(other.max_iterations),
+            hash_features: self.hash_features.or(other.hash_features),
         }
     }
 
@@ -563,6 +567,7 @@ impl TaskFile {
             c1: self.c1,
             c2: self.c2,
             max_iterations: self.max_iterations,
+            hash_features: self.hash_features,
         })
     }
 

@@ -29,6 +29,15 @@
 //! a few MB. When the characters do not fit (`bits * ngram_max > 64`, e.g.
 //! more than 255 distinct characters with 8-grams) the vectorizer falls back
 //! to string keys; both paths give identical results (tested).
+//!
+//! # Hashed features (`hash_bits`)
+//! With `hash_bits = Some(B)` there is no vocabulary: n-gram `g` counts towards column
+//! `|murmurhash3_32(utf8(g), seed 0)| mod 2^B` (the signed 32-bit MurmurHash3 x86 result, as
+//! scikit-learn's `HashingVectorizer(analyzer='char', n_features=2**B, alternate_sign=False,
+//! norm=None)` computes it, `abs(-2^31)` taken as `2^31`), colliding n-grams adding up. Then the
+//! same smoothed idf (over the `2^B` columns; a column no document hits gets
+//! `ln(1 + n_docs) + 1`) and L2 steps follow, as `TfidfTransformer()` does. Memory is then
+//! bounded by `2^B` whatever the corpus, at the price of collisions.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
@@ -51,6 +60,10 @@ pub struct TfidfParams {
     pub ngram_max: usize,
     /// Replace a raw count `tf` by `1 + ln(tf)` (sklearn `sublinear_tf`).
     pub sublinear_tf: bool,
+    /// Hash n-grams into `2^bits` columns instead of learning a vocabulary (see the module
+    /// docs); `None` keeps the vocabulary.
+    #[serde(default)]
+    pub hash_bits: Option<u8>,
 }
 
 impl Default for TfidfParams {
@@ -60,6 +73,7 @@ impl Default for TfidfParams {
             ngram_min: 3,
             ngram_max: 8,
             sublinear_tf: false,
+            hash_bits: None,
         }
     }
 }
@@ -82,6 +96,11 @@ impl TfidfParams {
                 self.ngram_max
             );
         }
+        if let Some(b) = self.hash_bits {
+            if !(1..=MAX_HASH_BITS).contains(&b) {
+                bail!("hash_features must be between 1 and {MAX_HASH_BITS} bits, got {b}");
+            }
+        }
         Ok(())
     }
 
@@ -103,6 +122,16 @@ impl TfidfParams {
     /// compare the two paths).
     fn fit_with(&self, docs: &[&str], allow_packed: bool) -> Result<(Tfidf, CsrMatrix)> {
         self.check()?;
+        if let Some(bits) = self.hash_bits {
+            let (idf, x) = self.fit_hashed(docs, bits);
+            let model = Tfidf {
+                params: *self,
+                terms: Terms::Hashed { bits },
+                idf,
+                index: OnceLock::new(),
+            };
+            return Ok((model, x));
+        }
         let norm: Vec<String> = docs.par_iter().map(|d| normalize(d)).collect();
         let packer = if allow_packed {
             Packer::new(alphabet(&norm), self.ngram_max)
@@ -120,6 +149,46 @@ impl TfidfParams {
             index: OnceLock::new(),
         };
         Ok((model, x))
+    }
+
+    /// The hashed route: counts per column, then the same idf and L2 steps. Documents are
+    /// vectorized in chunks appended to the matrix, so no second copy of the entries exists.
+    fn fit_hashed(&self, docs: &[&str], bits: u8) -> (Vec<f32>, CsrMatrix) {
+        let n_cols = 1usize << bits;
+        let mut x = CsrMatrix::zeros(0, n_cols);
+        let mut df = vec![0u32; n_cols];
+        let mut tfs: Vec<u32> = Vec::new();
+        for chunk in docs.chunks(HASH_CHUNK) {
+            let rows: Vec<(Vec<u32>, Vec<u32>)> = chunk
+                .par_iter()
+                .map_init(Vec::new, |bounds, d| hashed_counts(self, d, bits, bounds))
+                .collect();
+            for (idx, tf) in rows {
+                for &c in &idx {
+                    df[c as usize] += 1;
+                }
+                x.indices.extend_from_slice(&idx);
+                tfs.extend_from_slice(&tf);
+                x.indptr.push(x.indices.len());
+                x.n_rows += 1;
+            }
+        }
+        let idf = idf_from_df(df.into_iter(), docs.len());
+        x.data = vec![0f32; x.indices.len()];
+        let (indptr, indices, sublinear) = (&x.indptr, &x.indices, self.sublinear_tf);
+        let mut rows: Vec<(usize, &mut [f32])> = Vec::with_capacity(x.n_rows);
+        let mut rest = &mut x.data[..];
+        for (i, w) in indptr.windows(2).enumerate() {
+            let (a, r) = rest.split_at_mut(w[1] - w[0]);
+            rows.push((i, a));
+            rest = r;
+        }
+        rows.into_par_iter()
+            .for_each_init(Vec::new, |raw, (i, out)| {
+                let (s, e) = (indptr[i], indptr[i + 1]);
+                weigh_into(&indices[s..e], &tfs[s..e], &idf, sublinear, raw, out);
+            });
+        (idf, x)
     }
 
     /// One pass over the text, then integer work only:
@@ -328,6 +397,63 @@ impl TfidfParams {
 /// Smooth idf, `ln((1 + n) / (1 + df)) + 1`, rounded to f32 before use so
 /// that `fit` and a later `transform` of the same documents give identical
 /// rows.
+/// Documents vectorized per parallel batch on the hashed route.
+const HASH_CHUNK: usize = 4096;
+
+/// Largest `hash_bits` (scikit-learn's column index is below `2^31`).
+pub const MAX_HASH_BITS: u8 = 31;
+
+/// Distinct hashed columns of one document, ascending, with their counts.
+fn hashed_counts(
+    params: &TfidfParams,
+    doc: &str,
+    bits: u8,
+    bounds: &mut Vec<usize>,
+) -> (Vec<u32>, Vec<u32>) {
+    let doc = normalize(doc);
+    let mut ids = Vec::new();
+    for_each_ngram(&doc, params.ngram_min, params.ngram_max, bounds, |g| {
+        ids.push(hash_column(g, bits));
+    });
+    run_length(ids)
+}
+
+/// The column scikit-learn's `HashingVectorizer` gives term `g` among `2^bits`.
+pub fn hash_column(g: &str, bits: u8) -> u32 {
+    let h = murmurhash3_32(g.as_bytes(), 0) as i32;
+    let n = 1u64 << bits;
+    // abs(-2^31) overflows an i32; scikit-learn defines the result as 2^31 mod n.
+    (h.unsigned_abs() as u64 % n) as u32
+}
+
+/// MurmurHash3 x86 32-bit (Austin Appleby's reference `MurmurHash3_x86_32`), the hash of
+/// scikit-learn's `murmurhash3_32`.
+pub fn murmurhash3_32(data: &[u8], seed: u32) -> u32 {
+    const C1: u32 = 0xcc9e_2d51;
+    const C2: u32 = 0x1b87_3593;
+    let mix = |k: u32| k.wrapping_mul(C1).rotate_left(15).wrapping_mul(C2);
+    let mut h = seed;
+    let mut blocks = data.chunks_exact(4);
+    for b in &mut blocks {
+        h ^= mix(u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+        h = h.rotate_left(13).wrapping_mul(5).wrapping_add(0xe654_6b64);
+    }
+    let tail = blocks.remainder();
+    if !tail.is_empty() {
+        let mut k = 0u32;
+        for (i, &byte) in tail.iter().enumerate() {
+            k ^= (byte as u32) << (8 * i);
+        }
+        h ^= mix(k);
+    }
+    h ^= data.len() as u32;
+    h ^= h >> 16;
+    h = h.wrapping_mul(0x85eb_ca6b);
+    h ^= h >> 13;
+    h = h.wrapping_mul(0xc2b2_ae35);
+    h ^ (h >> 16)
+}
+
 fn idf_from_df(df: impl Iterator<Item = u32>, n_docs: usize) -> Vec<f32> {
     let n = n_docs as f64;
     df.map(|d| (((1.0 + n) / (1.0 + d as f64)).ln() + 1.0) as f32)
@@ -375,9 +501,13 @@ struct TermsOut<'a>(&'a Terms);
 
 impl Serialize for TermsOut<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        let n = match self.0 {
+            Terms::Hashed { .. } => 0,
+            t => t.len(),
+        };
+        let mut seq = s.serialize_seq(Some(n))?;
         let mut buf = String::new();
-        for i in 0..self.0.len() {
+        for i in 0..n {
             buf.clear();
             self.0.write_term(i, &mut buf);
             seq.serialize_element(buf.as_str())?;
@@ -459,6 +589,8 @@ enum Terms {
     Packed { packer: Packer, keys: Vec<u64> },
     /// Plain strings, strictly increasing.
     Strings(Arena),
+    /// No vocabulary: `2^bits` hashed columns.
+    Hashed { bits: u8 },
 }
 
 impl Terms {
@@ -466,6 +598,7 @@ impl Terms {
         match self {
             Terms::Packed { keys, .. } => keys.len(),
             Terms::Strings(a) => a.len(),
+            Terms::Hashed { bits } => 1 << bits,
         }
     }
 
@@ -474,6 +607,7 @@ impl Terms {
         match self {
             Terms::Packed { packer, keys } => packer.decode_into(keys[i], out),
             Terms::Strings(a) => out.push_str(a.get(i)),
+            Terms::Hashed { .. } => out.push_str(&format!("#{i}")),
         }
     }
 
@@ -481,6 +615,7 @@ impl Terms {
         match self {
             Terms::Packed { keys, .. } => Slots::build(keys.len(), |i| mix64(keys[i])),
             Terms::Strings(a) => Slots::build(a.len(), |i| fx_hash(a.get(i))),
+            Terms::Hashed { .. } => Slots::default(),
         }
     }
 }
@@ -499,6 +634,26 @@ impl Tfidf {
 
     fn from_arena(params: TfidfParams, vocabulary: Arena, idf: Vec<f32>) -> Result<Self> {
         params.check()?;
+        if let Some(bits) = params.hash_bits {
+            if vocabulary.len() != 0 || idf.len() != 1 << bits {
+                bail!(
+                    "hashed vectorizer ({bits} bits) needs no vocabulary and {} idf values, got \
+                     {} terms and {} values",
+                    1u64 << bits,
+                    vocabulary.len(),
+                    idf.len()
+                );
+            }
+            if let Some(i) = idf.iter().position(|v| !v.is_finite()) {
+                bail!("idf[{}] is not finite: {}", i, idf[i]);
+            }
+            return Ok(Tfidf {
+                params,
+                terms: Terms::Hashed { bits },
+                idf,
+                index: OnceLock::new(),
+            });
+        }
         let n = vocabulary.len();
         if n != idf.len() {
             bail!(
@@ -565,6 +720,13 @@ impl Tfidf {
                         });
                         run_length(ids)
                     }
+                    Terms::Hashed { bits } => {
+                        let mut ids = Vec::new();
+                        for_each_ngram(&doc, min, max, &mut s.bounds, |g| {
+                            ids.push(hash_column(g, *bits));
+                        });
+                        run_length(ids)
+                    }
                 };
                 let mut vals = vec![0f32; idx.len()];
                 weigh_into(
@@ -623,6 +785,7 @@ impl Tfidf {
                 index.find(mix64(k), |id| keys[id as usize] == k)
             }
             Terms::Strings(a) => index.find(fx_hash(term), |id| a.get(id as usize) == term),
+            Terms::Hashed { bits } => Some(hash_column(term, *bits)),
         };
         id.map(|i| i as usize)
     }
@@ -1110,6 +1273,7 @@ mod tests {
             ngram_min: min,
             ngram_max: max,
             sublinear_tf: false,
+            hash_bits: None,
         }
     }
 
@@ -1305,6 +1469,7 @@ mod packed_tests {
                 ngram_min: 1,
                 ngram_max: 3,
                 sublinear_tf: true,
+                hash_bits: None,
             },
         ] {
             let (p, xp) = params.fit_with(&refs, true).unwrap();
@@ -1396,6 +1561,7 @@ mod packed_tests {
             ngram_min: 3,
             ngram_max: 3,
             sublinear_tf: false,
+            hash_bits: None,
         }
         .fit(&docs)
         .unwrap();
@@ -1425,5 +1591,156 @@ mod packed_tests {
             idf: m.idf().to_vec(),
         };
         assert_eq!(postcard::to_stdvec(&plain).unwrap(), bytes);
+    }
+
+    #[test]
+    fn murmurhash3_matches_scikit_learn() {
+        // scripts/.venv/bin/python -c "from sklearn.utils import murmurhash3_32 as m;
+        //   print([m(s.encode('utf-8'), seed=0, positive=False) for s in
+        //   ['', 'a', 'ab', 'abc', 'abcd', 'боль', 'Привет мир']])"
+        let want: [(&str, i32); 7] = [
+            ("", 0),
+            ("a", 1009084850),
+            ("ab", -1681926305),
+            ("abc", -1277324294),
+            ("abcd", 1139631978),
+            ("боль", -481649861),
+            ("Привет мир", -16300001),
+        ];
+        for (s, h) in want {
+            assert_eq!(murmurhash3_32(s.as_bytes(), 0) as i32, h, "{s:?}");
+        }
+        assert_eq!(hash_column("abc", 6), (1277324294u32 % 64));
+    }
+
+    #[test]
+    fn hashed_tfidf_matches_scikit_learn() {
+        // Expected (row, column, value) from scikit-learn 1.3.2 (scripts/.venv):
+        // python -c "from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer;
+        //   docs = ['Боль в горле', 'боль  в спине\tи кашель', 'abc abd', 'кашель'];
+        //   h = HashingVectorizer(analyzer='char', ngram_range=(3, 5), n_features=2**6,
+        //       alternate_sign=False, norm=None);
+        //   x = TfidfTransformer().fit_transform(h.transform(docs)).tocoo();
+        //   print(sorted((int(r), int(c), round(float(v), 6)) for r, c, v in zip(x.row, x.col, x.data)))"
+        // (the second document's separator is a tab: "\t" inside the Python string)
+        let want: &[(usize, u32, f64)] = &[
+            (0, 0, 0.203496),
+            (0, 3, 0.160438),
+            (0, 5, 0.160438),
+            (0, 7, 0.259777),
+            (0, 9, 0.203496),
+            (0, 16, 0.160438),
+            (0, 18, 0.160438),
+            (0, 19, 0.320876),
+            (0, 26, 0.203496),
+            (0, 28, 0.203496),
+            (0, 29, 0.160438),
+            (0, 32, 0.203496),
+            (0, 33, 0.160438),
+            (0, 36, 0.203496),
+            (0, 39, 0.203496),
+            (0, 42, 0.160438),
+            (0, 43, 0.481315),
+            (0, 44, 0.129889),
+            (0, 50, 0.160438),
+            (0, 53, 0.129889),
+            (0, 55, 0.129889),
+            (0, 61, 0.160438),
+            (0, 63, 0.160438),
+            (1, 1, 0.24106),
+            (1, 3, 0.095027),
+            (1, 5, 0.190054),
+            (1, 6, 0.076933),
+            (1, 7, 0.230798),
+            (1, 8, 0.24106),
+            (1, 13, 0.095027),
+            (1, 16, 0.285082),
+            (1, 17, 0.24106),
+            (1, 18, 0.095027),
+            (1, 19, 0.095027),
+            (1, 21, 0.095027),
+            (1, 22, 0.24106),
+            (1, 24, 0.095027),
+            (1, 25, 0.12053),
+            (1, 29, 0.095027),
+            (1, 33, 0.190054),
+            (1, 35, 0.24106),
+            (1, 38, 0.190054),
+            (1, 41, 0.12053),
+            (1, 42, 0.095027),
+            (1, 43, 0.285082),
+            (1, 44, 0.076933),
+            (1, 46, 0.095027),
+            (1, 49, 0.12053),
+            (1, 50, 0.095027),
+            (1, 51, 0.12053),
+            (1, 52, 0.285082),
+            (1, 53, 0.076933),
+            (1, 54, 0.095027),
+            (1, 55, 0.076933),
+            (1, 57, 0.190054),
+            (1, 59, 0.12053),
+            (1, 61, 0.190054),
+            (1, 63, 0.190054),
+            (2, 4, 0.311133),
+            (2, 6, 0.198592),
+            (2, 15, 0.311133),
+            (2, 24, 0.245301),
+            (2, 37, 0.311133),
+            (2, 38, 0.490601),
+            (2, 44, 0.198592),
+            (2, 47, 0.311133),
+            (2, 55, 0.198592),
+            (2, 58, 0.311133),
+            (2, 62, 0.311133),
+            (3, 6, 0.286837),
+            (3, 7, 0.286837),
+            (3, 13, 0.354301),
+            (3, 21, 0.354301),
+            (3, 46, 0.354301),
+            (3, 52, 0.354301),
+            (3, 53, 0.286837),
+            (3, 54, 0.354301),
+            (3, 57, 0.354301),
+        ];
+        let docs = [
+            "Боль в горле",
+            "боль  в спине\tи кашель",
+            "abc abd",
+            "кашель",
+        ];
+        let params = TfidfParams {
+            ngram_min: 3,
+            ngram_max: 5,
+            sublinear_tf: false,
+            hash_bits: Some(6),
+        };
+        let (m, x) = params.fit(&docs).unwrap();
+        assert_eq!((x.n_cols, m.n_features(), m.idf().len()), (64, 64, 64));
+        let mut got = Vec::new();
+        for r in 0..x.n_rows {
+            let (idx, val) = x.row(r);
+            got.extend(idx.iter().zip(val).map(|(&c, &v)| (r, c, v)));
+        }
+        assert_eq!(got.len(), want.len());
+        for (&(r, c, v), &(wr, wc, wv)) in got.iter().zip(want) {
+            assert_eq!((r, c), (wr, wc));
+            assert!((v as f64 - wv).abs() < 2e-6, "({r}, {c}): {v} vs {wv}");
+        }
+        // transform agrees with fit, and the model survives a round trip.
+        assert_eq!(m.transform(&docs), x);
+        let back: Tfidf = serde_json::from_slice(&serde_json::to_vec(&m).unwrap()).unwrap();
+        assert_eq!(back.transform(&docs), x);
+        assert_eq!(back.params().hash_bits, Some(6));
+        assert_eq!(m.feature_index("абв"), Some(hash_column("абв", 6) as usize));
+        let bad = TfidfParams {
+            hash_bits: Some(32),
+            ..params
+        };
+        assert!(bad
+            .fit(&docs)
+            .unwrap_err()
+            .to_string()
+            .contains("hash_features"));
     }
 }

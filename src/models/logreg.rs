@@ -19,6 +19,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::features::sparse::CsrMatrix;
 
+mod folded;
+use folded::{BlockWeights, FoldedRows, UNSEEN};
+
 /// Binary problems solved together by one call of the blocked solver: large
 /// enough to read each feature's weights as a few whole cache lines, small
 /// enough that rayon has several blocks to balance across cores.
@@ -106,11 +109,73 @@ pub struct LogReg {
     dual: Vec<f32>,
     /// The training rows the dual coefficients weigh (tf-idf vectors).
     support: CsrMatrix,
+    /// The primal route's form (large corpora); when set, `dense`, `dual` and `support` are
+    /// empty.
+    folded: Option<FoldedModel>,
     #[serde(default)]
     report: FitReport,
     /// Column (posting) lists of `support`, built on first use.
     #[serde(skip)]
     postings: std::sync::OnceLock<Postings>,
+}
+
+/// A model fitted on the primal route: primal weights of the features held by two or more
+/// training rows, and for a feature held by one row `i` that row's value, since its weight is
+/// `c_ki x_ij` (the dual coefficient times the value).
+#[derive(Debug, Serialize, Deserialize)]
+struct FoldedModel {
+    /// Per input column: `< n_shared` a slot of the block weights, `n_shared + j` the `j`-th
+    /// single-row feature, [`UNSEEN`] a column no training row holds.
+    slot: Vec<u32>,
+    n_shared: usize,
+    /// Problems in order, block by block (see [`BlockWeights`]; intercept at slot `n_shared`).
+    blocks: Vec<BlockWeights>,
+    /// Training row of each single-row feature.
+    single_row: Vec<u32>,
+    /// Its value in that row.
+    single_val: Vec<f32>,
+    /// `coef[i * n_problems + k] = a_ki y_ki`, row-major.
+    coef: Vec<f32>,
+}
+
+impl FoldedModel {
+    /// Adds `v * w_k[c]` to `acc[k]` for every problem.
+    #[inline]
+    fn add_feature(&self, c: usize, v: f64, acc: &mut [f64]) {
+        let s = self.slot[c];
+        if s == UNSEEN {
+            return;
+        }
+        let s = s as usize;
+        if s >= self.n_shared {
+            let j = s - self.n_shared;
+            let xv = self.single_val[j] as f64 * v;
+            let np = acc.len();
+            let row = self.single_row[j] as usize;
+            for (a, &c) in acc.iter_mut().zip(&self.coef[row * np..(row + 1) * np]) {
+                *a += c as f64 * xv;
+            }
+            return;
+        }
+        let mut p0 = 0;
+        for bw in &self.blocks {
+            let w = &bw.w[s * bw.stride..s * bw.stride + bw.lanes];
+            for (a, &wv) in acc[p0..p0 + bw.lanes].iter_mut().zip(w) {
+                *a += wv as f64 * v;
+            }
+            p0 += bw.lanes;
+        }
+    }
+
+    /// Intercepts of every problem, in order.
+    fn biases(&self) -> Vec<f64> {
+        let ns = self.n_shared;
+        self.blocks
+            .iter()
+            .flat_map(|bw| bw.w[ns * bw.stride..ns * bw.stride + bw.lanes].iter())
+            .map(|&v| v as f64)
+            .collect()
+    }
 }
 
 /// The transpose of the support matrix: for each feature, the training rows holding it.
@@ -169,10 +234,8 @@ impl LogRegParams {
         Ok(())
     }
 
-    /// Fits one binary problem per class (one in total for two classes) in
-    /// parallel over classes. Results are identical for any thread count:
-    /// each problem is independent and seeded by its class index.
-    pub fn fit(&self, x: &CsrMatrix, y: &[usize], n_classes: usize) -> Result<LogReg> {
+    /// Validates the parameters and the inputs of a fit.
+    fn fit_checked(&self, x: &CsrMatrix, y: &[usize], n_classes: usize) -> Result<()> {
         self.check()?;
         if x.n_rows != y.len() {
             bail!("x has {} rows but y has {} labels", x.n_rows, y.len());
@@ -191,6 +254,12 @@ impl LogRegParams {
                 n_classes
             );
         }
+        Ok(())
+    }
+
+    /// The binary problems `(positive class, C of positives, C of negatives)`: one per class,
+    /// or one in total (positive = class 1) for two classes.
+    fn problems(&self, y: &[usize], n_classes: usize) -> Vec<(usize, f64, f64)> {
         let mut counts = vec![0usize; n_classes];
         for &l in y {
             counts[l] += 1;
@@ -207,13 +276,35 @@ impl LogRegParams {
                 }
             })
             .collect();
-        let problems: Vec<(usize, f64, f64)> = if n_classes == 2 {
+        if n_classes == 2 {
             vec![(1, self.c * cw[1], self.c * cw[0])]
         } else {
             (0..n_classes)
                 .map(|k| (k, self.c * cw[k], self.c))
                 .collect()
-        };
+        }
+    }
+
+    /// [`LogRegParams::fit`] taking the matrix by value: on the primal route its arrays are
+    /// reused for the solver's copy, so a large corpus is held once, not twice.
+    pub fn fit_owned(&self, x: CsrMatrix, y: &[usize], n_classes: usize) -> Result<LogReg> {
+        self.fit_checked(&x, y, n_classes)?;
+        if Gram::pays_off(&x) {
+            return self.fit(&x, y, n_classes);
+        }
+        let problems = self.problems(y, n_classes);
+        Ok(self.fit_folded(x, y, n_classes, &problems))
+    }
+
+    /// Fits one binary problem per class (one in total for two classes) in
+    /// parallel over classes. Results are identical for any thread count:
+    /// each problem is independent and seeded by its class index.
+    pub fn fit(&self, x: &CsrMatrix, y: &[usize], n_classes: usize) -> Result<LogReg> {
+        self.fit_checked(x, y, n_classes)?;
+        let problems = self.problems(y, n_classes);
+        if !Gram::pays_off(x) {
+            return Ok(self.fit_folded(x.clone(), y, n_classes, &problems));
+        }
         let blocks: Vec<Vec<BinaryProblem>> = problems
             .chunks(BLOCK)
             .map(|chunk| {
@@ -227,7 +318,7 @@ impl LogRegParams {
                     .collect()
             })
             .collect();
-        let gram = Gram::pays_off(x).then(|| Gram::new(x));
+        let gram = Some(Gram::new(x));
         let sols: Vec<DualSolution> = blocks
             .par_iter()
             .map(|block| {
@@ -270,6 +361,7 @@ impl LogRegParams {
                 dense: Some(dense),
                 dual: Vec::new(),
                 support: CsrMatrix::zeros(0, d),
+                folded: None,
                 report,
                 postings: std::sync::OnceLock::new(),
             });
@@ -281,9 +373,83 @@ impl LogRegParams {
             dense: None,
             dual,
             support: x.clone(),
+            folded: None,
             report,
             postings: std::sync::OnceLock::new(),
         })
+    }
+}
+
+impl LogRegParams {
+    /// The primal route (see the `folded` module): problems in blocks of
+    /// [`folded::block_sizes`], one block per task, the model kept as [`FoldedModel`].
+    fn fit_folded(
+        &self,
+        x: CsrMatrix,
+        y: &[usize],
+        n_classes: usize,
+        problems: &[(usize, f64, f64)],
+    ) -> LogReg {
+        let (n, d) = (x.n_rows, x.n_cols);
+        let f = FoldedRows::new(x);
+        let mut groups = Vec::new();
+        let mut start = 0;
+        for size in folded::block_sizes(problems.len()) {
+            groups.push(&problems[start..start + size]);
+            start += size;
+        }
+        let results: Vec<(Vec<DualSolution>, BlockWeights)> = groups
+            .par_iter()
+            .map(|group| {
+                let block: Vec<BinaryProblem> = group
+                    .iter()
+                    .map(|&(k, cp, cn)| BinaryProblem {
+                        pos: y.iter().map(|&l| l == k).collect(),
+                        cp,
+                        cn,
+                    })
+                    .collect();
+                folded::solve_folded_block(&f, &block, self.tol, self.max_iter, self.seed)
+            })
+            .collect();
+        let np = problems.len();
+        drop(groups);
+        let mut coef = vec![0f32; n * np];
+        let mut report = FitReport::default();
+        let mut blocks = Vec::with_capacity(results.len());
+        let mut p = 0;
+        for (sols, bw) in results {
+            for s in sols {
+                let k = problems[p].0;
+                for (i, (&a, &l)) in s.alpha.iter().zip(y).enumerate() {
+                    coef[i * np + p] = if l == k { a as f32 } else { -a as f32 };
+                }
+                report.iterations.push(s.iterations);
+                report.converged.push(s.converged);
+                report.relative_grad_norm.push(s.relative_grad_norm);
+                report.objective.push(s.objective);
+                p += 1;
+            }
+            blocks.push(bw);
+        }
+        LogReg {
+            n_features: d,
+            n_classes,
+            n_problems: np,
+            dense: None,
+            dual: Vec::new(),
+            support: CsrMatrix::zeros(0, d),
+            folded: Some(FoldedModel {
+                slot: f.slot,
+                n_shared: f.n_shared,
+                blocks,
+                single_row: f.single_row,
+                single_val: f.single_val,
+                coef,
+            }),
+            report,
+            postings: std::sync::OnceLock::new(),
+        }
     }
 }
 
@@ -317,6 +483,24 @@ impl LogReg {
     /// there is a single problem, `k = 0`, whose positive class is class 1. Used to explain
     /// predictions without materialising dense weights.
     pub fn weights_for(&self, k: usize, features: &[u32]) -> Option<(Vec<f64>, f64)> {
+        if let Some(m) = &self.folded {
+            if k >= self.n_problems {
+                return None;
+            }
+            let mut acc = vec![0f64; self.n_problems];
+            let w = features
+                .iter()
+                .map(|&j| {
+                    if (j as usize) >= self.n_features {
+                        return 0.0;
+                    }
+                    acc.fill(0.0);
+                    m.add_feature(j as usize, 1.0, &mut acc);
+                    acc[k]
+                })
+                .collect();
+            return Some((w, m.biases()[k]));
+        }
         if let Some(dense) = &self.dense {
             let stride = self.n_features + 1;
             let w = dense.get(k * stride..(k + 1) * stride)?;
@@ -359,6 +543,9 @@ impl LogReg {
         if let Some(dense) = &self.dense {
             return self.decision_dense(dense, x);
         }
+        if let Some(m) = &self.folded {
+            return self.decision_folded(m, x);
+        }
         let k = self.n_classes;
         let n = self.support.n_rows;
         let problems = self.n_problems();
@@ -397,6 +584,33 @@ impl LogReg {
                         row[1] = row[0];
                         row[0] = -row[1];
                     }
+                }
+            },
+        );
+        out
+    }
+
+    /// Scores from a [`FoldedModel`]: intercept, then the row's features in column order.
+    fn decision_folded(&self, m: &FoldedModel, x: &CsrMatrix) -> Vec<f32> {
+        let k = self.n_classes;
+        let bias = m.biases();
+        let mut out = vec![0f32; x.n_rows * k];
+        out.par_chunks_mut(k).enumerate().for_each_init(
+            || vec![0f64; self.n_problems],
+            |acc, (r, scores)| {
+                acc.copy_from_slice(&bias);
+                let (idx, val) = x.row(r);
+                for (&c, &v) in idx.iter().zip(val) {
+                    if (c as usize) < self.n_features {
+                        m.add_feature(c as usize, v as f64, acc);
+                    }
+                }
+                for (s, &a) in scores.iter_mut().zip(acc.iter()) {
+                    *s = a as f32;
+                }
+                if self.n_problems == 1 {
+                    scores[1] = scores[0];
+                    scores[0] = -scores[1];
                 }
             },
         );
@@ -585,8 +799,6 @@ fn solve_l2r_lr_dual(
 
     let mut index: Vec<usize> = (0..l).collect();
     let mut rng = SplitMix64(seed);
-    const MAX_INNER_ITER: usize = 100;
-    const ETA: f64 = 0.1;
     let innereps_min = eps.min(1e-8);
     let mut innereps = 1e-2;
     let mut iter = 0;
@@ -738,8 +950,6 @@ fn solve_l2r_lr_dual_block(
 
     let mut index: Vec<usize> = (0..l).collect();
     let mut rng = SplitMix64(seed);
-    const MAX_INNER_ITER: usize = 100;
-    const ETA: f64 = 0.1;
     let innereps_min = eps.min(1e-8);
     let mut innereps = vec![1e-2; nb];
     let mut iterations = vec![0usize; nb];
@@ -767,42 +977,16 @@ fn solve_l2r_lr_dual_block(
                     continue;
                 }
                 let yi = sign_y(b, i);
-                let c = upper(b, i);
-                let bb = yi * dots[b];
                 let base = (i * nb + b) * 2;
-                let (mut ind1, mut ind2, mut sign) = (base, base + 1, 1.0);
-                if 0.5 * a * (alpha[ind2] - alpha[ind1]) + bb < 0.0 {
-                    ind1 = base + 1;
-                    ind2 = base;
-                    sign = -1.0;
-                }
-                let alpha_old = alpha[ind1];
-                let mut z = alpha_old;
-                if c - z < 0.5 * c {
-                    z *= 0.1;
-                }
-                let mut gp = a * (z - alpha_old) + sign * bb + (z / (c - z)).ln();
-                gmax[b] = gmax[b].max(gp.abs());
-                let mut inner = 0;
-                while inner <= MAX_INNER_ITER {
-                    if gp.abs() < innereps[b] {
-                        break;
-                    }
-                    let gpp = a + c / (c - z) / z;
-                    let tmpz = z - gp / gpp;
-                    if tmpz <= 0.0 {
-                        z *= ETA;
-                    } else {
-                        z = tmpz;
-                    }
-                    gp = a * (z - alpha_old) + sign * bb + (z / (c - z)).ln();
-                    newton_iter[b] += 1;
-                    inner += 1;
-                }
-                if inner > 0 {
-                    alpha[ind1] = z;
-                    alpha[ind2] = c - z;
-                    delta[b] = sign * (z - alpha_old) * yi;
+                let step = CoordinateStep {
+                    a,
+                    c: upper(b, i),
+                    bb: yi * dots[b],
+                    innereps: innereps[b],
+                };
+                let pair: &mut [f64; 2] = (&mut alpha[base..base + 2]).try_into().expect("2");
+                if let Some(change) = step.run(pair, &mut gmax[b], &mut newton_iter[b]) {
+                    delta[b] = change * yi;
                     any = true;
                 }
             }
@@ -850,6 +1034,69 @@ fn solve_l2r_lr_dual_block(
             objective: diag[b].1,
         })
         .collect()
+}
+
+/// One coordinate of liblinear's dual solver for one problem: the safeguarded Newton
+/// minimisation of `g(z) = z log z + (C - z) log(C - z) + 0.5 a (z - a_old)^2 + s b (z - a_old)`
+/// over whichever of `a_i` and `C_i - a_i` is smaller (see [`solve_l2r_lr_dual`]).
+pub(crate) struct CoordinateStep {
+    /// `Q_ii = |[x_i, 1]|^2`.
+    pub a: f64,
+    /// `C_i`.
+    pub c: f64,
+    /// `y_i w . [x_i, 1]`.
+    pub bb: f64,
+    /// Inner Newton tolerance of the problem this epoch.
+    pub innereps: f64,
+}
+
+/// Newton steps per coordinate at most (liblinear's `max_inner_iter`).
+const MAX_INNER_ITER: usize = 100;
+/// Step shrink factor when a Newton step leaves the domain (liblinear's `eta`).
+const ETA: f64 = 0.1;
+
+impl CoordinateStep {
+    /// Updates `pair = [a_i, C_i - a_i]`, the epoch's largest `|g'|` and the Newton step
+    /// count; returns the signed change of `a_i` when it moved.
+    #[inline]
+    pub fn run(&self, pair: &mut [f64; 2], gmax: &mut f64, newton: &mut usize) -> Option<f64> {
+        let (a, c, bb) = (self.a, self.c, self.bb);
+        let (mut ind1, mut ind2, mut sign) = (0, 1, 1.0);
+        if 0.5 * a * (pair[ind2] - pair[ind1]) + bb < 0.0 {
+            ind1 = 1;
+            ind2 = 0;
+            sign = -1.0;
+        }
+        let alpha_old = pair[ind1];
+        let mut z = alpha_old;
+        if c - z < 0.5 * c {
+            z *= 0.1;
+        }
+        let mut gp = a * (z - alpha_old) + sign * bb + (z / (c - z)).ln();
+        *gmax = gmax.max(gp.abs());
+        let mut inner = 0;
+        while inner <= MAX_INNER_ITER {
+            if gp.abs() < self.innereps {
+                break;
+            }
+            let gpp = a + c / (c - z) / z;
+            let tmpz = z - gp / gpp;
+            if tmpz <= 0.0 {
+                z *= ETA;
+            } else {
+                z = tmpz;
+            }
+            gp = a * (z - alpha_old) + sign * bb + (z / (c - z)).ln();
+            *newton += 1;
+            inner += 1;
+        }
+        if inner == 0 {
+            return None;
+        }
+        pair[ind1] = z;
+        pair[ind2] = c - z;
+        Some(sign * (z - alpha_old))
+    }
 }
 
 /// [`block_diagnostics`] through the Gram matrix: margins are the
@@ -1457,5 +1704,97 @@ mod tests {
         let m = p.fit(&x, &y, 3).unwrap();
         assert!(!m.report().all_converged());
         assert_eq!(m.report().iterations, vec![1, 1, 1]);
+    }
+
+    /// `three_class_toy` plus one feature per row that no other row holds, so the primal
+    /// route folds a third of the columns.
+    fn singleton_toy() -> (CsrMatrix, Vec<usize>) {
+        let mut rows = Vec::new();
+        let mut y = Vec::new();
+        for k in 0..3u32 {
+            for r in 0..4u32 {
+                rows.push((vec![k, 3, 4 + k * 4 + r], vec![1.0, 0.1 * r as f32, 0.5]));
+                y.push(k as usize);
+            }
+        }
+        (CsrMatrix::from_rows(16, rows), y)
+    }
+
+    #[test]
+    fn folded_route_reaches_the_reference_optimum() {
+        let (x, y) = singleton_toy();
+        let params = LogRegParams {
+            tol: 1e-5,
+            ..Default::default()
+        };
+        let problems = params.problems(&y, 3);
+        let m = params.fit_folded(x.clone(), &y, 3, &problems);
+        assert!(m.folded.is_some() && m.report().all_converged());
+        let all: Vec<u32> = (0..16).collect();
+        for (k, &(c, cp, cn)) in problems.iter().enumerate() {
+            let pos: Vec<bool> = y.iter().map(|&l| l == c).collect();
+            let r = solve_l2r_lr_dual(&x, &pos, cp, cn, 1e-5, 1000, 0);
+            let (w, b) = m.weights_for(k, &all).unwrap();
+            for (j, (a, e)) in w.iter().chain([&b]).zip(&r.w).enumerate() {
+                assert!((a - e).abs() < 1e-3 * (1.0 + e.abs()), "w[{j}] {a} vs {e}");
+            }
+            let rep = m.report();
+            assert!((rep.objective[k] - r.objective).abs() < 1e-5 * r.objective);
+            assert!((rep.relative_grad_norm[k] - r.relative_grad_norm).abs() < 1e-3);
+            // Scores from the stored form equal w . x + b with the weights above.
+            let d = m.decision_function(&x);
+            for i in 0..x.n_rows {
+                let (idx, val) = x.row(i);
+                let s: f64 = b + idx
+                    .iter()
+                    .zip(val)
+                    .map(|(&j, &v)| w[j as usize] * v as f64)
+                    .sum::<f64>();
+                assert!(
+                    (d[i * 3 + k] as f64 - s).abs() < 1e-4,
+                    "{} vs {s}",
+                    d[i * 3 + k]
+                );
+            }
+        }
+        assert_eq!(m.predict(&x), y);
+        // Columns beyond the fit and columns no training row holds score nothing.
+        let probe = CsrMatrix::from_rows(40, vec![(vec![39], vec![1.0])]);
+        let bias: Vec<f32> = (0..3)
+            .map(|k| m.weights_for(k, &[]).unwrap().1 as f32)
+            .collect();
+        assert_eq!(m.decision_function(&probe), bias);
+    }
+
+    #[test]
+    fn folded_route_is_thread_count_invariant() {
+        // 20 classes: two blocks of 10 problems.
+        assert_eq!(folded::block_sizes(20), vec![10, 10]);
+        assert_eq!(folded::block_sizes(105), vec![53, 52]);
+        assert_eq!(folded::block_sizes(3), vec![3]);
+        let mut rows = Vec::new();
+        let mut y = Vec::new();
+        for k in 0..20u32 {
+            for r in 0..3u32 {
+                rows.push((vec![k, 20 + r, 23 + k * 3 + r], vec![1.0, 0.3, 0.2]));
+                y.push(k as usize);
+            }
+        }
+        let x = CsrMatrix::from_rows(83, rows);
+        let params = LogRegParams::default();
+        let problems = params.problems(&y, 20);
+        let fit_with = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| params.fit_folded(x.clone(), &y, 20, &problems))
+        };
+        let (a, b) = (fit_with(1), fit_with(2));
+        assert_eq!(a.predict(&x), y);
+        assert_eq!(
+            serde_json::to_vec(&a).unwrap(),
+            serde_json::to_vec(&b).unwrap()
+        );
     }
 }

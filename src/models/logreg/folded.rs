@@ -1,0 +1,616 @@
+//! The primal route of the one-vs-rest dual solver, for corpora too large for the Gram route.
+//!
+//! Cost model: an epoch of dual coordinate descent reads and writes, for every non-zero of
+//! every row, the weights of that feature for every problem of a block. With hundreds of
+//! thousands of features those reads miss the caches, so the solver is bound by memory
+//! latency, not arithmetic. This route therefore
+//! * keeps the weights in `f32`, feature-major within a block (`w[s * stride + b]`), so one
+//!   feature's weights for all problems of the block are one contiguous run of cache lines;
+//! * renumbers the features held by two or more training rows ("shared") by decreasing
+//!   document frequency, so the features most rows touch share pages and stay cached;
+//! * folds the features held by a single training row into a per-row constant: such a
+//!   feature's weight is `a_i y_i x_ij` at all times, so its part of `w . x_i` is
+//!   `a_i y_i sum_j x_ij^2`, and it needs no weight at all during training;
+//! * runs few, wide blocks (one per core when the problems allow) instead of many narrow
+//!   ones, and no block copies another's weights.
+//!
+//! Every problem's arithmetic depends only on its own lane, so the result is the same for any
+//! grouping of problems into blocks or threads; the grouping itself depends only on the
+//! number of problems, so the stored weights are also thread-count invariant.
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::{log1p_exp, sigmoid, BinaryProblem, CoordinateStep, DualSolution, SplitMix64};
+use crate::features::sparse::CsrMatrix;
+
+/// Slot of a column that no training row holds.
+pub(super) const UNSEEN: u32 = u32::MAX;
+
+/// Lanes (problems) per block at most: 64 `f32` weights are four cache lines per feature.
+const MAX_LANES: usize = 64;
+
+/// The training rows as the primal route reads them.
+pub(super) struct FoldedRows {
+    /// Per original column: `< n_shared` for a feature held by two or more rows (numbered by
+    /// decreasing document frequency, ties by column), `n_shared + j` for the `j`-th feature
+    /// held by one row (column order), [`UNSEEN`] otherwise.
+    pub slot: Vec<u32>,
+    /// Number of shared features.
+    pub n_shared: usize,
+    indptr: Vec<usize>,
+    /// Shared slots of each row, ascending.
+    indices: Vec<u32>,
+    data: Vec<f32>,
+    /// Per row: the sum of its single-row features' squared values.
+    single_sq: Vec<f64>,
+    /// Per row: `|[x_i, 1]|^2`.
+    xtx: Vec<f64>,
+    /// Row of each single-row feature.
+    pub single_row: Vec<u32>,
+    /// Value of each single-row feature in its row.
+    pub single_val: Vec<f32>,
+}
+
+impl FoldedRows {
+    /// Splits `x` into shared features (renumbered) and single-row features (folded),
+    /// reusing `x`'s arrays in place, so no second copy of the entries exists.
+    pub fn new(x: CsrMatrix) -> Self {
+        let d = x.n_cols;
+        let mut df = vec![0u32; d];
+        for &c in &x.indices {
+            df[c as usize] += 1;
+        }
+        let mut shared: Vec<u32> = (0..d as u32).filter(|&c| df[c as usize] >= 2).collect();
+        shared.par_sort_unstable_by(|&a, &b| df[b as usize].cmp(&df[a as usize]).then(a.cmp(&b)));
+        let n_shared = shared.len();
+        let mut slot = vec![UNSEEN; d];
+        for (s, &c) in shared.iter().enumerate() {
+            slot[c as usize] = s as u32;
+        }
+        drop(shared);
+        let mut n_single = 0usize;
+        for (c, &n) in df.iter().enumerate() {
+            if n == 1 {
+                slot[c] = (n_shared + n_single) as u32;
+                n_single += 1;
+            }
+        }
+        drop(df);
+        let CsrMatrix {
+            n_rows,
+            indptr: old_ptr,
+            mut indices,
+            mut data,
+            ..
+        } = x;
+        let mut single_row = vec![0u32; n_single];
+        let mut single_val = vec![0f32; n_single];
+        let mut single_sq = vec![0f64; n_rows];
+        let mut xtx = vec![0f64; n_rows];
+        let mut indptr = Vec::with_capacity(n_rows + 1);
+        indptr.push(0usize);
+        // Entries are only removed, so the write position never passes the read position.
+        let mut out = 0usize;
+        for i in 0..n_rows {
+            let (mut sq, mut total) = (0f64, 0f64);
+            for p in old_ptr[i]..old_ptr[i + 1] {
+                let (s, v) = (slot[indices[p] as usize] as usize, data[p]);
+                total += v as f64 * v as f64;
+                if s < n_shared {
+                    indices[out] = s as u32;
+                    data[out] = v;
+                    out += 1;
+                } else {
+                    single_row[s - n_shared] = i as u32;
+                    single_val[s - n_shared] = v;
+                    sq += v as f64 * v as f64;
+                }
+            }
+            single_sq[i] = sq;
+            xtx[i] = 1.0 + total;
+            indptr.push(out);
+        }
+        drop(old_ptr);
+        indices.truncate(out);
+        data.truncate(out);
+        indices.shrink_to_fit();
+        data.shrink_to_fit();
+        sort_rows(&indptr, &mut indices, &mut data);
+        FoldedRows {
+            slot,
+            n_shared,
+            indptr,
+            indices,
+            data,
+            single_sq,
+            xtx,
+            single_row,
+            single_val,
+        }
+    }
+
+    fn n_rows(&self) -> usize {
+        self.indptr.len() - 1
+    }
+
+    #[inline]
+    fn row(&self, i: usize) -> (&[u32], &[f32]) {
+        let (s, e) = (self.indptr[i], self.indptr[i + 1]);
+        (&self.indices[s..e], &self.data[s..e])
+    }
+}
+
+/// Sorts each row's entries by slot (rows in parallel; the order is unique).
+fn sort_rows(indptr: &[usize], indices: &mut [u32], data: &mut [f32]) {
+    let mut rows = Vec::with_capacity(indptr.len() - 1);
+    let (mut ri, mut rv) = (indices, data);
+    for w in indptr.windows(2) {
+        let (a, rest_i) = ri.split_at_mut(w[1] - w[0]);
+        let (b, rest_v) = rv.split_at_mut(w[1] - w[0]);
+        rows.push((a, b));
+        ri = rest_i;
+        rv = rest_v;
+    }
+    rows.into_par_iter()
+        .for_each_init(Vec::new, |tmp, (ii, vv)| {
+            tmp.clear();
+            tmp.extend(ii.iter().copied().zip(vv.iter().copied()));
+            tmp.sort_unstable_by_key(|p: &(u32, f32)| p.0);
+            for (k, &(s, v)) in tmp.iter().enumerate() {
+                ii[k] = s;
+                vv[k] = v;
+            }
+        });
+}
+
+/// Splits `n` problems into blocks: as few as [`MAX_LANES`] allows, but at least two when
+/// there are 16 or more problems so that two cores share the work. Depends on `n` only.
+pub(super) fn block_sizes(n: usize) -> Vec<usize> {
+    let mut blocks = n.div_ceil(MAX_LANES).max(1);
+    if n >= 16 {
+        blocks = blocks.max(2);
+    }
+    (0..blocks)
+        .map(|b| n / blocks + usize::from(b < n % blocks))
+        .collect()
+}
+
+/// Weights of one block: `w[s * stride + b]` for shared slot `s` (the intercept at
+/// `s = n_shared`) and problem `b < lanes`; lanes up to `stride` are padding.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(super) struct BlockWeights {
+    pub lanes: usize,
+    pub stride: usize,
+    pub w: Vec<f32>,
+}
+
+/// Solves the block's problems in lock-step (see the module docs); returns each problem's
+/// dual solution and the block's weights.
+pub(super) fn solve_folded_block(
+    f: &FoldedRows,
+    problems: &[BinaryProblem],
+    eps: f64,
+    max_iter: usize,
+    seed: u64,
+) -> (Vec<DualSolution>, BlockWeights) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2, checked just above.
+            return unsafe { solve_avx2(f, problems, eps, max_iter, seed) };
+        }
+    }
+    solve_body(f, problems, eps, max_iter, seed, false)
+}
+
+/// [`solve_body`] compiled for AVX2; no FMA contraction, so bit-identical to the plain build.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn solve_avx2(
+    f: &FoldedRows,
+    problems: &[BinaryProblem],
+    eps: f64,
+    max_iter: usize,
+    seed: u64,
+) -> (Vec<DualSolution>, BlockWeights) {
+    solve_body(f, problems, eps, max_iter, seed, true)
+}
+
+#[inline(always)]
+fn solve_body(
+    f: &FoldedRows,
+    problems: &[BinaryProblem],
+    eps: f64,
+    max_iter: usize,
+    seed: u64,
+    avx2: bool,
+) -> (Vec<DualSolution>, BlockWeights) {
+    let l = f.n_rows();
+    let nb = problems.len();
+    let stride = nb.div_ceil(8) * 8;
+    let ns = f.n_shared;
+    let mut w = vec![0f32; (ns + 1) * stride];
+    advise_huge_pages(&mut w);
+    // Row-major copy of the labels: a row's lanes read one cache line, not one per problem.
+    let pos: Vec<bool> = (0..l * nb)
+        .map(|ib| problems[ib % nb].pos[ib / nb])
+        .collect();
+    let upper = |b: usize, i: usize| {
+        let p = &problems[b];
+        if pos[i * nb + b] {
+            p.cp
+        } else {
+            p.cn
+        }
+    };
+    let sign_y = |b: usize, i: usize| if pos[i * nb + b] { 1.0 } else { -1.0 };
+    // alpha[(i * nb + b) * 2] = a_i of problem b, the next entry C_i - a_i.
+    let mut alpha = vec![0f64; 2 * l * nb];
+    let mut delta = vec![0f32; stride];
+    for i in 0..l {
+        for b in 0..nb {
+            let c = upper(b, i);
+            let a0 = (0.001 * c).min(1e-8);
+            alpha[(i * nb + b) * 2] = a0;
+            alpha[(i * nb + b) * 2 + 1] = c - a0;
+            delta[b] = (sign_y(b, i) * a0) as f32;
+        }
+        let (idx, val) = f.row(i);
+        axpy(&mut w, idx, val, ns, stride, &delta, avx2);
+    }
+    let mut index: Vec<usize> = (0..l).collect();
+    let mut rng = SplitMix64(seed);
+    let innereps_min = eps.min(1e-8);
+    let mut innereps = vec![1e-2; nb];
+    let mut iterations = vec![0usize; nb];
+    let mut active = vec![true; nb];
+    let mut dots = vec![0f32; stride];
+    let mut gmax = vec![0f64; nb];
+    let mut newton = vec![0usize; nb];
+    for _ in 0..max_iter {
+        if !active.iter().any(|&a| a) {
+            break;
+        }
+        for i in 0..l {
+            let j = i + rng.below(l - i);
+            index.swap(i, j);
+        }
+        gmax.fill(0.0);
+        newton.fill(0);
+        for (pos, &i) in index.iter().enumerate() {
+            let (idx, val) = f.row(i);
+            dot(&w, idx, val, ns, stride, &mut dots, avx2);
+            if let Some(&next) = index.get(pos + 1) {
+                prefetch_rows(&w, f.row(next).0, stride, PREFETCH_AHEAD);
+            }
+            let (a, si) = (f.xtx[i], f.single_sq[i]);
+            let mut any = false;
+            for b in 0..nb {
+                delta[b] = 0.0;
+                if !active[b] {
+                    continue;
+                }
+                let yi = sign_y(b, i);
+                let base = (i * nb + b) * 2;
+                let step = CoordinateStep {
+                    a,
+                    c: upper(b, i),
+                    bb: yi * (dots[b] as f64 + yi * alpha[base] * si),
+                    innereps: innereps[b],
+                };
+                let pair: &mut [f64; 2] = (&mut alpha[base..base + 2]).try_into().expect("2");
+                if let Some(change) = step.run(pair, &mut gmax[b], &mut newton[b]) {
+                    delta[b] = (change * yi) as f32;
+                    any = true;
+                }
+            }
+            if any {
+                axpy(&mut w, idx, val, ns, stride, &delta, avx2);
+            }
+        }
+        for b in 0..nb {
+            if !active[b] {
+                continue;
+            }
+            iterations[b] += 1;
+            if gmax[b] < eps {
+                active[b] = false;
+            } else if newton[b] <= l / 10 {
+                innereps[b] = innereps_min.max(0.1 * innereps[b]);
+            }
+        }
+    }
+    let weights = BlockWeights {
+        lanes: nb,
+        stride,
+        w,
+    };
+    let diag = diagnostics(f, problems, &alpha, &weights);
+    let sols = (0..nb)
+        .map(|b| DualSolution {
+            w: Vec::new(),
+            alpha: (0..l).map(|i| alpha[(i * nb + b) * 2]).collect(),
+            iterations: iterations[b],
+            converged: !active[b],
+            relative_grad_norm: diag[b].0,
+            objective: diag[b].1,
+        })
+        .collect();
+    (sols, weights)
+}
+
+/// Features ahead whose weights are prefetched: the loads of one row's features are
+/// independent, but each feature's dozens of lane operations fill the out-of-order window, so
+/// without prefetching the cache misses would be served one or two at a time.
+const PREFETCH_AHEAD: usize = 12;
+
+/// Asks for the weight rows of the first `count` slots of `idx` to be brought into cache.
+#[inline(always)]
+fn prefetch_rows(w: &[f32], idx: &[u32], stride: usize, count: usize) {
+    for &s in idx.iter().take(count) {
+        prefetch_row(w, s as usize * stride, stride);
+    }
+}
+
+#[inline(always)]
+fn prefetch_row(w: &[f32], start: usize, stride: usize) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        let row = &w[start..start + stride];
+        let p = row.as_ptr() as *const i8;
+        let mut off = 0;
+        while off < stride * 4 {
+            // SAFETY: prefetching is a hint; the address lies inside `row`.
+            unsafe { _mm_prefetch(p.add(off), _MM_HINT_T0) };
+            off += 64;
+        }
+        // SAFETY: as above, the row's last byte.
+        unsafe { _mm_prefetch(p.add(stride * 4 - 1), _MM_HINT_T0) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (w, start, stride);
+}
+
+/// `dots[b] = w_b . [x_i, 1]` over the shared features: intercept first, then features in slot
+/// order, each lane `d = d + w * v` in `f32` (the same operations in both builds).
+#[inline(always)]
+fn dot(
+    w: &[f32],
+    idx: &[u32],
+    val: &[f32],
+    ns: usize,
+    stride: usize,
+    dots: &mut [f32],
+    avx2: bool,
+) {
+    dots.copy_from_slice(&w[ns * stride..(ns + 1) * stride]);
+    #[cfg(target_arch = "x86_64")]
+    if avx2 {
+        // SAFETY: `avx2` is only true when the CPU supports AVX2.
+        unsafe { dot_avx2(w, idx, val, stride, dots) };
+        return;
+    }
+    let _ = avx2;
+    for (p, (&s, &v)) in idx.iter().zip(val).enumerate() {
+        if let Some(&ahead) = idx.get(p + PREFETCH_AHEAD) {
+            prefetch_row(w, ahead as usize * stride, stride);
+        }
+        let row = &w[s as usize * stride..(s as usize + 1) * stride];
+        for (d, &x) in dots.iter_mut().zip(row) {
+            *d += x * v;
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn dot_avx2(w: &[f32], idx: &[u32], val: &[f32], stride: usize, dots: &mut [f32]) {
+    use std::arch::x86_64::*;
+    let chunks = stride / 8;
+    for (p, (&s, &v)) in idx.iter().zip(val).enumerate() {
+        if let Some(&ahead) = idx.get(p + PREFETCH_AHEAD) {
+            prefetch_row(w, ahead as usize * stride, stride);
+        }
+        let row = &w[s as usize * stride..(s as usize + 1) * stride];
+        let vv = _mm256_set1_ps(v);
+        for c in 0..chunks {
+            let d = dots.as_mut_ptr().add(c * 8);
+            let x = _mm256_loadu_ps(row.as_ptr().add(c * 8));
+            _mm256_storeu_ps(d, _mm256_add_ps(_mm256_loadu_ps(d), _mm256_mul_ps(x, vv)));
+        }
+    }
+}
+
+/// `w_b += delta[b] * [x_i, 1]` over the shared features (`w = w + d * v` per lane).
+#[inline(always)]
+fn axpy(
+    w: &mut [f32],
+    idx: &[u32],
+    val: &[f32],
+    ns: usize,
+    stride: usize,
+    delta: &[f32],
+    avx2: bool,
+) {
+    for (wb, &d) in w[ns * stride..(ns + 1) * stride].iter_mut().zip(delta) {
+        *wb += d;
+    }
+    #[cfg(target_arch = "x86_64")]
+    if avx2 {
+        // SAFETY: `avx2` is only true when the CPU supports AVX2.
+        unsafe { axpy_avx2(w, idx, val, stride, delta) };
+        return;
+    }
+    let _ = avx2;
+    for (&s, &v) in idx.iter().zip(val) {
+        let row = &mut w[s as usize * stride..(s as usize + 1) * stride];
+        for (r, &d) in row.iter_mut().zip(delta) {
+            *r += d * v;
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn axpy_avx2(w: &mut [f32], idx: &[u32], val: &[f32], stride: usize, delta: &[f32]) {
+    use std::arch::x86_64::*;
+    let chunks = stride / 8;
+    for (&s, &v) in idx.iter().zip(val) {
+        let row = &mut w[s as usize * stride..(s as usize + 1) * stride];
+        let vv = _mm256_set1_ps(v);
+        for c in 0..chunks {
+            let r = row.as_mut_ptr().add(c * 8);
+            let d = _mm256_loadu_ps(delta.as_ptr().add(c * 8));
+            _mm256_storeu_ps(r, _mm256_add_ps(_mm256_loadu_ps(r), _mm256_mul_ps(d, vv)));
+        }
+    }
+}
+
+/// Columns of the gradient accumulated at once in [`diagnostics`] (about 8 MB of f64 lanes).
+const TILE_BYTES: usize = 8 << 20;
+
+/// Relative primal gradient norm and primal objective of each problem of the block, at the
+/// returned weights (the folded features' weights are `a_i y_i x_ij`). The gradient
+/// `w + sum_i coef_i [x_i, 1]` is accumulated over tiles of columns, each tile small enough to
+/// stay cached, walking every row's (sorted) entries with a cursor.
+fn diagnostics(
+    f: &FoldedRows,
+    problems: &[BinaryProblem],
+    alpha: &[f64],
+    bw: &BlockWeights,
+) -> Vec<(f64, f64)> {
+    let (l, nb, stride, ns) = (f.n_rows(), problems.len(), bw.stride, f.n_shared);
+    let w = &bw.w;
+    let yc = |b: usize, i: usize| {
+        let p = &problems[b];
+        if p.pos[i] {
+            (1.0, p.cp)
+        } else {
+            (-1.0, p.cn)
+        }
+    };
+    let mut obj = vec![0f64; nb];
+    let mut sq = vec![0f64; nb];
+    let mut sq0 = vec![0f64; nb];
+    let mut gb: Vec<f64> = w[ns * stride..ns * stride + nb]
+        .iter()
+        .map(|&v| v as f64)
+        .collect();
+    let mut gb0 = vec![0f64; nb];
+    for s in 0..=ns {
+        for b in 0..nb {
+            obj[b] += 0.5 * (w[s * stride + b] as f64).powi(2);
+        }
+    }
+    let mut coef = vec![0f64; l * nb];
+    let mut dots = vec![0f32; stride];
+    let avx2 = cfg!(target_arch = "x86_64") && avx2_available();
+    for i in 0..l {
+        let (idx, val) = f.row(i);
+        dot(w, idx, val, ns, stride, &mut dots, avx2);
+        let si = f.single_sq[i];
+        for b in 0..nb {
+            let (y, c) = yc(b, i);
+            let a = alpha[(i * nb + b) * 2];
+            let m = dots[b] as f64 + y * a * si;
+            let co = -c * y * sigmoid(-y * m);
+            obj[b] += 0.5 * a * a * si + c * log1p_exp(-y * m);
+            coef[i * nb + b] = co;
+            sq[b] += (y * a + co).powi(2) * si;
+            sq0[b] += (0.5 * c).powi(2) * si;
+            gb[b] += co;
+            gb0[b] += -0.5 * c * y;
+        }
+    }
+    let tile = (TILE_BYTES / (16 * stride)).max(1);
+    let mut cursor = f.indptr[..l].to_vec();
+    let mut g = vec![0f64; tile * stride];
+    let mut g0 = vec![0f64; tile * stride];
+    let mut coef0 = vec![0f64; nb];
+    for t0 in (0..ns).step_by(tile) {
+        let t1 = (t0 + tile).min(ns);
+        for (gs, ws) in g
+            .chunks_exact_mut(stride)
+            .zip(w[t0 * stride..t1 * stride].chunks_exact(stride))
+        {
+            for (a, &b) in gs.iter_mut().zip(ws) {
+                *a = b as f64;
+            }
+        }
+        g0.fill(0.0);
+        for i in 0..l {
+            let end = f.indptr[i + 1];
+            let mut p = cursor[i];
+            if p == end || f.indices[p] as usize >= t1 {
+                continue;
+            }
+            for (b, c0) in coef0.iter_mut().enumerate() {
+                let (y, c) = yc(b, i);
+                *c0 = -0.5 * c * y;
+            }
+            let co = &coef[i * nb..(i + 1) * nb];
+            while p < end && (f.indices[p] as usize) < t1 {
+                let s = f.indices[p] as usize - t0;
+                let v = f.data[p] as f64;
+                let (gs, g0s) = (
+                    &mut g[s * stride..s * stride + nb],
+                    &mut g0[s * stride..s * stride + nb],
+                );
+                for b in 0..nb {
+                    gs[b] += co[b] * v;
+                    g0s[b] += coef0[b] * v;
+                }
+                p += 1;
+            }
+            cursor[i] = p;
+        }
+        for s in 0..t1 - t0 {
+            for b in 0..nb {
+                sq[b] += g[s * stride + b].powi(2);
+                sq0[b] += g0[s * stride + b].powi(2);
+            }
+        }
+    }
+    (0..nb)
+        .map(|b| {
+            let gn = (sq[b] + gb[b] * gb[b]).sqrt();
+            let gn0 = (sq0[b] + gb0[b] * gb0[b]).sqrt();
+            (if gn0 > 0.0 { gn / gn0 } else { gn }, obj[b])
+        })
+        .collect()
+}
+
+/// Whether the AVX2 kernels may run.
+fn avx2_available() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx2")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// Asks the kernel to back `buf` with transparent huge pages: the weights are read at random
+/// across hundreds of MB, and with 4 KiB pages nearly every read would also miss the TLB.
+/// Only a hint (ignored where unsupported); must run before the pages are first touched.
+fn advise_huge_pages(buf: &mut [f32]) {
+    #[cfg(target_os = "linux")]
+    {
+        const HUGE: usize = 2 << 20;
+        let start = buf.as_mut_ptr() as usize;
+        let end = start + std::mem::size_of_val(buf);
+        let first = start.div_ceil(HUGE) * HUGE;
+        if end > first + HUGE {
+            let len = (end - first) / HUGE * HUGE;
+            // SAFETY: the range lies inside `buf`'s allocation; MADV_HUGEPAGE changes no
+            // contents, only how the kernel backs the pages.
+            unsafe { libc::madvise(first as *mut libc::c_void, len, libc::MADV_HUGEPAGE) };
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = buf;
+}
