@@ -118,7 +118,7 @@ def render(args, copies, sides):
         head += [f"{s} wall s", f"{s} CPU s", f"{s} peak MB", f"{s} test Acc/Hit@3", f"{s} growth"]
     rust_sides = [s for s in sides if s != "python"]
     if "python" in sides:
-        head += [f"python/{s} time" for s in rust_sides] + [f"python/{s} memory" for s in rust_sides]
+        head += [f"python/{s} {what}" for what in ("wall", "CPU", "memory") for s in rust_sides]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     prev = {}
     for k in copies:
@@ -138,7 +138,7 @@ def render(args, copies, sides):
                       growth]
         if "python" in sides:
             py = got["python"]
-            for key in ("wall_s", "maxrss_mb"):
+            for key in ("wall_s", "cpu_s", "maxrss_mb"):
                 for s in rust_sides:
                     a = py["measure"][key] if py else None
                     b = got[s]["measure"][key] if got[s] else None
@@ -151,7 +151,8 @@ def render(args, copies, sides):
         "LogisticRegression(C=10, solver='liblinear', dual=True), one core; rust = "
         "`rumedbench train --task top3 --model feature` (rust-hashB: with --hash-features B), 2 threads.",
         "Wall/CPU = whole command (load, vectorize, fit, predict dev+test, write); CPU = user+sys; "
-        "peak = largest process's ru_maxrss; growth = wall time / the previous row's; "
+        "peak = largest process's ru_maxrss; growth = wall time / the previous row's; on a shared, "
+        "loaded machine CPU time is the steadier measure of work (1-min load averages in results/*.json); "
         "times are medians over the runs, peaks the largest (runs per result in results/*.json).",
         "",
     ]

@@ -82,13 +82,17 @@ impl Bundle {
 
     /// Encodes the bundle with its header.
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
-        let payload = postcard::to_allocvec(self).context("cannot encode the model")?;
-        let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
+        // The payload is encoded straight after a placeholder header, then the header is
+        // filled in: one buffer, not a payload plus a copy (models reach hundreds of MB).
+        let mut out = Vec::with_capacity(HEADER_LEN);
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-        out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-        out.extend_from_slice(&Sha256::digest(&payload));
-        out.extend_from_slice(&payload);
+        out.resize(HEADER_LEN, 0);
+        let mut out = postcard::to_extend(self, out).context("cannot encode the model")?;
+        let len = (out.len() - HEADER_LEN) as u64;
+        let digest = Sha256::digest(&out[HEADER_LEN..]);
+        out[12..20].copy_from_slice(&len.to_le_bytes());
+        out[20..HEADER_LEN].copy_from_slice(&digest);
         Ok(out)
     }
 
