@@ -147,10 +147,24 @@ impl Bundle {
         postcard::from_bytes(payload).context("corrupted model file: cannot decode the payload")
     }
 
-    /// Writes the model atomically.
+    /// Writes the model atomically, streaming the payload: one encoding pass measures and
+    /// hashes it, a second writes it after the header, so the file is never held in memory
+    /// (models of large corpora reach hundreds of MB). The bytes equal [`Bundle::to_bytes`].
     pub fn save(&self, path: &Path) -> Result<()> {
-        let bytes = self.to_bytes()?;
-        output::write_atomic(path, |w| Ok(w.write_all(&bytes)?))
+        let mut sink = Digesting {
+            sha: Sha256::new(),
+            len: 0,
+        };
+        postcard::to_io(self, &mut sink).context("cannot encode the model")?;
+        let digest = sink.sha.finalize();
+        output::write_atomic(path, |w| {
+            w.write_all(MAGIC)?;
+            w.write_all(&FORMAT_VERSION.to_le_bytes())?;
+            w.write_all(&sink.len.to_le_bytes())?;
+            w.write_all(&digest)?;
+            postcard::to_io(self, w).context("cannot encode the model")?;
+            Ok(())
+        })
     }
 
     /// Reads a model file.
@@ -158,6 +172,24 @@ impl Bundle {
         let bytes = std::fs::read(path)
             .with_context(|| format!("cannot read model file {}", path.display()))?;
         Self::from_bytes(&bytes).with_context(|| format!("{}", path.display()))
+    }
+}
+
+/// A writer that only hashes and counts what it is given.
+struct Digesting {
+    sha: Sha256,
+    len: u64,
+}
+
+impl std::io::Write for Digesting {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.sha.update(buf);
+        self.len += buf.len() as u64;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -200,6 +232,11 @@ mod tests {
         let back = Bundle::from_bytes(&b.to_bytes().unwrap()).unwrap();
         assert_eq!(back.meta, b.meta);
         assert_eq!(back.pipeline.task, b.pipeline.task);
+        // The streamed file holds exactly the in-memory encoding.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.rmb");
+        b.save(&path).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b.to_bytes().unwrap());
     }
 
     #[test]
