@@ -22,13 +22,16 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::output;
-use crate::pipeline::Pipeline;
+use crate::pipeline::{Fitted, Pipeline};
+use crate::task::TaskKind;
 
 /// The file's first eight bytes.
 pub const MAGIC: &[u8; 8] = b"RMDBENCH";
 /// The format version this build writes and the newest it reads.
 pub const FORMAT_VERSION: u32 = 2;
 const HEADER_LEN: usize = 8 + 4 + 8 + 32;
+/// Format numbers up to this far past ours are read as "newer"; larger ones as corruption.
+const PLAUSIBLE_NEWER: u32 = 100;
 
 /// A training file and its checksum, so a model can be traced to its data.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -98,6 +101,12 @@ impl Bundle {
 
     /// Decodes a bundle, checking magic, version, length and checksum first.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        if bytes.len() < 8 && !bytes.is_empty() && MAGIC.starts_with(bytes) {
+            bail!(
+                "truncated model file: {} bytes, shorter than the {HEADER_LEN}-byte header",
+                bytes.len()
+            );
+        }
         if bytes.len() < 8 || &bytes[..8] != MAGIC {
             bail!(
                 "not a rumedbench model file (it does not start with {:?})",
@@ -111,6 +120,12 @@ impl Bundle {
             );
         }
         let version = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
+        if version > FORMAT_VERSION + PLAUSIBLE_NEWER {
+            bail!(
+                "corrupted model file: its format field holds {version}, not a format version \
+                 (this rumedbench writes {FORMAT_VERSION})"
+            );
+        }
         if version > FORMAT_VERSION {
             bail!(
                 "model file format {version} is newer than this rumedbench reads (up to \
@@ -144,7 +159,53 @@ impl Bundle {
         if Sha256::digest(payload).as_slice() != &bytes[20..52] {
             bail!("corrupted model file: the payload checksum does not match");
         }
-        postcard::from_bytes(payload).context("corrupted model file: cannot decode the payload")
+        let bundle: Bundle = postcard::from_bytes(payload)
+            .context("corrupted model file: cannot decode the payload")?;
+        bundle
+            .validate()
+            .context("corrupted model file: the decoded model is inconsistent")?;
+        Ok(bundle)
+    }
+
+    /// Checks what decoding cannot: that the sizes and indices of the fitted model agree with
+    /// each other and with the task, so that predicting can neither index out of bounds nor
+    /// allocate without limit. (The CRF checks its own bytes when it is decoded.)
+    pub fn validate(&self) -> Result<()> {
+        let p = &self.pipeline;
+        let tagging = p.task.kind() == TaskKind::Tokens;
+        match &p.model {
+            Fitted::NaiveTagger(_) | Fitted::Crf(_) if !tagging => {
+                bail!(
+                    "a tagger for task {}, which is not a tagging task",
+                    p.task.name
+                )
+            }
+            Fitted::NaiveClassifier(_) | Fitted::Text(_) if tagging => {
+                bail!("a classifier for the tagging task {}", p.task.name)
+            }
+            Fitted::NaiveClassifier(m) if m.ranked.len() != m.share.len() => {
+                bail!("{} labels with {} shares", m.ranked.len(), m.share.len())
+            }
+            Fitted::Text(m) => {
+                m.clf.validate()?;
+                let (vocab, idf) = (m.tfidf.n_features(), m.tfidf.idf().len());
+                if vocab != idf || vocab != m.clf.n_features() {
+                    bail!(
+                        "vocabulary of {vocab} terms, {idf} idf values, classifier of {} features",
+                        m.clf.n_features()
+                    );
+                }
+                if m.labels.len() != m.clf.n_classes() {
+                    bail!(
+                        "{} labels for {} classes",
+                        m.labels.len(),
+                        m.clf.n_classes()
+                    );
+                }
+            }
+            _ => {}
+        }
+        Ok(())
     }
 
     /// Writes the model atomically, streaming the payload: one encoding pass measures and
@@ -249,6 +310,17 @@ mod tests {
         let mut newer = bytes.clone();
         newer[8..12].copy_from_slice(&(FORMAT_VERSION + 1).to_le_bytes());
         assert!(err(&newer).contains("newer"));
+        // Random bytes after the magic are corruption, not a newer format.
+        let mut random = bytes.clone();
+        random[8..12].copy_from_slice(&3_866_676_785u32.to_le_bytes());
+        let e = err(&random);
+        assert!(e.contains("corrupted") && !e.contains("upgrade"), "{e}");
+        // A file cut inside the magic is truncated, not foreign.
+        assert!(
+            err(&bytes[..4]).contains("truncated"),
+            "{}",
+            err(&bytes[..4])
+        );
         let mut flipped = bytes.clone();
         let last = flipped.len() - 1;
         flipped[last] ^= 0xff;

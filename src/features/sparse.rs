@@ -97,6 +97,32 @@ impl CsrMatrix {
         out
     }
 
+    /// Checks the CSR invariants of a matrix that was decoded rather than built: `indptr`
+    /// has `n_rows + 1` non-decreasing offsets from 0 to `nnz`, `indices` and `data` have
+    /// `nnz` entries, and every column index is below `n_cols` and increasing within a row.
+    pub fn check_invariants(&self) -> Result<(), String> {
+        let nnz = self.indices.len();
+        if self.indptr.len() != self.n_rows.saturating_add(1) || self.data.len() != nnz {
+            return Err("row offsets or values do not match the row and entry counts".into());
+        }
+        if self.indptr.first() != Some(&0) || self.indptr.last() != Some(&nnz) {
+            return Err("row offsets do not span the entries".into());
+        }
+        for w in self.indptr.windows(2) {
+            if w[0] > w[1] || w[1] > nnz {
+                return Err("row offsets decrease or pass the entries".into());
+            }
+            let row = &self.indices[w[0]..w[1]];
+            if row.windows(2).any(|c| c[0] >= c[1]) {
+                return Err("column indices within a row are not increasing".into());
+            }
+            if row.last().is_some_and(|&c| c as usize >= self.n_cols) {
+                return Err(format!("a column index is not below {}", self.n_cols));
+            }
+        }
+        Ok(())
+    }
+
     /// Number of stored entries.
     pub fn nnz(&self) -> usize {
         self.indices.len()

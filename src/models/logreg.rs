@@ -179,6 +179,53 @@ impl FoldedModel {
 }
 
 /// The transpose of the support matrix: for each feature, the training rows holding it.
+/// A decoded model is checked before use: model files come from anywhere.
+impl LogReg {
+    /// Checks a decoded model's sizes, indices and weights against each other, so that
+    /// prediction cannot index out of bounds or produce NaN from stored values. `n_features`
+    /// itself is bounded by the caller (the vectorizer's vocabulary).
+    pub fn validate(&self) -> Result<()> {
+        let (k, p, d) = (self.n_classes, self.n_problems, self.n_features);
+        if k < 2 || p != if k == 2 { 1 } else { k } {
+            bail!("{k} classes with {p} binary problems is not a one-vs-rest model");
+        }
+        let finite = |v: &[f32]| v.iter().all(|x| x.is_finite());
+        if let Some(dense) = &self.dense {
+            let want = d.checked_add(1).and_then(|w| w.checked_mul(p));
+            if want != Some(dense.len()) {
+                bail!(
+                    "{} dense weights for {p} problems of {d} features",
+                    dense.len()
+                );
+            }
+            if !finite(dense) {
+                bail!("the weights hold a non-finite value");
+            }
+            return Ok(());
+        }
+        let x = &self.support;
+        if x.n_cols != d {
+            bail!(
+                "support vectors have {} columns, the model {d} features",
+                x.n_cols
+            );
+        }
+        if Some(self.dual.len()) != x.n_rows.checked_mul(p) || !finite(&self.dual) {
+            bail!(
+                "{} dual coefficients for {p} problems of {} rows",
+                self.dual.len(),
+                x.n_rows
+            );
+        }
+        x.check_invariants()
+            .map_err(|e| anyhow::anyhow!("support vectors: {e}"))?;
+        if !finite(&x.data) {
+            bail!("the support vectors hold a non-finite value");
+        }
+        Ok(())
+    }
+}
+
 #[derive(Debug)]
 struct Postings {
     colptr: Vec<usize>,

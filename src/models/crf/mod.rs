@@ -6,6 +6,13 @@
 //!
 //! The trained model is kept as CRFsuite's own model bytes, so it can be
 //! embedded in other model files and re-opened from memory.
+//!
+//! CRFsuite's C code only trains. Models are read and tagged by [`reader`], in
+//! safe Rust, checking every size, offset and index: a crafted model file is an
+//! error, never a crash, an abort or a hang. `tests/crf_parity.rs` shows that
+//! it gives CRFsuite's tags on every RuMedNER test token.
+
+pub mod reader;
 
 use std::fmt;
 use std::io::Write;
@@ -142,7 +149,7 @@ impl CrfParams {
         }
 
         for (sent, sent_tags) in sents.iter().zip(tags) {
-            let xseq = to_items(sent);
+            let xseq = train_items(sent);
             trainer.append(&xseq, sent_tags, 0).map_err(backend)?;
         }
 
@@ -235,7 +242,7 @@ fn c_name(name: String) -> String {
     }
 }
 
-fn to_items<S: AsRef<str>>(sent: &[S]) -> Vec<crfsuite::Item> {
+fn train_items<S: AsRef<str>>(sent: &[S]) -> Vec<crfsuite::Item> {
     sent2features(sent)
         .into_iter()
         .map(|item| {
@@ -248,19 +255,15 @@ fn to_items<S: AsRef<str>>(sent: &[S]) -> Vec<crfsuite::Item> {
 
 /// A trained CRF tagger.
 pub struct Crf {
-    // Declared before `model_bytes` so it is dropped first: CRFsuite's
-    // in-memory model reads `model_bytes` in place without copying.
-    model: crfsuite::Model,
-    labels: Vec<String>,
-    // Boxed slice: never resized, so the heap buffer CRFsuite points to stays
-    // valid for the lifetime of `model`, wherever `Crf` moves.
+    tables: reader::Tables,
+    /// CRFsuite model bytes.
     model_bytes: Box<[u8]>,
 }
 
 impl fmt::Debug for Crf {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Crf")
-            .field("labels", &self.labels)
+            .field("labels", &self.tables.labels)
             .field("model_bytes", &self.model_bytes.len())
             .finish()
     }
@@ -270,26 +273,13 @@ impl Crf {
     /// Open a model from CRFsuite's model format (what `to_bytes` returns or
     /// what CRFsuite/python-crfsuite write to disk).
     ///
-    /// The header and the offsets of its sections are checked so that
-    /// truncated or foreign files are rejected; CRFsuite does not validate
-    /// the inside of the sections, so bytes must come from a trusted writer.
+    /// Every part is checked ([`reader`]), so bytes from anywhere give a model
+    /// or an error.
     pub fn from_bytes(bytes: Vec<u8>) -> Result<Crf> {
-        validate_model_bytes(&bytes)?;
-        let model_bytes = bytes.into_boxed_slice();
-        let model = crfsuite::Model::from_memory(&model_bytes).map_err(|e| {
-            CrfError::InvalidModel(format!("CRFsuite could not open the model: {e}"))
-        })?;
-        let labels = {
-            let tagger = model.tagger().map_err(backend)?;
-            tagger.labels().map_err(backend)?
-        };
-        if labels.is_empty() {
-            return Err(CrfError::InvalidModel("model has no labels".into()));
-        }
+        let tables = reader::Tables::read(&bytes)?;
         Ok(Crf {
-            model,
-            labels,
-            model_bytes,
+            tables,
+            model_bytes: bytes.into_boxed_slice(),
         })
     }
 
@@ -300,7 +290,7 @@ impl Crf {
 
     /// Labels the model can predict, in CRFsuite's label-id order.
     pub fn labels(&self) -> &[String] {
-        &self.labels
+        &self.tables.labels
     }
 
     /// Predict one tag per token; an empty sentence gives an empty vector.
@@ -308,70 +298,30 @@ impl Crf {
     /// Tokens are taken verbatim (spaces, tabs and colons included), exactly
     /// as python-crfsuite would pass them.
     pub fn predict<S: AsRef<str>>(&self, tokens: &[S]) -> Result<Vec<String>> {
-        if tokens.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut tagger = self.model.tagger().map_err(backend)?;
-        self.tag_with(&mut tagger, tokens)
+        Ok(self.predict_batch(std::slice::from_ref(&tokens))?.remove(0))
     }
 
-    /// Predict many sentences, reusing one CRFsuite tagger.
-    pub fn predict_batch<S: AsRef<str>>(&self, sents: &[Vec<S>]) -> Result<Vec<Vec<String>>> {
-        let mut tagger = self.model.tagger().map_err(backend)?;
-        sents
+    /// Predict many sentences.
+    pub fn predict_batch<T: AsRef<[S]>, S: AsRef<str>>(
+        &self,
+        sents: &[T],
+    ) -> Result<Vec<Vec<String>>> {
+        Ok(sents
             .iter()
             .map(|sent| {
-                if sent.is_empty() {
-                    Ok(Vec::new())
-                } else {
-                    self.tag_with(&mut tagger, sent)
-                }
+                let ids = self.tables.tag(&sent2features(sent.as_ref()));
+                ids.into_iter()
+                    .map(|id| self.tables.labels[id as usize].clone())
+                    .collect()
             })
-            .collect()
+            .collect())
     }
 
     /// The marginal probability of every label at every token, `tokens x labels` in
-    /// [`Crf::labels`] order (CRFsuite's forward-backward, as python-crfsuite's
+    /// [`Crf::labels`] order (CRFsuite's scaled forward-backward, as python-crfsuite's
     /// `marginal`); an empty sentence gives no rows.
     pub fn marginals<S: AsRef<str>>(&self, tokens: &[S]) -> Result<Vec<Vec<f64>>> {
-        if tokens.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut tagger = self.model.tagger().map_err(backend)?;
-        // Tagging sets the sequence on the tagger, which `marginal` then reads.
-        self.tag_with(&mut tagger, tokens)?;
-        (0..tokens.len())
-            .map(|t| {
-                self.labels
-                    .iter()
-                    .map(|l| tagger.marginal(l, t as i32).map_err(backend))
-                    .collect()
-            })
-            .collect()
-    }
-
-    fn tag_with<S: AsRef<str>>(
-        &self,
-        tagger: &mut crfsuite::Tagger<'_>,
-        tokens: &[S],
-    ) -> Result<Vec<String>> {
-        // CRFsuite stores item counts in a C int.
-        if tokens.len() > i32::MAX as usize {
-            return Err(CrfError::InvalidInput(format!(
-                "sentence of {} tokens is too long",
-                tokens.len()
-            )));
-        }
-        let xseq = to_items(tokens);
-        let tags = tagger.tag(&xseq).map_err(backend)?;
-        if tags.len() != tokens.len() {
-            return Err(CrfError::Backend(format!(
-                "CRFsuite returned {} tags for {} tokens",
-                tags.len(),
-                tokens.len()
-            )));
-        }
-        Ok(tags)
+        Ok(self.tables.marginals(&sent2features(tokens)))
     }
 
     /// Write the model (CRFsuite format) to `path` atomically: a temporary
@@ -402,64 +352,6 @@ impl Crf {
             std::fs::read(path).map_err(io_err(format!("reading the model {}", path.display())))?;
         Crf::from_bytes(bytes)
     }
-}
-
-/// Size of CRFsuite's `crf1dm` file header: magic, size, type, version and
-/// eight u32 counts/offsets.
-const HEADER_LEN: usize = 48;
-
-fn read_u32(bytes: &[u8], at: usize) -> u32 {
-    u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
-}
-
-/// CRFsuite trusts the header offsets blindly (an offset past the end makes
-/// it read out of bounds), so they are checked here before opening.
-fn validate_model_bytes(bytes: &[u8]) -> Result<()> {
-    let bad = |msg: String| Err(CrfError::InvalidModel(msg));
-    if bytes.len() <= HEADER_LEN {
-        return bad(format!(
-            "{} bytes is shorter than a model header",
-            bytes.len()
-        ));
-    }
-    if &bytes[0..4] != b"lCRF" {
-        return bad("missing the 'lCRF' magic".into());
-    }
-    if &bytes[8..12] != b"FOMC" {
-        return bad("not a first-order CRF model (type is not 'FOMC')".into());
-    }
-    let size = read_u32(bytes, 4) as usize;
-    if size != bytes.len() {
-        return bad(format!(
-            "header says {size} bytes but there are {} (truncated or padded?)",
-            bytes.len()
-        ));
-    }
-    let names = [
-        "features",
-        "labels",
-        "attributes",
-        "label references",
-        "attribute references",
-    ];
-    for (k, name) in names.iter().enumerate() {
-        let off = read_u32(bytes, 28 + 4 * k) as usize;
-        if off < HEADER_LEN || off >= bytes.len() {
-            return bad(format!("offset of {name} ({off}) is outside the file"));
-        }
-    }
-    for (k, name) in [(1usize, "labels"), (2, "attributes")] {
-        let off = read_u32(bytes, 28 + 4 * k) as usize;
-        // A CQDB chunk starts with its magic and its own size.
-        if off + 8 > bytes.len() || &bytes[off..off + 4] != b"CQDB" {
-            return bad(format!("{name} dictionary is not a CQDB chunk"));
-        }
-        let chunk = read_u32(bytes, off + 4) as usize;
-        if chunk > bytes.len() - off {
-            return bad(format!("{name} dictionary runs past the end of the file"));
-        }
-    }
-    Ok(())
 }
 
 /// A CRF serialises as CRFsuite's own model bytes, so it can live inside our model file.
@@ -661,6 +553,48 @@ mod tests {
         assert!(Crf::load("/nonexistent/dir/model.crfsuite").is_err());
     }
 
+    /// Crafted headers that made CRFsuite's C reader allocate without limit, read out of
+    /// bounds or loop are errors.
+    #[test]
+    fn crafted_models_are_errors() {
+        let (x, y) = fixture();
+        let good = quick().fit(&x, &y).unwrap().to_bytes().to_vec();
+        let set = |at: usize, v: u32| {
+            let mut b = good.clone();
+            b[at..at + 4].copy_from_slice(&v.to_le_bytes());
+            Crf::from_bytes(b).unwrap_err().to_string()
+        };
+        // Label count (header field 1) huge or zero.
+        assert!(
+            set(20, u32::MAX).contains("labels"),
+            "{}",
+            set(20, u32::MAX)
+        );
+        assert!(set(20, 0).contains("labels"));
+        // More attributes than the dictionary names.
+        assert!(
+            set(24, u32::MAX / 2).contains("attribute"),
+            "{}",
+            set(24, u32::MAX / 2)
+        );
+        // Every offset pointing past the end.
+        for field in 3..8 {
+            let e = set(16 + 4 * field, good.len() as u32 + 9);
+            assert!(e.contains("outside"), "{e}");
+        }
+        // A feature count larger than the file.
+        let feat = u32::from_le_bytes(good[28..32].try_into().unwrap()) as usize;
+        assert!(set(feat + 8, u32::MAX).contains("features do not fit"));
+        // Any single byte set to 0xff: a model or an error, never a panic.
+        for at in 0..good.len() {
+            let mut b = good.clone();
+            b[at] = 0xff;
+            if let Ok(m) = Crf::from_bytes(b) {
+                m.predict_batch(&x).unwrap();
+            }
+        }
+    }
+
     #[test]
     fn empty_sentences() {
         let (mut x, mut y) = fixture();
@@ -739,10 +673,10 @@ mod tests {
     #[test]
     fn colon_attributes_are_distinct_from_split_ones() {
         // "word.lower():a:b" is one attribute name; no parsing splits it.
-        let items = to_items(&["a:b"]);
+        let items = train_items(&["a:b"]);
         assert_eq!(items[0][1].name, "word.lower():a:b");
         assert_eq!(items[0][1].value, 1.0);
-        let items = to_items(&["x\0y"]);
+        let items = train_items(&["x\0y"]);
         assert_eq!(items[0][1].name, "word.lower():x");
     }
 }

@@ -1,0 +1,64 @@
+//! The memory-safe reader (`models::crf::reader`) gives CRFsuite's own tags: the paper's CRF is trained on
+//! RuMedNER train through CRFsuite, then both readers tag every test token.
+
+mod common;
+
+use rumedbench::features::token::sent2features;
+use rumedbench::models::crf::CrfParams;
+
+fn sentences(path: &std::path::Path) -> (Vec<Vec<String>>, Vec<Vec<String>>) {
+    let strings = |v: &serde_json::Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_str().unwrap().to_string())
+            .collect()
+    };
+    common::read_jsonl(path)
+        .iter()
+        .map(|r| (strings(&r["tokens"]), strings(&r["ner_tags"])))
+        .unzip()
+}
+
+/// Tags with CRFsuite's C tagger, attributes built exactly as for training.
+fn crfsuite_tags(bytes: &[u8], sents: &[Vec<String>]) -> Vec<Vec<String>> {
+    let model = crfsuite::Model::from_memory(bytes).unwrap();
+    let mut tagger = model.tagger().unwrap();
+    sents
+        .iter()
+        .map(|s| {
+            let items: Vec<crfsuite::Item> = sent2features(s)
+                .into_iter()
+                .map(|item| {
+                    item.into_iter()
+                        .map(|f| {
+                            let name = f.name.split('\0').next().unwrap_or("").to_string();
+                            crfsuite::Attribute::new(name, f.value)
+                        })
+                        .collect()
+                })
+                .collect();
+            tagger.tag(&items).unwrap()
+        })
+        .collect()
+}
+
+#[test]
+fn safe_reader_tags_equal_crfsuite_tags_on_every_rumedner_test_token() {
+    let dir = common::data_dir().join("RuMedNER");
+    let (x, y) = sentences(&dir.join("train_v1.jsonl"));
+    let crf = CrfParams::default().fit(&x, &y).unwrap();
+    let (test, _) = sentences(&dir.join("test_v1.jsonl"));
+    let ours = crf.predict_batch(&test).unwrap();
+    let theirs = crfsuite_tags(crf.to_bytes(), &test);
+    let tokens: usize = test.iter().map(Vec::len).sum();
+    assert_eq!(tokens, 9856, "RuMedNER test has 9,856 tokens");
+    let mut differ = 0;
+    for (a, b) in ours.iter().zip(&theirs) {
+        assert_eq!(a.len(), b.len());
+        differ += a.iter().zip(b).filter(|(p, q)| p != q).count();
+    }
+    assert_eq!(differ, 0, "{differ} of {tokens} tokens tagged differently");
+    // Not a degenerate model: it finds entities.
+    assert!(ours.iter().flatten().filter(|t| *t != "O").count() > 500);
+}

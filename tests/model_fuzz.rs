@@ -1,0 +1,244 @@
+//! Mutation fuzzer over model files: a byte or a few of a trained model's payload are changed,
+//! the header's length and SHA-256 are recomputed (the checksum only catches accidents, not
+//! intent), and the file is loaded and used to predict. Every case must end in a model or an
+//! error: no panic, no abort or signal (either kills this test process), no hang (each case
+//! runs on a worker thread that must answer within [`CASE_LIMIT`]).
+//!
+//! `cargo test --release --test model_fuzz` runs [`CASES`] cases per model kind (4 kinds);
+//! `RUMEDBENCH_FUZZ_CASES=N` changes the count, `RUMEDBENCH_FUZZ_SEED=S` the seed.
+
+use std::sync::mpsc;
+use std::time::Duration;
+
+use rumedbench::bundle::{Bundle, BundleMeta};
+use rumedbench::data::{Example, Gold, Input, Split};
+use rumedbench::pipeline::{self, FitSettings, Fitted, ModelKind};
+use rumedbench::task;
+use sha2::{Digest, Sha256};
+
+/// Cases per model kind in the default run (4 kinds: 100,000 in all).
+const CASES: usize = 25_000;
+/// Longest a case may take before it counts as a hang.
+const CASE_LIMIT: Duration = Duration::from_secs(10);
+const HEADER_LEN: usize = 52;
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+fn example(i: usize, input: Input, gold: Gold) -> Example {
+    Example {
+        id: (i as u64).into(),
+        line: i + 1,
+        input,
+        gold: Some(gold),
+    }
+}
+
+fn sentences() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("Принимал Арбидол три дня", "O B-Drugname O O"),
+        ("После Нурофена началась тошнота", "O B-Drugname O B-ADR"),
+        ("Была тошнота и головная боль", "O B-ADR O B-ADR I-ADR"),
+        ("Ингавирин не помог", "B-Drugname O O"),
+        ("От Кагоцела головная боль", "O B-Drugname B-ADR I-ADR"),
+    ]
+}
+
+/// One trained model of each kind, as model file bytes, with the examples to predict.
+fn models() -> Vec<(&'static str, Vec<u8>, Vec<Example>)> {
+    let words = |s: &str| s.split(' ').map(String::from).collect::<Vec<_>>();
+    let tagged: Vec<Example> = sentences()
+        .into_iter()
+        .enumerate()
+        .map(|(i, (s, t))| example(i, Input::Tokens(words(s)), Gold::Tags(words(t))))
+        .collect();
+    let texts = [
+        "боль в груди",
+        "кашель и насморк",
+        "сыпь на коже",
+        "боль в спине",
+    ];
+    let labelled: Vec<Example> = (0..12)
+        .map(|i| {
+            let text = format!("{} {i}", texts[i % 4]);
+            example(i, Input::Text(text), Gold::Label(format!("L{}", i % 3)))
+        })
+        .collect();
+    let settings = FitSettings {
+        crf: rumedbench::models::crf::CrfParams {
+            max_iterations: 20,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let mut out = Vec::new();
+    for (name, alias, kind, examples) in [
+        ("naive-tagger", "ner", ModelKind::Naive, &tagged),
+        ("crf", "ner", ModelKind::Feature, &tagged),
+        ("naive-classifier", "top3", ModelKind::Naive, &labelled),
+        ("text", "top3", ModelKind::Feature, &labelled),
+    ] {
+        let t = task::find(alias).unwrap();
+        let split = Split {
+            path: "fuzz.jsonl".into(),
+            examples: examples.clone(),
+        };
+        let pipeline = pipeline::fit(&t, kind, &settings, &split).unwrap();
+        let meta = BundleMeta {
+            tool_version: "fuzz".into(),
+            hyperparameters: "{}".into(),
+            train_files: vec![],
+        };
+        let bytes = Bundle { meta, pipeline }.to_bytes().unwrap();
+        out.push((name, bytes, examples.clone()));
+    }
+    out
+}
+
+/// Changes 1 to 4 spots of the payload: a random byte, a bit flip, a boundary value, or a
+/// run of 0xff (a huge varint); then rewrites the header's length and checksum.
+fn mutate(model: &[u8], rng: &mut Rng) -> Vec<u8> {
+    let mut payload = model[HEADER_LEN..].to_vec();
+    for _ in 0..1 + rng.below(4) {
+        let at = rng.below(payload.len());
+        match rng.below(5) {
+            0 => payload[at] = rng.next() as u8,
+            1 => payload[at] ^= 1 << rng.below(8),
+            2 => payload[at] = [0, 1, 0x7f, 0x80, 0xff][rng.below(5)],
+            3 => {
+                let end = (at + 1 + rng.below(9)).min(payload.len());
+                payload[at..end].fill(0xff);
+            }
+            _ => {
+                // Insert or delete a byte: shifts everything after it.
+                if rng.below(2) == 0 {
+                    payload.insert(at, rng.next() as u8);
+                } else if payload.len() > 1 {
+                    payload.remove(at);
+                }
+            }
+        }
+    }
+    let mut out = model[..12].to_vec();
+    out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+    out.extend_from_slice(&Sha256::digest(&payload));
+    out.extend_from_slice(&payload);
+    out
+}
+
+/// Loads and predicts; `Ok(true)` when the file loaded.
+fn run_case(bytes: &[u8], examples: &[Example]) -> Result<bool, String> {
+    std::panic::catch_unwind(|| match Bundle::from_bytes(bytes) {
+        Ok(b) => {
+            let _ = b.pipeline.predict(examples, 3);
+            true
+        }
+        Err(_) => false,
+    })
+    .map_err(|p| {
+        p.downcast_ref::<String>()
+            .cloned()
+            .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default()
+    })
+}
+
+#[test]
+fn mutated_model_files_never_panic_abort_or_hang() {
+    let env = |k: &str, d: u64| {
+        std::env::var(k)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(d)
+    };
+    let cases = env("RUMEDBENCH_FUZZ_CASES", CASES as u64) as usize;
+    let mut rng = Rng(env("RUMEDBENCH_FUZZ_SEED", 15));
+    let (tx, rx) = mpsc::channel::<(Vec<u8>, Vec<Example>)>();
+    let (done_tx, done_rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for (bytes, examples) in rx {
+            let _ = done_tx.send(run_case(&bytes, &examples));
+        }
+    });
+    for (name, model, examples) in models() {
+        let mut loaded = 0;
+        for case in 0..cases {
+            let bytes = mutate(&model, &mut rng);
+            tx.send((bytes.clone(), examples.clone())).unwrap();
+            match done_rx.recv_timeout(CASE_LIMIT) {
+                Ok(Ok(ok)) => loaded += ok as usize,
+                Ok(Err(msg)) => {
+                    let path = std::env::temp_dir().join(format!("fuzz-panic-{name}-{case}.bin"));
+                    std::fs::write(&path, &bytes).unwrap();
+                    panic!(
+                        "{name} case {case} panicked: {msg} (file kept at {})",
+                        path.display()
+                    );
+                }
+                Err(_) => {
+                    let path = std::env::temp_dir().join(format!("fuzz-hang-{name}-{case}.bin"));
+                    std::fs::write(&path, &bytes).unwrap();
+                    panic!("{name} case {case} hung (file kept at {})", path.display());
+                }
+            }
+        }
+        eprintln!(
+            "{name}: {cases} mutated files, {loaded} loaded, {} refused",
+            cases - loaded
+        );
+    }
+}
+
+/// The crash: a text model whose support vectors name a column past the vocabulary
+/// ("index out of bounds" when the column index was built) is refused when loaded.
+#[test]
+fn a_support_index_past_the_vocabulary_is_refused() {
+    let (_, bytes, examples) = models().remove(3);
+    let mut bundle = Bundle::from_bytes(&bytes).unwrap();
+    let Fitted::Text(text) = &mut bundle.pipeline.model else {
+        panic!("not a text model")
+    };
+    let mut clf = serde_json::to_value(&text.clf).unwrap();
+    let n_cols = clf["support"]["n_cols"].as_u64().unwrap();
+    // The last entry of the first row, so the row stays increasing.
+    let last = clf["support"]["indptr"][1].as_u64().unwrap() as usize - 1;
+    clf["support"]["indices"][last] = (n_cols + 7000).into();
+    text.clf = serde_json::from_value(clf).unwrap();
+    let crafted = bundle.to_bytes().unwrap();
+    let err = format!("{:#}", Bundle::from_bytes(&crafted).unwrap_err());
+    assert!(
+        err.contains("support vectors") && err.contains("column index"),
+        "{err}"
+    );
+    // The same model, used without the check, indexes out of bounds.
+    assert!(std::panic::catch_unwind(|| bundle.pipeline.predict(&examples, 3)).is_err());
+}
+
+/// Non-finite weights in a model file are refused (a model of NaN weights predicts `null`).
+#[test]
+fn non_finite_weights_in_a_model_file_are_refused() {
+    let (_, bytes, _) = models().remove(3);
+    let mut bundle = Bundle::from_bytes(&bytes).unwrap();
+    let Fitted::Text(text) = &mut bundle.pipeline.model else {
+        panic!("not a text model")
+    };
+    let mut clf = serde_json::to_value(&text.clf).unwrap();
+    clf["dual"][0] = serde_json::json!(1e300);
+    text.clf = serde_json::from_value(clf).unwrap();
+    let err = format!(
+        "{:#}",
+        Bundle::from_bytes(&bundle.to_bytes().unwrap()).unwrap_err()
+    );
+    assert!(err.contains("dual coefficients"), "{err}");
+}
