@@ -210,7 +210,10 @@ impl LogReg {
                 x.n_cols
             );
         }
-        if Some(self.dual.len()) != x.n_rows.checked_mul(p) || !finite(&self.dual) {
+        if !finite(&self.dual) {
+            bail!("the dual coefficients hold a non-finite value");
+        }
+        if Some(self.dual.len()) != x.n_rows.checked_mul(p) {
             bail!(
                 "{} dual coefficients for {p} problems of {} rows",
                 self.dual.len(),
@@ -218,7 +221,7 @@ impl LogReg {
             );
         }
         x.check_invariants()
-            .map_err(|e| anyhow::anyhow!("support vectors: {e}"))?;
+            .map_err(|e| crate::Error::Invalid(format!("support vectors: {e}")))?;
         if !finite(&x.data) {
             bail!("the support vectors hold a non-finite value");
         }
