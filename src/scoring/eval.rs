@@ -304,7 +304,8 @@ pub fn score_file(task: &TaskSpec, path: &Path, gold_dir: Option<&Path>) -> Resu
     let reader = data::open(path)?;
     let mut seen = HashSet::new();
     let mut class = Vec::new();
-    let mut tagging = Vec::new();
+    // Gold and predicted tags, scored together at the end as seqeval scores a corpus.
+    let mut tag_pairs: (Vec<Vec<String>>, Vec<Vec<String>>) = Default::default();
     let mut examples = Examples::default();
     for item in data::jsonl_objects(path, reader) {
         let (line, obj) = item?;
@@ -339,7 +340,8 @@ pub fn score_file(task: &TaskSpec, path: &Path, gold_dir: Option<&Path>) -> Resu
                         format!("has {} tags but the gold has {}", p.len(), g.len()),
                     ));
                 }
-                tagging.push(metrics::sentence_counts(&g, &p));
+                tag_pairs.0.push(g);
+                tag_pairs.1.push(p);
             }
             Gold::Label(g) => {
                 let ranked = match rec.value("prediction")? {
@@ -367,6 +369,7 @@ pub fn score_file(task: &TaskSpec, path: &Path, gold_dir: Option<&Path>) -> Resu
             "the prediction file has no records",
         ));
     }
+    let tagging = metrics::corpus_sentence_counts(&tag_pairs.0, &tag_pairs.1);
     if let Some(g) = &gold {
         let missing: Vec<&String> = g.order.iter().filter(|id| !seen.contains(*id)).collect();
         if !missing.is_empty() {

@@ -15,12 +15,13 @@ pub struct ClassOutcome {
     pub hit3: bool,
 }
 
-/// Scores one ranked prediction against its gold label. Like upstream's `hit_at_3`, Hit@3
-/// checks membership in the prediction list as given (upstream lists hold three labels).
+/// Scores one ranked prediction against its gold label. Like upstream's `hit_at_3`
+/// (`gold in set(prediction)`), Hit@3 checks membership in the whole prediction list as given:
+/// upstream's lists hold three labels, and a longer list is not cut.
 pub fn class_outcome(gold: &str, ranked: &[String]) -> ClassOutcome {
     ClassOutcome {
         top1: ranked.first().is_some_and(|p| p == gold),
-        hit3: ranked.iter().take(3).any(|p| p == gold),
+        hit3: ranked.iter().any(|p| p == gold),
     }
 }
 
@@ -116,6 +117,56 @@ impl SentenceCounts {
             e.2 += v.2;
         }
     }
+}
+
+/// seqeval 1.2.2 over a whole corpus, as upstream's eval.py calls it (`f1_score(gold, pred)` on
+/// lists of sentences): the sentences are joined with an `O` after each and entities found in
+/// one pass. For B/I/O/E/S tags that equals [`sentence_counts`] per sentence; a tag outside them
+/// (`X`) neither starts nor ends an entity, so the previous start and type carry over, across
+/// sentences too. Each entity is counted in the sentence where it ends, so the sums over
+/// sentences are exactly seqeval's. The caller guarantees equal lengths per sentence.
+pub fn corpus_sentence_counts(gold: &[Vec<String>], pred: &[Vec<String>]) -> Vec<SentenceCounts> {
+    let mut out: Vec<SentenceCounts> = gold
+        .iter()
+        .zip(pred)
+        .map(|(g, p)| SentenceCounts {
+            tokens_correct: g.iter().zip(p).filter(|(a, b)| a == b).count(),
+            tokens: g.len(),
+            by_type: BTreeMap::new(),
+        })
+        .collect();
+    // Flat position -> sentence; the separating `O` belongs to the sentence before it.
+    let mut sentence_at = Vec::new();
+    for (s, g) in gold.iter().enumerate() {
+        sentence_at.extend(std::iter::repeat_n(s, g.len() + 1));
+    }
+    let flat = |seqs: &[Vec<String>]| -> Vec<String> {
+        let sep = "O".to_string();
+        seqs.iter()
+            .flat_map(|s| s.iter().chain(std::iter::once(&sep)).cloned())
+            .collect()
+    };
+    let g: std::collections::HashSet<Entity> = entities(&flat(gold)).into_iter().collect();
+    let p: std::collections::HashSet<Entity> = entities(&flat(pred)).into_iter().collect();
+    let mut count = |e: &Entity, slot: usize| {
+        let s = sentence_at[e.end.min(sentence_at.len() - 1)];
+        let c = out[s].by_type.entry(e.kind.clone()).or_default();
+        match slot {
+            0 => c.0 += 1,
+            1 => c.1 += 1,
+            _ => c.2 += 1,
+        }
+    };
+    for e in &g {
+        count(e, 2);
+        if p.contains(e) {
+            count(e, 0);
+        }
+    }
+    for e in &p {
+        count(e, 1);
+    }
+    out
 }
 
 /// Counts one sentence. The caller guarantees equal lengths (checked when files are read).
@@ -233,5 +284,30 @@ mod tests {
         assert!(class_outcome("A", &r).top1);
         assert!(!class_outcome("D", &r).hit3);
         assert!(!class_outcome("A", &[]).top1);
+        // eval.py: `gold in set(prediction)` over the whole list, a fourth label too.
+        assert!(class_outcome("D", &tags("A B C D")).hit3);
+    }
+
+    #[test]
+    fn corpus_counts_equal_sentence_counts_for_iob2_and_carry_over_otherwise() {
+        let g = vec![tags("B-A I-A O"), tags("O B-B I-B"), tags("B-A")];
+        let p = vec![tags("B-A O O"), tags("O B-B I-B"), tags("I-A")];
+        let corpus = corpus_sentence_counts(&g, &p);
+        let each: Vec<_> = g
+            .iter()
+            .zip(&p)
+            .map(|(a, b)| sentence_counts(a, b))
+            .collect();
+        assert_eq!(corpus, each);
+        // seqeval 1.2.2: f1_score([['B-A','I-A'],['X','B-A']], [['O','B-A'],['X','B-A']])
+        // = 0.3333 (tp 1, predicted 3, gold 3): `X` carries the start over.
+        let mut total = SentenceCounts::default();
+        for c in corpus_sentence_counts(
+            &[tags("B-A I-A"), tags("X B-A")],
+            &[tags("O B-A"), tags("X B-A")],
+        ) {
+            total.add(&c);
+        }
+        assert_eq!(total.micro(), (1, 3, 3));
     }
 }
