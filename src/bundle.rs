@@ -63,6 +63,22 @@ pub struct Bundle {
 }
 
 impl Bundle {
+    /// Wraps a freshly trained pipeline with this build's provenance.
+    pub fn trained(
+        pipeline: Pipeline,
+        hyperparameters: &serde_json::Value,
+        train_file: FileDigest,
+    ) -> Self {
+        Bundle {
+            meta: BundleMeta {
+                tool_version: env!("CARGO_PKG_VERSION").into(),
+                hyperparameters: hyperparameters.to_string(),
+                train_files: vec![train_file],
+            },
+            pipeline,
+        }
+    }
+
     /// Wraps a freshly trained pipeline with this build's provenance and saves it atomically,
     /// returning the bundle so the caller can keep using the pipeline.
     pub fn save_trained(
@@ -212,20 +228,24 @@ impl Bundle {
     /// hashes it, a second writes it after the header, so the file is never held in memory
     /// (models of large corpora reach hundreds of MB). The bytes equal [`Bundle::to_bytes`].
     pub fn save(&self, path: &Path) -> Result<()> {
+        output::write_atomic(path, |w| self.write_to(w))
+    }
+
+    /// Streams the model file's bytes (header, then payload) to `w`, in two encoding passes
+    /// (see [`Bundle::save`]); the bytes equal [`Bundle::to_bytes`].
+    pub fn write_to(&self, w: &mut dyn std::io::Write) -> Result<()> {
         let mut sink = Digesting {
             sha: Sha256::new(),
             len: 0,
         };
         postcard::to_io(self, &mut sink).context("cannot encode the model")?;
         let digest = sink.sha.finalize();
-        output::write_atomic(path, |w| {
-            w.write_all(MAGIC)?;
-            w.write_all(&FORMAT_VERSION.to_le_bytes())?;
-            w.write_all(&sink.len.to_le_bytes())?;
-            w.write_all(&digest)?;
-            postcard::to_io(self, w).context("cannot encode the model")?;
-            Ok(())
-        })
+        w.write_all(MAGIC)?;
+        w.write_all(&FORMAT_VERSION.to_le_bytes())?;
+        w.write_all(&sink.len.to_le_bytes())?;
+        w.write_all(&digest)?;
+        postcard::to_io(self, w).context("cannot encode the model")?;
+        Ok(())
     }
 
     /// Reads a model file.

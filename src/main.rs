@@ -16,6 +16,9 @@ fn main() -> ExitCode {
             return ExitCode::from(e.exit_code().clamp(0, 255) as u8);
         }
     };
+    // Ctrl-C, SIGTERM, SIGHUP: remove this run's temporary files (after a set being
+    // committed is whole) and exit, leaving the earlier outputs as they were.
+    let _ = ctrlc::set_handler(|| rumedbench::output::clean_up_and_exit(130));
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let mut err = std::io::stderr();

@@ -122,11 +122,55 @@ pub fn write_predictions(
     path: &Path,
 ) -> Result<()> {
     Ok(output::write_atomic(path, |w| {
-        for (e, p) in split.examples.iter().zip(preds) {
-            output::write_json_line(w, &pipeline.output_record(e, p))?;
-        }
-        Ok(())
+        fill_predictions(pipeline, split, preds, w)
     })?)
+}
+
+fn fill_predictions(
+    pipeline: &Pipeline,
+    split: &Split,
+    preds: &[Prediction],
+    w: &mut dyn Write,
+) -> crate::error::Result<()> {
+    for (e, p) in split.examples.iter().zip(preds) {
+        output::write_json_line(w, &pipeline.output_record(e, p))?;
+    }
+    Ok(())
+}
+
+/// The model file of a task.
+fn model_path(req: &TrainRequest, spec: &TaskSpec) -> PathBuf {
+    match &req.model_out {
+        Some(p) => p.clone(),
+        None => req
+            .models_dir
+            .join(format!("{}-{}.rmb", spec.name, req.kind.name())),
+    }
+}
+
+/// Checks the output folders before any training and locks them against a second run.
+fn prepare_outputs(req: &TrainRequest) -> Result<Vec<output::RunLock>> {
+    let pred_dir = req.out.join(req.kind.name());
+    let model_dir = match &req.model_out {
+        Some(p) => {
+            if p.is_dir() {
+                bail!("--model-out {} is a folder; give a file path", p.display());
+            }
+            p.parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(Path::new("."))
+                .to_path_buf()
+        }
+        None => req.models_dir.clone(),
+    };
+    output::check_output_dir(&pred_dir, "output folder")?;
+    output::check_output_dir(&model_dir, "models folder")?;
+    let mut locks = vec![output::RunLock::acquire(&pred_dir)?];
+    let same = std::fs::canonicalize(&pred_dir).ok() == std::fs::canonicalize(&model_dir).ok();
+    if !same {
+        locks.push(output::RunLock::acquire(&model_dir)?);
+    }
+    Ok(locks)
 }
 
 /// Peak resident memory of this process in MiB (Linux `VmHWM`), when the OS tells.
@@ -234,10 +278,12 @@ pub fn run_task(req: &TrainRequest, src: &TaskSource, log: &mut dyn Write) -> Re
 
     let t = Instant::now();
     let out_dir = req.out.join(req.kind.name());
+    // Predictions, model and run record are one set: staged, then committed together.
+    let mut set = output::OutputSet::new();
     let predictions = match (&test, &test_scored) {
         (Some(split), Some((_, preds))) => {
             let path = out_dir.join(format!("{}.jsonl", spec.name));
-            write_predictions(&pipeline, split, preds, &path)?;
+            set.stage(&path, |w| fill_predictions(&pipeline, split, preds, w))?;
             Some(path)
         }
         _ => None,
@@ -255,13 +301,9 @@ pub fn run_task(req: &TrainRequest, src: &TaskSource, log: &mut dyn Write) -> Re
         });
     }
     let hyper = pipeline.hyperparameters(settings);
-    let model_file = match &req.model_out {
-        Some(p) => p.clone(),
-        None => req
-            .models_dir
-            .join(format!("{}-{}.rmb", spec.name, req.kind.name())),
-    };
-    let bundle = Bundle::save_trained(pipeline, &hyper, digests[0].clone(), &model_file)?;
+    let model_file = model_path(req, &spec);
+    let bundle = Bundle::trained(pipeline, &hyper, digests[0].clone());
+    set.stage(&model_file, |w| bundle.write_to(w))?;
     stages.push(("write", t.elapsed().as_secs_f64()));
 
     let record = json!({
@@ -282,7 +324,11 @@ pub fn run_task(req: &TrainRequest, src: &TaskSource, log: &mut dyn Write) -> Re
         "model_file": model_file.display().to_string(),
     });
     let record_path = out_dir.join(format!("{}.run.json", spec.name));
-    output::write_record(&record_path, &record)?;
+    set.stage(&record_path, |w| {
+        serde_json::to_writer_pretty(&mut *w, &record)?;
+        Ok(w.write_all(b"\n")?)
+    })?;
+    set.commit()?;
 
     let show = |s: &Option<TaskScore>| s.as_ref().map_or("—".to_string(), describe);
     // Scoring the split a model was trained on measures fit, not generalisation: say so.
@@ -328,6 +374,7 @@ pub fn run(req: &TrainRequest, log: &mut dyn Write) -> Result<Vec<TaskRun>> {
     if req.model_out.is_some() && req.tasks.len() != 1 {
         bail!("--model-out needs a single task, not `all`");
     }
+    let _locks = prepare_outputs(req)?;
     let runs = if req.tasks.len() > 1 {
         run_overlapped(req, log)?
     } else {
