@@ -385,11 +385,11 @@ pub struct TrainArgs {
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// Text model: inverse regularisation strength C of the logistic regression [default: 10].
-    #[arg(long = "C", value_name = "C", help_heading = "Recipe")]
+    #[arg(long = "C", value_name = "C", help_heading = "Recipe", value_parser = parse_c)]
     pub c: Option<f64>,
     /// Text model: the dual solver's stopping tolerance (largest dual gradient of an epoch)
     /// [default: 0.1].
-    #[arg(long, help_heading = "Recipe")]
+    #[arg(long, help_heading = "Recipe", value_parser = parse_tol)]
     pub tol: Option<f64>,
     /// Text model: shortest and longest character n-gram [default: 3,8].
     #[arg(long, value_name = "MIN,MAX", value_parser = parse_range, help_heading = "Recipe")]
@@ -444,8 +444,86 @@ pub struct TrainArgs {
     pub id_field: Option<String>,
     /// New task: its name [default: the task file's name, else the train file's stem, or its
     /// folder's name for `train.jsonl`].
-    #[arg(long, value_name = "NAME", help_heading = "Your own task")]
+    #[arg(long, value_name = "NAME", help_heading = "Your own task", value_parser = parse_name)]
     pub name: Option<String>,
+}
+
+/// Largest `--C` accepted: beyond it the solver's weights overflow long before they help.
+pub const MAX_C: f64 = 1e6;
+
+/// `--C`: a finite number in (0, [`MAX_C`]].
+fn parse_c(s: &str) -> std::result::Result<f64, String> {
+    let v: f64 = s.parse().map_err(|_| format!("{s:?} is not a number"))?;
+    if !(v.is_finite() && v > 0.0 && v <= MAX_C) {
+        return Err(format!("C must be > 0 and <= {MAX_C:e}, got {s}"));
+    }
+    Ok(v)
+}
+
+/// `--tol`: a finite number > 0.
+fn parse_tol(s: &str) -> std::result::Result<f64, String> {
+    let v: f64 = s.parse().map_err(|_| format!("{s:?} is not a number"))?;
+    if !(v.is_finite() && v > 0.0) {
+        return Err(format!("tol must be a finite number > 0, got {s}"));
+    }
+    Ok(v)
+}
+
+/// `--name`: it names output files, so it is a plain file-name stem.
+fn parse_name(s: &str) -> std::result::Result<String, String> {
+    if s.is_empty()
+        || s.starts_with('.')
+        || s.contains(['/', '\\'])
+        || s.chars().any(char::is_control)
+    {
+        return Err(format!(
+            "{s:?} cannot name output files: give a non-empty name without '/', '\\', control \
+             characters or a leading '.'"
+        ));
+    }
+    Ok(s.to_string())
+}
+
+/// Recipe flags of one model refused where that model is not trained: the text model's
+/// (`--C`, `--tol`, `--ngram-range`, `--sublinear-tf`, `--class-weight`) for the naive model
+/// and tagging tasks, the CRF's (`--c1`, `--c2`, `--max-iterations`) for the naive model and
+/// text tasks.
+fn check_text_flags(args: &TrainArgs, tasks: &[TaskSource]) -> Result<()> {
+    let text = [
+        ("--C", args.c.is_some()),
+        ("--tol", args.tol.is_some()),
+        ("--ngram-range", args.ngram_range.is_some()),
+        ("--sublinear-tf", args.sublinear_tf),
+        ("--class-weight", args.class_weight.is_some()),
+    ];
+    let crf = [
+        ("--c1", args.c1.is_some()),
+        ("--c2", args.c2.is_some()),
+        ("--max-iterations", args.max_iterations.is_some()),
+    ];
+    let tagging = |t: &&TaskSource| t.spec.kind() == crate::task::TaskKind::Tokens;
+    for (flags, model, wrong_task) in [
+        (
+            &text[..],
+            "the text model (tf-idf + logistic regression)",
+            tasks.iter().find(tagging),
+        ),
+        (&crf[..], "the CRF", tasks.iter().find(|t| !tagging(t))),
+    ] {
+        let Some((flag, _)) = flags.iter().find(|f| f.1) else {
+            continue;
+        };
+        if args.model == ModelKind::Naive {
+            anyhow::bail!("{flag} sets {model}; it does not apply to --model naive");
+        }
+        if let Some(t) = wrong_task {
+            anyhow::bail!(
+                "{flag} sets {model}, which task {} does not use",
+                t.spec.name
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Flags of `tune`.
@@ -593,8 +671,10 @@ impl TrainArgs {
 pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
     match cli.command {
         Command::Train(args) => {
+            let tasks = args.sources(out)?;
+            check_text_flags(&args, &tasks)?;
             let req = TrainRequest {
-                tasks: args.sources(out)?,
+                tasks,
                 kind: args.model,
                 settings: args.settings()?,
                 out: args.out.clone(),

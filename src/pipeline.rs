@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use crate::data::{self, Example, Gold, Input, Split};
 use crate::features::tfidf::TfidfParams;
-use crate::models::crf::{Crf, CrfParams};
+use crate::models::crf::{is_iob, Crf, CrfParams};
 use crate::models::logreg::LogRegParams;
 use crate::models::naive::{NaiveClassifier, NaiveParams, NaiveTagger};
 pub use crate::models::text::{rank_row, TextModel};
@@ -256,7 +256,21 @@ fn train_sentences<'a>(
         .examples
         .iter()
         .map(|e| match (&e.input, &e.gold) {
-            (Input::Tokens(t), Some(Gold::Tags(g))) => Ok((t.as_slice(), g.as_slice())),
+            (Input::Tokens(t), Some(Gold::Tags(g))) => {
+                // Both taggers (naive and CRF) take IOB2 tags only, checked here with the line.
+                if let Some((i, tag)) = g.iter().enumerate().find(|(_, t)| !is_iob(t)) {
+                    return Err(Error::input(
+                        &train.path,
+                        e.line,
+                        Some(&task.label_field),
+                        format!(
+                            "token {}: tag {tag:?} is not IOB2 (O, B-<type> or I-<type>)",
+                            i + 1
+                        ),
+                    ));
+                }
+                Ok((t.as_slice(), g.as_slice()))
+            }
             _ => Err(Error::input(
                 &train.path,
                 e.line,
@@ -357,6 +371,13 @@ fn fit_text(task: &TaskSpec, settings: &FitSettings, train: &Split) -> Result<Te
         task.name,
         t0.elapsed().as_secs_f64() - t_vec
     );
+    // Extreme settings (C = 1e300) overflow to NaN or infinite weights: an error, not a model.
+    clf.validate().map_err(|e| {
+        Error::Invalid(format!(
+            "the fitted classifier is unusable ({e}); C = {} is too large",
+            params.c
+        ))
+    })?;
     Ok(TextModel {
         tfidf,
         clf,

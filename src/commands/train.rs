@@ -126,7 +126,8 @@ pub fn write_predictions(
     })?)
 }
 
-fn fill_predictions(
+/// Writes predictions in upstream's schema to `w`.
+pub(crate) fn fill_predictions(
     pipeline: &Pipeline,
     split: &Split,
     preds: &[Prediction],

@@ -479,7 +479,11 @@ pub fn run_task(req: &TuneRequest, src: &TaskSource, log: &mut dyn Write) -> Res
     let (test_score, _) = pipeline.score(&test.examples, &preds)?;
     let out_dir = req.out.join(OUT_SUBDIR);
     let predictions = out_dir.join(format!("{}.jsonl", spec.name));
-    train::write_predictions(&pipeline, &test, &preds, &predictions)?;
+    // Predictions, model and record are one set, committed together (see train).
+    let mut set = output::OutputSet::new();
+    set.stage(&predictions, |w| {
+        train::fill_predictions(&pipeline, &test, &preds, w)
+    })?;
     let retrain_secs = t.elapsed().as_secs_f64();
 
     let digests = [&src.train, dev_path, test_path]
@@ -493,7 +497,9 @@ pub fn run_task(req: &TuneRequest, src: &TaskSource, log: &mut dyn Write) -> Res
         .collect::<Result<Vec<_>>>()?;
     let hyper = pipeline.hyperparameters(&chosen);
     let model_file = req.models_dir.join(format!("{}-tuned.rmb", spec.name));
-    Bundle::save_trained(pipeline, &hyper, digests[0].clone(), &model_file)?;
+    let bytes = Bundle::trained(pipeline, &hyper, digests[0].clone()).to_bytes()?;
+    set.stage(&model_file, |w| Ok(w.write_all(&bytes)?))?;
+    drop(bytes);
 
     let kind = spec.kind();
     let record = json!({
@@ -530,7 +536,11 @@ pub fn run_task(req: &TuneRequest, src: &TaskSource, log: &mut dyn Write) -> Res
         "model_file": model_file.display().to_string(),
     });
     let record_path = out_dir.join(format!("{}.tune.json", spec.name));
-    output::write_record(&record_path, &record)?;
+    set.stage(&record_path, |w| {
+        serde_json::to_writer_pretty(&mut *w, &record)?;
+        Ok(w.write_all(b"\n")?)
+    })?;
+    set.commit()?;
 
     writeln!(
         log,
@@ -559,6 +569,14 @@ pub fn run_task(req: &TuneRequest, src: &TaskSource, log: &mut dyn Write) -> Res
 pub fn run(req: &TuneRequest, log: &mut dyn Write) -> Result<Vec<TuneRun>> {
     if req.tasks.is_empty() {
         bail!("no task to tune");
+    }
+    // Folders checked and locked before any search: a bad folder costs nothing.
+    let pred_dir = req.out.join(OUT_SUBDIR);
+    output::check_output_dir(&pred_dir, "output folder")?;
+    output::check_output_dir(&req.models_dir, "models folder")?;
+    let mut _locks = vec![output::RunLock::acquire(&pred_dir)?];
+    if std::fs::canonicalize(&pred_dir).ok() != std::fs::canonicalize(&req.models_dir).ok() {
+        _locks.push(output::RunLock::acquire(&req.models_dir)?);
     }
     let mut runs = Vec::new();
     for src in &req.tasks {

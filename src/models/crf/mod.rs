@@ -180,7 +180,8 @@ impl CrfParams {
     }
 }
 
-fn is_iob(tag: &str) -> bool {
+/// Whether `tag` is an IOB2 tag the taggers accept: `O`, `B-<type>` or `I-<type>`.
+pub fn is_iob(tag: &str) -> bool {
     if tag == "O" {
         return true;
     }
