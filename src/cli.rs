@@ -224,7 +224,9 @@ pub struct EvalArgs {
     /// replacement, independently per task. The interval is the 2.5% and 97.5% quantiles
     /// of the replicates, interpolated linearly as numpy's default. JSON gains
     /// `"acc_ci95": [lo, hi]` beside `"acc"` (likewise hit3, f1) and `"overall_ci95"`.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    /// N is at most 100000 (the replicates' values are kept for exact quantiles: 8 bytes
+    /// per metric and replicate, under 10 MB).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=MAX_REPLICATES as i64))]
     pub bootstrap: Option<u32>,
     /// Seed of the bootstrap; the same seed gives the same intervals on any machine and
     /// any number of threads.
@@ -259,7 +261,7 @@ pub struct CompareArgs {
     pub dir_b: PathBuf,
     /// Number of bootstrap replicates.
     #[arg(long, value_name = "N", default_value_t = 1000,
-          value_parser = clap::value_parser!(u32).range(1..))]
+          value_parser = clap::value_parser!(u32).range(1..=MAX_REPLICATES as i64))]
     pub bootstrap: u32,
     /// Seed of the bootstrap.
     #[arg(long, value_name = "S", default_value_t = bootstrap::DEFAULT_SEED)]
@@ -283,7 +285,7 @@ pub struct ReportArgs {
     pub paper: String,
     /// Bootstrap replicates for the error bars.
     #[arg(long, value_name = "N", default_value_t = 1000,
-          value_parser = clap::value_parser!(u32).range(1..))]
+          value_parser = clap::value_parser!(u32).range(1..=MAX_REPLICATES as i64))]
     pub bootstrap: u32,
     /// Seed of the bootstrap.
     #[arg(long, value_name = "S", default_value_t = bootstrap::DEFAULT_SEED)]
@@ -447,6 +449,10 @@ pub struct TrainArgs {
     #[arg(long, value_name = "NAME", help_heading = "Your own task", value_parser = parse_name)]
     pub name: Option<String>,
 }
+
+/// Most bootstrap replicates `--bootstrap` accepts: every replicate's values are kept for
+/// exact quantiles (8 bytes per metric and replicate), so memory stays under ~10 MB.
+pub const MAX_REPLICATES: u32 = 100_000;
 
 /// Largest `--C` accepted: beyond it the solver's weights overflow long before they help.
 pub const MAX_C: f64 = 1e6;

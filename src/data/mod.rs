@@ -274,27 +274,29 @@ pub fn jsonl_objects<'a, R: BufRead + 'a>(
     path: &'a Path,
     reader: R,
 ) -> impl Iterator<Item = Result<(usize, Map<String, Value>)>> + 'a {
-    reader.lines().enumerate().filter_map(move |(i, line)| {
-        let n = i + 1;
-        let line = match line {
-            Ok(l) => l,
-            Err(e) => return Some(Err(located(path, n, None, format!("cannot read: {e}")))),
-        };
-        let trimmed = line.trim_start_matches('\u{feff}').trim();
-        if trimmed.is_empty() {
-            return None;
-        }
-        Some(match serde_json::from_str::<Value>(trimmed) {
-            Ok(Value::Object(obj)) => Ok((n, obj)),
-            Ok(other) => Err(located(
-                path,
-                n,
-                None,
-                format!("expected a JSON object, found {}", type_name(&other)),
-            )),
-            Err(e) => Err(located(path, n, None, format!("invalid JSON: {e}"))),
+    capped_lines(path, reader)
+        .enumerate()
+        .filter_map(move |(i, line)| {
+            let n = i + 1;
+            let line = match line {
+                Ok(l) => l,
+                Err(e) => return Some(Err(e)),
+            };
+            let trimmed = line.trim_start_matches('\u{feff}').trim();
+            if trimmed.is_empty() {
+                return None;
+            }
+            Some(match serde_json::from_str::<Value>(trimmed) {
+                Ok(Value::Object(obj)) => Ok((n, obj)),
+                Ok(other) => Err(located(
+                    path,
+                    n,
+                    None,
+                    format!("expected a JSON object, found {}", type_name(&other)),
+                )),
+                Err(e) => Err(located(path, n, None, format!("invalid JSON: {e}"))),
+            })
         })
-    })
 }
 
 /// Opens a file for reading, saying which path could not be opened.
@@ -364,9 +366,12 @@ pub fn csv_objects<'a, R: Read + 'a>(
 /// Records as `(line number, JSON object)`, from JSONL or CSV.
 pub type Records<'a> = Box<dyn Iterator<Item = Result<(usize, Map<String, Value>)>> + 'a>;
 
-/// Iterates the records of a JSONL or CSV file.
+/// Iterates the records of a JSONL or CSV file. The file is read once: the SHA-256 of the
+/// bytes read is kept for [`sha256_file`], so a FIFO or `<(cat f)` works and the run record
+/// hashes what was actually read.
 pub fn records<'a>(path: &'a Path, list_fields: &'a [&'a str]) -> Result<Records<'a>> {
-    let reader = open(path)?;
+    let f = File::open(path).map_err(|e| Error::io("cannot open", path, e))?;
+    let reader = BufReader::new(HashingReader::new(f, path));
     if is_csv(path) {
         Ok(Box::new(csv_objects(path, reader, list_fields)?))
     } else {
@@ -480,6 +485,9 @@ pub fn split_path(data_dir: &Path, task: &TaskSpec, split: SplitName) -> Result<
 
 /// SHA-256 of a file, hex-encoded.
 pub fn sha256_file(path: &Path) -> Result<String> {
+    if let Some(d) = digests().get(path) {
+        return Ok(d.clone());
+    }
     let mut f = open(path)?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 16];
@@ -621,5 +629,93 @@ mod tests {
             .to_string();
         assert!(err.contains("physionet.org"), "{err}");
         assert!(err.contains("--train-file"), "{err}");
+    }
+}
+
+/// Longest line a JSONL file may have (64 MiB): a file without newlines (`/dev/zero`) is an
+/// error naming its line instead of filling memory.
+pub const MAX_LINE_BYTES: usize = 64 << 20;
+
+/// Lines of `reader` (without their end), each at most [`MAX_LINE_BYTES`]; a longer line, an
+/// I/O error or invalid UTF-8 is an error naming file and line, and ends the iteration.
+fn capped_lines<'a, R: BufRead + 'a>(
+    path: &'a Path,
+    mut reader: R,
+) -> impl Iterator<Item = Result<String>> + 'a {
+    let mut n = 0usize;
+    let mut done = false;
+    std::iter::from_fn(move || {
+        if done {
+            return None;
+        }
+        n += 1;
+        let mut buf = Vec::new();
+        let limit = (MAX_LINE_BYTES + 1) as u64;
+        let got = match reader.by_ref().take(limit).read_until(b'\n', &mut buf) {
+            Ok(0) => return None,
+            Ok(k) => k,
+            Err(e) => {
+                done = true;
+                return Some(Err(located(path, n, None, format!("cannot read: {e}"))));
+            }
+        };
+        if got > MAX_LINE_BYTES && buf.last() != Some(&b'\n') {
+            done = true;
+            return Some(Err(located(
+                path,
+                n,
+                None,
+                format!("the line is longer than {} MiB", MAX_LINE_BYTES >> 20),
+            )));
+        }
+        while matches!(buf.last(), Some(b'\n' | b'\r')) {
+            buf.pop();
+        }
+        Some(String::from_utf8(buf).map_err(|_| {
+            done = true;
+            located(path, n, None, "the line is not valid UTF-8".to_string())
+        }))
+    })
+}
+
+/// SHA-256 of every file read to its end by [`records`], by path.
+static DIGESTS: std::sync::Mutex<Option<std::collections::HashMap<PathBuf, String>>> =
+    std::sync::Mutex::new(None);
+
+fn digests() -> std::collections::HashMap<PathBuf, String> {
+    let g = DIGESTS.lock().unwrap_or_else(|e| e.into_inner());
+    g.clone().unwrap_or_default()
+}
+
+/// A reader that hashes the bytes passing through and records the digest at the end.
+struct HashingReader {
+    inner: File,
+    path: PathBuf,
+    hasher: Option<Sha256>,
+}
+
+impl HashingReader {
+    fn new(inner: File, path: &Path) -> Self {
+        HashingReader {
+            inner,
+            path: path.to_path_buf(),
+            hasher: Some(Sha256::new()),
+        }
+    }
+}
+
+impl Read for HashingReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n > 0 {
+            if let Some(h) = &mut self.hasher {
+                h.update(&buf[..n]);
+            }
+        } else if let Some(h) = self.hasher.take() {
+            let mut g = DIGESTS.lock().unwrap_or_else(|e| e.into_inner());
+            g.get_or_insert_with(Default::default)
+                .insert(self.path.clone(), hex::encode(h.finalize()));
+        }
+        Ok(n)
     }
 }
