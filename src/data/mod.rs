@@ -503,6 +503,94 @@ pub fn sha256_file(path: &Path) -> Result<String> {
     Ok(hex::encode(hasher.finalize()))
 }
 
+/// Longest line a JSONL file may have (64 MiB): a file without newlines (`/dev/zero`) is an
+/// error naming its line instead of filling memory.
+pub const MAX_LINE_BYTES: usize = 64 << 20;
+
+/// Lines of `reader` (without their end), each at most [`MAX_LINE_BYTES`]; a longer line, an
+/// I/O error or invalid UTF-8 is an error naming file and line, and ends the iteration.
+fn capped_lines<'a, R: BufRead + 'a>(
+    path: &'a Path,
+    mut reader: R,
+) -> impl Iterator<Item = Result<String>> + 'a {
+    let mut n = 0usize;
+    let mut done = false;
+    std::iter::from_fn(move || {
+        if done {
+            return None;
+        }
+        n += 1;
+        let mut buf = Vec::new();
+        let limit = (MAX_LINE_BYTES + 1) as u64;
+        let got = match reader.by_ref().take(limit).read_until(b'\n', &mut buf) {
+            Ok(0) => return None,
+            Ok(k) => k,
+            Err(e) => {
+                done = true;
+                return Some(Err(located(path, n, None, format!("cannot read: {e}"))));
+            }
+        };
+        if got > MAX_LINE_BYTES && buf.last() != Some(&b'\n') {
+            done = true;
+            return Some(Err(located(
+                path,
+                n,
+                None,
+                format!("the line is longer than {} MiB", MAX_LINE_BYTES >> 20),
+            )));
+        }
+        while matches!(buf.last(), Some(b'\n' | b'\r')) {
+            buf.pop();
+        }
+        Some(String::from_utf8(buf).map_err(|_| {
+            done = true;
+            located(path, n, None, "the line is not valid UTF-8".to_string())
+        }))
+    })
+}
+
+/// SHA-256 of every file read to its end by [`records`], by path.
+static DIGESTS: std::sync::Mutex<Option<std::collections::HashMap<PathBuf, String>>> =
+    std::sync::Mutex::new(None);
+
+fn digests() -> std::collections::HashMap<PathBuf, String> {
+    let g = DIGESTS.lock().unwrap_or_else(|e| e.into_inner());
+    g.clone().unwrap_or_default()
+}
+
+/// A reader that hashes the bytes passing through and records the digest at the end.
+struct HashingReader {
+    inner: File,
+    path: PathBuf,
+    hasher: Option<Sha256>,
+}
+
+impl HashingReader {
+    fn new(inner: File, path: &Path) -> Self {
+        HashingReader {
+            inner,
+            path: path.to_path_buf(),
+            hasher: Some(Sha256::new()),
+        }
+    }
+}
+
+impl Read for HashingReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n > 0 {
+            if let Some(h) = &mut self.hasher {
+                h.update(&buf[..n]);
+            }
+        } else if let Some(h) = self.hasher.take() {
+            let mut g = DIGESTS.lock().unwrap_or_else(|e| e.into_inner());
+            g.get_or_insert_with(Default::default)
+                .insert(self.path.clone(), hex::encode(h.finalize()));
+        }
+        Ok(n)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -629,93 +717,5 @@ mod tests {
             .to_string();
         assert!(err.contains("physionet.org"), "{err}");
         assert!(err.contains("--train-file"), "{err}");
-    }
-}
-
-/// Longest line a JSONL file may have (64 MiB): a file without newlines (`/dev/zero`) is an
-/// error naming its line instead of filling memory.
-pub const MAX_LINE_BYTES: usize = 64 << 20;
-
-/// Lines of `reader` (without their end), each at most [`MAX_LINE_BYTES`]; a longer line, an
-/// I/O error or invalid UTF-8 is an error naming file and line, and ends the iteration.
-fn capped_lines<'a, R: BufRead + 'a>(
-    path: &'a Path,
-    mut reader: R,
-) -> impl Iterator<Item = Result<String>> + 'a {
-    let mut n = 0usize;
-    let mut done = false;
-    std::iter::from_fn(move || {
-        if done {
-            return None;
-        }
-        n += 1;
-        let mut buf = Vec::new();
-        let limit = (MAX_LINE_BYTES + 1) as u64;
-        let got = match reader.by_ref().take(limit).read_until(b'\n', &mut buf) {
-            Ok(0) => return None,
-            Ok(k) => k,
-            Err(e) => {
-                done = true;
-                return Some(Err(located(path, n, None, format!("cannot read: {e}"))));
-            }
-        };
-        if got > MAX_LINE_BYTES && buf.last() != Some(&b'\n') {
-            done = true;
-            return Some(Err(located(
-                path,
-                n,
-                None,
-                format!("the line is longer than {} MiB", MAX_LINE_BYTES >> 20),
-            )));
-        }
-        while matches!(buf.last(), Some(b'\n' | b'\r')) {
-            buf.pop();
-        }
-        Some(String::from_utf8(buf).map_err(|_| {
-            done = true;
-            located(path, n, None, "the line is not valid UTF-8".to_string())
-        }))
-    })
-}
-
-/// SHA-256 of every file read to its end by [`records`], by path.
-static DIGESTS: std::sync::Mutex<Option<std::collections::HashMap<PathBuf, String>>> =
-    std::sync::Mutex::new(None);
-
-fn digests() -> std::collections::HashMap<PathBuf, String> {
-    let g = DIGESTS.lock().unwrap_or_else(|e| e.into_inner());
-    g.clone().unwrap_or_default()
-}
-
-/// A reader that hashes the bytes passing through and records the digest at the end.
-struct HashingReader {
-    inner: File,
-    path: PathBuf,
-    hasher: Option<Sha256>,
-}
-
-impl HashingReader {
-    fn new(inner: File, path: &Path) -> Self {
-        HashingReader {
-            inner,
-            path: path.to_path_buf(),
-            hasher: Some(Sha256::new()),
-        }
-    }
-}
-
-impl Read for HashingReader {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        if n > 0 {
-            if let Some(h) = &mut self.hasher {
-                h.update(&buf[..n]);
-            }
-        } else if let Some(h) = self.hasher.take() {
-            let mut g = DIGESTS.lock().unwrap_or_else(|e| e.into_inner());
-            g.get_or_insert_with(Default::default)
-                .insert(self.path.clone(), hex::encode(h.finalize()));
-        }
-        Ok(n)
     }
 }
