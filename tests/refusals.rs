@@ -120,3 +120,42 @@ fn both_taggers_refuse_tags_outside_iob2_with_file_and_line() {
         refused(&o, &["ner_train.jsonl:2", "\"X-ADR\"", "not IOB2"]);
     }
 }
+
+/// A duplicate id in any split is an error with file and line; `1` and `"1"` are the same id.
+#[test]
+fn duplicate_ids_in_a_split_are_an_error_with_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let train_file = dir.path().join("train.jsonl");
+    let good = std::fs::read_to_string(toy().join("train.jsonl")).unwrap();
+    let mut lines: Vec<String> = good.lines().map(String::from).collect();
+    lines[0] = r#"{"id": 1, "text": "боль в виске", "label": "G43"}"#.into();
+    lines[3] = r#"{"id": "1", "text": "насморк", "label": "J06"}"#.into();
+    std::fs::write(&train_file, lines.join("\n") + "\n").unwrap();
+    let o = Command::new(common::bin())
+        .current_dir(dir.path())
+        .args([
+            "train",
+            "--train",
+            "train.jsonl",
+            "--id-field",
+            "id",
+            "--text-field",
+            "text",
+        ])
+        .args([
+            "--label-field",
+            "label",
+            "--name",
+            "dup",
+            "--out",
+            "o",
+            "--models-dir",
+            "m",
+        ])
+        .output()
+        .unwrap();
+    refused(
+        &o,
+        &["train.jsonl:4", "duplicate id \"1\"", "first on line 1"],
+    );
+}

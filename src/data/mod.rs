@@ -392,10 +392,22 @@ pub fn list_fields(task: &TaskSpec) -> Vec<&str> {
 pub fn load_split(task: &TaskSpec, path: &Path, labels: Labels) -> Result<Split> {
     let lists = list_fields(task);
     let mut examples = Vec::new();
+    // Ids are matched as text (`1` and `"1"` are the same id), so each may appear once.
+    let mut first_line = std::collections::HashMap::new();
     for item in records(path, &lists)? {
         let (line, obj) = item?;
         let rec = RecordReader::new(path, line, &obj);
-        examples.push(parse_record(task, &rec, line, labels)?);
+        let example = parse_record(task, &rec, line, labels)?;
+        if let Some(first) = first_line.insert(example.id_key(), line) {
+            return Err(rec.err(
+                &task.id_field,
+                format!(
+                    "duplicate id {:?} (first on line {first})",
+                    example.id_key()
+                ),
+            ));
+        }
+        examples.push(example);
     }
     if examples.is_empty() {
         return Err(Error::input(path, None, None, "the split has no records"));
