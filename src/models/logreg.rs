@@ -139,6 +139,62 @@ struct FoldedModel {
 }
 
 impl FoldedModel {
+    /// Checks a decoded primal-route model: every slot, row and lane index within its array,
+    /// the blocks covering the problems once, values finite.
+    fn validate(&self, n_features: usize, n_problems: usize) -> Result<()> {
+        let ns = self.n_shared;
+        let singles = self.single_row.len();
+        if self.slot.len() != n_features || self.single_val.len() != singles {
+            bail!(
+                "{} slots for {n_features} features, or single-row lists of unequal length",
+                self.slot.len()
+            );
+        }
+        if let Some(s) = self
+            .slot
+            .iter()
+            .find(|&&s| s != UNSEEN && s as usize >= ns + singles)
+        {
+            bail!("slot {s} is past the {ns} shared and {singles} single-row features");
+        }
+        let rows = self.coef.len() / n_problems.max(1);
+        if self.coef.len() % n_problems.max(1) != 0
+            || self.single_row.iter().any(|&r| r as usize >= rows)
+        {
+            bail!("single-row features name rows past the {rows} coefficient rows");
+        }
+        let mut lanes = 0usize;
+        for b in &self.blocks {
+            let end = ns
+                .checked_mul(b.stride)
+                .and_then(|x| x.checked_add(b.lanes));
+            if b.lanes > b.stride
+                || end.is_none_or(|e| e > b.w.len())
+                || !b.w.iter().all(|x| x.is_finite())
+            {
+                bail!(
+                    "a weight block of {} lanes, stride {} and {} weights does not fit {ns} slots",
+                    b.lanes,
+                    b.stride,
+                    b.w.len()
+                );
+            }
+            lanes += b.lanes;
+        }
+        if lanes != n_problems {
+            bail!("weight blocks hold {lanes} problems, the model {n_problems}");
+        }
+        if !self
+            .coef
+            .iter()
+            .chain(&self.single_val)
+            .all(|x| x.is_finite())
+        {
+            bail!("the coefficients hold a non-finite value");
+        }
+        Ok(())
+    }
+
     /// Adds `v * w_k[c]` to `acc[k]` for every problem.
     #[inline]
     fn add_feature(&self, c: usize, v: f64, acc: &mut [f64]) {
@@ -190,6 +246,9 @@ impl LogReg {
             bail!("{k} classes with {p} binary problems is not a one-vs-rest model");
         }
         let finite = |v: &[f32]| v.iter().all(|x| x.is_finite());
+        if let Some(m) = &self.folded {
+            return m.validate(d, p);
+        }
         if let Some(dense) = &self.dense {
             let want = d.checked_add(1).and_then(|w| w.checked_mul(p));
             if want != Some(dense.len()) {
