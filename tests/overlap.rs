@@ -68,8 +68,11 @@ fn files(root: &Path) -> Vec<(String, Vec<u8>)> {
             .collect();
         names.sort();
         for p in names {
-            // Run records hold wall times and peak memory, which differ run to run.
-            if p.to_string_lossy().ends_with(".run.json") {
+            // Run records hold wall times and peak memory, which differ run to run; the lock
+            // file (`.rumedbench.lock`) is empty and not an output.
+            if p.to_string_lossy().ends_with(".run.json")
+                || p.to_string_lossy().ends_with(".rumedbench.lock")
+            {
                 continue;
             }
             out.push((

@@ -158,7 +158,7 @@ impl FoldedModel {
             bail!("slot {s} is past the {ns} shared and {singles} single-row features");
         }
         let rows = self.coef.len() / n_problems.max(1);
-        if self.coef.len() % n_problems.max(1) != 0
+        if !self.coef.len().is_multiple_of(n_problems.max(1))
             || self.single_row.iter().any(|&r| r as usize >= rows)
         {
             bail!("single-row features name rows past the {rows} coefficient rows");
