@@ -71,14 +71,18 @@ def main() -> int:
     ap.add_argument("--update", action="store_true", help="rewrite README.md in place")
     args = ap.parse_args()
     text = README.read_text(encoding="utf-8")
+    # Both kinds of block, run in README order: a later block may read an earlier one's output.
+    blocks = [(m.start(1), m.end(1), m.group(1), None) for m in CONSOLE.finditer(text)]
+    blocks += [(m.start(2), m.end(2), m.group(2), m.group(1)) for m in REGION.finditer(text)]
+    blocks.sort()
     spans = []  # (start, end, expected_as_written, actual, label)
-    for m in CONSOLE.finditer(text):
-        actual, cmds = transcript(m.group(1))
-        spans.append((m.start(1), m.end(1), m.group(1), actual, cmds[0] if cmds else "?"))
-    for m in REGION.finditer(text):
-        actual = run(m.group(1))
-        spans.append((m.start(2), m.end(2), m.group(2), actual, m.group(1)))
-    spans.sort()
+    for start, end, written, region_cmd in blocks:
+        if region_cmd is None:
+            actual, cmds = transcript(written)
+            label = cmds[0] if cmds else "?"
+        else:
+            actual, label = run(region_cmd), region_cmd
+        spans.append((start, end, written, actual, label))
     failures = []
     for _, _, written, actual, label in spans:
         if mask(written) != mask(actual):
