@@ -176,3 +176,23 @@ fn cyrillic_labels_titles_and_an_incomplete_overall_are_drawn_as_said() {
         "{err}"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn png_charts_are_written_0644_like_every_other_output() {
+    use std::os::unix::fs::PermissionsExt;
+    let refs = common::shared().join("reference_outputs");
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("c.png");
+    let o = run(&[
+        "report",
+        refs.join("naive").to_str().unwrap(),
+        "--bootstrap",
+        "10",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mode = fs::metadata(&out).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o644, "{mode:o}");
+}

@@ -248,8 +248,9 @@ fn a_submission_the_leaderboard_would_reject_is_not_written() {
 fn zip_files(path: &Path, files: &[(&str, &str)]) {
     let mut w = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
     for (name, body) in files {
-        w.start_file(*name, zip::write::SimpleFileOptions::default())
-            .unwrap();
+        let deflate = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        w.start_file(*name, deflate).unwrap();
         w.write_all(body.as_bytes()).unwrap();
     }
     w.finish().unwrap();
@@ -265,7 +266,26 @@ fn check_names_what_is_wrong_with_a_zip() {
     let nli =
         "{\"pairID\": \"n1\", \"gold_label\": \"neutral\"}\n{\"pairID\": \"n2\", \"gold_label\": \"neutral\"}\n";
     let test = "{\"idx\": \"q1\", \"answer\": \"1\"}\n{\"idx\": \"q2\", \"answer\": \"4\"}\n";
-    let cases: [(Vec<(&str, &str)>, &str); 4] = [
+    // 65 MiB of newlines: deflates to a small member that would inflate past the cap.
+    let huge = "\n".repeat(65 << 20);
+    let cases: [(Vec<(&str, &str)>, &str); 6] = [
+        (
+            vec![
+                ("RuMedDaNet.jsonl", danet),
+                ("RuMedNLI.jsonl", nli),
+                ("RuMedTest.jsonl", test),
+                ("../evil.jsonl", "x"),
+            ],
+            "unexpected member \"../evil.jsonl\"",
+        ),
+        (
+            vec![
+                ("RuMedDaNet.jsonl", huge.as_str()),
+                ("RuMedNLI.jsonl", nli),
+                ("RuMedTest.jsonl", test),
+            ],
+            "RuMedDaNet.jsonl inflates to more than 64 MiB",
+        ),
         (
             vec![("RuMedDaNet.jsonl", danet), ("RuMedNLI.jsonl", nli)],
             "no RuMedTest.jsonl at the top level",

@@ -344,3 +344,54 @@ fn tune_takes_a_task_file_and_a_budget() {
     let o = run(dir.path(), &["tune", "--task-file", &tf, "--budget", "-1"]);
     assert!(!o.status.success());
 }
+
+#[test]
+fn unreadable_prediction_files_and_split_folders_are_named_not_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("preds");
+    std::fs::create_dir_all(p.join("RuMedDaNet.jsonl")).unwrap();
+    std::fs::write(
+        p.join("RuMedTop3.jsonl"),
+        "{\"idx\": 1, \"code\": \"A\", \"prediction\": [\"A\"]}\n",
+    )
+    .unwrap();
+    let o = run(dir.path(), &["eval", "preds"]);
+    assert!(
+        !o.status.success(),
+        "a folder in place of a file is not 'missing'"
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("RuMedDaNet.jsonl: not a file"), "{err}");
+    std::fs::remove_dir(p.join("RuMedDaNet.jsonl")).unwrap();
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink("/nonexistent/x", p.join("RuMedNLI.jsonl")).unwrap();
+        let o = run(dir.path(), &["eval", "preds"]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success());
+        assert!(
+            err.contains("cannot read") && err.contains("RuMedNLI.jsonl"),
+            "{err}"
+        );
+    }
+    // A test split that is a folder says so, rather than "not found ... fetch the data".
+    let data = dir.path().join("data/RuMedDaNet");
+    std::fs::create_dir_all(data.join("test_v1.jsonl")).unwrap();
+    let rows =
+        "{\"pairID\": \"a\", \"context\": \"к\", \"question\": \"в?\", \"answer\": \"да\"}\n\
+         {\"pairID\": \"b\", \"context\": \"л\", \"question\": \"г?\", \"answer\": \"нет\"}\n";
+    std::fs::write(data.join("dev_v1.jsonl"), rows).unwrap();
+    std::fs::write(
+        data.join("train_v1.jsonl"),
+        "{\"pairID\": \"a\", \"context\": \"к\", \"question\": \"в?\", \"answer\": \"да\"}\n\
+         {\"pairID\": \"b\", \"context\": \"л\", \"question\": \"г?\", \"answer\": \"нет\"}\n",
+    )
+    .unwrap();
+    let o = run(
+        dir.path(),
+        &["train", "--task", "danet", "--data-dir", "data"],
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success());
+    assert!(err.contains("split is not a file"), "{err}");
+}

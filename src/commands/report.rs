@@ -395,6 +395,15 @@ pub fn write_chart(title: &str, series: &[Series], out: &Path) -> Result<()> {
                 draw(&root, title, series)
                     .with_context(|| format!("while writing {}", out.display()))?;
             }
+            // tempfile creates files readable by the owner only; a chart is an ordinary file,
+            // 0644 like every other output.
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                let _ = tmp
+                    .as_file()
+                    .set_permissions(std::fs::Permissions::from_mode(0o644));
+            }
             tmp.persist(out)
                 .map_err(|e| e.error)
                 .with_context(|| format!("cannot replace {}", out.display()))?;

@@ -546,19 +546,49 @@ pub fn run(
 
 /// Validates an existing submission zip against the private tests under `data_dir`: the three
 /// files at its top level, each passing [`validate`]. Returns the number of answers per file.
+/// The most a submission member may inflate to (the real ones are well under 1 MiB).
+pub const MEMBER_CAP: u64 = 64 << 20;
+
 pub fn check_zip(zip_path: &Path, data_dir: &Path) -> Result<BTreeMap<String, usize>> {
     let bytes =
         std::fs::read(zip_path).with_context(|| format!("cannot read {}", zip_path.display()))?;
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
         .with_context(|| format!("{} is not a readable zip", zip_path.display()))?;
+    // The leaderboard takes exactly its files at the top level: anything else (another file, a
+    // folder, `../x.jsonl`) is refused before a byte of it is read.
+    let expected: Vec<String> = parts().into_iter().map(|p| p.file).collect();
+    for raw in archive.file_names_raw() {
+        let name = String::from_utf8_lossy(raw);
+        if !expected.iter().any(|e| *e == name) {
+            bail!(
+                "{}: unexpected member {name:?} (a submission holds only {})",
+                zip_path.display(),
+                expected.join(", ")
+            );
+        }
+    }
     let ids = private_test_ids(data_dir)?;
     let mut counts = BTreeMap::new();
     for (part, ids) in parts().iter().zip(ids) {
         let mut content = Vec::new();
         match archive.by_name(&part.file) {
-            Ok(mut f) => f
-                .read_to_end(&mut content)
-                .with_context(|| format!("{}: cannot read {}", zip_path.display(), part.file))?,
+            // At most MEMBER_CAP bytes are inflated, whatever the member's header claims.
+            Ok(f) => {
+                f.take(MEMBER_CAP + 1)
+                    .read_to_end(&mut content)
+                    .with_context(|| {
+                        format!("{}: cannot read {}", zip_path.display(), part.file)
+                    })?;
+                if content.len() as u64 > MEMBER_CAP {
+                    bail!(
+                        "{}: {} inflates to more than {} MiB; a submission file is far smaller",
+                        zip_path.display(),
+                        part.file,
+                        MEMBER_CAP >> 20
+                    );
+                }
+                content.len()
+            }
             Err(zip::result::ZipError::FileNotFound) => bail!(
                 "{}: no {} at the top level of the zip",
                 zip_path.display(),

@@ -474,6 +474,14 @@ pub fn split_path(data_dir: &Path, task: &TaskSpec, split: SplitName) -> Result<
     if path.is_file() {
         return Ok(path);
     }
+    if path.exists() {
+        return Err(Error::input(
+            &path,
+            None,
+            None,
+            format!("the {} {} split is not a file", task.name, split.label()),
+        ));
+    }
     if split == SplitName::Train {
         if let Some(notice) = &task.train_notice {
             bail!(

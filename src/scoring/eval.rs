@@ -413,7 +413,7 @@ pub fn score_dir_with(dir: &Path, gold_dir: Option<&Path>, own: &[TaskSpec]) -> 
     let mut missing = Vec::new();
     for t in task::builtin() {
         let path = dir.join(format!("{}.jsonl", t.name));
-        if path.is_file() {
+        if present(&path)? {
             tasks.push(score_file(&t, &path, gold_dir)?);
         } else {
             missing.push(t.name.clone());
@@ -432,7 +432,7 @@ pub fn score_dir_with(dir: &Path, gold_dir: Option<&Path>, own: &[TaskSpec]) -> 
     }
     for spec in &mut others {
         let path = dir.join(format!("{}.jsonl", spec.name));
-        if path.is_file() {
+        if present(&path)? {
             if spec.kind() != TaskKind::Tokens && ranked_predictions(&path)? {
                 // A task file does not say how many classes the model had; ranked lists
                 // (written for more than three classes) are scored with Hit@3 too.
@@ -460,6 +460,21 @@ pub fn score_dir_with(dir: &Path, gold_dir: Option<&Path>, own: &[TaskSpec]) -> 
         );
     }
     Ok(Report { tasks, missing })
+}
+
+/// Whether a prediction file is there: `false` when nothing is at `path`, an error naming it
+/// when something is but cannot be read as a file (a folder, a dangling link), so it is never
+/// silently scored as missing.
+fn present(path: &Path) -> Result<bool> {
+    match std::fs::symlink_metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(Error::io("cannot read", path, e)),
+        Ok(_) => match std::fs::metadata(path) {
+            Ok(m) if m.is_file() => Ok(true),
+            Ok(_) => Err(Error::input(path, None, None, "not a file")),
+            Err(e) => Err(Error::io("cannot read", path, e)),
+        },
+    }
 }
 
 /// Whether the first record of a prediction file lists more than one label.
