@@ -677,7 +677,7 @@ impl TrainArgs {
 pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
     match cli.command {
         Command::Train(args) => {
-            let tasks = args.sources(out)?;
+            let tasks = args.sources(err)?;
             check_text_flags(&args, &tasks)?;
             let req = TrainRequest {
                 tasks,
@@ -693,7 +693,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
             let data_dir = data::resolve_data_dir(args.data_dir.as_deref());
             let tasks = match (&args.task, &args.task_file) {
                 (_, Some(f)) => tune::file_sources(f)?,
-                (Some(t), None) => tune::sources(t, &data_dir, out)?,
+                (Some(t), None) => tune::sources(t, &data_dir, err)?,
                 (None, None) => bail!("tune needs --task or --task-file"),
             };
             let req = tune::TuneRequest {

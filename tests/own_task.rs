@@ -307,11 +307,15 @@ fn labels_unseen_in_train_are_a_warning_not_a_crash() {
         "m",
     ];
     args.extend_from_slice(SINGLE.fields);
-    let log = ok(dir.path(), &args);
+    // The warning is a note on stderr; stdout keeps the result line only.
+    let o = run(dir.path(), &args);
+    assert!(o.status.success());
+    let log = String::from_utf8_lossy(&o.stderr);
     assert!(
         log.contains("warning:") && log.contains("never seen in train") && log.contains("S52"),
         "{log}"
     );
+    assert!(!String::from_utf8_lossy(&o.stdout).contains("warning:"));
     // The unseen record counts as wrong: dev accuracy is below 100 (10 of 11 at best).
     let run: Value = serde_json::from_str(
         &std::fs::read_to_string(dir.path().join("o/feature/toy.run.json")).unwrap(),

@@ -3,6 +3,7 @@
 
 pub mod explain;
 pub mod predict;
+pub mod record;
 pub mod report;
 pub mod submit;
 pub mod test;

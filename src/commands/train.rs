@@ -10,6 +10,7 @@ use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{json, Map, Value};
 
+use super::record::RunRecord;
 use crate::bundle::{Bundle, FileDigest};
 use crate::data::{self, Gold, Labels, Split, SplitName};
 use crate::output;
@@ -253,7 +254,7 @@ pub fn run_task(req: &TrainRequest, src: &TaskSource, log: &mut dyn Write) -> Re
                 if !unseen.is_empty() {
                     pb.suspend(|| {
                         writeln!(
-                            log,
+                            std::io::stderr(),
                             "warning: {}: {} label(s) of {} never seen in train are counted \
                              wrong: {}",
                             spec.name,
@@ -307,28 +308,32 @@ pub fn run_task(req: &TrainRequest, src: &TaskSource, log: &mut dyn Write) -> Re
     set.stage(&model_file, |w| bundle.write_to(w))?;
     stages.push(("write", t.elapsed().as_secs_f64()));
 
-    let record = json!({
-        "tool": "rumedbench",
-        "tool_version": env!("CARGO_PKG_VERSION"),
-        "task": spec.name,
-        "task_spec": spec,
-        "model": req.kind.name(),
-        "hyperparameters": hyper,
-        "fit": bundle.pipeline.fit_summary(),
-        "seed": req.settings.seed,
-        "data_files": digests.iter().map(|d| json!({"path": d.path, "sha256": d.sha256})).collect::<Vec<_>>(),
-        "dev": scores_json(&dev_score),
-        "test": scores_json(&test_score),
-        "seconds": stages.iter().map(|(k, v)| (k.to_string(), json!(v))).collect::<Map<_, _>>(),
-        "peak_memory_mib": peak_memory_mib(),
-        "predictions": predictions.as_ref().map(|p| p.display().to_string()),
-        "model_file": model_file.display().to_string(),
-    });
+    let record = RunRecord::new(
+        "train",
+        &spec,
+        req.kind.name(),
+        &hyper,
+        req.settings.seed,
+        &digests,
+    )
+    .with("fit", bundle.pipeline.fit_summary())
+    .with("dev", scores_json(&dev_score))
+    .with("test", scores_json(&test_score))
+    .with(
+        "seconds",
+        stages
+            .iter()
+            .map(|(k, v)| (k.to_string(), json!(v)))
+            .collect::<Map<_, _>>()
+            .into(),
+    )
+    .with(
+        "predictions",
+        json!(predictions.as_ref().map(|p| p.display().to_string())),
+    )
+    .with("model_file", json!(model_file.display().to_string()));
     let record_path = out_dir.join(format!("{}.run.json", spec.name));
-    set.stage(&record_path, |w| {
-        serde_json::to_writer_pretty(&mut *w, &record)?;
-        Ok(w.write_all(b"\n")?)
-    })?;
+    record.stage(&mut set, &record_path)?;
     set.commit()?;
 
     let show = |s: &Option<TaskScore>| s.as_ref().map_or("—".to_string(), describe);

@@ -14,6 +14,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use serde_json::{json, Map, Value};
 
+use super::record::RunRecord;
 use crate::bundle::{Bundle, FileDigest};
 use crate::commands::train::{self, TaskSource};
 use crate::data::{self, Labels, Split, SplitName};
@@ -502,18 +503,14 @@ pub fn run_task(req: &TuneRequest, src: &TaskSource, log: &mut dyn Write) -> Res
     drop(bytes);
 
     let kind = spec.kind();
-    let record = json!({
-        "tool": "rumedbench",
-        "tool_version": env!("CARGO_PKG_VERSION"),
-        "task": spec.name,
-        "task_spec": spec,
+    let record = RunRecord::new("tune", spec, "tuned", &hyper, req.seed, &digests);
+    let results = json!({
         "selection": {
             "metric": selection_rule(kind),
             "ties": "the earlier grid point; point 0 is the paper's setting",
             "searched_on": ["train (fit)", "dev (score)"],
         },
         "retrained_on": "train",
-        "seed": req.seed,
         "grid_size": result.grid_size,
         "budget_seconds": req.budget,
         "grid": result.points.iter().map(|p| json!({
@@ -525,21 +522,19 @@ pub fn run_task(req: &TuneRequest, src: &TaskSource, log: &mut dyn Write) -> Res
         })).collect::<Vec<_>>(),
         "chosen": result.chosen().index,
         "chosen_settings": point_json(kind, &chosen),
-        "hyperparameters": hyper,
         "paper_setting_dev": scores_json(&result.points[0].dev),
         "chosen_dev": scores_json(&result.chosen().dev),
         "test": scores_json(&test_score),
-        "data_files": digests.iter().map(|d| json!({"path": d.path, "sha256": d.sha256})).collect::<Vec<_>>(),
         "seconds": {"search": search_secs, "retrain_and_test": retrain_secs},
-        "peak_memory_mib": train::peak_memory_mib(),
         "predictions": predictions.display().to_string(),
         "model_file": model_file.display().to_string(),
     });
+    let mut record = record;
+    if let Value::Object(m) = results {
+        record.results = m;
+    }
     let record_path = out_dir.join(format!("{}.tune.json", spec.name));
-    set.stage(&record_path, |w| {
-        serde_json::to_writer_pretty(&mut *w, &record)?;
-        Ok(w.write_all(b"\n")?)
-    })?;
+    record.stage(&mut set, &record_path)?;
     set.commit()?;
 
     writeln!(
