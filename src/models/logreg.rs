@@ -14,6 +14,7 @@
 //! features than documents each step costs one pass over a single row.
 
 use crate::error::{bail, Result};
+use crate::rng::SplitMix64;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -907,14 +908,14 @@ fn solve_l2r_lr_dual(
     }
 
     let mut index: Vec<usize> = (0..l).collect();
-    let mut rng = SplitMix64(seed);
+    let mut rng = SplitMix64::new(seed);
     let innereps_min = eps.min(1e-8);
     let mut innereps = 1e-2;
     let mut iter = 0;
     let mut converged = false;
     while iter < max_iter {
         for i in 0..l {
-            let j = i + rng.below(l - i);
+            let j = i + rng.below_modulo(l - i);
             index.swap(i, j);
         }
         let mut newton_iter = 0usize;
@@ -1058,7 +1059,7 @@ fn solve_l2r_lr_dual_block(
     }
 
     let mut index: Vec<usize> = (0..l).collect();
-    let mut rng = SplitMix64(seed);
+    let mut rng = SplitMix64::new(seed);
     let innereps_min = eps.min(1e-8);
     let mut innereps = vec![1e-2; nb];
     let mut iterations = vec![0usize; nb];
@@ -1071,7 +1072,7 @@ fn solve_l2r_lr_dual_block(
             break;
         }
         for i in 0..l {
-            let j = i + rng.below(l - i);
+            let j = i + rng.below_modulo(l - i);
             index.swap(i, j);
         }
         gmax.fill(0.0);
@@ -1523,27 +1524,6 @@ fn primal_gradient(x: &CsrMatrix, pos: &[bool], cp: f64, cn: f64, w: &[f64]) -> 
         axpy_row(coef, idx, val, &mut g);
     }
     g
-}
-
-/// SplitMix64: a tiny, well-mixed, fully specified generator, so the
-/// permutation sequence (and hence the weights) never changes with a
-/// dependency upgrade.
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform-enough integer in `0..n` (`n > 0`); the modulo bias is
-    /// below 2^-40 for any realistic document count.
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
 }
 
 #[cfg(test)]

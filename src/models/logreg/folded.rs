@@ -21,8 +21,9 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{log1p_exp, sigmoid, BinaryProblem, CoordinateStep, DualSolution, SplitMix64};
+use super::{log1p_exp, sigmoid, BinaryProblem, CoordinateStep, DualSolution};
 use crate::features::sparse::CsrMatrix;
+use crate::rng::SplitMix64;
 
 /// Slot of a column that no training row holds.
 pub(super) const UNSEEN: u32 = u32::MAX;
@@ -260,7 +261,7 @@ fn solve_body(
         axpy(&mut w, idx, val, ns, stride, &delta, avx2);
     }
     let mut index: Vec<usize> = (0..l).collect();
-    let mut rng = SplitMix64(seed);
+    let mut rng = SplitMix64::new(seed);
     let innereps_min = eps.min(1e-8);
     let mut innereps = vec![1e-2; nb];
     let mut iterations = vec![0usize; nb];
@@ -273,7 +274,7 @@ fn solve_body(
             break;
         }
         for i in 0..l {
-            let j = i + rng.below(l - i);
+            let j = i + rng.below_modulo(l - i);
             index.swap(i, j);
         }
         gmax.fill(0.0);
