@@ -660,14 +660,7 @@ impl TrainArgs {
                     Some(p) => flags.or(task::TaskFile::load(p)?),
                     None => flags,
                 };
-                let spec = tf.spec()?;
-                Ok(vec![TaskSource {
-                    spec,
-                    train: tf.train.clone().expect("checked by spec()"),
-                    dev: tf.dev.clone(),
-                    test: tf.test.clone(),
-                    custom: true,
-                }])
+                Ok(vec![TaskSource::from_task_file(&tf)?])
             }
         }
     }

@@ -16,7 +16,7 @@ use crate::data::{self, Gold, Labels, Split, SplitName};
 use crate::output;
 use crate::pipeline::{self, FitSettings, ModelKind, Pipeline, Prediction};
 use crate::scoring::eval::{self, TaskScore};
-use crate::task::{TaskKind, TaskSpec};
+use crate::task::{self, TaskKind, TaskSpec};
 
 /// A task and the files to train and evaluate it on.
 #[derive(Debug, Clone)]
@@ -34,6 +34,18 @@ pub struct TaskSource {
 }
 
 impl TaskSource {
+    /// A user-defined task from its task file (or the flags assembled into one).
+    pub fn from_task_file(tf: &task::TaskFile) -> Result<Self> {
+        let spec = tf.spec()?;
+        Ok(TaskSource {
+            spec,
+            train: tf.train.clone().expect("checked by spec()"),
+            dev: tf.dev.clone(),
+            test: tf.test.clone(),
+            custom: true,
+        })
+    }
+
     /// A built-in task's standard splits under `data_dir`. `train_file` replaces the train
     /// split; with `dev_fallback`, a missing non-redistributable train split (RuMedNLI) is
     /// replaced by dev and the note is written to `log`.

@@ -388,20 +388,14 @@ pub struct TuneRun {
 /// A task file's task for tuning: it must name a dev file (the selection set) and a test file.
 pub fn file_sources(path: &Path) -> Result<Vec<TaskSource>> {
     let tf = task::TaskFile::load(path)?;
-    let spec = tf.spec()?;
+    let src = TaskSource::from_task_file(&tf)?;
     if tf.dev.is_none() || tf.test.is_none() {
         bail!(
             "{}: tuning needs `dev` (where the grid is scored) and `test` files",
             path.display()
         );
     }
-    Ok(vec![TaskSource {
-        spec,
-        train: tf.train.clone().expect("checked by spec()"),
-        dev: tf.dev.clone(),
-        test: tf.test.clone(),
-        custom: true,
-    }])
+    Ok(vec![src])
 }
 
 /// The built-in tasks named by `--task` with their splits under `data_dir`. With `all`, a task
