@@ -4,15 +4,17 @@
 //! the bytes read), with which settings (the hyperparameters, the seed once), and then what
 //! each command found (`results`, flattened into the record).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::Result;
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 
 use crate::bundle::FileDigest;
+use crate::data;
 use crate::output::OutputSet;
+use crate::scoring::eval::TaskScore;
 use crate::task::TaskSpec;
 
 /// What a run record holds.
@@ -99,6 +101,30 @@ impl RunRecord {
         })?;
         Ok(())
     }
+}
+
+/// The digests of the bytes read from `paths` (each split file is read once and its digest kept,
+/// see [`data::sha256_file`]), in order.
+pub fn digests<'a>(paths: impl IntoIterator<Item = &'a PathBuf>) -> Result<Vec<FileDigest>> {
+    paths
+        .into_iter()
+        .map(|p| {
+            Ok(FileDigest {
+                path: p.display().to_string(),
+                sha256: data::sha256_file(p)?,
+            })
+        })
+        .collect()
+}
+
+/// A task's scores as a JSON object, `{"acc": 49.76, "hit3": 72.87}`.
+pub fn scores_json(s: &TaskScore) -> Value {
+    Value::Object(
+        s.values
+            .iter()
+            .map(|(m, v)| (m.key().to_string(), json!(v)))
+            .collect::<Map<_, _>>(),
+    )
 }
 
 /// The current UTC time as `YYYY-MM-DDTHH:MM:SSZ`.

@@ -10,7 +10,7 @@ use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{json, Map, Value};
 
-use super::record::RunRecord;
+use super::record::{self, RunRecord};
 use crate::bundle::{Bundle, FileDigest};
 use crate::data::{self, Gold, Labels, Split, SplitName};
 use crate::output;
@@ -207,147 +207,246 @@ fn number_of_classes(split: &Split) -> usize {
         .len()
 }
 
-fn scores_json(s: &Option<TaskScore>) -> Value {
-    match s {
-        None => Value::Null,
-        Some(s) => Value::Object(
-            s.values
-                .iter()
-                .map(|(m, v)| (m.key().to_string(), json!(v)))
-                .collect::<Map<_, _>>(),
-        ),
+/// Seconds per stage, in the order run, for the run record's `seconds`.
+#[derive(Debug, Default)]
+struct StageTimes(Vec<(&'static str, f64)>);
+
+impl StageTimes {
+    /// Runs `f` as the stage `name` and records how long it took.
+    fn time<T>(&mut self, name: &'static str, f: impl FnOnce() -> T) -> T {
+        let t = Instant::now();
+        let out = f();
+        self.0.push((name, t.elapsed().as_secs_f64()));
+        out
+    }
+
+    /// Seconds of the stage `name` (0 when it did not run).
+    fn seconds(&self, name: &str) -> f64 {
+        self.0.iter().find(|(k, _)| *k == name).map_or(0.0, |s| s.1)
+    }
+
+    fn json(&self) -> Value {
+        self.0
+            .iter()
+            .map(|(k, v)| (k.to_string(), json!(v)))
+            .collect::<Map<_, _>>()
+            .into()
     }
 }
 
-/// Trains and evaluates one task.
-pub fn run_task(req: &TrainRequest, src: &TaskSource, log: &mut dyn Write) -> Result<TaskRun> {
+/// A task's splits as loaded, with its definition (a user task's metrics settle on the number of
+/// train labels).
+struct LoadedSplits {
+    spec: TaskSpec,
+    train: Split,
+    dev: Option<Split>,
+    test: Option<Split>,
+}
+
+fn load_splits(src: &TaskSource) -> Result<LoadedSplits> {
     let mut spec = src.spec.clone();
-    let mut stages: Vec<(&str, f64)> = Vec::new();
-    let pb = spinner(format!("{}: loading", spec.name));
-    let t = Instant::now();
     let train = data::load_split(&spec, &src.train, Labels::Required)?;
     if src.custom && spec.kind() != TaskKind::Tokens {
         spec.settle_metrics(number_of_classes(&train));
     }
-    let dev = src
-        .dev
-        .as_ref()
-        .map(|p| data::load_split(&spec, p, Labels::Required))
-        .transpose()?;
-    let test = src
-        .test
-        .as_ref()
-        .map(|p| data::load_split(&spec, p, Labels::Required))
-        .transpose()?;
-    stages.push(("load", t.elapsed().as_secs_f64()));
+    let load = |p: &Option<PathBuf>| {
+        p.as_ref()
+            .map(|p| data::load_split(&spec, p, Labels::Required))
+            .transpose()
+    };
+    let (dev, test) = (load(&src.dev)?, load(&src.test)?);
+    Ok(LoadedSplits {
+        spec,
+        train,
+        dev,
+        test,
+    })
+}
+
+/// Predicts `split` (the top `k` labels) and scores it; warns on stderr about gold labels
+/// the model never saw in train.
+fn predict_and_score(
+    pipeline: &Pipeline,
+    spec: &TaskSpec,
+    split: &Split,
+    k: usize,
+    pb: &ProgressBar,
+) -> Result<(TaskScore, Vec<Prediction>)> {
+    let preds = pipeline.predict(&split.examples, k)?;
+    let (score, unseen) = pipeline.score(&split.examples, &preds)?;
+    if !unseen.is_empty() {
+        pb.suspend(|| {
+            writeln!(
+                std::io::stderr(),
+                "warning: {}: {} label(s) of {} never seen in train are counted wrong: {}",
+                spec.name,
+                unseen.len(),
+                split.path.display(),
+                unseen
+                    .iter()
+                    .take(5)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })?;
+    }
+    Ok((score, preds))
+}
+
+/// The written half of a run: test predictions and the model file, staged in `set` to be
+/// committed together with the run record.
+struct StagedOutputs {
+    set: output::OutputSet,
+    predictions: Option<PathBuf>,
+    model_file: PathBuf,
+    bundle: Bundle,
+    hyper: Value,
+    digests: Vec<FileDigest>,
+}
+
+/// Stages the test predictions (when there is a scored test split) and the model file.
+fn stage_outputs(
+    req: &TrainRequest,
+    src: &TaskSource,
+    splits: &LoadedSplits,
+    pipeline: Pipeline,
+    test_preds: Option<&[Prediction]>,
+) -> Result<StagedOutputs> {
+    let spec = &splits.spec;
+    let mut set = output::OutputSet::new();
+    let predictions = match (&splits.test, test_preds) {
+        (Some(split), Some(preds)) => {
+            let path = out_dir(req).join(format!("{}.jsonl", spec.name));
+            set.stage(&path, |w| fill_predictions(&pipeline, split, preds, w))?;
+            Some(path)
+        }
+        _ => None,
+    };
+    let read = [Some(&src.train), src.dev.as_ref(), src.test.as_ref()];
+    let digests = record::digests(read.into_iter().flatten())?;
+    let hyper = pipeline.hyperparameters(&req.settings);
+    let model_file = model_path(req, spec);
+    let bundle = Bundle::trained(pipeline, &hyper, digests[0].clone());
+    set.stage(&model_file, |w| bundle.write_to(w))?;
+    Ok(StagedOutputs {
+        set,
+        predictions,
+        model_file,
+        bundle,
+        hyper,
+        digests,
+    })
+}
+
+/// The run record of a trained task.
+fn run_record(
+    req: &TrainRequest,
+    spec: &TaskSpec,
+    staged: &StagedOutputs,
+    dev: Option<&TaskScore>,
+    test: Option<&TaskScore>,
+    times: &StageTimes,
+) -> RunRecord {
+    let scores = |s: Option<&TaskScore>| s.map_or(Value::Null, record::scores_json);
+    RunRecord::new(
+        "train",
+        spec,
+        req.kind.name(),
+        &staged.hyper,
+        req.settings.seed,
+        &staged.digests,
+    )
+    .with("fit", staged.bundle.pipeline.fit_summary())
+    .with("dev", scores(dev))
+    .with("test", scores(test))
+    .with("seconds", times.json())
+    .with(
+        "predictions",
+        json!(staged.predictions.as_ref().map(|p| p.display().to_string())),
+    )
+    .with("model_file", json!(staged.model_file.display().to_string()))
+}
+
+/// The folder of the run's predictions and run records.
+fn out_dir(req: &TrainRequest) -> PathBuf {
+    req.out.join(req.kind.name())
+}
+
+/// Trains and evaluates one task: load, fit, predict dev and test, then write the test
+/// predictions, the model file and the run record as one set.
+pub fn run_task(req: &TrainRequest, src: &TaskSource, log: &mut dyn Write) -> Result<TaskRun> {
+    let mut times = StageTimes::default();
+    let pb = spinner(format!("{}: loading", src.spec.name));
+    let splits = times.time("load", || load_splits(src))?;
+    let spec = &splits.spec;
 
     pb.set_message(format!(
         "{}: fitting the {} model",
         spec.name,
         req.kind.name()
     ));
-    let t = Instant::now();
-    let settings = &req.settings;
-    let pipeline = pipeline::fit(&spec, req.kind, settings, &train)
-        .with_context(|| format!("training {} on {}", spec.name, src.train.display()))?;
-    let fit_time = t.elapsed();
-    stages.push(("fit", fit_time.as_secs_f64()));
+    let pipeline = times.time("fit", || {
+        pipeline::fit(spec, req.kind, &req.settings, &splits.train)
+            .with_context(|| format!("training {} on {}", spec.name, src.train.display()))
+    })?;
 
     pb.set_message(format!("{}: predicting", spec.name));
-    let t = Instant::now();
     let k = spec.top_k.max(3);
-    let mut scored = Vec::new();
-    for split in [&dev, &test] {
-        scored.push(match split {
-            None => None,
-            Some(s) => {
-                let preds = pipeline.predict(&s.examples, k)?;
-                let (score, unseen) = pipeline.score(&s.examples, &preds)?;
-                if !unseen.is_empty() {
-                    pb.suspend(|| {
-                        writeln!(
-                            std::io::stderr(),
-                            "warning: {}: {} label(s) of {} never seen in train are counted \
-                             wrong: {}",
-                            spec.name,
-                            unseen.len(),
-                            s.path.display(),
-                            unseen
-                                .iter()
-                                .take(5)
-                                .cloned()
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        )
-                    })?;
-                }
-                Some((score, preds))
-            }
-        });
-    }
-    stages.push(("predict", t.elapsed().as_secs_f64()));
+    let (dev, test) = times.time("predict", || -> Result<_> {
+        let score = |s: &Option<Split>| {
+            s.as_ref()
+                .map(|s| predict_and_score(&pipeline, spec, s, k, &pb))
+                .transpose()
+        };
+        Ok((score(&splits.dev)?, score(&splits.test)?))
+    })?;
     pb.finish_and_clear();
-    let test_scored = scored.pop().flatten();
-    let dev_score = scored.pop().flatten().map(|(s, _)| s);
+    let dev_score = dev.map(|(s, _)| s);
+    let (test_score, test_preds) = test.unzip();
 
-    let t = Instant::now();
-    let out_dir = req.out.join(req.kind.name());
-    // Predictions, model and run record are one set: staged, then committed together.
-    let mut set = output::OutputSet::new();
-    let predictions = match (&test, &test_scored) {
-        (Some(split), Some((_, preds))) => {
-            let path = out_dir.join(format!("{}.jsonl", spec.name));
-            set.stage(&path, |w| fill_predictions(&pipeline, split, preds, w))?;
-            Some(path)
-        }
-        _ => None,
-    };
-    let test_score = test_scored.map(|(s, _)| s);
-
-    let mut digests = Vec::new();
-    for p in [Some(&src.train), src.dev.as_ref(), src.test.as_ref()]
-        .into_iter()
-        .flatten()
-    {
-        digests.push(FileDigest {
-            path: p.display().to_string(),
-            sha256: data::sha256_file(p)?,
-        });
-    }
-    let hyper = pipeline.hyperparameters(settings);
-    let model_file = model_path(req, &spec);
-    let bundle = Bundle::trained(pipeline, &hyper, digests[0].clone());
-    set.stage(&model_file, |w| bundle.write_to(w))?;
-    stages.push(("write", t.elapsed().as_secs_f64()));
-
-    let record = RunRecord::new(
-        "train",
-        &spec,
-        req.kind.name(),
-        &hyper,
-        req.settings.seed,
-        &digests,
-    )
-    .with("fit", bundle.pipeline.fit_summary())
-    .with("dev", scores_json(&dev_score))
-    .with("test", scores_json(&test_score))
-    .with(
-        "seconds",
-        stages
-            .iter()
-            .map(|(k, v)| (k.to_string(), json!(v)))
-            .collect::<Map<_, _>>()
-            .into(),
-    )
-    .with(
-        "predictions",
-        json!(predictions.as_ref().map(|p| p.display().to_string())),
-    )
-    .with("model_file", json!(model_file.display().to_string()));
-    let record_path = out_dir.join(format!("{}.run.json", spec.name));
+    let staged = times.time("write", || {
+        stage_outputs(req, src, &splits, pipeline, test_preds.as_deref())
+    })?;
+    let record = run_record(
+        req,
+        spec,
+        &staged,
+        dev_score.as_ref(),
+        test_score.as_ref(),
+        &times,
+    );
+    let record_path = out_dir(req).join(format!("{}.run.json", spec.name));
+    let StagedOutputs {
+        mut set,
+        predictions,
+        model_file,
+        bundle,
+        ..
+    } = staged;
     record.stage(&mut set, &record_path)?;
     set.commit()?;
 
+    let run = TaskRun {
+        pipeline: bundle.pipeline,
+        dev: dev_score,
+        test: test_score,
+        predictions,
+        model_file,
+    };
+    log_summary(log, req, src, spec, &run, times.seconds("fit"))?;
+    Ok(run)
+}
+
+/// The task's line in the log: dev and test scores, where the predictions went.
+fn log_summary(
+    log: &mut dyn Write,
+    req: &TrainRequest,
+    src: &TaskSource,
+    spec: &TaskSpec,
+    run: &TaskRun,
+    fit_secs: f64,
+) -> Result<()> {
     let show = |s: &Option<TaskScore>| s.as_ref().map_or("—".to_string(), describe);
     // Scoring the split a model was trained on measures fit, not generalisation: say so.
     let dev_label = if src.dev.as_ref() == Some(&src.train) {
@@ -361,20 +460,14 @@ pub fn run_task(req: &TrainRequest, src: &TaskSource, log: &mut dyn Write) -> Re
         spec.name,
         req.kind.name(),
         src.train.display(),
-        fit_time.as_secs_f64(),
-        show(&dev_score),
-        show(&test_score),
-        predictions
+        fit_secs,
+        show(&run.dev),
+        show(&run.test),
+        run.predictions
             .as_ref()
             .map_or(String::new(), |p| format!(" -> {}", p.display()))
     )?;
-    Ok(TaskRun {
-        pipeline: bundle.pipeline,
-        dev: dev_score,
-        test: test_score,
-        predictions,
-        model_file,
-    })
+    Ok(())
 }
 
 /// `acc 49.76, hit3 72.75`.

@@ -14,15 +14,16 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use serde_json::{json, Map, Value};
 
-use super::record::RunRecord;
-use crate::bundle::{Bundle, FileDigest};
+use super::record::{self, RunRecord};
+use crate::bundle::Bundle;
 use crate::commands::train::{self, TaskSource};
 use crate::data::{self, Labels, Split, SplitName};
+use crate::features::sparse::CsrMatrix;
 use crate::features::tfidf::TfidfParams;
 use crate::models::crf::CrfParams;
 use crate::models::logreg::LogRegParams;
 use crate::output;
-use crate::pipeline::{self, FitSettings, ModelKind};
+use crate::pipeline::{self, FitSettings, ModelKind, Pipeline, Prediction};
 use crate::scoring::eval::{self, Outcomes, TaskScore};
 use crate::scoring::metrics;
 use crate::task::{self, Metric, TaskKind, TaskSpec};
@@ -231,6 +232,61 @@ fn search_tagger(
     })
 }
 
+/// The grid's points grouped by vectorizer settings, groups and members in grid order.
+fn vectorizer_groups(grid: &[FitSettings]) -> Vec<(TfidfParams, Vec<usize>)> {
+    let mut groups: Vec<(TfidfParams, Vec<usize>)> = Vec::new();
+    for (i, s) in grid.iter().enumerate() {
+        match groups.iter_mut().find(|g| g.0 == s.tfidf) {
+            Some(g) => g.1.push(i),
+            None => groups.push((s.tfidf, vec![i])),
+        }
+    }
+    groups
+}
+
+/// What every text grid point is fitted to and scored against: the train targets and the dev
+/// gold labels.
+struct TextProblem<'a> {
+    task: &'a TaskSpec,
+    classes: Vec<String>,
+    y: Vec<usize>,
+    gold: Vec<&'a str>,
+    k: usize,
+}
+
+impl TextProblem<'_> {
+    /// Fits the classifier of `settings` on the vectorized train split `x` and scores its
+    /// ranking of the vectorized dev split `x_dev`.
+    fn fit_and_score(
+        &self,
+        settings: &FitSettings,
+        x: &CsrMatrix,
+        x_dev: &CsrMatrix,
+    ) -> Result<TaskScore> {
+        let params = LogRegParams {
+            seed: settings.seed,
+            ..settings.logreg
+        };
+        let clf = params.fit(x, &self.y, self.classes.len())?;
+        let proba = clf.predict_proba(x_dev);
+        let outcomes = proba
+            .chunks(self.classes.len())
+            .zip(&self.gold)
+            .map(|(row, g)| {
+                let ranked: Vec<String> = pipeline::rank_row(row, &self.classes, self.k)
+                    .into_iter()
+                    .map(|r| r.0)
+                    .collect();
+                metrics::class_outcome(g, &ranked)
+            })
+            .collect();
+        Ok(TaskScore::from_outcomes(
+            self.task.clone(),
+            Outcomes::Class(outcomes),
+        ))
+    }
+}
+
 /// The text search vectorizes train and dev once per n-gram setting and refits only the
 /// classifier for each C and class weight; the vectorizer is deterministic, so this scores
 /// exactly what `pipeline::fit` would (a test checks it).
@@ -243,23 +299,21 @@ fn search_text(
     open: &(dyn Fn(usize) -> bool + Sync),
 ) -> Result<Vec<Option<PointResult>>> {
     let (classes, y) = pipeline::text_targets(task, train)?;
-    let gold = pipeline::split_labels(task, dev, "tuning")?;
+    let problem = TextProblem {
+        task,
+        classes,
+        y,
+        gold: pipeline::split_labels(task, dev, "tuning")?,
+        k: task.top_k.max(3),
+    };
     let train_texts = data::joined_texts(&train.examples);
     let train_docs: Vec<&str> = train_texts.iter().map(|t| t.as_ref()).collect();
     let dev_texts = data::joined_texts(&dev.examples);
     let dev_docs: Vec<&str> = dev_texts.iter().map(|t| t.as_ref()).collect();
-    let k = task.top_k.max(3);
 
-    let mut groups: Vec<(TfidfParams, Vec<usize>)> = Vec::new();
-    for (i, s) in grid.iter().enumerate() {
-        match groups.iter_mut().find(|g| g.0 == s.tfidf) {
-            Some(g) => g.1.push(i),
-            None => groups.push((s.tfidf, vec![i])),
-        }
-    }
     let mut results: Vec<Option<PointResult>> = vec![None; grid.len()];
     // Groups run in grid order; a group none of whose points is open is not vectorized.
-    for (params, members) in groups {
+    for (params, members) in vectorizer_groups(grid) {
         if !members.iter().any(|&i| open(i)) {
             continue;
         }
@@ -280,29 +334,11 @@ fn search_text(
                     return Ok(None);
                 }
                 let t = Instant::now();
-                let settings = &grid[i];
-                let params = LogRegParams {
-                    seed: settings.seed,
-                    ..settings.logreg
-                };
-                let clf = params.fit(&x, &y, classes.len())?;
-                let proba = clf.predict_proba(&x_dev);
-                let outcomes = proba
-                    .chunks(classes.len())
-                    .zip(&gold)
-                    .map(|(row, g)| {
-                        let ranked: Vec<String> = pipeline::rank_row(row, &classes, k)
-                            .into_iter()
-                            .map(|r| r.0)
-                            .collect();
-                        metrics::class_outcome(g, &ranked)
-                    })
-                    .collect();
-                let score = TaskScore::from_outcomes(task.clone(), Outcomes::Class(outcomes));
+                let score = problem.fit_and_score(&grid[i], &x, &x_dev)?;
                 progress.inc(1);
                 Ok(Some(PointResult {
                     index: i,
-                    settings: settings.clone(),
+                    settings: grid[i].clone(),
                     selection: selection_score(&score),
                     dev: score,
                     seconds: vectorize + t.elapsed().as_secs_f64(),
@@ -346,15 +382,6 @@ pub fn describe_point(kind: TaskKind, s: &FitSettings) -> String {
             }
         ),
     }
-}
-
-fn scores_json(s: &TaskScore) -> Value {
-    Value::Object(
-        s.values
-            .iter()
-            .map(|(m, v)| (m.key().to_string(), json!(v)))
-            .collect::<Map<_, _>>(),
-    )
 }
 
 /// What to tune and where to put the results.
@@ -449,55 +476,114 @@ pub fn run_task(req: &TuneRequest, src: &TaskSource, log: &mut dyn Write) -> Res
     };
     let started = Instant::now();
     let train = data::load_split(spec, &src.train, Labels::Required)?;
-    let dev = data::load_split(spec, dev_path, Labels::Required)?;
-
-    let grid = grid(spec.kind(), req.seed);
-    let pb = grid_bar(grid.len(), &spec.name);
-    let deadline = req.budget.map(|b| started + Duration::from_secs_f64(b));
-    let result = search(spec, &train, &dev, &grid, &pb, deadline)
-        .with_context(|| format!("tuning {} on {}", spec.name, dev_path.display()));
-    pb.finish_and_clear();
-    let result = result?;
+    let result = search_on_dev(req, spec, &train, dev_path, started)?;
     let search_secs = started.elapsed().as_secs_f64();
-    drop(dev);
 
     // Only now, with the choice fixed, is the test split read.
     let t = Instant::now();
     let chosen = result.chosen().settings.clone();
-    let pb = train::spinner(format!("{}: retraining the chosen setting", spec.name));
-    let pipeline = pipeline::fit(spec, ModelKind::Feature, &chosen, &train)
-        .with_context(|| format!("retraining {} on {}", spec.name, src.train.display()));
-    pb.finish_and_clear();
-    let pipeline = pipeline?;
-    let test = data::load_split(spec, test_path, Labels::Required)?;
-    let preds = pipeline.predict(&test.examples, spec.top_k.max(3))?;
-    let (test_score, _) = pipeline.score(&test.examples, &preds)?;
+    let tested = retrain_and_test(spec, &src.train, &train, &chosen, test_path)?;
     let out_dir = req.out.join(OUT_SUBDIR);
     let predictions = out_dir.join(format!("{}.jsonl", spec.name));
     // Predictions, model and record are one set, committed together (see train).
     let mut set = output::OutputSet::new();
     set.stage(&predictions, |w| {
-        train::fill_predictions(&pipeline, &test, &preds, w)
+        train::fill_predictions(&tested.pipeline, &tested.test, &tested.preds, w)
     })?;
     let retrain_secs = t.elapsed().as_secs_f64();
 
-    let digests = [&src.train, dev_path, test_path]
-        .into_iter()
-        .map(|p| {
-            Ok(FileDigest {
-                path: p.display().to_string(),
-                sha256: data::sha256_file(p)?,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let hyper = pipeline.hyperparameters(&chosen);
+    let digests = record::digests([&src.train, dev_path, test_path])?;
+    let hyper = tested.pipeline.hyperparameters(&chosen);
     let model_file = req.models_dir.join(format!("{}-tuned.rmb", spec.name));
-    let bytes = Bundle::trained(pipeline, &hyper, digests[0].clone()).to_bytes()?;
+    let bytes = Bundle::trained(tested.pipeline, &hyper, digests[0].clone()).to_bytes()?;
     set.stage(&model_file, |w| Ok(w.write_all(&bytes)?))?;
     drop(bytes);
 
-    let kind = spec.kind();
-    let record = RunRecord::new("tune", spec, "tuned", &hyper, req.seed, &digests);
+    let mut record = RunRecord::new("tune", spec, "tuned", &hyper, req.seed, &digests);
+    record.results = tune_results(
+        req,
+        spec.kind(),
+        &result,
+        &tested.score,
+        (search_secs, retrain_secs),
+        &predictions,
+        &model_file,
+    );
+    let record_path = out_dir.join(format!("{}.tune.json", spec.name));
+    record.stage(&mut set, &record_path)?;
+    set.commit()?;
+
+    log_choice(log, spec, &result, &tested.score, search_secs, &predictions)?;
+    Ok(TuneRun {
+        search: result,
+        test: tested.score,
+        predictions,
+        record: record_path,
+    })
+}
+
+/// Loads dev and searches the grid on it (train fits, dev scores), within the budget counted
+/// from `started`.
+fn search_on_dev(
+    req: &TuneRequest,
+    spec: &TaskSpec,
+    train: &Split,
+    dev_path: &Path,
+    started: Instant,
+) -> Result<SearchResult> {
+    let dev = data::load_split(spec, dev_path, Labels::Required)?;
+    let grid = grid(spec.kind(), req.seed);
+    let pb = grid_bar(grid.len(), &spec.name);
+    let deadline = req.budget.map(|b| started + Duration::from_secs_f64(b));
+    let result = search(spec, train, &dev, &grid, &pb, deadline)
+        .with_context(|| format!("tuning {} on {}", spec.name, dev_path.display()));
+    pb.finish_and_clear();
+    result
+}
+
+/// The chosen setting retrained on train, with its test predictions and scores.
+struct TestedChoice {
+    pipeline: Pipeline,
+    test: Split,
+    preds: Vec<Prediction>,
+    score: TaskScore,
+}
+
+/// Retrains the chosen setting on train, then reads test, predicts and scores it.
+fn retrain_and_test(
+    spec: &TaskSpec,
+    train_path: &Path,
+    train: &Split,
+    chosen: &FitSettings,
+    test_path: &Path,
+) -> Result<TestedChoice> {
+    let pb = train::spinner(format!("{}: retraining the chosen setting", spec.name));
+    let pipeline = pipeline::fit(spec, ModelKind::Feature, chosen, train)
+        .with_context(|| format!("retraining {} on {}", spec.name, train_path.display()));
+    pb.finish_and_clear();
+    let pipeline = pipeline?;
+    let test = data::load_split(spec, test_path, Labels::Required)?;
+    let preds = pipeline.predict(&test.examples, spec.top_k.max(3))?;
+    let (score, _) = pipeline.score(&test.examples, &preds)?;
+    Ok(TestedChoice {
+        pipeline,
+        test,
+        preds,
+        score,
+    })
+}
+
+/// What the tune record adds to the run record: the selection rule, every point tried, the
+/// choice, its test scores, the seconds of the search and of retraining, the output paths.
+fn tune_results(
+    req: &TuneRequest,
+    kind: TaskKind,
+    result: &SearchResult,
+    test: &TaskScore,
+    (search_secs, retrain_secs): (f64, f64),
+    predictions: &Path,
+    model_file: &Path,
+) -> Map<String, Value> {
     let results = json!({
         "selection": {
             "metric": selection_rule(kind),
@@ -510,27 +596,34 @@ pub fn run_task(req: &TuneRequest, src: &TaskSource, log: &mut dyn Write) -> Res
         "grid": result.points.iter().map(|p| json!({
             "index": p.index,
             "settings": point_json(kind, &p.settings),
-            "dev": scores_json(&p.dev),
+            "dev": record::scores_json(&p.dev),
             "selection_score": p.selection,
             "seconds": p.seconds,
         })).collect::<Vec<_>>(),
         "chosen": result.chosen().index,
-        "chosen_settings": point_json(kind, &chosen),
-        "paper_setting_dev": scores_json(&result.points[0].dev),
-        "chosen_dev": scores_json(&result.chosen().dev),
-        "test": scores_json(&test_score),
+        "chosen_settings": point_json(kind, &result.chosen().settings),
+        "paper_setting_dev": record::scores_json(&result.points[0].dev),
+        "chosen_dev": record::scores_json(&result.chosen().dev),
+        "test": record::scores_json(test),
         "seconds": {"search": search_secs, "retrain_and_test": retrain_secs},
         "predictions": predictions.display().to_string(),
         "model_file": model_file.display().to_string(),
     });
-    let mut record = record;
-    if let Value::Object(m) = results {
-        record.results = m;
+    match results {
+        Value::Object(m) => m,
+        _ => unreachable!("json! of an object literal is an object"),
     }
-    let record_path = out_dir.join(format!("{}.tune.json", spec.name));
-    record.stage(&mut set, &record_path)?;
-    set.commit()?;
+}
 
+/// The task's line in the log: the search, the choice against the paper's setting, test.
+fn log_choice(
+    log: &mut dyn Write,
+    spec: &TaskSpec,
+    result: &SearchResult,
+    test: &TaskScore,
+    search_secs: f64,
+    predictions: &Path,
+) -> Result<()> {
     writeln!(
         log,
         "{}: {} of {} grid points in {:.0}s; chosen #{} {} (dev {}; paper setting dev {}) | test {} -> {}",
@@ -539,18 +632,13 @@ pub fn run_task(req: &TuneRequest, src: &TaskSource, log: &mut dyn Write) -> Res
         result.grid_size,
         search_secs,
         result.chosen().index,
-        describe_point(kind, &chosen),
+        describe_point(spec.kind(), &result.chosen().settings),
         train::describe(&result.chosen().dev),
         train::describe(&result.points[0].dev),
-        train::describe(&test_score),
+        train::describe(test),
         predictions.display()
     )?;
-    Ok(TuneRun {
-        search: result,
-        test: test_score,
-        predictions,
-        record: record_path,
-    })
+    Ok(())
 }
 
 /// Tunes every requested task and ends with a Table 3 row of the tuned test results next to

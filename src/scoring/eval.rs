@@ -297,41 +297,91 @@ fn load_gold(task: &TaskSpec, gold_dir: &Path) -> Result<GoldSplit> {
     })
 }
 
-/// Scores one prediction file of `task`. With `gold_dir`, ids must match the task's test
-/// split there one to one, and its labels are used.
-pub fn score_file(task: &TaskSpec, path: &Path, gold_dir: Option<&Path>) -> Result<TaskScore> {
-    let gold = gold_dir.map(|d| load_gold(task, d)).transpose()?;
-    let reader = data::open(path)?;
-    let mut seen = HashSet::new();
-    let mut class = Vec::new();
-    // Gold and predicted tags, scored together at the end as seqeval scores a corpus.
-    let mut tag_pairs: (Vec<Vec<String>>, Vec<Vec<String>>) = Default::default();
-    let mut examples = Examples::default();
-    for item in data::jsonl_objects(path, reader) {
-        let (line, obj) = item?;
-        let rec = RecordReader::new(path, line, &obj);
+impl GoldSplit {
+    /// The gold label of the prediction record `rec` with id `id`; an id the split lacks is an
+    /// error at the record.
+    fn label(&self, rec: &RecordReader, task: &TaskSpec, id: &str) -> Result<Gold> {
+        match self.labels.get(id) {
+            Some(l) => Ok(l.clone()),
+            None => Err(rec.err(
+                &task.id_field,
+                format!("id {id:?} is not in the gold split {}", self.path.display()),
+            )),
+        }
+    }
+
+    /// Fails, naming the prediction file, when some id of the split has no prediction.
+    fn check_all_predicted(
+        &self,
+        seen: &HashSet<String>,
+        task: &TaskSpec,
+        path: &Path,
+    ) -> Result<()> {
+        let missing: Vec<&String> = self.order.iter().filter(|id| !seen.contains(*id)).collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        Err(Error::input(
+            path,
+            None,
+            Some(&task.id_field),
+            format!(
+                "{} id(s) of the gold split {} have no prediction, first {:?}",
+                missing.len(),
+                self.path.display(),
+                missing[0]
+            ),
+        ))
+    }
+}
+
+/// The gold label a prediction record carries itself (as `eval.py` reads it).
+fn own_gold(rec: &RecordReader, task: &TaskSpec) -> Result<Gold> {
+    Ok(match task.kind() {
+        TaskKind::Tokens => Gold::Tags(rec.strings(&task.label_field)?),
+        _ => Gold::Label(rec.string(&task.label_field)?),
+    })
+}
+
+/// The ranked labels of a classification record: one label string or a non-empty list.
+fn ranked_prediction(rec: &RecordReader) -> Result<Vec<String>> {
+    let ranked = match rec.value("prediction")? {
+        Value::String(s) => vec![s.clone()],
+        Value::Array(_) => rec.strings("prediction")?,
+        _ => return Err(rec.err("prediction", "expected a label string or a list of labels")),
+    };
+    if ranked.is_empty() {
+        return Err(rec.err("prediction", "the list of labels is empty"));
+    }
+    Ok(ranked)
+}
+
+/// What the records of a prediction file add up to, record by record.
+#[derive(Default)]
+struct FileTally {
+    seen: HashSet<String>,
+    class: Vec<ClassOutcome>,
+    /// Gold and predicted tags, scored together at the end as seqeval scores a corpus.
+    gold_tags: Vec<Vec<String>>,
+    pred_tags: Vec<Vec<String>>,
+    examples: Examples,
+}
+
+impl FileTally {
+    /// Registers the record's id (a repeated id is an error) and returns its key.
+    fn register(&mut self, rec: &RecordReader, task: &TaskSpec, line: usize) -> Result<String> {
         let id = data::id_key(&rec.id(&task.id_field)?);
-        if !seen.insert(id.clone()) {
+        if !self.seen.insert(id.clone()) {
             return Err(rec.err(&task.id_field, format!("duplicate id {id:?}")));
         }
-        examples.ids.push(id.clone());
-        examples.lines.push(line);
-        let gold_label = match &gold {
-            Some(g) => match g.labels.get(&id) {
-                Some(l) => l.clone(),
-                None => {
-                    return Err(rec.err(
-                        &task.id_field,
-                        format!("id {id:?} is not in the gold split {}", g.path.display()),
-                    ))
-                }
-            },
-            None => match task.kind() {
-                TaskKind::Tokens => Gold::Tags(rec.strings(&task.label_field)?),
-                _ => Gold::Label(rec.string(&task.label_field)?),
-            },
-        };
-        match gold_label {
+        self.examples.ids.push(id.clone());
+        self.examples.lines.push(line);
+        Ok(id)
+    }
+
+    /// Adds the record's prediction against `gold`.
+    fn add(&mut self, rec: &RecordReader, gold: Gold) -> Result<()> {
+        match gold {
             Gold::Tags(g) => {
                 let p = rec.strings("prediction")?;
                 if p.len() != g.len() {
@@ -340,28 +390,51 @@ pub fn score_file(task: &TaskSpec, path: &Path, gold_dir: Option<&Path>) -> Resu
                         format!("has {} tags but the gold has {}", p.len(), g.len()),
                     ));
                 }
-                tag_pairs.0.push(g);
-                tag_pairs.1.push(p);
+                self.gold_tags.push(g);
+                self.pred_tags.push(p);
             }
             Gold::Label(g) => {
-                let ranked = match rec.value("prediction")? {
-                    Value::String(s) => vec![s.clone()],
-                    Value::Array(_) => rec.strings("prediction")?,
-                    _ => {
-                        return Err(
-                            rec.err("prediction", "expected a label string or a list of labels")
-                        )
-                    }
-                };
-                if ranked.is_empty() {
-                    return Err(rec.err("prediction", "the list of labels is empty"));
-                }
-                class.push(metrics::class_outcome(&g, &ranked));
-                examples.labels.push((g, ranked[0].clone()));
+                let ranked = ranked_prediction(rec)?;
+                self.class.push(metrics::class_outcome(&g, &ranked));
+                self.examples.labels.push((g, ranked[0].clone()));
             }
         }
+        Ok(())
     }
-    if seen.is_empty() {
+
+    /// The task's score from what was added.
+    fn into_score(self, task: &TaskSpec) -> TaskScore {
+        let outcomes = if task.kind() == TaskKind::Tokens {
+            Outcomes::Tagging(metrics::corpus_sentence_counts(
+                &self.gold_tags,
+                &self.pred_tags,
+            ))
+        } else {
+            Outcomes::Class(self.class)
+        };
+        let mut score = TaskScore::from_outcomes(task.clone(), outcomes);
+        score.examples = self.examples;
+        score
+    }
+}
+
+/// Scores one prediction file of `task`. With `gold_dir`, ids must match the task's test
+/// split there one to one, and its labels are used.
+pub fn score_file(task: &TaskSpec, path: &Path, gold_dir: Option<&Path>) -> Result<TaskScore> {
+    let gold = gold_dir.map(|d| load_gold(task, d)).transpose()?;
+    let reader = data::open(path)?;
+    let mut tally = FileTally::default();
+    for item in data::jsonl_objects(path, reader) {
+        let (line, obj) = item?;
+        let rec = RecordReader::new(path, line, &obj);
+        let id = tally.register(&rec, task, line)?;
+        let gold_label = match &gold {
+            Some(g) => g.label(&rec, task, &id)?,
+            None => own_gold(&rec, task)?,
+        };
+        tally.add(&rec, gold_label)?;
+    }
+    if tally.seen.is_empty() {
         return Err(Error::input(
             path,
             None,
@@ -369,31 +442,10 @@ pub fn score_file(task: &TaskSpec, path: &Path, gold_dir: Option<&Path>) -> Resu
             "the prediction file has no records",
         ));
     }
-    let tagging = metrics::corpus_sentence_counts(&tag_pairs.0, &tag_pairs.1);
     if let Some(g) = &gold {
-        let missing: Vec<&String> = g.order.iter().filter(|id| !seen.contains(*id)).collect();
-        if !missing.is_empty() {
-            return Err(Error::input(
-                path,
-                None,
-                Some(&task.id_field),
-                format!(
-                    "{} id(s) of the gold split {} have no prediction, first {:?}",
-                    missing.len(),
-                    g.path.display(),
-                    missing[0]
-                ),
-            ));
-        }
+        g.check_all_predicted(&tally.seen, task, path)?;
     }
-    let outcomes = if task.kind() == TaskKind::Tokens {
-        Outcomes::Tagging(tagging)
-    } else {
-        Outcomes::Class(class)
-    };
-    let mut score = TaskScore::from_outcomes(task.clone(), outcomes);
-    score.examples = examples;
-    Ok(score)
+    Ok(tally.into_score(task))
 }
 
 /// Scores every `RuMed*.jsonl` of the built-in tasks found in `dir`, and the prediction file of
