@@ -94,7 +94,7 @@ fn main() -> Result<()> {
         let max_g = r.relative_grad_norm.iter().cloned().fold(0.0, f64::max);
         println!(
             "{task}: features {} nnz {} classes {k} | acc {:.2} hit@3 {:.2} | vectorize {:.2}s fit+vec {:.2}s total {:.2}s | max epochs {max_it} converged {} max rel grad {max_g:.2e}",
-            x.n_cols,
+            x.n_cols(),
             x.nnz(),
             100.0 * acc as f64 / n,
             100.0 * hit3 as f64 / n,

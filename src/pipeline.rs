@@ -363,7 +363,7 @@ fn fit_text(task: &TaskSpec, settings: &FitSettings, train: &Split) -> Result<Te
         seed: settings.seed,
         ..settings.logreg
     };
-    let (rows, cols, nnz) = (x.n_rows, x.n_cols, x.nnz());
+    let (rows, cols, nnz) = (x.n_rows(), x.n_cols(), x.nnz());
     let clf = params.fit_owned(x, &y, classes.len())?;
     eprintln!(
         "note: {}: {rows} rows x {cols} features, {nnz} non-zeros; vectorized in {t_vec:.2} s, \

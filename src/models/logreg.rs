@@ -108,7 +108,9 @@ pub struct LogReg {
     /// `c[k * n_rows + i] = a_ki y_ki`: one row per binary problem (one in total for two
     /// classes, else one per class), stored as f32 so the file is compact.
     dual: Vec<f32>,
-    /// The training rows the dual coefficients weigh (tf-idf vectors).
+    /// The training rows the dual coefficients weigh (tf-idf vectors); checked by
+    /// [`LogReg::validate`] when decoded.
+    #[serde(with = "crate::features::sparse::unchecked_serde")]
     support: CsrMatrix,
     /// The primal route's form (large corpora); when set, `dense`, `dual` and `support` are
     /// empty.
@@ -264,25 +266,25 @@ impl LogReg {
             return Ok(());
         }
         let x = &self.support;
-        if x.n_cols != d {
+        if x.n_cols() != d {
             bail!(
                 "support vectors have {} columns, the model {d} features",
-                x.n_cols
+                x.n_cols()
             );
         }
         if !finite(&self.dual) {
             bail!("the dual coefficients hold a non-finite value");
         }
-        if Some(self.dual.len()) != x.n_rows.checked_mul(p) {
+        if Some(self.dual.len()) != x.n_rows().checked_mul(p) {
             bail!(
                 "{} dual coefficients for {p} problems of {} rows",
                 self.dual.len(),
-                x.n_rows
+                x.n_rows()
             );
         }
         x.check_invariants()
             .map_err(|e| crate::Error::Invalid(format!("support vectors: {e}")))?;
-        if !finite(&x.data) {
+        if !finite(x.data()) {
             bail!("the support vectors hold a non-finite value");
         }
         Ok(())
@@ -298,11 +300,11 @@ struct Postings {
 
 impl Postings {
     fn new(x: &CsrMatrix) -> Self {
-        let mut colptr = vec![0usize; x.n_cols + 1];
-        for &c in &x.indices {
+        let mut colptr = vec![0usize; x.n_cols() + 1];
+        for &c in x.indices() {
             colptr[c as usize + 1] += 1;
         }
-        for c in 0..x.n_cols {
+        for c in 0..x.n_cols() {
             colptr[c + 1] += colptr[c];
         }
         // colptr[c] serves as column c's fill cursor and so ends up at the
@@ -318,7 +320,7 @@ impl Postings {
                 *p += 1;
             }
         }
-        colptr.copy_within(0..x.n_cols, 1);
+        colptr.copy_within(0..x.n_cols(), 1);
         colptr[0] = 0;
         Postings { colptr, rows, vals }
     }
@@ -347,10 +349,10 @@ impl LogRegParams {
     /// Validates the parameters and the inputs of a fit.
     fn fit_checked(&self, x: &CsrMatrix, y: &[usize], n_classes: usize) -> Result<()> {
         self.check()?;
-        if x.n_rows != y.len() {
-            bail!("x has {} rows but y has {} labels", x.n_rows, y.len());
+        if x.n_rows() != y.len() {
+            bail!("x has {} rows but y has {} labels", x.n_rows(), y.len());
         }
-        if x.n_rows == 0 {
+        if x.n_rows() == 0 {
             bail!("cannot fit on zero documents");
         }
         if n_classes < 2 {
@@ -438,7 +440,7 @@ impl LogRegParams {
             .into_iter()
             .flatten()
             .collect();
-        let mut dual = Vec::with_capacity(sols.len() * x.n_rows);
+        let mut dual = Vec::with_capacity(sols.len() * x.n_rows());
         let mut report = FitReport::default();
         for (s, &(k, _, _)) in sols.iter().zip(&problems) {
             dual.extend(
@@ -453,11 +455,11 @@ impl LogRegParams {
             report.objective.push(s.objective);
         }
         let n_problems = sols.len();
-        let d = x.n_cols;
+        let d = x.n_cols();
         // Keep whichever form is smaller; both predict the same scores up to rounding.
         if n_problems * (d + 1) <= x.nnz() + dual.len() {
             let mut dense = Vec::with_capacity(n_problems * (d + 1));
-            for c in dual.chunks_exact(x.n_rows) {
+            for c in dual.chunks_exact(x.n_rows()) {
                 let mut w = vec![0f64; d + 1];
                 for ((idx, val), &ci) in x.rows().zip(c) {
                     axpy_row(ci as f64, idx, val, &mut w);
@@ -500,7 +502,7 @@ impl LogRegParams {
         n_classes: usize,
         problems: &[(usize, f64, f64)],
     ) -> LogReg {
-        let (n, d) = (x.n_rows, x.n_cols);
+        let (n, d) = (x.n_rows(), x.n_cols());
         let f = FoldedRows::new(x);
         let mut groups = Vec::new();
         let mut start = 0;
@@ -624,7 +626,7 @@ impl LogReg {
                 .collect();
             return Some((picked, w[self.n_features] as f64));
         }
-        let n = self.support.n_rows;
+        let n = self.support.n_rows();
         let c = self.dual.get(k * n..(k + 1) * n)?;
         let post = self.postings();
         let w = features
@@ -657,10 +659,10 @@ impl LogReg {
             return self.decision_folded(m, x);
         }
         let k = self.n_classes;
-        let n = self.support.n_rows;
+        let n = self.support.n_rows();
         let problems = self.n_problems();
         let post = self.postings();
-        let mut out = vec![0f32; x.n_rows * k];
+        let mut out = vec![0f32; x.n_rows() * k];
         // Rows go in groups so that each problem's coefficients are streamed from memory once
         // per group rather than once per row; a row's arithmetic does not depend on its group.
         out.par_chunks_mut(k * ROW_GROUP).enumerate().for_each_init(
@@ -704,7 +706,7 @@ impl LogReg {
     fn decision_folded(&self, m: &FoldedModel, x: &CsrMatrix) -> Vec<f32> {
         let k = self.n_classes;
         let bias = m.biases();
-        let mut out = vec![0f32; x.n_rows * k];
+        let mut out = vec![0f32; x.n_rows() * k];
         out.par_chunks_mut(k).enumerate().for_each_init(
             || vec![0f64; self.n_problems],
             |acc, (r, scores)| {
@@ -731,7 +733,7 @@ impl LogReg {
     fn decision_dense(&self, dense: &[f32], x: &CsrMatrix) -> Vec<f32> {
         let k = self.n_classes;
         let stride = self.n_features + 1;
-        let mut out = vec![0f32; x.n_rows * k];
+        let mut out = vec![0f32; x.n_rows() * k];
         out.par_chunks_mut(k).enumerate().for_each(|(r, scores)| {
             let (idx, val) = x.row(r);
             for (w, score) in dense.chunks_exact(stride).zip(scores.iter_mut()) {
@@ -890,8 +892,8 @@ fn solve_l2r_lr_dual(
     max_iter: usize,
     seed: u64,
 ) -> DualSolution {
-    let l = x.n_rows;
-    let mut w = vec![0f64; x.n_cols + 1];
+    let l = x.n_rows();
+    let mut w = vec![0f64; x.n_cols() + 1];
     let upper = |i: usize| if pos[i] { cp } else { cn };
     let sign_y = |i: usize| if pos[i] { 1.0 } else { -1.0 };
     // alpha[2i] = a_i and alpha[2i+1] = C_i - a_i, kept separately so that
@@ -1020,9 +1022,9 @@ fn solve_l2r_lr_dual_block(
     max_iter: usize,
     seed: u64,
 ) -> Vec<DualSolution> {
-    let l = x.n_rows;
+    let l = x.n_rows();
     let nb = problems.len();
-    let d = x.n_cols;
+    let d = x.n_cols();
     let mut state = match gram {
         Some(k) => BlockState::Gram {
             k,
@@ -1325,7 +1327,7 @@ impl Gram {
     /// for each feature of row i, that feature's column. Rows are computed
     /// independently in parallel, so the result is thread-count invariant.
     fn new(x: &CsrMatrix) -> Self {
-        let n = x.n_rows;
+        let n = x.n_rows();
         let post = Postings::new(x);
         let (colptr, rows, vals) = (&post.colptr, &post.rows, &post.vals);
         let mut k = vec![0f32; n * n];
@@ -1365,7 +1367,7 @@ impl Gram {
     /// the primal weights (measured several times slower each), and K must
     /// fit comfortably in memory.
     fn pays_off(x: &CsrMatrix) -> bool {
-        let n = x.n_rows as u128;
+        let n = x.n_rows() as u128;
         n * n <= 8 * x.nnz() as u128 && n * n * 4 <= GRAM_MAX_BYTES
     }
 }
@@ -1503,7 +1505,7 @@ fn log1p_exp(t: f64) -> f64 {
 #[cfg(test)]
 fn primal_objective(x: &CsrMatrix, pos: &[bool], cp: f64, cn: f64, w: &[f64]) -> f64 {
     let reg = 0.5 * w.iter().map(|v| v * v).sum::<f64>();
-    let loss: f64 = (0..x.n_rows)
+    let loss: f64 = (0..x.n_rows())
         .map(|i| {
             let (idx, val) = x.row(i);
             let (y, c) = if pos[i] { (1.0, cp) } else { (-1.0, cn) };
@@ -1628,8 +1630,8 @@ mod tests {
             // The Gram route sums in another order over an f32 Gram matrix: equal up to
             // f32 rounding of the kernel entries.
             assert!(dual[k].w.is_empty());
-            let mut w = vec![0f64; x.n_cols + 1];
-            for i in 0..x.n_rows {
+            let mut w = vec![0f64; x.n_cols() + 1];
+            for i in 0..x.n_rows() {
                 let (idx, val) = x.row(i);
                 let y = if p.pos[i] { 1.0 } else { -1.0 };
                 axpy_row(y * dual[k].alpha[i], idx, val, &mut w);
@@ -1832,7 +1834,7 @@ mod tests {
             assert!((rep.relative_grad_norm[k] - r.relative_grad_norm).abs() < 1e-3);
             // Scores from the stored form equal w . x + b with the weights above.
             let d = m.decision_function(&x);
-            for i in 0..x.n_rows {
+            for i in 0..x.n_rows() {
                 let (idx, val) = x.row(i);
                 let s: f64 = b + idx
                     .iter()

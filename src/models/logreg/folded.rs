@@ -57,9 +57,9 @@ impl FoldedRows {
     /// Splits `x` into shared features (renumbered) and single-row features (folded),
     /// reusing `x`'s arrays in place, so no second copy of the entries exists.
     pub fn new(x: CsrMatrix) -> Self {
-        let d = x.n_cols;
+        let d = x.n_cols();
         let mut df = vec![0u32; d];
-        for &c in &x.indices {
+        for &c in x.indices() {
             df[c as usize] += 1;
         }
         let mut shared: Vec<u32> = (0..d as u32).filter(|&c| df[c as usize] >= 2).collect();
@@ -78,13 +78,7 @@ impl FoldedRows {
             }
         }
         drop(df);
-        let CsrMatrix {
-            n_rows,
-            indptr: old_ptr,
-            mut indices,
-            mut data,
-            ..
-        } = x;
+        let (n_rows, _, old_ptr, mut indices, mut data) = x.into_parts();
         let mut single_row = vec![0u32; n_single];
         let mut single_val = vec![0f32; n_single];
         let mut single_sq = vec![0f64; n_rows];
