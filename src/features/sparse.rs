@@ -364,7 +364,7 @@ mod tests {
         assert!(msg.contains("decrease"), "{msg}");
         let msg = bad(2, vec![0, 2, 3], vec![3, 0, 2], vec![1.0, 2.0, 5.0]);
         assert!(msg.contains("not increasing"), "{msg}");
-        let msg = bad(2, vec![0, 2, 3], vec![0, 1, 1], vec![1.0, 2.0, 5.0]);
+        let msg = bad(2, vec![0, 2, 3], vec![1, 1, 2], vec![1.0, 2.0, 5.0]);
         assert!(msg.contains("not increasing"), "{msg}");
         let msg = bad(2, vec![0, 2, 3], vec![0, 3, 4], vec![1.0, 2.0, 5.0]);
         assert!(msg.contains("not below 4"), "{msg}");
