@@ -8,7 +8,12 @@
 //! | 8 | 4 | format version (`u32`) |
 //! | 12 | 8 | payload length in bytes (`u64`) |
 //! | 20 | 32 | SHA-256 of the payload |
-//! | 52 | n | payload: postcard encoding of [`Bundle`] |
+//! | 52 | n | payload: postcard encoding of [`Bundle`]; format 3 appends an [`Extension`] |
+//!
+//! Format 3 extends format 2 compatibly: its payload is format 2's followed by the postcard
+//! encoding of an [`Extension`] (today: a multi-label task's decision rule and label
+//! separator). A model without anything to put there (every single-label model) is written as
+//! format 2, byte for byte as before, so older builds still read it; this build reads both.
 //!
 //! The header lets a loader tell a foreign file (magic), a file from a newer tool (version), a
 //! truncated file (length) and a corrupted one (checksum) apart before decoding anything, so a
@@ -22,13 +27,16 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::output;
-use crate::pipeline::{Fitted, Pipeline};
+use crate::pipeline::{Fitted, MultiLabelRule, Pipeline};
 use crate::task::TaskKind;
 
 /// The file's first eight bytes.
 pub const MAGIC: &[u8; 8] = b"RMDBENCH";
-/// The format version this build writes and the newest it reads.
-pub const FORMAT_VERSION: u32 = 2;
+/// The newest format version this build writes and reads (single-label models are written as
+/// [`FORMAT_BASE`]).
+pub const FORMAT_VERSION: u32 = 3;
+/// The oldest format this build reads, and the one it writes when there is no [`Extension`].
+pub const FORMAT_BASE: u32 = 2;
 const HEADER_LEN: usize = 8 + 4 + 8 + 32;
 /// Format numbers up to this far past ours are read as "newer"; larger ones as corruption.
 const PLAUSIBLE_NEWER: u32 = 100;
@@ -51,6 +59,22 @@ pub struct BundleMeta {
     pub hyperparameters: String,
     /// The files the model was trained on.
     pub train_files: Vec<FileDigest>,
+}
+
+/// What format 3 adds after format 2's payload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Extension {
+    /// A multi-label task's settings (the task is multi-label exactly when this is set).
+    pub multi_label: Option<MultiLabelExtension>,
+}
+
+/// A multi-label model's settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MultiLabelExtension {
+    /// How probabilities become a predicted set.
+    pub rule: MultiLabelRule,
+    /// The task's label separator for text labels.
+    pub label_separator: Option<String>,
 }
 
 /// Everything a model file holds.
@@ -99,15 +123,52 @@ impl Bundle {
         Ok(bundle)
     }
 
+    /// What follows format 2's payload, `None` when nothing does (the file is format 2).
+    fn extension(&self) -> Option<Extension> {
+        let p = &self.pipeline;
+        let multi = p.multi_label.map(|rule| MultiLabelExtension {
+            rule,
+            label_separator: p.task.label_separator.clone(),
+        });
+        multi.map(|m| Extension {
+            multi_label: Some(m),
+        })
+    }
+
+    /// The format this bundle is written in: 3 with an extension, else 2.
+    fn version(ext: &Option<Extension>) -> u32 {
+        if ext.is_some() {
+            FORMAT_VERSION
+        } else {
+            FORMAT_BASE
+        }
+    }
+
+    /// Applies a decoded extension to the pipeline.
+    fn extend(&mut self, ext: Extension) -> Result<()> {
+        if let Some(m) = ext.multi_label {
+            m.rule.check()?;
+            let p = &mut self.pipeline;
+            p.multi_label = Some(m.rule);
+            p.task.multi_label = true;
+            p.task.label_separator = m.label_separator;
+        }
+        Ok(())
+    }
+
     /// Encodes the bundle with its header.
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
         // The payload is encoded straight after a placeholder header, then the header is
         // filled in: one buffer, not a payload plus a copy (models reach hundreds of MB).
+        let ext = self.extension();
         let mut out = Vec::with_capacity(HEADER_LEN);
         out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        out.extend_from_slice(&Self::version(&ext).to_le_bytes());
         out.resize(HEADER_LEN, 0);
         let mut out = postcard::to_extend(self, out).context("cannot encode the model")?;
+        if let Some(e) = &ext {
+            out = postcard::to_extend(e, out).context("cannot encode the model")?;
+        }
         let len = (out.len() - HEADER_LEN) as u64;
         let digest = Sha256::digest(&out[HEADER_LEN..]);
         out[12..20].copy_from_slice(&len.to_le_bytes());
@@ -151,11 +212,11 @@ impl Bundle {
         if version == 0 {
             bail!("model file format 0 is not a valid version");
         }
-        if version < FORMAT_VERSION {
+        if version < FORMAT_BASE {
             bail!(
                 "model file format {version} was written by an older rumedbench; this one reads \
-                 format {FORMAT_VERSION} only (format 2 added hashed features and the primal \
-                 route's model form): retrain the model"
+                 formats {FORMAT_BASE} and {FORMAT_VERSION} only (format 2 added hashed features \
+                 and the primal route's model form): retrain the model"
             );
         }
         let len = u64::from_le_bytes(bytes[12..20].try_into().expect("8 bytes"));
@@ -175,8 +236,18 @@ impl Bundle {
         if Sha256::digest(payload).as_slice() != &bytes[20..52] {
             bail!("corrupted model file: the payload checksum does not match");
         }
-        let bundle: Bundle = postcard::from_bytes(payload)
+        let (mut bundle, rest): (Bundle, &[u8]) = postcard::take_from_bytes(payload)
             .context("corrupted model file: cannot decode the payload")?;
+        if version > FORMAT_BASE {
+            let (ext, rest): (Extension, &[u8]) = postcard::take_from_bytes(rest)
+                .context("corrupted model file: cannot decode the format-3 extension")?;
+            if !rest.is_empty() {
+                bail!("corrupted model file: {} bytes follow the extension", rest.len());
+            }
+            bundle
+                .extend(ext)
+                .context("corrupted model file: the extension is invalid")?;
+        }
         bundle
             .validate()
             .context("corrupted model file: the decoded model is inconsistent")?;
@@ -204,6 +275,11 @@ impl Bundle {
             }
             Fitted::Text(m) => {
                 m.clf.validate()?;
+                let (k, np) = (m.clf.n_classes(), m.clf.n_problems());
+                let want = if p.multi_label.is_some() || k != 2 { k } else { 1 };
+                if np != want {
+                    bail!("{np} binary problems for {k} classes");
+                }
                 let (vocab, idf) = (m.tfidf.n_features(), m.tfidf.idf().len());
                 if vocab != idf || vocab != m.clf.n_features() {
                     bail!(
@@ -221,6 +297,9 @@ impl Bundle {
             }
             _ => {}
         }
+        if p.multi_label.is_some() && !matches!(p.model, Fitted::Text(_)) {
+            bail!("a multi-label task whose model is not the text model");
+        }
         Ok(())
     }
 
@@ -234,17 +313,24 @@ impl Bundle {
     /// Streams the model file's bytes (header, then payload) to `w`, in two encoding passes
     /// (see [`Bundle::save`]); the bytes equal [`Bundle::to_bytes`].
     pub fn write_to(&self, w: &mut dyn std::io::Write) -> Result<()> {
+        let ext = self.extension();
         let mut sink = Digesting {
             sha: Sha256::new(),
             len: 0,
         };
         postcard::to_io(self, &mut sink).context("cannot encode the model")?;
+        if let Some(e) = &ext {
+            postcard::to_io(e, &mut sink).context("cannot encode the model")?;
+        }
         let digest = sink.sha.finalize();
         w.write_all(MAGIC)?;
-        w.write_all(&FORMAT_VERSION.to_le_bytes())?;
+        w.write_all(&Self::version(&ext).to_le_bytes())?;
         w.write_all(&sink.len.to_le_bytes())?;
         w.write_all(&digest)?;
-        postcard::to_io(self, w).context("cannot encode the model")?;
+        postcard::to_io(self, &mut *w).context("cannot encode the model")?;
+        if let Some(e) = &ext {
+            postcard::to_io(e, w).context("cannot encode the model")?;
+        }
         Ok(())
     }
 
@@ -318,6 +404,84 @@ mod tests {
         let path = dir.path().join("m.rmb");
         b.save(&path).unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b.to_bytes().unwrap());
+    }
+
+    fn multi_label_bundle() -> Bundle {
+        let mut t = crate::task::TaskFile {
+            name: Some("codes".into()),
+            text_fields: vec!["text".into()],
+            label_field: Some("codes".into()),
+            label_separator: Some(";".into()),
+            train: Some("t.tsv".into()),
+            ..Default::default()
+        }
+        .spec()
+        .unwrap();
+        t.settle_metrics(3);
+        let texts = ["боль в спине", "изжога и тошнота", "боль и изжога", "давление"];
+        let sets: [&[&str]; 4] = [&["M54"], &["K29"], &["K29", "M54"], &[]];
+        let examples = texts
+            .iter()
+            .zip(sets)
+            .enumerate()
+            .map(|(i, (x, l))| Example {
+                id: (i as u64).into(),
+                line: i + 1,
+                input: Input::Text(x.to_string()),
+                gold: Some(Gold::Labels(l.iter().map(|s| s.to_string()).collect())),
+            })
+            .collect();
+        let split = crate::data::Split {
+            path: "t.tsv".into(),
+            examples,
+        };
+        let mut settings = pipeline::FitSettings::default();
+        settings.multi.threshold = 0.3;
+        settings.multi.allow_empty = true;
+        Bundle {
+            meta: bundle().meta,
+            pipeline: pipeline::fit(&t, ModelKind::Feature, &settings, &split).unwrap(),
+        }
+    }
+
+    #[test]
+    fn multi_label_models_are_format_3_and_single_label_ones_stay_format_2() {
+        let single = bundle().to_bytes().unwrap();
+        assert_eq!(single[8..12], FORMAT_BASE.to_le_bytes());
+        // A format-2 payload is the plain encoding of the bundle: nothing appended.
+        assert_eq!(single[HEADER_LEN..], postcard::to_stdvec(&bundle()).unwrap()[..]);
+        let b = multi_label_bundle();
+        let bytes = b.to_bytes().unwrap();
+        assert_eq!(bytes[8..12], FORMAT_VERSION.to_le_bytes());
+        let back = Bundle::from_bytes(&bytes).unwrap();
+        assert_eq!(back.pipeline.task, b.pipeline.task);
+        assert!(back.pipeline.task.multi_label);
+        assert_eq!(back.pipeline.task.label_separator.as_deref(), Some(";"));
+        let rule = back.pipeline.multi_label.unwrap();
+        assert_eq!((rule.threshold, rule.allow_empty), (0.3, true));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.rmb");
+        b.save(&path).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), bytes);
+        // Without its extension (a format-3 header on a format-2 payload), or with bytes after
+        // it, a file is corrupted.
+        let relabel = |mut v: Vec<u8>, payload: Vec<u8>| {
+            v.truncate(HEADER_LEN);
+            v[12..20].copy_from_slice(&(payload.len() as u64).to_le_bytes());
+            v[20..HEADER_LEN].copy_from_slice(&Sha256::digest(&payload));
+            v.extend(payload);
+            v
+        };
+        let mut cut = single.clone();
+        cut[8..12].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
+        let e = Bundle::from_bytes(&cut).unwrap_err().to_string();
+        assert!(e.contains("format-3 extension"), "{e}");
+        let mut longer = bytes[HEADER_LEN..].to_vec();
+        longer.push(0);
+        let e = Bundle::from_bytes(&relabel(bytes.clone(), longer))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("follow the extension"), "{e}");
     }
 
     #[test]

@@ -104,6 +104,7 @@ pub(super) fn fit_pruned(
             clf,
             labels: classes,
         })),
+        multi_label: None,
     };
     let mut hyperparameters = pipeline.hyperparameters(settings);
     if let Some(v) = hyperparameters
