@@ -242,7 +242,10 @@ impl Bundle {
             let (ext, rest): (Extension, &[u8]) = postcard::take_from_bytes(rest)
                 .context("corrupted model file: cannot decode the format-3 extension")?;
             if !rest.is_empty() {
-                bail!("corrupted model file: {} bytes follow the extension", rest.len());
+                bail!(
+                    "corrupted model file: {} bytes follow the extension",
+                    rest.len()
+                );
             }
             bundle
                 .extend(ext)
@@ -276,7 +279,11 @@ impl Bundle {
             Fitted::Text(m) => {
                 m.clf.validate()?;
                 let (k, np) = (m.clf.n_classes(), m.clf.n_problems());
-                let want = if p.multi_label.is_some() || k != 2 { k } else { 1 };
+                let want = if p.multi_label.is_some() || k != 2 {
+                    k
+                } else {
+                    1
+                };
                 if np != want {
                     bail!("{np} binary problems for {k} classes");
                 }
@@ -418,7 +425,12 @@ mod tests {
         .spec()
         .unwrap();
         t.settle_metrics(3);
-        let texts = ["боль в спине", "изжога и тошнота", "боль и изжога", "давление"];
+        let texts = [
+            "боль в спине",
+            "изжога и тошнота",
+            "боль и изжога",
+            "давление",
+        ];
         let sets: [&[&str]; 4] = [&["M54"], &["K29"], &["K29", "M54"], &[]];
         let examples = texts
             .iter()
@@ -449,7 +461,10 @@ mod tests {
         let single = bundle().to_bytes().unwrap();
         assert_eq!(single[8..12], FORMAT_BASE.to_le_bytes());
         // A format-2 payload is the plain encoding of the bundle: nothing appended.
-        assert_eq!(single[HEADER_LEN..], postcard::to_stdvec(&bundle()).unwrap()[..]);
+        assert_eq!(
+            single[HEADER_LEN..],
+            postcard::to_stdvec(&bundle()).unwrap()[..]
+        );
         let b = multi_label_bundle();
         let bytes = b.to_bytes().unwrap();
         assert_eq!(bytes[8..12], FORMAT_VERSION.to_le_bytes());

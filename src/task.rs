@@ -710,7 +710,12 @@ impl TaskFile {
 /// The metrics of a multi-label task: micro-F1, macro-F1, subset accuracy and P@1, plus P@3
 /// with more than three labels.
 pub fn multi_label_metrics(p3: bool) -> Vec<Metric> {
-    let mut m = vec![Metric::MicroF1, Metric::MacroF1, Metric::SubsetAcc, Metric::P1];
+    let mut m = vec![
+        Metric::MicroF1,
+        Metric::MacroF1,
+        Metric::SubsetAcc,
+        Metric::P1,
+    ];
     if p3 {
         m.push(Metric::P3);
     }

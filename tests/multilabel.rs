@@ -78,7 +78,9 @@ fn train_writes_sets_and_scores_them_as_scikit_learn_does() {
     let dir = tempfile::tempdir().unwrap();
     let (out, _) = ok(dir.path(), &["train", "--task-file", &fixture("task.toml")]);
     assert!(
-        out.contains("test micro_f1 79.34, macro_f1 72.02, subset_acc 55.00, p_at_1 90.00, p_at_3 48.33"),
+        out.contains(
+            "test micro_f1 79.34, macro_f1 72.02, subset_acc 55.00, p_at_1 90.00, p_at_3 48.33"
+        ),
         "{out}"
     );
     let preds = common::read_jsonl(&dir.path().join("out/feature/codes.jsonl"));
@@ -139,15 +141,57 @@ fn test_command_gives_scikit_learns_figures_and_per_label_report() {
     // classification_report(y, p, output_dict=True, zero_division=0), times 100.
     let per = &v["per_label"];
     let rows = [
-        ("E11", 76.92307692307693, 90.9090909090909, 83.33333333333333, 11),
+        (
+            "E11",
+            76.92307692307693,
+            90.9090909090909,
+            83.33333333333333,
+            11,
+        ),
         ("F41", 50.0, 20.0, 28.571428571428577, 10),
-        ("I10", 85.71428571428571, 92.3076923076923, 88.8888888888889, 13),
-        ("J45", 66.66666666666666, 33.33333333333333, 44.44444444444444, 6),
+        (
+            "I10",
+            85.71428571428571,
+            92.3076923076923,
+            88.8888888888889,
+            13,
+        ),
+        (
+            "J45",
+            66.66666666666666,
+            33.33333333333333,
+            44.44444444444444,
+            6,
+        ),
         ("K29", 92.3076923076923, 100.0, 96.00000000000001, 12),
-        ("M54", 90.9090909090909, 90.9090909090909, 90.9090909090909, 11),
-        ("micro avg", 82.75862068965517, 76.19047619047619, 79.33884297520663, 63),
-        ("macro avg", 77.08680208680208, 71.24320124320124, 72.02453102453103, 63),
-        ("weighted avg", 78.85923600209314, 76.19047619047619, 75.8190980095742, 63),
+        (
+            "M54",
+            90.9090909090909,
+            90.9090909090909,
+            90.9090909090909,
+            11,
+        ),
+        (
+            "micro avg",
+            82.75862068965517,
+            76.19047619047619,
+            79.33884297520663,
+            63,
+        ),
+        (
+            "macro avg",
+            77.08680208680208,
+            71.24320124320124,
+            72.02453102453103,
+            63,
+        ),
+        (
+            "weighted avg",
+            78.85923600209314,
+            76.19047619047619,
+            75.8190980095742,
+            63,
+        ),
     ];
     for (label, p, r, f, s) in rows {
         let row = &per[label];
@@ -219,7 +263,10 @@ fn eval_scores_a_hand_written_prediction_file_as_scikit_learn_does() {
     for (k, w) in want {
         let ci = t[format!("{k}_ci95")].as_array().unwrap();
         let (lo, hi) = (ci[0].as_f64().unwrap(), ci[1].as_f64().unwrap());
-        assert!(lo.is_finite() && lo <= w && w <= hi, "{k}: {w} in [{lo}, {hi}]");
+        assert!(
+            lo.is_finite() && lo <= w && w <= hi,
+            "{k}: {w} in [{lo}, {hi}]"
+        );
         assert!(hi > lo, "{k}: a degenerate interval [{lo}, {hi}]");
     }
 }
@@ -274,7 +321,10 @@ fn tsv_with_a_separator_trains_the_same_model_and_threshold_rules_apply() {
     ok(dir.path(), &refs);
     let a = std::fs::read(dir.path().join("out/feature/codes.jsonl")).unwrap();
     let b = std::fs::read(dir.path().join("out/feature/codes_tsv.jsonl")).unwrap();
-    assert_eq!(a, b, "the TSV train split gives the JSONL one's predictions");
+    assert_eq!(
+        a, b,
+        "the TSV train split gives the JSONL one's predictions"
+    );
     // A high threshold with --allow-empty predicts empty sets; without it, never.
     let mut args = common("codes_empty");
     args.extend(["--threshold", "0.7", "--allow-empty"].map(String::from));
@@ -304,7 +354,11 @@ fn tsv_with_a_separator_trains_the_same_model_and_threshold_rules_apply() {
         .iter()
         .map(|t| t["dev_micro_f1"].as_f64().unwrap())
         .fold(f64::MIN, f64::max);
-    close(record["dev"]["micro_f1"].as_f64().unwrap(), best, "dev micro-F1");
+    close(
+        record["dev"]["micro_f1"].as_f64().unwrap(),
+        best,
+        "dev micro-F1",
+    );
     assert_eq!(record["multi_label"]["threshold"], 0.3);
     // The loaded model keeps the tuned threshold: `test` scores what train wrote.
     let (out, _) = ok(
@@ -340,7 +394,10 @@ fn predict_outputs_the_set_and_probabilities() {
             &fixture("test.jsonl"),
         ],
     );
-    let lines: Vec<Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines.len(), 40);
     let train_preds = common::read_jsonl(&dir.path().join("out/feature/codes.jsonl"));
     for (p, t) in lines.iter().zip(&train_preds) {
@@ -370,7 +427,10 @@ fn predict_outputs_the_set_and_probabilities() {
             "table",
         ],
     );
-    assert!(table.starts_with("te001\t[K29 M54 I10]\tK29 (0.618)"), "{table}");
+    assert!(
+        table.starts_with("te001\t[K29 M54 I10]\tK29 (0.618)"),
+        "{table}"
+    );
 }
 
 #[test]
@@ -397,7 +457,14 @@ fn label_shapes_and_flags_are_checked_with_file_line_and_field() {
         "bad_item.jsonl",
         "{\"id\": 1, \"text\": \"боль в спине\", \"codes\": [\"M54\", null]}\n",
     );
-    let fields = ["--text-field", "text", "--label-field", "codes", "--id-field", "id"];
+    let fields = [
+        "--text-field",
+        "text",
+        "--label-field",
+        "codes",
+        "--id-field",
+        "id",
+    ];
     let train = |file: &str, extra: &[&str]| {
         let mut a = vec!["train", "--train", file];
         a.extend(fields);
@@ -425,16 +492,23 @@ fn label_shapes_and_flags_are_checked_with_file_line_and_field() {
     let dev = fixture("train.tsv");
     let e = train(&fixture("train.jsonl"), &["--dev", &dev]);
     assert!(
-        e.contains("train.tsv:2: field `codes`: expected a list of labels") && e.contains("--label-separator"),
+        e.contains("train.tsv:2: field `codes`: expected a list of labels")
+            && e.contains("--label-separator"),
         "{e}"
     );
     // A multi-label TSV without a separator is declared but cannot be split.
     let e = train(&fixture("train.tsv"), &["--multi-label"]);
     assert!(e.contains("train.tsv:2: field `codes`"), "{e}");
     let e = train(&fixture("train.jsonl"), &["--model", "naive"]);
-    assert!(e.contains("naive baseline does not take multi-label"), "{e}");
+    assert!(
+        e.contains("naive baseline does not take multi-label"),
+        "{e}"
+    );
     let e = train(&fixture("train.jsonl"), &["--tune-threshold"]);
-    assert!(e.contains("--tune-threshold picks the threshold on dev"), "{e}");
+    assert!(
+        e.contains("--tune-threshold picks the threshold on dev"),
+        "{e}"
+    );
     let e = train(&fixture("train.jsonl"), &["--threshold", "1"]);
     assert!(e.contains("the threshold must be in (0, 1), got 1"), "{e}");
     let e = train(&fixture("train.jsonl"), &["--label-separator", ""]);
@@ -443,9 +517,17 @@ fn label_shapes_and_flags_are_checked_with_file_line_and_field() {
     let toy = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/toy/task.toml");
     let e = fails(
         d,
-        &["train", "--task-file", toy.to_str().unwrap(), "--allow-empty"],
+        &[
+            "train",
+            "--task-file",
+            toy.to_str().unwrap(),
+            "--allow-empty",
+        ],
     );
-    assert!(e.contains("--allow-empty applies to multi-label tasks; toy is single-label"), "{e}");
+    assert!(
+        e.contains("--allow-empty applies to multi-label tasks; toy is single-label"),
+        "{e}"
+    );
     // `test` on records whose labels are single labels.
     ok(d, &["train", "--task-file", &fixture("task.toml")]);
     let toy_test = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/toy/test.jsonl");
@@ -461,5 +543,8 @@ fn label_shapes_and_flags_are_checked_with_file_line_and_field() {
             "label",
         ],
     );
-    assert!(e.contains("test.jsonl:1: field `label`: expected a list of labels"), "{e}");
+    assert!(
+        e.contains("test.jsonl:1: field `label`: expected a list of labels"),
+        "{e}"
+    );
 }

@@ -159,7 +159,12 @@ impl TestReport {
         if self.score.task.multi_label {
             // Multi-label: micro-F1, macro-F1, subset accuracy, P@1 (and P@3), as train
             // reports them.
-            return self.score.values.iter().map(|(m, v)| (m.key(), *v)).collect();
+            return self
+                .score
+                .values
+                .iter()
+                .map(|(m, v)| (m.key(), *v))
+                .collect();
         }
         let mut v = vec![("accuracy", self.score.get(Metric::Acc).unwrap_or(0.0))];
         if let Some(h) = self.score.get(Metric::Hit3) {

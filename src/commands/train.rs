@@ -229,10 +229,16 @@ fn load_train(req: &TrainRequest, src: &TaskSource, spec: &mut TaskSpec) -> Resu
             ("--tune-threshold", req.tune_threshold),
         ];
         if let Some((flag, _)) = given.iter().find(|g| g.1) {
-            bail!("{flag} applies to multi-label tasks; {} is single-label", spec.name);
+            bail!(
+                "{flag} applies to multi-label tasks; {} is single-label",
+                spec.name
+            );
         }
     } else if req.tune_threshold && src.dev.is_none() {
-        bail!("--tune-threshold picks the threshold on dev: {} has no dev file", spec.name);
+        bail!(
+            "--tune-threshold picks the threshold on dev: {} has no dev file",
+            spec.name
+        );
     }
     Ok(train)
 }

@@ -206,7 +206,10 @@ impl<'a> RecordReader<'a> {
             }
         };
         let mut seen = std::collections::HashSet::new();
-        Ok(items.into_iter().filter(|l| seen.insert(l.clone())).collect())
+        Ok(items
+            .into_iter()
+            .filter(|l| seen.insert(l.clone()))
+            .collect())
     }
 
     /// A required string field.
@@ -295,9 +298,9 @@ pub fn parse_record(
                 }
                 Gold::Tags(tags)
             }
-            _ if task.multi_label => Gold::Labels(
-                rec.label_set(&task.label_field, task.label_separator.as_deref())?,
-            ),
+            _ if task.multi_label => {
+                Gold::Labels(rec.label_set(&task.label_field, task.label_separator.as_deref())?)
+            }
             _ => match rec.value(&task.label_field)? {
                 Value::Array(_) => return Err(rec.err(&task.label_field, SINGLE_LABEL_LIST)),
                 _ => Gold::Label(rec.label(&task.label_field)?),
@@ -466,7 +469,10 @@ fn load_with(task: &TaskSpec, path: &Path, labels: Labels, infer: bool) -> Resul
     let mut first_line = std::collections::HashMap::new();
     for item in records(path, &lists)? {
         let (line, obj) = item?;
-        if infer && examples.is_empty() && matches!(obj.get(&task.label_field), Some(Value::Array(_))) {
+        if infer
+            && examples.is_empty()
+            && matches!(obj.get(&task.label_field), Some(Value::Array(_)))
+        {
             let mut t = task.clone();
             t.multi_label = true;
             inferred = Some(t);

@@ -419,7 +419,12 @@ impl LogRegParams {
     /// Multi-label: one independent binary problem per label ("label k is in the row's set"),
     /// over the same matrix; `sets[i]` holds row i's label indices. Two labels make two
     /// problems, not one. Probabilities come from [`LogReg::predict_proba_independent`].
-    pub fn fit_sets_owned(&self, x: CsrMatrix, sets: &[Vec<u32>], n_labels: usize) -> Result<LogReg> {
+    pub fn fit_sets_owned(
+        &self,
+        x: CsrMatrix,
+        sets: &[Vec<u32>],
+        n_labels: usize,
+    ) -> Result<LogReg> {
         let y = Targets::Sets(sets);
         self.fit_checked(&x, y, n_labels)?;
         let problems = self.problems(y, n_labels);
@@ -504,14 +509,7 @@ impl LogRegParams {
         let d = x.n_cols();
         // Keep whichever form is smaller; both predict the same scores up to rounding.
         if n_problems * (d + 1) <= x.nnz() + dual.len() {
-            let mut dense = Vec::with_capacity(n_problems * (d + 1));
-            for c in dual.chunks_exact(x.n_rows()) {
-                let mut w = vec![0f64; d + 1];
-                for ((idx, val), &ci) in x.rows().zip(c) {
-                    axpy_row(ci as f64, idx, val, &mut w);
-                }
-                dense.extend(w.iter().map(|&v| v as f32));
-            }
+            let dense = dense_from_dual(x, &dual, n_problems);
             return LogReg {
                 n_features: d,
                 n_classes,
@@ -537,6 +535,21 @@ impl LogRegParams {
             postings: std::sync::OnceLock::new(),
         }
     }
+}
+
+/// Dense weights `w_k = sum_i c_ki [x_i, 1]` of every problem from its dual coefficients,
+/// `w[k * (d + 1) + j]`, the intercept last.
+fn dense_from_dual(x: &CsrMatrix, dual: &[f32], n_problems: usize) -> Vec<f32> {
+    let d = x.n_cols();
+    let mut dense = Vec::with_capacity(n_problems * (d + 1));
+    for c in dual.chunks_exact(x.n_rows()) {
+        let mut w = vec![0f64; d + 1];
+        for ((idx, val), &ci) in x.rows().zip(c) {
+            axpy_row(ci as f64, idx, val, &mut w);
+        }
+        dense.extend(w.iter().map(|&v| v as f32));
+    }
+    dense
 }
 
 /// What each training row is: one class index, or (multi-label) a set of label indices.
@@ -1793,7 +1806,10 @@ mod tests {
                 let mut idx: Vec<u32> = (0..per_row).map(|_| rng.below(d as u64) as u32).collect();
                 idx.sort_unstable();
                 idx.dedup();
-                let val = idx.iter().map(|_| 0.1 + rng.below(100) as f32 / 100.0).collect();
+                let val = idx
+                    .iter()
+                    .map(|_| 0.1 + rng.below(100) as f32 / 100.0)
+                    .collect();
                 (idx, val)
             })
             .collect();
@@ -1828,7 +1844,11 @@ mod tests {
         let (x, _) = random_rows(30, 40, 10, 3);
         // Row i: label 0 when i is even, label 1 when i % 3 == 0, none otherwise.
         let sets: Vec<Vec<u32>> = (0..30u32)
-            .map(|i| (0..2).filter(|&l| if l == 0 { i % 2 == 0 } else { i % 3 == 0 }).collect())
+            .map(|i| {
+                (0..2)
+                    .filter(|&l| if l == 0 { i % 2 == 0 } else { i % 3 == 0 })
+                    .collect()
+            })
             .collect();
         // A tight tolerance: the comparison is about the problems, not where the solver stops.
         let p = LogRegParams {
@@ -1845,7 +1865,10 @@ mod tests {
             let a = m.decision_function(&x);
             let b = bin.decision_function(&x);
             for (i, row) in b.chunks(2).enumerate() {
-                assert!((a[i * 2 + l as usize] - row[1]).abs() < 1e-5, "label {l} row {i}");
+                assert!(
+                    (a[i * 2 + l as usize] - row[1]).abs() < 1e-5,
+                    "label {l} row {i}"
+                );
             }
         }
         // Label indices must be below the label count.

@@ -65,8 +65,7 @@ pub fn label_sets(task: &TaskSpec, train: &Split) -> Result<(Vec<String>, Vec<Ve
 fn probabilities(m: &TextModel, examples: &[Example]) -> Vec<f32> {
     let texts = crate::data::joined_texts(examples);
     let docs: Vec<&str> = texts.iter().map(|t| t.as_ref()).collect();
-    m.clf
-        .predict_proba_independent(&m.tfidf.transform(&docs))
+    m.clf.predict_proba_independent(&m.tfidf.transform(&docs))
 }
 
 /// Predictions from probabilities: the set `rule` picks, and at least `k` ranked labels.

@@ -549,7 +549,13 @@ pub fn compare(dir_a: &Path, dir_b: &Path, replicates: usize, seed: u64) -> Resu
 
 /// A task scored on both sides, with each side's per-example tallies (B's in A's id order)
 /// and B's index of each of A's examples.
-type Paired<'a> = (&'a TaskScore, &'a TaskScore, Vec<Tally>, Vec<Tally>, Vec<usize>);
+type Paired<'a> = (
+    &'a TaskScore,
+    &'a TaskScore,
+    Vec<Tally>,
+    Vec<Tally>,
+    Vec<usize>,
+);
 
 /// The tasks both reports scored, aligned by id (the built-in tasks first, then the others in
 /// order of appearance), and a note for each task only one side (or neither) has.

@@ -43,7 +43,10 @@ pub struct SetOutcome {
 impl SetOutcome {
     /// Labels in both sets.
     pub fn true_positives(&self) -> usize {
-        self.gold.iter().filter(|g| self.pred.binary_search(g).is_ok()).count()
+        self.gold
+            .iter()
+            .filter(|g| self.pred.binary_search(g).is_ok())
+            .count()
     }
 
     /// Whether the predicted set equals the gold set.
