@@ -476,49 +476,113 @@ fn diagnostics(
     alpha: &[f64],
     bw: &BlockWeights,
 ) -> Vec<(f64, f64)> {
-    let (l, nb, stride, ns) = (f.n_rows(), problems.len(), bw.stride, f.n_shared);
-    let w = &bw.w;
-    let yc = |b: usize, i: usize| {
-        let p = &problems[b];
-        if p.pos[i] {
-            (1.0, p.cp)
-        } else {
-            (-1.0, p.cn)
+    let mut sums = DiagnosticSums::from_weights(bw, f.n_shared, problems.len());
+    let coef = add_row_terms(f, problems, alpha, bw, &mut sums);
+    add_shared_gradient(f, problems, bw, &coef, &mut sums);
+    sums.finish()
+}
+
+/// Row `i`'s label sign and `C_i` in problem `b`.
+#[inline(always)]
+fn label_and_c(problems: &[BinaryProblem], b: usize, i: usize) -> (f64, f64) {
+    let p = &problems[b];
+    if p.pos[i] {
+        (1.0, p.cp)
+    } else {
+        (-1.0, p.cn)
+    }
+}
+
+/// Per problem: the primal objective, the squared norms of the gradient and of the gradient
+/// at `w = 0` over the features (`sq`, `sq0`), and their intercept components (`gb`, `gb0`).
+struct DiagnosticSums {
+    obj: Vec<f64>,
+    sq: Vec<f64>,
+    sq0: Vec<f64>,
+    gb: Vec<f64>,
+    gb0: Vec<f64>,
+}
+
+impl DiagnosticSums {
+    /// The sums before any row: the regulariser `0.5 |w|^2` (shared weights and intercept) and
+    /// the intercept weight as the intercept's gradient.
+    fn from_weights(bw: &BlockWeights, ns: usize, nb: usize) -> Self {
+        let (w, stride) = (&bw.w, bw.stride);
+        let mut obj = vec![0f64; nb];
+        for s in 0..=ns {
+            for b in 0..nb {
+                obj[b] += 0.5 * (w[s * stride + b] as f64).powi(2);
+            }
         }
-    };
-    let mut obj = vec![0f64; nb];
-    let mut sq = vec![0f64; nb];
-    let mut sq0 = vec![0f64; nb];
-    let mut gb: Vec<f64> = w[ns * stride..ns * stride + nb]
-        .iter()
-        .map(|&v| v as f64)
-        .collect();
-    let mut gb0 = vec![0f64; nb];
-    for s in 0..=ns {
-        for b in 0..nb {
-            obj[b] += 0.5 * (w[s * stride + b] as f64).powi(2);
+        DiagnosticSums {
+            obj,
+            sq: vec![0f64; nb],
+            sq0: vec![0f64; nb],
+            gb: w[ns * stride..ns * stride + nb]
+                .iter()
+                .map(|&v| v as f64)
+                .collect(),
+            gb0: vec![0f64; nb],
         }
     }
+
+    /// `(relative gradient norm, objective)` per problem.
+    fn finish(self) -> Vec<(f64, f64)> {
+        (0..self.obj.len())
+            .map(|b| {
+                let gn = (self.sq[b] + self.gb[b] * self.gb[b]).sqrt();
+                let gn0 = (self.sq0[b] + self.gb0[b] * self.gb0[b]).sqrt();
+                (if gn0 > 0.0 { gn / gn0 } else { gn }, self.obj[b])
+            })
+            .collect()
+    }
+}
+
+/// One pass over the rows: each row's loss and the folded (single-row) features' regulariser
+/// and gradient terms, whose weights are `a_i y_i x_ij`; returns each row's loss derivative
+/// `coef[i * nb + b]`, the shared features' gradient weights.
+fn add_row_terms(
+    f: &FoldedRows,
+    problems: &[BinaryProblem],
+    alpha: &[f64],
+    bw: &BlockWeights,
+    sums: &mut DiagnosticSums,
+) -> Vec<f64> {
+    let (l, nb, stride, ns) = (f.n_rows(), problems.len(), bw.stride, f.n_shared);
     let mut coef = vec![0f64; l * nb];
     let mut dots = vec![0f32; stride];
     let avx2 = cfg!(target_arch = "x86_64") && avx2_available();
     for i in 0..l {
         let (idx, val) = f.row(i);
-        dot(w, idx, val, ns, stride, &mut dots, avx2);
+        dot(&bw.w, idx, val, ns, stride, &mut dots, avx2);
         let si = f.single_sq[i];
         for b in 0..nb {
-            let (y, c) = yc(b, i);
+            let (y, c) = label_and_c(problems, b, i);
             let a = alpha[(i * nb + b) * 2];
             let m = dots[b] as f64 + y * a * si;
             let co = -c * y * sigmoid(-y * m);
-            obj[b] += 0.5 * a * a * si + c * log1p_exp(-y * m);
+            sums.obj[b] += 0.5 * a * a * si + c * log1p_exp(-y * m);
             coef[i * nb + b] = co;
-            sq[b] += (y * a + co).powi(2) * si;
-            sq0[b] += (0.5 * c).powi(2) * si;
-            gb[b] += co;
-            gb0[b] += -0.5 * c * y;
+            sums.sq[b] += (y * a + co).powi(2) * si;
+            sums.sq0[b] += (0.5 * c).powi(2) * si;
+            sums.gb[b] += co;
+            sums.gb0[b] += -0.5 * c * y;
         }
     }
+    coef
+}
+
+/// The shared features' squared gradient norms, `w + sum_i coef_i x_i` (and at `w = 0`),
+/// accumulated over tiles of columns small enough to stay cached, walking every row's sorted
+/// entries with a cursor.
+fn add_shared_gradient(
+    f: &FoldedRows,
+    problems: &[BinaryProblem],
+    bw: &BlockWeights,
+    coef: &[f64],
+    sums: &mut DiagnosticSums,
+) {
+    let (l, nb, stride, ns) = (f.n_rows(), problems.len(), bw.stride, f.n_shared);
     let tile = (TILE_BYTES / (16 * stride)).max(1);
     let mut cursor = f.indptr[..l].to_vec();
     let mut g = vec![0f64; tile * stride];
@@ -528,7 +592,7 @@ fn diagnostics(
         let t1 = (t0 + tile).min(ns);
         for (gs, ws) in g
             .chunks_exact_mut(stride)
-            .zip(w[t0 * stride..t1 * stride].chunks_exact(stride))
+            .zip(bw.w[t0 * stride..t1 * stride].chunks_exact(stride))
         {
             for (a, &b) in gs.iter_mut().zip(ws) {
                 *a = b as f64;
@@ -542,7 +606,7 @@ fn diagnostics(
                 continue;
             }
             for (b, c0) in coef0.iter_mut().enumerate() {
-                let (y, c) = yc(b, i);
+                let (y, c) = label_and_c(problems, b, i);
                 *c0 = -0.5 * c * y;
             }
             let co = &coef[i * nb..(i + 1) * nb];
@@ -563,18 +627,11 @@ fn diagnostics(
         }
         for s in 0..t1 - t0 {
             for b in 0..nb {
-                sq[b] += g[s * stride + b].powi(2);
-                sq0[b] += g0[s * stride + b].powi(2);
+                sums.sq[b] += g[s * stride + b].powi(2);
+                sums.sq0[b] += g0[s * stride + b].powi(2);
             }
         }
     }
-    (0..nb)
-        .map(|b| {
-            let gn = (sq[b] + gb[b] * gb[b]).sqrt();
-            let gn0 = (sq0[b] + gb0[b] * gb0[b]).sqrt();
-            (if gn0 > 0.0 { gn / gn0 } else { gn }, obj[b])
-        })
-        .collect()
 }
 
 /// Whether the AVX2 kernels may run.
