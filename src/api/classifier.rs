@@ -1,12 +1,10 @@
 //! [`TextClassifierParams`] and the fitted [`TextClassifier`]: the paper's char n-gram tf-idf +
 //! one-vs-rest logistic regression on in-memory texts or text pairs.
 
-use std::path::Path;
-
 use ndarray::Array2;
 
 use super::prune::{fit_pruned, DocFreq};
-use super::{fit_bundle, load_bundle, memory_split, save_bundle};
+use super::{fit_bundle, memory_split, model_file_methods};
 use crate::bundle::Bundle;
 use crate::data::{Gold, Input};
 use crate::error::{Error, Result};
@@ -239,6 +237,8 @@ pub struct TextClassifier {
     bundle: Bundle,
 }
 
+model_file_methods!(TextClassifier);
+
 impl TextClassifier {
     /// Wraps a model file's content; errors unless it holds a text classifier.
     pub fn from_bundle(bundle: Bundle) -> Result<Self> {
@@ -257,26 +257,6 @@ impl TextClassifier {
                 bundle.pipeline.task.name
             ))),
         }
-    }
-
-    /// Reads a model file written by `rumedbench train` or [`TextClassifier::save`].
-    pub fn load(path: impl AsRef<Path>) -> Result<Self> {
-        Self::from_bundle(load_bundle(path.as_ref())?)
-    }
-
-    /// Writes the model file `rumedbench predict --model` reads (atomically).
-    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
-        save_bundle(&self.bundle, path.as_ref())
-    }
-
-    /// The model file's bytes.
-    pub fn to_bytes(&self) -> Result<Vec<u8>> {
-        self.bundle.to_bytes()
-    }
-
-    /// Reads a model from the bytes [`TextClassifier::to_bytes`] returns.
-    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        Self::from_bundle(Bundle::from_bytes(bytes)?)
     }
 
     fn model(&self) -> &TextModel {

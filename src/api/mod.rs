@@ -41,6 +41,36 @@ use crate::error::Result;
 use crate::pipeline::{self, FitSettings, ModelKind, Pipeline};
 use crate::task::TaskSpec;
 
+/// The model-file methods of an API model that holds a [`Bundle`] in its field `bundle` and
+/// checks the bundle's model kind in its own `from_bundle`: `load`, `save`, `to_bytes` and
+/// `from_bytes`, one definition for the classifier and the tagger.
+macro_rules! model_file_methods {
+    ($model:ident) => {
+        impl $model {
+            #[doc = concat!("Reads a model file written by `rumedbench train` or [`", stringify!($model), "::save`] (errors name the path; a read failure carries its I/O kind).")]
+            pub fn load(path: impl AsRef<std::path::Path>) -> $crate::error::Result<Self> {
+                Self::from_bundle($crate::bundle::Bundle::load(path.as_ref())?)
+            }
+
+            /// Writes the model file `rumedbench predict --model` reads (atomically).
+            pub fn save(&self, path: impl AsRef<std::path::Path>) -> $crate::error::Result<()> {
+                self.bundle.save(path.as_ref())
+            }
+
+            /// The model file's bytes.
+            pub fn to_bytes(&self) -> $crate::error::Result<Vec<u8>> {
+                self.bundle.to_bytes()
+            }
+
+            #[doc = concat!("Reads a model from the bytes [`", stringify!($model), "::to_bytes`] returns.")]
+            pub fn from_bytes(bytes: &[u8]) -> $crate::error::Result<Self> {
+                Self::from_bundle($crate::bundle::Bundle::from_bytes(bytes)?)
+            }
+        }
+    };
+}
+pub(crate) use model_file_methods;
+
 /// The name given to in-memory training data in error messages (`input:3: ...` is row 3).
 const MEMORY_SOURCE: &str = "input";
 
@@ -81,16 +111,6 @@ fn fit_bundle(
         },
         pipeline,
     })
-}
-
-/// Reads a model file (errors name the path; a read failure carries its I/O kind).
-fn load_bundle(path: &std::path::Path) -> Result<Bundle> {
-    Bundle::load(path)
-}
-
-/// Writes a model file atomically.
-fn save_bundle(bundle: &Bundle, path: &std::path::Path) -> Result<()> {
-    bundle.save(path)
 }
 
 /// The pipeline of a bundle, for callers that only need to predict.

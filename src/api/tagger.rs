@@ -1,12 +1,10 @@
 //! [`TaggerParams`] and the fitted [`Tagger`]: the paper's CRF (upstream's token features,
 //! CRFsuite's L-BFGS) or the naive most-frequent-tag tagger, on in-memory token lists.
 
-use std::path::Path;
-
 use ndarray::Array2;
 
 use super::classifier::memory_task;
-use super::{fit_bundle, load_bundle, memory_split, save_bundle};
+use super::{fit_bundle, memory_split, model_file_methods};
 use crate::bundle::Bundle;
 use crate::data::{Gold, Input};
 use crate::error::{Error, Result};
@@ -129,6 +127,8 @@ pub struct Tagger {
     bundle: Bundle,
 }
 
+model_file_methods!(Tagger);
+
 impl Tagger {
     /// Wraps a model file's content; errors unless it holds a tagger.
     pub fn from_bundle(bundle: Bundle) -> Result<Self> {
@@ -140,26 +140,6 @@ impl Tagger {
                 bundle.pipeline.task.name
             ))),
         }
-    }
-
-    /// Reads a model file written by `rumedbench train` or [`Tagger::save`].
-    pub fn load(path: impl AsRef<Path>) -> Result<Self> {
-        Self::from_bundle(load_bundle(path.as_ref())?)
-    }
-
-    /// Writes the model file `rumedbench predict --model` reads (atomically).
-    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
-        save_bundle(&self.bundle, path.as_ref())
-    }
-
-    /// The model file's bytes.
-    pub fn to_bytes(&self) -> Result<Vec<u8>> {
-        self.bundle.to_bytes()
-    }
-
-    /// Reads a model from the bytes [`Tagger::to_bytes`] returns.
-    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        Self::from_bundle(Bundle::from_bytes(bytes)?)
     }
 
     /// The whole pipeline, as the command line uses it.
