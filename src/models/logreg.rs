@@ -14,6 +14,7 @@
 //! features than documents each step costs one pass over a single row.
 
 use crate::error::{bail, Result};
+#[cfg(test)]
 use crate::rng::SplitMix64;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -21,7 +22,11 @@ use serde::{Deserialize, Serialize};
 use crate::features::sparse::CsrMatrix;
 
 mod folded;
+mod lockstep;
 use folded::{BlockWeights, FoldedRows, UNSEEN};
+use lockstep::LockStep;
+#[cfg(test)]
+use lockstep::{ETA, MAX_INNER_ITER};
 
 /// Binary problems solved together by one call of the blocked solver: large
 /// enough to read each feature's weights as a few whole cache lines, small
@@ -1005,7 +1010,10 @@ fn axpy_row(a: f64, idx: &[u32], val: &[f32], w: &mut [f64]) {
 /// the rule was met, and the relative primal gradient norm at `w`.
 ///
 /// This one-problem form is the plain transcription of liblinear, kept as
-/// the reference that [`solve_l2r_lr_dual_block`] must reproduce exactly.
+/// the reference that [`solve_l2r_lr_dual_block`] must reproduce exactly. It
+/// deliberately spells out the coordinate step and the epoch instead of using
+/// `lockstep` (which every production route shares), so that the tests that
+/// compare the routes with it check the shared code against liblinear too.
 #[cfg(test)]
 fn solve_l2r_lr_dual(
     x: &CsrMatrix,
@@ -1158,181 +1166,46 @@ fn solve_l2r_lr_dual_block(
             w: vec![0f64; (d + 1) * nb],
         },
     };
-    // alpha[(i * nb + b) * 2] = a_i of problem b, the next entry C_i - a_i.
-    let mut alpha = vec![0f64; 2 * l * nb];
+    let mut ls = LockStep::new(problems, l, eps, seed);
     let mut xtx = vec![0f64; l];
-    let upper = |b: usize, i: usize| {
-        let p = &problems[b];
-        if p.pos[i] {
-            p.cp
-        } else {
-            p.cn
-        }
-    };
-    let sign_y = |b: usize, i: usize| if problems[b].pos[i] { 1.0 } else { -1.0 };
     let mut delta = vec![0f64; nb];
-    for i in 0..l {
+    for (i, q) in xtx.iter_mut().enumerate() {
         let (_, val) = x.row(i);
-        xtx[i] = 1.0 + val.iter().map(|&v| v as f64 * v as f64).sum::<f64>();
-        for b in 0..nb {
-            let c = upper(b, i);
-            let a0 = (0.001 * c).min(1e-8);
-            alpha[(i * nb + b) * 2] = a0;
-            alpha[(i * nb + b) * 2 + 1] = c - a0;
-            delta[b] = sign_y(b, i) * a0;
+        *q = 1.0 + val.iter().map(|&v| v as f64 * v as f64).sum::<f64>();
+        for (b, slot) in delta.iter_mut().enumerate() {
+            *slot = ls.weight(i, b);
         }
         state.update(x, i, &delta);
     }
 
-    let mut index: Vec<usize> = (0..l).collect();
-    let mut rng = SplitMix64::new(seed);
-    let innereps_min = eps.min(1e-8);
-    let mut innereps = vec![1e-2; nb];
-    let mut iterations = vec![0usize; nb];
-    let mut active = vec![true; nb];
     let mut dots = vec![0f64; nb];
-    let mut gmax = vec![0f64; nb];
-    let mut newton_iter = vec![0usize; nb];
     for _ in 0..max_iter {
-        if !active.iter().any(|&a| a) {
+        if !ls.start_epoch() {
             break;
         }
-        for i in 0..l {
-            let j = i + rng.below_modulo(l - i);
-            index.swap(i, j);
-        }
-        gmax.fill(0.0);
-        newton_iter.fill(0);
-        for &i in &index {
+        for k in 0..l {
+            let i = ls.row_at(k).expect("k < l");
             state.dots(x, i, &mut dots);
-            let a = xtx[i];
-            let mut any = false;
-            for b in 0..nb {
-                delta[b] = 0.0;
-                if !active[b] {
-                    continue;
-                }
-                let yi = sign_y(b, i);
-                let base = (i * nb + b) * 2;
-                let step = CoordinateStep {
-                    a,
-                    c: upper(b, i),
-                    bb: yi * dots[b],
-                    innereps: innereps[b],
-                };
-                let pair: &mut [f64; 2] = (&mut alpha[base..base + 2]).try_into().expect("2");
-                if let Some(change) = step.run(pair, &mut gmax[b], &mut newton_iter[b]) {
-                    delta[b] = change * yi;
-                    any = true;
-                }
-            }
-            if any {
+            delta.fill(0.0);
+            if ls.step_row(i, xtx[i], |b, _, _| dots[b], |b, d| delta[b] = d) {
                 state.update(x, i, &delta);
             }
         }
-        for b in 0..nb {
-            if !active[b] {
-                continue;
-            }
-            iterations[b] += 1;
-            if gmax[b] < eps {
-                active[b] = false;
-            } else if newton_iter[b] <= l / 10 {
-                innereps[b] = innereps_min.max(0.1 * innereps[b]);
-            }
-        }
+        ls.end_epoch();
     }
 
-    let (state_gram, u_final) = match &state {
-        BlockState::Gram { k, u } => (Some(*k), u.clone()),
-        BlockState::Primal { .. } => (None, Vec::new()),
-    };
     // The Gram route never forms the primal weights: the model is kept in the dual.
-    let w = match state {
-        BlockState::Primal { w } => w,
-        BlockState::Gram { .. } => Vec::new(),
+    let (diag, w) = match state {
+        BlockState::Gram { k, u } => (gram_diagnostics(k, problems, &ls.alpha, &u), Vec::new()),
+        BlockState::Primal { w } => (block_diagnostics(x, problems, &w), w),
     };
-    let diag = match &state_gram {
-        Some(k) => gram_diagnostics(k, problems, &alpha, &u_final),
-        None => block_diagnostics(x, problems, &w),
-    };
-    (0..nb)
-        .map(|b| DualSolution {
-            w: if w.is_empty() {
-                Vec::new()
-            } else {
-                (0..=d).map(|c| w[c * nb + b]).collect()
-            },
-            alpha: (0..l).map(|i| alpha[(i * nb + b) * 2]).collect(),
-            iterations: iterations[b],
-            converged: !active[b],
-            relative_grad_norm: diag[b].0,
-            objective: diag[b].1,
-        })
-        .collect()
-}
-
-/// One coordinate of liblinear's dual solver for one problem: the safeguarded Newton
-/// minimisation of `g(z) = z log z + (C - z) log(C - z) + 0.5 a (z - a_old)^2 + s b (z - a_old)`
-/// over whichever of `a_i` and `C_i - a_i` is smaller (see [`solve_l2r_lr_dual`]).
-pub(crate) struct CoordinateStep {
-    /// `Q_ii = |[x_i, 1]|^2`.
-    pub a: f64,
-    /// `C_i`.
-    pub c: f64,
-    /// `y_i w . [x_i, 1]`.
-    pub bb: f64,
-    /// Inner Newton tolerance of the problem this epoch.
-    pub innereps: f64,
-}
-
-/// Newton steps per coordinate at most (liblinear's `max_inner_iter`).
-const MAX_INNER_ITER: usize = 100;
-/// Step shrink factor when a Newton step leaves the domain (liblinear's `eta`).
-const ETA: f64 = 0.1;
-
-impl CoordinateStep {
-    /// Updates `pair = [a_i, C_i - a_i]`, the epoch's largest `|g'|` and the Newton step
-    /// count; returns the signed change of `a_i` when it moved.
-    #[inline]
-    pub fn run(&self, pair: &mut [f64; 2], gmax: &mut f64, newton: &mut usize) -> Option<f64> {
-        let (a, c, bb) = (self.a, self.c, self.bb);
-        let (mut ind1, mut ind2, mut sign) = (0, 1, 1.0);
-        if 0.5 * a * (pair[ind2] - pair[ind1]) + bb < 0.0 {
-            ind1 = 1;
-            ind2 = 0;
-            sign = -1.0;
+    ls.into_solutions(&diag, |b| {
+        if w.is_empty() {
+            Vec::new()
+        } else {
+            (0..=d).map(|c| w[c * nb + b]).collect()
         }
-        let alpha_old = pair[ind1];
-        let mut z = alpha_old;
-        if c - z < 0.5 * c {
-            z *= 0.1;
-        }
-        let mut gp = a * (z - alpha_old) + sign * bb + (z / (c - z)).ln();
-        *gmax = gmax.max(gp.abs());
-        let mut inner = 0;
-        while inner <= MAX_INNER_ITER {
-            if gp.abs() < self.innereps {
-                break;
-            }
-            let gpp = a + c / (c - z) / z;
-            let tmpz = z - gp / gpp;
-            if tmpz <= 0.0 {
-                z *= ETA;
-            } else {
-                z = tmpz;
-            }
-            gp = a * (z - alpha_old) + sign * bb + (z / (c - z)).ln();
-            *newton += 1;
-            inner += 1;
-        }
-        if inner == 0 {
-            return None;
-        }
-        pair[ind1] = z;
-        pair[ind2] = c - z;
-        Some(sign * (z - alpha_old))
-    }
+    })
 }
 
 /// [`block_diagnostics`] through the Gram matrix: margins are the

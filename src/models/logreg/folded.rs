@@ -21,9 +21,8 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{log1p_exp, sigmoid, BinaryProblem, CoordinateStep, DualSolution};
+use super::{log1p_exp, sigmoid, BinaryProblem, DualSolution, LockStep};
 use crate::features::sparse::CsrMatrix;
-use crate::rng::SplitMix64;
 
 /// Slot of a column that no training row holds.
 pub(super) const UNSEEN: u32 = u32::MAX;
@@ -227,111 +226,44 @@ fn solve_body(
     let ns = f.n_shared;
     let mut w = vec![0f32; (ns + 1) * stride];
     advise_huge_pages(&mut w);
-    // Row-major copy of the labels: a row's lanes read one cache line, not one per problem.
-    let pos: Vec<bool> = (0..l * nb)
-        .map(|ib| problems[ib % nb].pos[ib / nb])
-        .collect();
-    let upper = |b: usize, i: usize| {
-        let p = &problems[b];
-        if pos[i * nb + b] {
-            p.cp
-        } else {
-            p.cn
-        }
-    };
-    let sign_y = |b: usize, i: usize| if pos[i * nb + b] { 1.0 } else { -1.0 };
-    // alpha[(i * nb + b) * 2] = a_i of problem b, the next entry C_i - a_i.
-    let mut alpha = vec![0f64; 2 * l * nb];
+    let mut ls = LockStep::new(problems, l, eps, seed);
     let mut delta = vec![0f32; stride];
     for i in 0..l {
-        for b in 0..nb {
-            let c = upper(b, i);
-            let a0 = (0.001 * c).min(1e-8);
-            alpha[(i * nb + b) * 2] = a0;
-            alpha[(i * nb + b) * 2 + 1] = c - a0;
-            delta[b] = (sign_y(b, i) * a0) as f32;
+        for (b, slot) in delta[..nb].iter_mut().enumerate() {
+            *slot = ls.weight(i, b) as f32;
         }
         let (idx, val) = f.row(i);
         axpy(&mut w, idx, val, ns, stride, &delta, avx2);
     }
-    let mut index: Vec<usize> = (0..l).collect();
-    let mut rng = SplitMix64::new(seed);
-    let innereps_min = eps.min(1e-8);
-    let mut innereps = vec![1e-2; nb];
-    let mut iterations = vec![0usize; nb];
-    let mut active = vec![true; nb];
     let mut dots = vec![0f32; stride];
-    let mut gmax = vec![0f64; nb];
-    let mut newton = vec![0usize; nb];
     for _ in 0..max_iter {
-        if !active.iter().any(|&a| a) {
+        if !ls.start_epoch() {
             break;
         }
-        for i in 0..l {
-            let j = i + rng.below_modulo(l - i);
-            index.swap(i, j);
-        }
-        gmax.fill(0.0);
-        newton.fill(0);
-        for (pos, &i) in index.iter().enumerate() {
+        for k in 0..l {
+            let i = ls.row_at(k).expect("k < l");
             let (idx, val) = f.row(i);
             dot(&w, idx, val, ns, stride, &mut dots, avx2);
-            if let Some(&next) = index.get(pos + 1) {
+            if let Some(next) = ls.row_at(k + 1) {
                 prefetch_rows(&w, f.row(next).0, stride, PREFETCH_AHEAD);
             }
-            let (a, si) = (f.xtx[i], f.single_sq[i]);
-            let mut any = false;
-            for b in 0..nb {
-                delta[b] = 0.0;
-                if !active[b] {
-                    continue;
-                }
-                let yi = sign_y(b, i);
-                let base = (i * nb + b) * 2;
-                let step = CoordinateStep {
-                    a,
-                    c: upper(b, i),
-                    bb: yi * (dots[b] as f64 + yi * alpha[base] * si),
-                    innereps: innereps[b],
-                };
-                let pair: &mut [f64; 2] = (&mut alpha[base..base + 2]).try_into().expect("2");
-                if let Some(change) = step.run(pair, &mut gmax[b], &mut newton[b]) {
-                    delta[b] = (change * yi) as f32;
-                    any = true;
-                }
-            }
-            if any {
+            let si = f.single_sq[i];
+            // The folded features' part of the margin: `a_i y_i x_ij * x_ij` summed.
+            let margin = |b: usize, yi: f64, ai: f64| dots[b] as f64 + yi * ai * si;
+            delta[..nb].fill(0.0);
+            if ls.step_row(i, f.xtx[i], margin, |b, d| delta[b] = d as f32) {
                 axpy(&mut w, idx, val, ns, stride, &delta, avx2);
             }
         }
-        for b in 0..nb {
-            if !active[b] {
-                continue;
-            }
-            iterations[b] += 1;
-            if gmax[b] < eps {
-                active[b] = false;
-            } else if newton[b] <= l / 10 {
-                innereps[b] = innereps_min.max(0.1 * innereps[b]);
-            }
-        }
+        ls.end_epoch();
     }
     let weights = BlockWeights {
         lanes: nb,
         stride,
         w,
     };
-    let diag = diagnostics(f, problems, &alpha, &weights);
-    let sols = (0..nb)
-        .map(|b| DualSolution {
-            w: Vec::new(),
-            alpha: (0..l).map(|i| alpha[(i * nb + b) * 2]).collect(),
-            iterations: iterations[b],
-            converged: !active[b],
-            relative_grad_norm: diag[b].0,
-            objective: diag[b].1,
-        })
-        .collect();
+    let diag = diagnostics(f, problems, &ls.alpha, &weights);
+    let sols = ls.into_solutions(&diag, |_| Vec::new());
     (sols, weights)
 }
 
