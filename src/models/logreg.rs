@@ -24,9 +24,9 @@ use crate::features::sparse::CsrMatrix;
 mod folded;
 mod lockstep;
 use folded::{BlockWeights, FoldedRows, UNSEEN};
-use lockstep::LockStep;
 #[cfg(test)]
-use lockstep::{ETA, MAX_INNER_ITER};
+use lockstep::CoordinateStep;
+use lockstep::LockStep;
 
 /// Binary problems solved together by one call of the blocked solver: large
 /// enough to read each feature's weights as a few whole cache lines, small
@@ -1011,9 +1011,11 @@ fn axpy_row(a: f64, idx: &[u32], val: &[f32], w: &mut [f64]) {
 ///
 /// This one-problem form is the plain transcription of liblinear, kept as
 /// the reference that [`solve_l2r_lr_dual_block`] must reproduce exactly. It
-/// deliberately spells out the coordinate step and the epoch instead of using
-/// `lockstep` (which every production route shares), so that the tests that
-/// compare the routes with it check the shared code against liblinear too.
+/// takes its coordinate steps through the Newton step every route shares
+/// (`lockstep::CoordinateStep`) but spells out liblinear's epoch itself, so the
+/// tests that compare the routes with it check the shared epoch bookkeeping
+/// (`lockstep::LockStep`), the Gram matrix and the folding; the step itself is
+/// checked against the optimum (primal gradient) and linfa-logistic's weights.
 #[cfg(test)]
 fn solve_l2r_lr_dual(
     x: &CsrMatrix,
@@ -1056,47 +1058,16 @@ fn solve_l2r_lr_dual(
         let mut gmax = 0f64;
         for &i in &index {
             let yi = sign_y(i);
-            let c = upper(i);
             let (idx, val) = x.row(i);
-            let a = xtx[i];
-            let b = yi * dot_row(&w, idx, val);
-
-            // Minimise over whichever of a_i and C_i - a_i is smaller, the
-            // better-conditioned variable.
-            let (mut ind1, mut ind2, mut sign) = (2 * i, 2 * i + 1, 1.0);
-            if 0.5 * a * (alpha[ind2] - alpha[ind1]) + b < 0.0 {
-                ind1 = 2 * i + 1;
-                ind2 = 2 * i;
-                sign = -1.0;
-            }
-            let alpha_old = alpha[ind1];
-            let mut z = alpha_old;
-            if c - z < 0.5 * c {
-                z *= 0.1;
-            }
-            let mut gp = a * (z - alpha_old) + sign * b + (z / (c - z)).ln();
-            gmax = gmax.max(gp.abs());
-
-            let mut inner = 0;
-            while inner <= MAX_INNER_ITER {
-                if gp.abs() < innereps {
-                    break;
-                }
-                let gpp = a + c / (c - z) / z;
-                let tmpz = z - gp / gpp;
-                if tmpz <= 0.0 {
-                    z *= ETA;
-                } else {
-                    z = tmpz;
-                }
-                gp = a * (z - alpha_old) + sign * b + (z / (c - z)).ln();
-                newton_iter += 1;
-                inner += 1;
-            }
-            if inner > 0 {
-                alpha[ind1] = z;
-                alpha[ind2] = c - z;
-                axpy_row(sign * (z - alpha_old) * yi, idx, val, &mut w);
+            let step = CoordinateStep {
+                a: xtx[i],
+                c: upper(i),
+                bb: yi * dot_row(&w, idx, val),
+                innereps,
+            };
+            let pair: &mut [f64; 2] = (&mut alpha[2 * i..2 * i + 2]).try_into().expect("2");
+            if let Some(change) = step.run(pair, &mut gmax, &mut newton_iter) {
+                axpy_row(change * yi, idx, val, &mut w);
             }
         }
         iter += 1;

@@ -29,9 +29,9 @@ pub(crate) struct CoordinateStep {
 }
 
 /// Newton steps per coordinate at most (liblinear's `max_inner_iter`).
-pub(super) const MAX_INNER_ITER: usize = 100;
+const MAX_INNER_ITER: usize = 100;
 /// Step shrink factor when a Newton step leaves the domain (liblinear's `eta`).
-pub(super) const ETA: f64 = 0.1;
+const ETA: f64 = 0.1;
 
 impl CoordinateStep {
     /// Updates `pair = [a_i, C_i - a_i]`, the epoch's largest `|g'|` and the Newton step
