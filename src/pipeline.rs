@@ -19,7 +19,7 @@ use crate::scoring::metrics;
 use crate::task::{TaskKind, TaskSpec};
 
 mod multi;
-pub use multi::{label_sets, tune_threshold, THRESHOLD_GRID};
+pub use multi::{best_threshold, label_sets, tune_threshold, THRESHOLD_GRID};
 
 /// Which model family to train.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

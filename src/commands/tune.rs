@@ -99,7 +99,9 @@ pub fn grid(kind: TaskKind, seed: u64) -> Vec<FitSettings> {
 /// tagging the mean of token accuracy and entity F1, the task's contribution to Overall,
 /// because token accuracy alone is dominated by `O` tags.
 pub fn selection_score(s: &TaskScore) -> f64 {
-    if s.task.kind() == TaskKind::Tokens {
+    if s.task.multi_label {
+        s.get(Metric::MicroF1).unwrap_or(0.0)
+    } else if s.task.kind() == TaskKind::Tokens {
         s.primary()
     } else {
         s.get(Metric::Acc).unwrap_or(0.0)
@@ -252,6 +254,8 @@ struct TextProblem<'a> {
     y: Vec<usize>,
     gold: Vec<&'a str>,
     k: usize,
+    /// Multi-label: train's label sets and the dev split (each point also picks its threshold).
+    multi: Option<(Vec<Vec<u32>>, &'a Split)>,
 }
 
 impl TextProblem<'_> {
@@ -262,11 +266,21 @@ impl TextProblem<'_> {
         settings: &FitSettings,
         x: &CsrMatrix,
         x_dev: &CsrMatrix,
-    ) -> Result<TaskScore> {
+    ) -> Result<(TaskScore, FitSettings)> {
         let params = LogRegParams {
             seed: settings.seed,
             ..settings.logreg
         };
+        if let Some((sets, dev)) = &self.multi {
+            // Multi-label: the threshold is searched on the point's dev probabilities.
+            let clf = params.fit_sets_owned(x.clone(), sets, self.classes.len())?;
+            let proba = clf.predict_proba_independent(x_dev);
+            let (t, score, _) =
+                pipeline::best_threshold(self.task, &self.classes, settings.multi, &proba, dev)?;
+            let mut chosen = settings.clone();
+            chosen.multi.threshold = t;
+            return Ok((score, chosen));
+        }
         let clf = params.fit(x, &self.y, self.classes.len())?;
         let proba = clf.predict_proba(x_dev);
         let outcomes = proba
@@ -280,11 +294,34 @@ impl TextProblem<'_> {
                 metrics::class_outcome(g, &ranked)
             })
             .collect();
-        Ok(TaskScore::from_outcomes(
-            self.task.clone(),
-            Outcomes::Class(outcomes),
-        ))
+        let score = TaskScore::from_outcomes(self.task.clone(), Outcomes::Class(outcomes));
+        Ok((score, settings.clone()))
     }
+}
+
+/// The targets of the text search: train's classes (or label sets) and dev's gold labels.
+fn text_problem<'a>(task: &'a TaskSpec, train: &Split, dev: &'a Split) -> Result<TextProblem<'a>> {
+    let k = task.top_k.max(3);
+    if task.multi_label {
+        let (classes, sets) = pipeline::label_sets(task, train)?;
+        return Ok(TextProblem {
+            task,
+            classes,
+            y: Vec::new(),
+            gold: Vec::new(),
+            k,
+            multi: Some((sets, dev)),
+        });
+    }
+    let (classes, y) = pipeline::text_targets(task, train)?;
+    Ok(TextProblem {
+        task,
+        classes,
+        y,
+        gold: pipeline::split_labels(task, dev, "tuning")?,
+        k,
+        multi: None,
+    })
 }
 
 /// The text search vectorizes train and dev once per n-gram setting and refits only the
@@ -298,14 +335,7 @@ fn search_text(
     progress: &ProgressBar,
     open: &(dyn Fn(usize) -> bool + Sync),
 ) -> Result<Vec<Option<PointResult>>> {
-    let (classes, y) = pipeline::text_targets(task, train)?;
-    let problem = TextProblem {
-        task,
-        classes,
-        y,
-        gold: pipeline::split_labels(task, dev, "tuning")?,
-        k: task.top_k.max(3),
-    };
+    let problem = text_problem(task, train, dev)?;
     let train_texts = data::joined_texts(&train.examples);
     let train_docs: Vec<&str> = train_texts.iter().map(|t| t.as_ref()).collect();
     let dev_texts = data::joined_texts(&dev.examples);
@@ -334,11 +364,11 @@ fn search_text(
                     return Ok(None);
                 }
                 let t = Instant::now();
-                let score = problem.fit_and_score(&grid[i], &x, &x_dev)?;
+                let (score, settings) = problem.fit_and_score(&grid[i], &x, &x_dev)?;
                 progress.inc(1);
                 Ok(Some(PointResult {
                     index: i,
-                    settings: grid[i].clone(),
+                    settings,
                     selection: selection_score(&score),
                     dev: score,
                     seconds: vectorize + t.elapsed().as_secs_f64(),
@@ -350,6 +380,15 @@ fn search_text(
         }
     }
     Ok(results)
+}
+
+/// [`point_json`], with the threshold of a multi-label task.
+fn point_settings(kind: TaskKind, multi: bool, s: &FitSettings) -> Value {
+    let mut v = point_json(kind, s);
+    if multi {
+        v["threshold"] = json!(s.multi.threshold);
+    }
+    v
 }
 
 /// The settings of one grid point that the grid varies, for the tune record and the log.
@@ -474,15 +513,8 @@ pub fn run_task(req: &TuneRequest, src: &TaskSource, log: &mut dyn Write) -> Res
     let Some(test_path) = &src.test else {
         bail!("{}: tuning needs a test split", spec.name);
     };
-    if spec.multi_label {
-        bail!(
-            "{}: tune does not search multi-label tasks yet; `train --tune-threshold` picks the \
-             threshold on dev",
-            spec.name
-        );
-    }
     let started = Instant::now();
-    let train = data::load_split(spec, &src.train, Labels::Required)?;
+    let (train, spec) = &load_train(src)?;
     let result = search_on_dev(req, spec, &train, dev_path, started)?;
     let search_secs = started.elapsed().as_secs_f64();
 
@@ -509,7 +541,7 @@ pub fn run_task(req: &TuneRequest, src: &TaskSource, log: &mut dyn Write) -> Res
     let mut record = RunRecord::new("tune", spec, "tuned", &hyper, req.seed, &digests);
     record.results = tune_results(
         req,
-        spec.kind(),
+        spec,
         &result,
         &tested.score,
         (search_secs, retrain_secs),
@@ -527,6 +559,29 @@ pub fn run_task(req: &TuneRequest, src: &TaskSource, log: &mut dyn Write) -> Res
         predictions,
         record: record_path,
     })
+}
+
+/// Loads the train split; a user's task whose first train label is a list is multi-label, and
+/// its metrics settle on the number of labels.
+fn load_train(src: &TaskSource) -> Result<(Split, TaskSpec)> {
+    let mut spec = src.spec.clone();
+    if !src.custom {
+        return Ok((data::load_split(&spec, &src.train, Labels::Required)?, spec));
+    }
+    let (train, multi) = data::load_train_split(&spec, &src.train)?;
+    if multi {
+        spec.multi_label = true;
+        let labels: std::collections::BTreeSet<&str> = train
+            .examples
+            .iter()
+            .flat_map(|e| match &e.gold {
+                Some(crate::data::Gold::Labels(l)) => l.iter().map(String::as_str).collect(),
+                _ => Vec::new(),
+            })
+            .collect();
+        spec.settle_metrics(labels.len());
+    }
+    Ok((train, spec))
 }
 
 /// Loads dev and searches the grid on it (train fits, dev scores), within the budget counted
@@ -584,16 +639,17 @@ fn retrain_and_test(
 /// choice, its test scores, the seconds of the search and of retraining, the output paths.
 fn tune_results(
     req: &TuneRequest,
-    kind: TaskKind,
+    spec: &TaskSpec,
     result: &SearchResult,
     test: &TaskScore,
     (search_secs, retrain_secs): (f64, f64),
     predictions: &Path,
     model_file: &Path,
 ) -> Map<String, Value> {
+    let (kind, multi) = (spec.kind(), spec.multi_label);
     let results = json!({
         "selection": {
-            "metric": selection_rule(kind),
+            "metric": if multi { "dev micro-F1, each point at its dev-best threshold" } else { selection_rule(kind) },
             "ties": "the earlier grid point; point 0 is the paper's setting",
             "searched_on": ["train (fit)", "dev (score)"],
         },
@@ -602,13 +658,13 @@ fn tune_results(
         "budget_seconds": req.budget,
         "grid": result.points.iter().map(|p| json!({
             "index": p.index,
-            "settings": point_json(kind, &p.settings),
+            "settings": point_settings(kind, multi, &p.settings),
             "dev": record::scores_json(&p.dev),
             "selection_score": p.selection,
             "seconds": p.seconds,
         })).collect::<Vec<_>>(),
         "chosen": result.chosen().index,
-        "chosen_settings": point_json(kind, &result.chosen().settings),
+        "chosen_settings": point_settings(kind, multi, &result.chosen().settings),
         "paper_setting_dev": record::scores_json(&result.points[0].dev),
         "chosen_dev": record::scores_json(&result.chosen().dev),
         "test": record::scores_json(test),
@@ -639,7 +695,12 @@ fn log_choice(
         result.grid_size,
         search_secs,
         result.chosen().index,
-        describe_point(spec.kind(), &result.chosen().settings),
+        describe_point(spec.kind(), &result.chosen().settings)
+            + &if spec.multi_label {
+                format!(", threshold {}", result.chosen().settings.multi.threshold)
+            } else {
+                String::new()
+            },
         train::describe(&result.chosen().dev),
         train::describe(&result.points[0].dev),
         train::describe(test),

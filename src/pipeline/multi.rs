@@ -69,11 +69,11 @@ fn probabilities(m: &TextModel, examples: &[Example]) -> Vec<f32> {
 }
 
 /// Predictions from probabilities: the set `rule` picks, and at least `k` ranked labels.
-fn decide(m: &TextModel, rule: &MultiLabelRule, proba: &[f32], k: usize) -> Vec<Prediction> {
+fn decide(labels: &[String], rule: &MultiLabelRule, proba: &[f32], k: usize) -> Vec<Prediction> {
     proba
-        .chunks(m.labels.len())
+        .chunks(labels.len())
         .map(|row| {
-            let all = rank_row(row, &m.labels, row.len());
+            let all = rank_row(row, labels, row.len());
             let probs: Vec<f32> = all.iter().map(|x| x.1).collect();
             let size = rule.set_size(&probs);
             let mut ranked = all;
@@ -90,7 +90,7 @@ pub(super) fn predict(
     examples: &[Example],
     k: usize,
 ) -> Vec<Prediction> {
-    decide(m, rule, &probabilities(m, examples), k)
+    decide(&m.labels, rule, &probabilities(m, examples), k)
 }
 
 /// Scores multi-label predictions against the examples' gold sets; the second value lists
@@ -100,7 +100,16 @@ pub(super) fn score(
     examples: &[Example],
     preds: &[Prediction],
 ) -> Result<(TaskScore, BTreeSet<String>)> {
-    let known = p.labels().unwrap_or_default();
+    score_sets(&p.task, &p.labels().unwrap_or_default(), examples, preds)
+}
+
+/// [`score`] for `task`, whose model knows the labels `known`.
+fn score_sets(
+    task: &TaskSpec,
+    known: &BTreeSet<String>,
+    examples: &[Example],
+    preds: &[Prediction],
+) -> Result<(TaskScore, BTreeSet<String>)> {
     let mut unseen = BTreeSet::new();
     let mut out = MultiOutcomes::default();
     for (e, pred) in examples.iter().zip(preds) {
@@ -111,7 +120,7 @@ pub(super) fn score(
         let top: Vec<String> = ranked.iter().take(3).map(|x| x.0.clone()).collect();
         out.push(g, &pred.set(), &top);
     }
-    let mut score = TaskScore::from_outcomes(p.task.clone(), Outcomes::Multi(out));
+    let mut score = TaskScore::from_outcomes(task.clone(), Outcomes::Multi(out));
     score.examples = Examples {
         ids: examples.iter().map(Example::id_key).collect(),
         lines: examples.iter().map(|e| e.line).collect(),
@@ -132,23 +141,42 @@ pub fn tune_threshold(p: &mut Pipeline, dev: &Split) -> Result<Vec<(f64, f64)>> 
         crate::error::bail!("--tune-threshold needs a multi-label task");
     };
     let proba = probabilities(m, &dev.examples);
+    let (best, _, tried) = best_threshold(&p.task, &m.labels, rule, &proba, dev)?;
+    if let Some(r) = p.multi_label.as_mut() {
+        r.threshold = best;
+    }
+    Ok(tried)
+}
+
+/// The threshold of [`THRESHOLD_GRID`] with the best dev micro-F1 for labels' probabilities
+/// `proba` of the `dev` records (the first best wins), its dev score, and every threshold with
+/// its dev micro-F1 (percent).
+pub fn best_threshold(
+    task: &TaskSpec,
+    labels: &[String],
+    rule: MultiLabelRule,
+    proba: &[f32],
+    dev: &Split,
+) -> Result<(f64, TaskScore, Vec<(f64, f64)>)> {
+    let known: BTreeSet<String> = labels.iter().cloned().collect();
     let mut tried = Vec::new();
-    let mut best: Option<(f64, f64)> = None;
+    let mut best: Option<(f64, TaskScore)> = None;
     for t in THRESHOLD_GRID {
         let r = MultiLabelRule {
             threshold: t,
             ..rule
         };
-        let preds = decide(m, &r, &proba, 3);
-        let (s, _) = score(p, &dev.examples, &preds)?;
+        let preds = decide(labels, &r, proba, 3);
+        let (s, _) = score_sets(task, &known, &dev.examples, &preds)?;
         let f = s.outcomes.metric_on(Metric::MicroF1, None);
         tried.push((t, f));
-        if best.is_none_or(|b| f > b.1) {
-            best = Some((t, f));
+        if best
+            .as_ref()
+            .is_none_or(|b| f > b.1.outcomes.metric_on(Metric::MicroF1, None))
+        {
+            best = Some((t, s));
         }
     }
-    if let (Some(r), Some((t, _))) = (p.multi_label.as_mut(), best) {
-        r.threshold = t;
-    }
-    Ok(tried)
+    let (t, s) = best.expect("the grid is not empty");
+    Ok((t, s, tried))
 }
