@@ -514,7 +514,8 @@ pub fn run_task(req: &TuneRequest, src: &TaskSource, log: &mut dyn Write) -> Res
         bail!("{}: tuning needs a test split", spec.name);
     };
     let started = Instant::now();
-    let (train, spec) = &load_train(src)?;
+    let (train, spec) = load_train(src)?;
+    let spec = &spec;
     let result = search_on_dev(req, spec, &train, dev_path, started)?;
     let search_secs = started.elapsed().as_secs_f64();
 

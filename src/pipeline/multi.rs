@@ -148,6 +148,9 @@ pub fn tune_threshold(p: &mut Pipeline, dev: &Split) -> Result<Vec<(f64, f64)>> 
     Ok(tried)
 }
 
+/// A chosen threshold, its dev score, and every threshold tried with its dev micro-F1.
+pub type ThresholdChoice = (f64, TaskScore, Vec<(f64, f64)>);
+
 /// The threshold of [`THRESHOLD_GRID`] with the best dev micro-F1 for labels' probabilities
 /// `proba` of the `dev` records (the first best wins), its dev score, and every threshold with
 /// its dev micro-F1 (percent).
@@ -157,7 +160,7 @@ pub fn best_threshold(
     rule: MultiLabelRule,
     proba: &[f32],
     dev: &Split,
-) -> Result<(f64, TaskScore, Vec<(f64, f64)>)> {
+) -> Result<ThresholdChoice> {
     let known: BTreeSet<String> = labels.iter().cloned().collect();
     let mut tried = Vec::new();
     let mut best: Option<(f64, TaskScore)> = None;
