@@ -1129,10 +1129,7 @@ fn solve_l2r_lr_dual_block(
     let nb = problems.len();
     let d = x.n_cols();
     let mut state = match gram {
-        Some(k) => BlockState::Gram {
-            k,
-            u: vec![0f64; l * BLOCK],
-        },
+        Some(k) => BlockState::gram(k, nb),
         None => BlockState::Primal {
             w: vec![0f64; (d + 1) * nb],
         },
@@ -1162,12 +1159,23 @@ fn solve_l2r_lr_dual_block(
                 state.update(x, i, &delta);
             }
         }
+        let before: Vec<bool> = (0..nb).map(|b| ls.is_active(b)).collect();
         ls.end_epoch();
+        // A problem that met the stopping rule this epoch drops out of the Gram kernel.
+        for (b, &was) in before.iter().enumerate() {
+            if was && !ls.is_active(b) {
+                state.freeze(b);
+            }
+        }
     }
 
+    let u_final = state.final_u();
     // The Gram route never forms the primal weights: the model is kept in the dual.
     let (diag, w) = match state {
-        BlockState::Gram { k, u } => (gram_diagnostics(k, problems, &ls.alpha, &u), Vec::new()),
+        BlockState::Gram(g) => (
+            gram_diagnostics(g.k, problems, &ls.alpha, &u_final),
+            Vec::new(),
+        ),
         BlockState::Primal { w } => (block_diagnostics(x, problems, &w), w),
     };
     ls.into_solutions(&diag, |b| {
@@ -1204,12 +1212,18 @@ fn gram_diagnostics(
             beta0[i * BLOCK + b] = -c * y * 0.5;
         }
     }
+    let lanes = nb.div_ceil(4) * 4;
     let quad = |beta: &[f64]| {
         let mut kb = vec![0f64; l * BLOCK];
+        let mut pending = Vec::with_capacity(PENDING);
         for i in 0..l {
             let mut d = [0f64; BLOCK];
             d.copy_from_slice(&beta[i * BLOCK..(i + 1) * BLOCK]);
-            gram_update(&mut kb, &k.k[i * l..(i + 1) * l], &d);
+            pending.push((i, d));
+            if pending.len() == PENDING || i + 1 == l {
+                gram_apply(&mut kb, k, &pending, lanes);
+                pending.clear();
+            }
         }
         (0..nb)
             .map(|b| {
@@ -1307,7 +1321,18 @@ impl Gram {
             |acc, (i, out)| {
                 acc[..=i].fill(1.0);
                 let (idx, val) = x.row(i);
-                for (&c, &v) in idx.iter().zip(val) {
+                for (e, (&c, &v)) in idx.iter().zip(val).enumerate() {
+                    // Columns are scattered over the postings: ask for the column offsets
+                    // and then the columns' first entries a few features ahead, so the
+                    // cache misses overlap.
+                    if let Some(&far) = idx.get(e + 2 * GRAM_PREFETCH) {
+                        prefetch(colptr, far as usize);
+                    }
+                    if let Some(&near) = idx.get(e + GRAM_PREFETCH) {
+                        let s = colptr[near as usize];
+                        prefetch(rows, s);
+                        prefetch(vals, s);
+                    }
                     let v = v as f64;
                     let (s, e) = (colptr[c as usize], colptr[c as usize + 1]);
                     for (&j, &vj) in rows[s..e].iter().zip(&vals[s..e]) {
@@ -1340,6 +1365,22 @@ impl Gram {
     }
 }
 
+/// Features ahead of the current one whose column is prefetched in [`Gram::new`].
+const GRAM_PREFETCH: usize = 8;
+
+/// Asks for the cache line holding `s[i]` (a hint; nothing when `i` is out of range).
+#[inline(always)]
+fn prefetch<T>(s: &[T], i: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(r) = s.get(i) {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        // SAFETY: prefetching is only a hint, and the address lies inside `s`.
+        unsafe { _mm_prefetch((r as *const T).cast::<i8>(), _MM_HINT_T0) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (s, i);
+}
+
 /// Upper bound on the Gram matrix size (1 GiB of f32, about 16,000 documents).
 const GRAM_MAX_BYTES: u128 = 1 << 30;
 
@@ -1347,12 +1388,54 @@ const GRAM_MAX_BYTES: u128 = 1 << 30;
 enum BlockState<'a> {
     /// Feature-major weights, `w[c * nb + b]` (intercept row last).
     Primal { w: Vec<f64> },
-    /// `u[j * nb + b] = w_b . [x_j, 1]` maintained through the Gram matrix.
-    Gram { k: &'a Gram, u: Vec<f64> },
+    /// `u[j * BLOCK + s] = w_b . [x_j, 1]` for the problem `b` in lane (slot) `s`, maintained
+    /// through the Gram matrix; see [`GramState`].
+    Gram(GramState<'a>),
 }
 
-impl BlockState<'_> {
-    /// `dots[b] = w_b . [x_i, 1]`.
+/// The Gram route's margins `u`, updated lazily and only for the problems still active.
+///
+/// Updates are applied up to [`PENDING`] at a time: `u` is read and written once per batch
+/// instead of once per update. Every `u_j` still receives the same additions in the same
+/// order, and a row's margins are completed from the pending updates with the same
+/// operations, so the results are bit-identical to applying each update at once.
+///
+/// A problem that meets the stopping rule no longer changes its margins (its updates are
+/// zero), so its lane is saved and the last active lane moves into its place: the kernel
+/// works on the active lanes only (rounded up to a multiple of 4).
+struct GramState<'a> {
+    k: &'a Gram,
+    u: Vec<f64>,
+    /// Rows of K and lane deltas not yet added to `u`, oldest first.
+    pending: Vec<(usize, [f64; BLOCK])>,
+    /// Lane of each problem, `None` once it is frozen.
+    slot: Vec<Option<usize>>,
+    /// Problem of each lane below `active`.
+    owner: Vec<usize>,
+    /// Number of active lanes.
+    active: usize,
+    /// Margins of the frozen problems, `frozen[j * BLOCK + b]`.
+    frozen: Vec<f64>,
+}
+
+/// Updates of `u` batched by the Gram route (see [`GramState`]).
+const PENDING: usize = 8;
+
+impl<'a> BlockState<'a> {
+    fn gram(k: &'a Gram, nb: usize) -> Self {
+        BlockState::Gram(GramState {
+            k,
+            u: vec![0f64; k.n * BLOCK],
+            pending: Vec::with_capacity(PENDING),
+            slot: (0..nb).map(Some).collect(),
+            owner: (0..nb).collect(),
+            active: nb,
+            frozen: Vec::new(),
+        })
+    }
+
+    /// `dots[b] = w_b . [x_i, 1]` (not computed for the Gram route's frozen problems, which
+    /// the solver skips).
     #[inline]
     fn dots(&self, x: &CsrMatrix, i: usize, dots: &mut [f64]) {
         match self {
@@ -1360,14 +1443,23 @@ impl BlockState<'_> {
                 let (idx, val) = x.row(i);
                 dot_block(w, idx, val, dots);
             }
-            BlockState::Gram { u, .. } => {
-                let nb = dots.len();
-                dots.copy_from_slice(&u[i * BLOCK..i * BLOCK + nb]);
+            BlockState::Gram(g) => {
+                for (dot, slot) in dots.iter_mut().zip(&g.slot) {
+                    let Some(s) = *slot else {
+                        *dot = 0.0;
+                        continue;
+                    };
+                    let mut v = g.u[i * BLOCK + s];
+                    for (p, d) in &g.pending {
+                        v += g.k.k[p * g.k.n + i] as f64 * d[s];
+                    }
+                    *dot = v;
+                }
             }
         }
     }
 
-    /// `w_b += delta[b] * [x_i, 1]`.
+    /// `w_b += delta[b] * [x_i, 1]` (`delta` is zero for frozen problems).
     #[inline]
     fn update(&mut self, x: &CsrMatrix, i: usize, delta: &[f64]) {
         match self {
@@ -1375,49 +1467,157 @@ impl BlockState<'_> {
                 let (idx, val) = x.row(i);
                 axpy_block(delta, idx, val, w);
             }
-            BlockState::Gram { k, u } => {
-                // Lanes past the block's problems stay zero.
+            BlockState::Gram(g) => {
+                // Lanes past the active problems stay zero.
                 let mut d = [0f64; BLOCK];
-                d[..delta.len()].copy_from_slice(delta);
-                let row = &k.k[i * k.n..(i + 1) * k.n];
-                gram_update(u, row, &d);
+                for (&db, slot) in delta.iter().zip(&g.slot) {
+                    if let Some(s) = *slot {
+                        d[s] = db;
+                    }
+                }
+                g.pending.push((i, d));
+                if g.pending.len() == PENDING {
+                    g.flush();
+                }
             }
+        }
+    }
+
+    /// Problem `b` met the stopping rule: its margins stop changing.
+    fn freeze(&mut self, b: usize) {
+        let BlockState::Gram(g) = self else { return };
+        g.flush();
+        let Some(s) = g.slot[b].take() else { return };
+        if g.frozen.is_empty() {
+            g.frozen = vec![0f64; g.k.n * BLOCK];
+        }
+        let last = g.active - 1;
+        for (uj, fj) in
+            g.u.chunks_exact_mut(BLOCK)
+                .zip(g.frozen.chunks_exact_mut(BLOCK))
+        {
+            fj[b] = uj[s];
+            uj[s] = uj[last];
+            uj[last] = 0.0;
+        }
+        let moved = g.owner[last];
+        g.owner[s] = moved;
+        if moved != b {
+            g.slot[moved] = Some(s);
+        }
+        g.owner.truncate(last);
+        g.active = last;
+    }
+
+    /// The Gram route's margins with every pending update applied, lane `b` = problem `b`.
+    fn final_u(&mut self) -> Vec<f64> {
+        let BlockState::Gram(g) = self else {
+            return Vec::new();
+        };
+        g.flush();
+        let mut out = if g.frozen.is_empty() {
+            vec![0f64; g.k.n * BLOCK]
+        } else {
+            std::mem::take(&mut g.frozen)
+        };
+        for (oj, uj) in out.chunks_exact_mut(BLOCK).zip(g.u.chunks_exact(BLOCK)) {
+            for (b, slot) in g.slot.iter().enumerate() {
+                if let Some(s) = *slot {
+                    oj[b] = uj[s];
+                }
+            }
+        }
+        out
+    }
+}
+
+impl GramState<'_> {
+    /// Applies the pending updates.
+    fn flush(&mut self) {
+        if !self.pending.is_empty() {
+            gram_apply(
+                &mut self.u,
+                self.k,
+                &self.pending,
+                self.active.div_ceil(4) * 4,
+            );
+            self.pending.clear();
         }
     }
 }
 
-/// `u_j += K_ij * d` for all j: the hot loop of the Gram route.
-fn gram_update(u: &mut [f64], row: &[f32], d: &[f64; BLOCK]) {
+/// `u_j += K_pj * d` for all j, for each pending `(p, d)` in order.
+fn gram_apply(u: &mut [f64], k: &Gram, pending: &[(usize, [f64; BLOCK])], lanes: usize) {
     #[cfg(target_arch = "x86_64")]
     {
         if std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU supports AVX2, checked just above.
-            unsafe { gram_update_avx2(u, row, d) };
+            unsafe { gram_apply_avx2(u, k, pending, lanes) };
             return;
         }
     }
-    gram_update_plain(u, row, d);
+    gram_apply_lanes(u, k, pending, lanes);
 }
 
-/// Compiled with AVX2 so the fixed-width lane loop becomes 4-wide vector
-/// code. Only multiplies and adds are used (no FMA contraction), so the
+/// [`gram_apply`] compiled with AVX2; multiplies and adds only (no FMA contraction), so the
 /// result is bit-identical to the portable version.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn gram_update_avx2(u: &mut [f64], row: &[f32], d: &[f64; BLOCK]) {
-    gram_update_plain(u, row, d);
+unsafe fn gram_apply_avx2(
+    u: &mut [f64],
+    k: &Gram,
+    pending: &[(usize, [f64; BLOCK])],
+    lanes: usize,
+) {
+    gram_apply_lanes(u, k, pending, lanes);
 }
 
 #[inline(always)]
-fn gram_update_plain(u: &mut [f64], row: &[f32], d: &[f64; BLOCK]) {
-    for (uj, &kij) in u.chunks_exact_mut(BLOCK).zip(row) {
-        let kij = kij as f64;
-        let uj: &mut [f64; BLOCK] = match uj.try_into() {
-            Ok(a) => a,
-            Err(_) => continue,
-        };
-        for b in 0..BLOCK {
-            uj[b] += kij * d[b];
+fn gram_apply_lanes(u: &mut [f64], k: &Gram, pending: &[(usize, [f64; BLOCK])], lanes: usize) {
+    match lanes {
+        0 => {}
+        4 => gram_apply_plain::<4>(u, k, pending),
+        8 => gram_apply_plain::<8>(u, k, pending),
+        12 => gram_apply_plain::<12>(u, k, pending),
+        _ => gram_apply_plain::<BLOCK>(u, k, pending),
+    }
+}
+
+/// Two neighbouring `u_j` at a time, so that the adds of the batch form 2 W/4 independent
+/// dependency chains instead of W/4 (the kernel is bound by add latency otherwise).
+#[inline(always)]
+fn gram_apply_plain<const W: usize>(u: &mut [f64], k: &Gram, pending: &[(usize, [f64; BLOCK])]) {
+    let n = k.n;
+    let rows: Vec<(&[f32], &[f64; BLOCK])> = pending
+        .iter()
+        .map(|(p, d)| (&k.k[p * n..(p + 1) * n], d))
+        .collect();
+    let u = &mut u[..n * BLOCK];
+    let mut pairs = u.chunks_exact_mut(2 * BLOCK);
+    for (h, uj) in (&mut pairs).enumerate() {
+        let j = 2 * h;
+        let (lo, hi) = uj.split_at_mut(BLOCK);
+        let mut a0 = [0f64; W];
+        let mut a1 = [0f64; W];
+        a0.copy_from_slice(&lo[..W]);
+        a1.copy_from_slice(&hi[..W]);
+        for &(row, d) in &rows {
+            let (k0, k1) = (row[j] as f64, row[j + 1] as f64);
+            for b in 0..W {
+                a0[b] += k0 * d[b];
+                a1[b] += k1 * d[b];
+            }
+        }
+        lo[..W].copy_from_slice(&a0);
+        hi[..W].copy_from_slice(&a1);
+    }
+    if n % 2 == 1 {
+        let uj = pairs.into_remainder();
+        for &(row, d) in &rows {
+            let kpj = row[n - 1] as f64;
+            for b in 0..W {
+                uj[b] += kpj * d[b];
+            }
         }
     }
 }

@@ -222,6 +222,11 @@ impl LockStep {
         any
     }
 
+    /// Whether problem `b` has not met the stopping rule yet.
+    pub(super) fn is_active(&self, b: usize) -> bool {
+        self.active[b]
+    }
+
     /// Ends an epoch: a problem whose largest `|g'|` was below `eps` stops (liblinear's rule);
     /// one that took few Newton steps (at most `l / 10`) tightens its inner tolerance tenfold.
     pub(super) fn end_epoch(&mut self) {
