@@ -210,7 +210,7 @@ impl TfidfParams {
             .len()
             .div_ceil(SLICES_PER_THREAD * rayon::current_num_threads())
             .max(1);
-        let slices: Vec<SliceCounts> = norm
+        let mut slices: Vec<SliceCounts> = norm
             .par_chunks(per_slice)
             .map(|docs| {
                 let mut s = Scratch::default();
@@ -294,6 +294,12 @@ impl TfidfParams {
             );
         }
         let idf = idf_from_df(df.into_iter(), norm.len());
+        // Merged: only the slices' entries are needed from here on.
+        for s in &mut slices {
+            s.distinct = Vec::new();
+            s.df = Vec::new();
+        }
+        super::release_free_memory();
 
         let lens: Vec<usize> = slices.iter().flat_map(|s| s.lens.iter().copied()).collect();
         // Each row's (slice ranks, counts, rank -> feature id map).
@@ -1043,7 +1049,7 @@ impl Packer {
 }
 
 /// Slices of documents per rayon thread in [`TfidfParams::fit`].
-const SLICES_PER_THREAD: usize = 1;
+const SLICES_PER_THREAD: usize = 4;
 
 /// What [`TfidfParams::fit`] learns from one slice of documents: for each
 /// entry (a distinct n-gram of a document, documents in order), its count and

@@ -13,6 +13,8 @@
 //! differs. We use liblinear's dual coordinate descent because with far more
 //! features than documents each step costs one pass over a single row.
 
+use std::borrow::Cow;
+
 use crate::error::{bail, Result};
 #[cfg(test)]
 use crate::rng::SplitMix64;
@@ -434,7 +436,7 @@ impl LogRegParams {
         self.fit_checked(&x, y, n_labels)?;
         let problems = self.problems(y, n_labels);
         if Gram::pays_off(&x) {
-            return Ok(self.fit_gram(&x, y, n_labels, &problems));
+            return Ok(self.fit_gram(Cow::Owned(x), y, n_labels, &problems));
         }
         Ok(self.fit_folded(x, y, n_labels, &problems))
     }
@@ -443,10 +445,10 @@ impl LogRegParams {
     /// reused for the solver's copy, so a large corpus is held once, not twice.
     pub fn fit_owned(&self, x: CsrMatrix, y: &[usize], n_classes: usize) -> Result<LogReg> {
         self.fit_checked(&x, Targets::Classes(y), n_classes)?;
-        if Gram::pays_off(&x) {
-            return self.fit(&x, y, n_classes);
-        }
         let problems = self.problems(Targets::Classes(y), n_classes);
+        if Gram::pays_off(&x) {
+            return Ok(self.fit_gram(Cow::Owned(x), Targets::Classes(y), n_classes, &problems));
+        }
         Ok(self.fit_folded(x, Targets::Classes(y), n_classes, &problems))
     }
 
@@ -460,13 +462,14 @@ impl LogRegParams {
         if !Gram::pays_off(x) {
             return Ok(self.fit_folded(x.clone(), y, n_classes, &problems));
         }
-        Ok(self.fit_gram(x, y, n_classes, &problems))
+        Ok(self.fit_gram(Cow::Borrowed(x), y, n_classes, &problems))
     }
 
     /// The Gram route: blocks of [`BLOCK`] problems on the kernel matrix, in parallel.
+    /// An owned `x` becomes the dual model's support rows without a copy.
     fn fit_gram(
         &self,
-        x: &CsrMatrix,
+        x: Cow<'_, CsrMatrix>,
         y: Targets<'_>,
         n_classes: usize,
         problems: &[(usize, f64, f64)],
@@ -484,12 +487,20 @@ impl LogRegParams {
                     .collect()
             })
             .collect();
-        let gram = Some(Gram::new(x));
+        crate::features::release_free_memory();
+        let gram = Some(Gram::new(&x));
         let y_len = y.len();
         let sols: Vec<DualSolution> = blocks
             .par_iter()
             .map(|block| {
-                solve_l2r_lr_dual_block(x, gram.as_ref(), block, self.tol, self.max_iter, self.seed)
+                solve_l2r_lr_dual_block(
+                    &x,
+                    gram.as_ref(),
+                    block,
+                    self.tol,
+                    self.max_iter,
+                    self.seed,
+                )
             })
             .collect::<Vec<_>>()
             .into_iter()
@@ -514,7 +525,7 @@ impl LogRegParams {
         let d = x.n_cols();
         // Keep whichever form is smaller; both predict the same scores up to rounding.
         if n_problems * (d + 1) <= x.nnz() + dual.len() {
-            let dense = dense_from_dual(x, &dual, n_problems);
+            let dense = dense_from_dual(&x, &dual, n_problems);
             return LogReg {
                 n_features: d,
                 n_classes,
@@ -534,7 +545,7 @@ impl LogRegParams {
             n_problems,
             dense: None,
             dual,
-            support: x.clone(),
+            support: x.into_owned(),
             folded: None,
             report,
             postings: std::sync::OnceLock::new(),
