@@ -4,7 +4,8 @@ CharTfidfClassifier, both called from Python, on RuMedTop3, RuMedSymptomRec and 
 
 What: for each task and side, a fresh child process of this same interpreter
 (`bench_python.py --child SIDE TASK`) imports only its side's library, loads train and test,
-then times fit(train) + predict_proba(test) with time.perf_counter and reports its peak
+then times fit(train) + predict_proba(test) with time.perf_counter (wall) and
+getrusage (CPU: user + system seconds of all the process's threads) and reports its peak
 resident memory (getrusage(RUSAGE_SELF).ru_maxrss: interpreter, libraries, data and model
 together) and its test figures. One child per measurement keeps each peak clean.
 
@@ -23,10 +24,14 @@ How: in an environment with scikit-learn 1.3.2 and the rumedbench package:
 --repeat N measures each side N times, alternating sides, and keeps the median time and the
 largest peak.
 
-Prints: progress on stderr; a Markdown table on stdout: median fit+predict seconds, the largest
+Prints: progress on stderr; a Markdown table on stdout: median fit+predict seconds (wall clock,
+then CPU), the largest
 peak RSS of the whole process ("peak MB": interpreter, imports, data, model), the largest growth of
 peak RSS during fit+predict over the peak before it ("added MB": what fitting and predicting
-cost beyond the common Python baseline), the ratios, and each side's test accuracy / Hit@3.
+cost beyond the common Python baseline), the ratios, and each side's test accuracy / Hit@3;
+then the 1-minute load average before and after the runs. On a machine shared with other jobs
+the wall ratio moves with the load (rumedbench runs on every core, scikit-learn's liblinear on
+one, so sharing the cores costs rumedbench more); CPU seconds measure the work done.
 Importing rumedbench imports scikit-learn's base classes when scikit-learn is installed, so both
 sides start from a similar baseline.
 """
@@ -101,15 +106,18 @@ def child(side, task, data_dir):
         import rumedbench
 
         model = rumedbench.CharTfidfClassifier()
-    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    before = resource.getrusage(resource.RUSAGE_SELF)
     start = time.perf_counter()
     model.fit(Xtr, ytr)
     proba = model.predict_proba(Xte)
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    rss_before, peak = before.ru_maxrss, after.ru_maxrss
     acc, hit3 = figures(proba, list(model.classes_), yte)
     print(json.dumps({
         "seconds": seconds,
+        "cpu_seconds": cpu,
         "peak_mb": peak / 1024,
         "before_fit_mb": rss_before / 1024,
         "acc": acc,
@@ -140,22 +148,27 @@ def main():
 
     log(f"scikit-learn {sklearn.__version__}, rumedbench {rumedbench.__version__}, "
         f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
+    load_before = os.getloadavg()[0]
     rows = []
     for task in args.tasks.split(","):
         runs = {"sklearn": [], "rumedbench": []}
         for i in range(args.repeat):
             for side in ("sklearn", "rumedbench"):
                 r = measure(side, task, args.data_dir)
-                log(f"{TASKS[task][0]} {side} run {i + 1}: {r['seconds']:.2f} s, "
+                log(f"{TASKS[task][0]} {side} run {i + 1}: {r['seconds']:.2f} s "
+                    f"({r['cpu_seconds']:.2f} CPU s), "
                     f"peak {r['peak_mb']:.0f} MB, test {r['acc']:.2f} / {r['hit3']:.2f}")
                 runs[side].append(r)
         rows.append((task, runs))
-    print("| task | scikit-learn s | rumedbench s | speed ratio | scikit-learn peak MB "
+    load_after = os.getloadavg()[0]
+    print("| task | scikit-learn s | rumedbench s | speed ratio | scikit-learn CPU s "
+          "| rumedbench CPU s | CPU ratio | scikit-learn peak MB "
           "| rumedbench peak MB | memory ratio | scikit-learn added MB | rumedbench added MB "
           "| added ratio | scikit-learn test | rumedbench test |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for task, runs in rows:
         t = {s: statistics.median(r["seconds"] for r in runs[s]) for s in runs}
+        c = {s: statistics.median(r["cpu_seconds"] for r in runs[s]) for s in runs}
         m = {s: max(r["peak_mb"] for r in runs[s]) for s in runs}
         a = {s: max(r["peak_mb"] - r["before_fit_mb"] for r in runs[s]) for s in runs}
         fig = {}
@@ -163,11 +176,15 @@ def main():
             r = runs[s][0]
             fig[s] = f"{r['acc']:.2f}" if task == "danet" else f"{r['acc']:.2f}/{r['hit3']:.2f}"
         print(f"| {TASKS[task][0]} | {t['sklearn']:.2f} | {t['rumedbench']:.2f} "
-              f"| **{t['sklearn'] / t['rumedbench']:.1f}x** | {m['sklearn']:.0f} "
+              f"| **{t['sklearn'] / t['rumedbench']:.1f}x** "
+              f"| {c['sklearn']:.2f} | {c['rumedbench']:.2f} "
+              f"| **{c['sklearn'] / c['rumedbench']:.1f}x** | {m['sklearn']:.0f} "
               f"| {m['rumedbench']:.0f} | **{m['sklearn'] / m['rumedbench']:.1f}x** "
               f"| {a['sklearn']:.0f} | {a['rumedbench']:.0f} "
               f"| **{a['sklearn'] / a['rumedbench']:.1f}x** "
               f"| {fig['sklearn']} | {fig['rumedbench']} |")
+    print(f"\n1-minute load average: {load_before:.1f} before the runs, {load_after:.1f} after; "
+          f"{os.cpu_count()} CPUs.")
 
 if __name__ == "__main__":
     main()
