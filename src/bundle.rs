@@ -347,6 +347,41 @@ impl Bundle {
             .with_context(|| format!("cannot read model file {}", path.display()))?;
         Self::from_bytes(&bytes).with_context(|| format!("{}", path.display()))
     }
+
+    /// What a model file says about itself (provenance, task, model kind) without reading or
+    /// checking the fitted model: the payload's first fields, from its first 1 MiB at most.
+    /// For deciding whether a file may be replaced, not for trusting the model.
+    pub fn read_identity(path: &Path) -> Result<ModelIdentity> {
+        use std::io::Read;
+        let f = std::fs::File::open(path)
+            .with_context(|| format!("cannot read model file {}", path.display()))?;
+        let mut bytes = Vec::new();
+        f.take((HEADER_LEN + (1 << 20)) as u64)
+            .read_to_end(&mut bytes)
+            .with_context(|| format!("cannot read model file {}", path.display()))?;
+        if bytes.len() < HEADER_LEN || &bytes[..8] != MAGIC {
+            bail!("{} is not a rumedbench model file", path.display());
+        }
+        let (meta, task, kind): (
+            BundleMeta,
+            crate::task::TaskSpec,
+            crate::pipeline::ModelKind,
+        ) = postcard::take_from_bytes(&bytes[HEADER_LEN..])
+            .map(|(v, _)| v)
+            .with_context(|| format!("{}: cannot decode its task", path.display()))?;
+        Ok(ModelIdentity { meta, task, kind })
+    }
+}
+
+/// A model file's provenance, task and model kind ([`Bundle::read_identity`]).
+#[derive(Debug, Clone)]
+pub struct ModelIdentity {
+    /// Provenance: hyperparameters and train file.
+    pub meta: BundleMeta,
+    /// The task the model was trained for.
+    pub task: crate::task::TaskSpec,
+    /// The model family.
+    pub kind: crate::pipeline::ModelKind,
 }
 
 /// A writer that only hashes and counts what it is given.

@@ -386,6 +386,10 @@ pub struct TrainArgs {
     /// Seed for randomised steps (the solver's coordinate order).
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Replace predictions, run record and model file even when they were written for another
+    /// task, other data or other settings (without it, such files are refused).
+    #[arg(long)]
+    pub force: bool,
     /// Text model: inverse regularisation strength C of the logistic regression [default: 10].
     #[arg(long = "C", value_name = "C", help_heading = "Recipe", value_parser = parse_c)]
     pub c: Option<f64>,
@@ -588,6 +592,10 @@ pub struct TuneArgs {
     /// Seed for randomised steps (the solver's coordinate order), the same at every point.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Replace results written for another task, other data or another seed (without it,
+    /// such files are refused).
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Parses `--budget SECONDS`: a positive, finite number.
@@ -714,6 +722,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
                 models_dir: args.models_dir.clone(),
                 model_out: args.model_out.clone(),
                 tune_threshold: args.tune_threshold,
+                force: args.force,
             };
             train::run(&req, out)?;
         }
@@ -730,6 +739,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
                 out: args.out.clone(),
                 models_dir: args.models_dir.clone(),
                 budget: args.budget,
+                force: args.force,
             };
             tune::run(&req, out)?;
         }

@@ -78,7 +78,7 @@ impl ModelKind {
 
     /// The hyperparameters that matter for this kind on a task of kind `task_kind`, for run
     /// records.
-    fn hyperparameters(self, task_kind: TaskKind, settings: &FitSettings) -> Value {
+    pub fn hyperparameters(self, task_kind: TaskKind, settings: &FitSettings) -> Value {
         match (self, task_kind) {
             (ModelKind::Naive, _) => {
                 serde_json::json!({"rule": "most frequent train label, first seen wins ties"})

@@ -62,6 +62,8 @@ fn train_cmd(dir: &Path, c: &str, out: &str, models: &str) -> Command {
         "label",
         "--name",
         "syn",
+        // The runs replace each other's sets on purpose (other C).
+        "--force",
         "--C",
         c,
         "--out",

@@ -57,6 +57,7 @@ fn request(tasks: Vec<TaskSource>, root: &Path) -> TrainRequest {
         models_dir: root.join("models"),
         model_out: None,
         tune_threshold: false,
+        force: false,
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod explain;
 pub mod predict;
 pub mod record;
+pub mod replace;
 pub mod report;
 pub mod submit;
 pub mod test;

@@ -11,6 +11,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{json, Map, Value};
 
 use super::record::{self, RunRecord};
+use super::replace;
 use crate::bundle::{Bundle, FileDigest};
 use crate::data::{self, Gold, Labels, Split, SplitName};
 use crate::output;
@@ -99,6 +100,9 @@ pub struct TrainRequest {
     pub model_out: Option<PathBuf>,
     /// Multi-label: pick the decision threshold on dev (`--tune-threshold`).
     pub tune_threshold: bool,
+    /// Replace outputs written for another task or with other settings (see
+    /// [`replace`](super::replace)).
+    pub force: bool,
 }
 
 /// The result of training one task.
@@ -186,7 +190,35 @@ fn prepare_outputs(req: &TrainRequest) -> Result<Vec<output::RunLock>> {
     if !same {
         locks.push(output::RunLock::acquire(&model_dir)?);
     }
+    for src in &req.tasks {
+        replace::check(&targets(req, src), &identity(req, src), None, req.force)?;
+    }
     Ok(locks)
+}
+
+/// The files a run of `src` writes.
+fn targets(req: &TrainRequest, src: &TaskSource) -> replace::Targets {
+    let dir = out_dir(req);
+    replace::Targets {
+        predictions: src
+            .test
+            .as_ref()
+            .map(|_| dir.join(format!("{}.jsonl", src.spec.name))),
+        record: dir.join(format!("{}.run.json", src.spec.name)),
+        model: model_path(req, &src.spec),
+    }
+}
+
+/// What a run of `src` is, to compare with the outputs it would replace.
+fn identity<'a>(req: &TrainRequest, src: &'a TaskSource) -> replace::Identity<'a> {
+    let hyper = req.kind.hyperparameters(src.spec.kind(), &req.settings);
+    replace::Identity {
+        spec: &src.spec,
+        kind: req.kind,
+        seed: hyper.get("seed").map(|_| req.settings.seed),
+        hyperparameters: Some(hyper),
+        train: &src.train,
+    }
 }
 
 /// Peak resident memory of this process in MiB (Linux `VmHWM`), when the OS tells.
@@ -453,6 +485,15 @@ pub fn run_task(req: &TrainRequest, src: &TaskSource, log: &mut dyn Write) -> Re
     let pb = spinner(format!("{}: loading", src.spec.name));
     let splits = times.time("load", || load_splits(req, src))?;
     let spec = &splits.spec;
+    // The data read must be the data of the outputs this run replaces.
+    let read = [Some(&src.train), src.dev.as_ref(), src.test.as_ref()];
+    let digests = record::digests(read.into_iter().flatten())?;
+    replace::check(
+        &targets(req, src),
+        &identity(req, src),
+        Some(&digests),
+        req.force,
+    )?;
 
     pb.set_message(format!(
         "{}: fitting the {} model",

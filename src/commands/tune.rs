@@ -15,6 +15,7 @@ use rayon::prelude::*;
 use serde_json::{json, Map, Value};
 
 use super::record::{self, RunRecord};
+use super::replace;
 use crate::bundle::Bundle;
 use crate::commands::train::{self, TaskSource};
 use crate::data::{self, Labels, Split, SplitName};
@@ -436,6 +437,8 @@ pub struct TuneRequest {
     pub models_dir: PathBuf,
     /// Seconds the search on dev may take per task; later grid points are not tried.
     pub budget: Option<f64>,
+    /// Replace results written for another task, other data or another seed.
+    pub force: bool,
 }
 
 /// The result of tuning one task.
@@ -516,6 +519,10 @@ pub fn run_task(req: &TuneRequest, src: &TaskSource, log: &mut dyn Write) -> Res
     let started = Instant::now();
     let (train, spec) = load_train(src)?;
     let spec = &spec;
+    // The train data must be that of the results this run replaces (all data: after test).
+    let (targets, identity) = (targets(req, src), identity(req, src));
+    let read = record::digests([&src.train])?;
+    replace::check(&targets, &identity, Some(&read), req.force)?;
     let result = search_on_dev(req, spec, &train, dev_path, started)?;
     let search_secs = started.elapsed().as_secs_f64();
 
@@ -523,6 +530,8 @@ pub fn run_task(req: &TuneRequest, src: &TaskSource, log: &mut dyn Write) -> Res
     let t = Instant::now();
     let chosen = result.chosen().settings.clone();
     let tested = retrain_and_test(spec, &src.train, &train, &chosen, test_path)?;
+    let digests = record::digests([&src.train, dev_path, test_path])?;
+    replace::check(&targets, &identity, Some(&digests), req.force)?;
     let out_dir = req.out.join(OUT_SUBDIR);
     let predictions = out_dir.join(format!("{}.jsonl", spec.name));
     // Predictions, model and record are one set, committed together (see train).
@@ -532,7 +541,6 @@ pub fn run_task(req: &TuneRequest, src: &TaskSource, log: &mut dyn Write) -> Res
     })?;
     let retrain_secs = t.elapsed().as_secs_f64();
 
-    let digests = record::digests([&src.train, dev_path, test_path])?;
     let hyper = tested.pipeline.hyperparameters(&chosen);
     let model_file = req.models_dir.join(format!("{}-tuned.rmb", spec.name));
     let bytes = Bundle::trained(tested.pipeline, &hyper, digests[0].clone()).to_bytes()?;
@@ -710,6 +718,28 @@ fn log_choice(
     Ok(())
 }
 
+/// The files tuning `src` writes.
+fn targets(req: &TuneRequest, src: &TaskSource) -> replace::Targets {
+    let dir = req.out.join(OUT_SUBDIR);
+    replace::Targets {
+        predictions: Some(dir.join(format!("{}.jsonl", src.spec.name))),
+        record: dir.join(format!("{}.tune.json", src.spec.name)),
+        model: req.models_dir.join(format!("{}-tuned.rmb", src.spec.name)),
+    }
+}
+
+/// What tuning `src` is: the search chooses the hyperparameters, so only the task, the data
+/// and the seed are compared.
+fn identity<'a>(req: &TuneRequest, src: &'a TaskSource) -> replace::Identity<'a> {
+    replace::Identity {
+        spec: &src.spec,
+        kind: ModelKind::Feature,
+        hyperparameters: None,
+        seed: Some(req.seed),
+        train: &src.train,
+    }
+}
+
 /// Tunes every requested task and ends with a Table 3 row of the tuned test results next to
 /// the paper's feature-based row.
 pub fn run(req: &TuneRequest, log: &mut dyn Write) -> Result<Vec<TuneRun>> {
@@ -723,6 +753,9 @@ pub fn run(req: &TuneRequest, log: &mut dyn Write) -> Result<Vec<TuneRun>> {
     let mut _locks = vec![output::RunLock::acquire(&pred_dir)?];
     if std::fs::canonicalize(&pred_dir).ok() != std::fs::canonicalize(&req.models_dir).ok() {
         _locks.push(output::RunLock::acquire(&req.models_dir)?);
+    }
+    for src in &req.tasks {
+        replace::check(&targets(req, src), &identity(req, src), None, req.force)?;
     }
     let mut runs = Vec::new();
     for src in &req.tasks {
