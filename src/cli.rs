@@ -94,10 +94,13 @@ pub enum Command {
     /// per-task primary figure (the mean of the task's metrics) and Overall, with 95%
     /// percentile bootstrap intervals as error bars, beside rows of the paper's Table 3.
     ///
-    /// One group per built-in task (its short name) and Overall; each directory is one
-    /// series, named after the directory or by --label. A directory missing some tasks has its
-    /// Overall drawn pale and its legend says how many tasks Overall counts as 0. Text uses a
-    /// bundled Latin and Cyrillic subset of DejaVu Sans, so no system font is needed.
+    /// One group per built-in task (its short name) and Overall, when any directory holds a
+    /// RuMedBench task; then one group per other task (its name) found in a directory (by the
+    /// run record beside its predictions, or --task-file), with no Overall of its own. Each
+    /// directory is one series, named after the directory or by --label. A directory missing
+    /// some RuMedBench tasks has its Overall drawn pale and its legend says how many tasks
+    /// Overall counts as 0. Text uses a bundled Latin and Cyrillic subset of DejaVu Sans, so no
+    /// system font is needed.
     Report(ReportArgs),
     /// Make a MedBench leaderboard submission (medbench.ru): a zip of RuMedDaNet.jsonl,
     /// RuMedNLI.jsonl and RuMedTest.jsonl answering every record of each private test.
@@ -297,6 +300,10 @@ pub struct ReportArgs {
     /// The chart's title.
     #[arg(long, default_value = report::DEFAULT_TITLE)]
     pub title: String,
+    /// Also chart <DIR>/<name>.jsonl of the task this task file defines, in every folder
+    /// that holds it (tasks whose run record lies beside their predictions need none).
+    #[arg(long, value_name = "FILE")]
+    pub task_file: Vec<PathBuf>,
 }
 
 /// Parses `--label DIR=NAME`.
@@ -883,8 +890,13 @@ impl ReportArgs {
             seed: self.seed,
             labels: self.label.clone(),
             title: self.title.clone(),
+            own: self
+                .task_file
+                .iter()
+                .map(|p| task::TaskFile::load(p)?.spec())
+                .collect::<crate::Result<_>>()?,
         };
-        let series = report::run(&req)?;
+        let (_, series) = report::run(&req, err)?;
         writeln!(err, "wrote {} ({} series)", req.out.display(), series.len())?;
         Ok(())
     }

@@ -196,3 +196,139 @@ fn png_charts_are_written_0644_like_every_other_output() {
     let mode = fs::metadata(&out).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o644, "{mode:o}");
 }
+
+fn toy(name: &str) -> String {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/toy")
+        .join(name)
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn own_tasks_are_charted_from_their_run_records_or_a_task_file() {
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("out");
+    let models = t.path().join("models");
+    let (out_s, models_s) = (out.to_str().unwrap(), models.to_str().unwrap());
+    let trains: [&[&str]; 2] = [
+        &[
+            "--train",
+            &toy("train.jsonl"),
+            "--test",
+            &toy("test.jsonl"),
+            "--text-field",
+            "text",
+            "--label-field",
+            "label",
+            "--id-field",
+            "id",
+            "--name",
+            "toy",
+        ],
+        &[
+            "--train",
+            &toy("ner_train.csv"),
+            "--test",
+            &toy("ner_test.csv"),
+            "--tokens-field",
+            "tokens",
+            "--tags-field",
+            "tags",
+            "--id-field",
+            "id",
+            "--name",
+            "toyner",
+        ],
+    ];
+    for args in trains {
+        let o = run(&[
+            &["train", "--out", out_s, "--models-dir", models_s][..],
+            args,
+        ]
+        .concat());
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let own = out.join("feature");
+    let chart = t.path().join("own.svg");
+    let o = run(&[
+        "report",
+        own.to_str().unwrap(),
+        "--bootstrap",
+        "50",
+        "--out",
+        chart.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("no folder holds a RuMedBench task"), "{err}");
+    let texts = svg_texts(&fs::read_to_string(&chart).unwrap());
+    for want in ["toy", "toyner", "feature"] {
+        assert!(texts.iter().any(|t| t == want), "no {want:?} in {texts:?}");
+    }
+    for absent in ["Overall", "Top3", "NER", "paper: Naive"] {
+        assert!(
+            !texts.iter().any(|t| t == absent),
+            "{absent:?} in {texts:?}"
+        );
+    }
+
+    // Beside a benchmark folder: the five tasks and Overall, then the own tasks; the own-task
+    // folder has no Overall bar and no missing-task note, the benchmark one no own-task bars.
+    let refs = common::shared()
+        .join("reference_outputs")
+        .join("feature_based");
+    let o = run(&[
+        "report",
+        refs.to_str().unwrap(),
+        own.to_str().unwrap(),
+        "--bootstrap",
+        "50",
+        "--out",
+        chart.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let texts = svg_texts(&fs::read_to_string(&chart).unwrap());
+    let pos = |name: &str| texts.iter().position(|t| t == name);
+    for want in [
+        "Top3",
+        "NER",
+        "Overall",
+        "toy",
+        "toyner",
+        "paper: Naive",
+        "feature",
+    ] {
+        assert!(pos(want).is_some(), "no {want:?} in {texts:?}");
+    }
+    assert!(
+        pos("Overall") < pos("toy"),
+        "Overall before the own tasks: {texts:?}"
+    );
+    assert!(!texts.iter().any(|t| t.contains("missing")), "{texts:?}");
+
+    // Predictions without a run record: found through --task-file only.
+    let bare = t.path().join("bare");
+    fs::create_dir_all(&bare).unwrap();
+    fs::copy(own.join("toy.jsonl"), bare.join("toy.jsonl")).unwrap();
+    let bare_s = bare.to_str().unwrap();
+    let o = run(&["report", bare_s, "--out", chart.to_str().unwrap()]);
+    assert!(!o.status.success(), "charted a folder with no known task");
+    let o = run(&[
+        "report",
+        bare_s,
+        own.to_str().unwrap(),
+        "--task-file",
+        &toy("task.toml"),
+        "--bootstrap",
+        "50",
+        "--out",
+        chart.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let texts = svg_texts(&fs::read_to_string(&chart).unwrap());
+    for want in ["toy", "toyner", "bare", "feature"] {
+        assert!(texts.iter().any(|t| t == want), "no {want:?} in {texts:?}");
+    }
+}

@@ -16,13 +16,55 @@ use plotters::prelude::*;
 use crate::output;
 use crate::scoring::bootstrap::{self, Interval};
 use crate::scoring::eval;
-use crate::task::{PAPER_OVERALL, PAPER_SYSTEMS};
+use crate::task::{TaskSpec, PAPER_OVERALL, PAPER_SYSTEMS};
 
-/// The chart's groups: the registry's short task names, in the paper's order, and Overall.
+/// The benchmark's groups: the registry's short task names, in the paper's order, and Overall.
 pub fn groups() -> Vec<&'static str> {
     let mut g: Vec<&'static str> = crate::task::registry().iter().map(|b| b.short).collect();
     g.push("Overall");
     g
+}
+
+/// One group of bars: a task (keyed by its name) or Overall.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    /// The task's name, or [`OVERALL`].
+    pub key: String,
+    /// The x-axis label.
+    pub label: String,
+}
+
+/// The key of the Overall group (no task name can hold a NUL).
+pub const OVERALL: &str = "\u{0}overall";
+
+/// The groups of a chart of `systems`: when any system scored a RuMedBench task, the five
+/// tasks and Overall (as the paper's table); then every other task some system scored, in the
+/// order first met.
+pub fn chart_groups(systems: &[System]) -> Vec<Group> {
+    let mut out = Vec::new();
+    if systems.iter().any(|s| s.benchmark) {
+        for b in crate::task::registry() {
+            out.push(Group {
+                key: b.spec.name.clone(),
+                label: b.short.to_string(),
+            });
+        }
+        out.push(Group {
+            key: OVERALL.into(),
+            label: "Overall".into(),
+        });
+    }
+    for s in systems {
+        for (name, _, _) in &s.cells {
+            if !out.iter().any(|g| &g.key == name) {
+                out.push(Group {
+                    key: name.clone(),
+                    label: chart_label(name),
+                });
+            }
+        }
+    }
+    out
 }
 
 /// The paper rows drawn by default.
@@ -69,6 +111,9 @@ pub struct ChartRequest {
     pub labels: Vec<(PathBuf, String)>,
     /// The chart's title.
     pub title: String,
+    /// Tasks defined by task files (`--task-file`), scored in every folder that holds their
+    /// predictions (tasks with a run record beside their predictions need none).
+    pub own: Vec<TaskSpec>,
 }
 
 /// Whether the bundled font draws `c`: printable Latin-1, Cyrillic and common punctuation
@@ -150,24 +195,66 @@ pub fn parse_paper_list(list: &str) -> Vec<String> {
         .collect()
 }
 
-/// A system's series: each task's primary figure and Overall with bootstrap intervals.
-pub fn system_series(
+/// A system's scores: each task's primary figure with its interval, keyed by task name
+/// ([`OVERALL`] for Overall), before they are aligned with a chart's groups.
+#[derive(Debug, Clone, PartialEq)]
+pub struct System {
+    /// Legend name.
+    pub name: String,
+    /// `(task name or OVERALL, primary figure, interval)`.
+    pub cells: Vec<(String, f64, Option<Interval>)>,
+    /// Whether any RuMedBench task was scored (only then is there an Overall).
+    pub benchmark: bool,
+    /// RuMedBench tasks without a prediction file, which Overall counts as 0.
+    pub missing: usize,
+}
+
+impl System {
+    /// The system's bars in the order of `groups` (`None` where it has no figure).
+    pub fn series(&self, groups: &[Group]) -> Series {
+        let cell = |g: &Group| self.cells.iter().find(|c| c.0 == g.key);
+        Series {
+            name: self.name.clone(),
+            values: groups.iter().map(|g| cell(g).map(|c| c.1)).collect(),
+            intervals: groups.iter().map(|g| cell(g).and_then(|c| c.2)).collect(),
+            paper: false,
+            missing: self.missing,
+        }
+    }
+}
+
+/// A system's scores: each task's primary figure (the mean of its metrics: the RuMedBench
+/// tasks', and those of other tasks known from the run records beside their predictions or
+/// from `own`, a task file's tasks) and, when RuMedBench tasks are there, Overall, all with
+/// bootstrap intervals.
+pub fn system_scores(
     dir: &Path,
     label: Option<&str>,
     replicates: usize,
     seed: u64,
-) -> Result<Series> {
-    let report = eval::score_dir(dir, None)?;
+    own: &[TaskSpec],
+) -> Result<System> {
+    // A task file's task need not be in every folder of the chart.
+    let own: Vec<TaskSpec> = own
+        .iter()
+        .filter(|t| dir.join(format!("{}.jsonl", t.name)).is_file())
+        .cloned()
+        .collect();
+    let report = eval::score_dir_with(dir, None, &own)?;
     let boot = bootstrap::bootstrap(&report.tasks, replicates, seed);
-    let mut values = Vec::new();
-    let mut intervals = Vec::new();
-    for b in crate::task::builtin() {
-        let t = report.tasks.iter().find(|t| t.task.name == b.name);
-        values.push(t.map(|t| t.primary()));
-        intervals.push(t.and_then(|t| boot.task(&t.task.name).map(|i| i.primary)));
+    let benchmark = report.has_benchmark();
+    let mut cells: Vec<(String, f64, Option<Interval>)> = report
+        .tasks
+        .iter()
+        .map(|t| {
+            let name = t.task.name.clone();
+            let iv = boot.task(&name).map(|i| i.primary);
+            (name, t.primary(), iv)
+        })
+        .collect();
+    if benchmark {
+        cells.push((OVERALL.into(), report.overall(), Some(boot.overall)));
     }
-    values.push(Some(report.overall()));
-    intervals.push(Some(boot.overall));
     let name = label.map(str::to_string).unwrap_or_else(|| {
         dir.file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -182,11 +269,10 @@ pub fn system_series(
     } else {
         name
     };
-    Ok(Series {
+    Ok(System {
         name: chart_label(&name),
-        values,
-        intervals,
-        paper: false,
+        cells,
+        benchmark,
         missing,
     })
 }
@@ -225,6 +311,7 @@ type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoor
 fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
+    groups: &[Group],
     series: &[Series],
 ) -> Result<()>
 where
@@ -232,7 +319,8 @@ where
 {
     let e = |err: DrawingAreaErrorKind<DB::ErrorType>| anyhow!("cannot draw the chart: {err}");
     root.fill(&WHITE).map_err(e)?;
-    let mut chart = axes(root, title)?;
+    let mut chart = axes(root, title, groups)?;
+    let overall = groups.iter().position(|g| g.key == OVERALL);
     let k = series.len().max(1) as f64;
     let (mut sys_i, mut paper_i) = (0, 0);
     for (si, s) in series.iter().enumerate() {
@@ -243,7 +331,7 @@ where
             sys_i += 1;
             SYSTEM_COLOURS[(sys_i - 1) % SYSTEM_COLOURS.len()]
         };
-        bars(&mut chart, s, colour, si, 0.84 / k)?;
+        bars(&mut chart, s, colour, (si, 0.84 / k), overall)?;
     }
     chart
         .configure_series_labels()
@@ -261,12 +349,12 @@ where
 fn axes<'a, DB: DrawingBackend>(
     root: &'a DrawingArea<DB, Shift>,
     title: &str,
+    groups: &[Group],
 ) -> Result<Chart<'a, DB>>
 where
     DB::ErrorType: 'static,
 {
     let e = |err: DrawingAreaErrorKind<DB::ErrorType>| anyhow!("cannot draw the chart: {err}");
-    let groups = groups();
     let n = groups.len() as f64;
     let mut chart = ChartBuilder::on(root)
         .caption(chart_label(title), ("sans-serif", 20))
@@ -285,7 +373,7 @@ where
         .x_label_formatter(&|x| {
             let i = x.round();
             if (x - i).abs() < 1e-6 && (0.0..n).contains(&i) {
-                groups[i as usize].to_string()
+                groups[i as usize].label.clone()
             } else {
                 String::new()
             }
@@ -299,25 +387,25 @@ where
     Ok(chart)
 }
 
-/// One series' bars (the `si`-th of each group, `bar` wide) and its interval whiskers.
+/// One series' bars (the `si`-th of each group, `bar` wide) and its interval whiskers;
+/// `overall` is the Overall group's index, if the chart has one.
 fn bars<DB: DrawingBackend>(
     chart: &mut Chart<'_, DB>,
     s: &Series,
     colour: RGBColor,
-    si: usize,
-    bar: f64,
+    (si, bar): (usize, f64),
+    overall: Option<usize>,
 ) -> Result<()>
 where
     DB::ErrorType: 'static,
 {
     let e = |err: DrawingAreaErrorKind<DB::ErrorType>| anyhow!("cannot draw the chart: {err}");
     let centre = |g: usize| g as f64 - 0.42 + (si as f64 + 0.5) * bar;
-    let overall = s.values.len().saturating_sub(1);
     let rects = s.values.iter().enumerate().filter_map(|(g, v)| {
         v.map(|v| {
             let c = centre(g);
             // An Overall that counts missing tasks as 0 is drawn pale.
-            let fill = if g == overall && s.missing > 0 {
+            let fill = if Some(g) == overall && s.missing > 0 {
                 colour.mix(0.35).filled()
             } else {
                 colour.filled()
@@ -351,26 +439,26 @@ where
 }
 
 /// Renders the chart of `series` to an SVG document.
-pub fn render_svg(title: &str, series: &[Series]) -> Result<String> {
+pub fn render_svg(title: &str, groups: &[Group], series: &[Series]) -> Result<String> {
     register_font()?;
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
-        draw(&root, title, series)?;
+        draw(&root, title, groups, series)?;
     }
     Ok(svg)
 }
 
 /// Writes the chart of `series` to `out`, as SVG or PNG by extension, atomically: a failed
 /// run leaves any earlier file untouched.
-pub fn write_chart(title: &str, series: &[Series], out: &Path) -> Result<()> {
+pub fn write_chart(title: &str, groups: &[Group], series: &[Series], out: &Path) -> Result<()> {
     let ext = out
         .extension()
         .map(|e| e.to_string_lossy().to_lowercase())
         .unwrap_or_default();
     match ext.as_str() {
         "svg" => {
-            let svg = render_svg(title, series)?;
+            let svg = render_svg(title, groups, series)?;
             Ok(output::write_atomic(out, |w| {
                 Ok(w.write_all(svg.as_bytes())?)
             })?)
@@ -392,7 +480,7 @@ pub fn write_chart(title: &str, series: &[Series], out: &Path) -> Result<()> {
                 .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
             {
                 let root = BitMapBackend::new(tmp.path(), SIZE).into_drawing_area();
-                draw(&root, title, series)
+                draw(&root, title, groups, series)
                     .with_context(|| format!("while writing {}", out.display()))?;
             }
             // tempfile creates files readable by the owner only; a chart is an ordinary file,
@@ -417,11 +505,12 @@ pub fn write_chart(title: &str, series: &[Series], out: &Path) -> Result<()> {
 }
 
 /// Scores each directory, bootstraps its intervals, adds the paper rows and writes the chart.
-pub fn run(req: &ChartRequest) -> Result<Vec<Series>> {
+/// Returns the chart's groups and series; `log` gets a note when paper rows were asked for
+/// but no folder holds a RuMedBench task.
+pub fn run(req: &ChartRequest, log: &mut dyn std::io::Write) -> Result<(Vec<Group>, Vec<Series>)> {
     if req.dirs.is_empty() {
         bail!("report needs at least one directory of prediction files");
     }
-    let mut series = Vec::new();
     for (from, _) in &req.labels {
         if !req.dirs.contains(from) {
             bail!(
@@ -430,13 +519,29 @@ pub fn run(req: &ChartRequest) -> Result<Vec<Series>> {
             );
         }
     }
+    let mut systems = Vec::new();
     for d in &req.dirs {
         let label = req.labels.iter().find(|l| &l.0 == d).map(|l| l.1.as_str());
-        series.push(system_series(d, label, req.replicates, req.seed)?);
+        systems.push(system_scores(d, label, req.replicates, req.seed, &req.own)?);
     }
-    series.extend(paper_series(&req.paper)?);
-    write_chart(&req.title, &series, &req.out)?;
-    Ok(series)
+    let groups = chart_groups(&systems);
+    let mut series: Vec<Series> = systems.iter().map(|s| s.series(&groups)).collect();
+    if systems.iter().any(|s| s.benchmark) {
+        for mut p in paper_series(&req.paper)? {
+            // The paper's rows have the benchmark's groups, which come first.
+            p.values.resize(groups.len(), None);
+            p.intervals.resize(groups.len(), None);
+            series.push(p);
+        }
+    } else if !req.paper.is_empty() {
+        writeln!(
+            log,
+            "note: no folder holds a RuMedBench task, so the chart has no Overall and no rows \
+             of the paper's table"
+        )?;
+    }
+    write_chart(&req.title, &groups, &series, &req.out)?;
+    Ok((groups, series))
 }
 
 #[cfg(test)]
@@ -458,5 +563,46 @@ mod tests {
     #[test]
     fn labels_keep_cyrillic_and_mark_what_the_font_lacks() {
         assert_eq!(chart_label("модель-1 <b> ✓"), "модель-1 <b> ?");
+    }
+
+    #[test]
+    fn groups_put_the_benchmark_first_and_own_tasks_after_overall() {
+        let own = System {
+            name: "mine".into(),
+            cells: vec![("toy".into(), 90.0, None)],
+            benchmark: false,
+            missing: 0,
+        };
+        let labels = |g: &[Group]| g.iter().map(|g| g.label.clone()).collect::<Vec<_>>();
+        assert_eq!(labels(&chart_groups(std::slice::from_ref(&own))), ["toy"]);
+        let bench = System {
+            name: "b".into(),
+            cells: vec![
+                ("RuMedTop3".into(), 50.0, None),
+                (OVERALL.into(), 10.0, None),
+            ],
+            benchmark: true,
+            missing: 4,
+        };
+        let g = chart_groups(&[own.clone(), bench.clone()]);
+        assert_eq!(
+            labels(&g),
+            [
+                "Top3",
+                "SymptomRec",
+                "DaNet",
+                "NLI",
+                "NER",
+                "Overall",
+                "toy"
+            ]
+        );
+        let mut want = vec![None; 7];
+        want[6] = Some(90.0);
+        assert_eq!(own.series(&g).values, want);
+        let mut want = vec![None; 7];
+        want[0] = Some(50.0);
+        want[5] = Some(10.0);
+        assert_eq!(bench.series(&g).values, want);
     }
 }
