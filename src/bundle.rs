@@ -362,11 +362,16 @@ impl Bundle {
         if bytes.len() < HEADER_LEN || &bytes[..8] != MAGIC {
             bail!("{} is not a rumedbench model file", path.display());
         }
-        let (meta, task, kind): (
-            BundleMeta,
-            crate::task::TaskSpec,
-            crate::pipeline::ModelKind,
-        ) = postcard::take_from_bytes(&bytes[HEADER_LEN..])
+        // The payload's first fields, encoded as the payload encodes them (the task through
+        // `task::wire`, as `Pipeline` writes it).
+        #[derive(Deserialize)]
+        struct Prefix {
+            meta: BundleMeta,
+            #[serde(with = "crate::task::wire")]
+            task: crate::task::TaskSpec,
+            kind: crate::pipeline::ModelKind,
+        }
+        let Prefix { meta, task, kind } = postcard::take_from_bytes(&bytes[HEADER_LEN..])
             .map(|(v, _)| v)
             .with_context(|| format!("{}: cannot decode its task", path.display()))?;
         Ok(ModelIdentity { meta, task, kind })
@@ -488,6 +493,20 @@ mod tests {
         Bundle {
             meta: bundle().meta,
             pipeline: pipeline::fit(&t, ModelKind::Feature, &settings, &split).unwrap(),
+        }
+    }
+
+    #[test]
+    fn identity_reads_the_task_of_single_and_multi_label_files() {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, b) in [("s.rmb", bundle()), ("m.rmb", multi_label_bundle())] {
+            let path = dir.path().join(name);
+            b.save(&path).unwrap();
+            let id = Bundle::read_identity(&path).unwrap();
+            assert_eq!(id.task.name, b.pipeline.task.name);
+            assert_eq!(id.task.label_field, b.pipeline.task.label_field);
+            assert_eq!(id.kind, b.pipeline.kind);
+            assert_eq!(id.meta, b.meta);
         }
     }
 
