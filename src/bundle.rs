@@ -27,11 +27,50 @@ use crate::task::TaskKind;
 
 /// The file's first eight bytes.
 pub const MAGIC: &[u8; 8] = b"RMDBENCH";
-/// The format version this build writes and the newest it reads.
-pub const FORMAT_VERSION: u32 = 2;
+/// The newest format version this build writes and reads. Format 3 adds the vectorizer's
+/// analyzer and vocabulary limits; a model that uses neither is written in format 2, so it is
+/// byte-identical to what earlier builds wrote and they can read it.
+pub const FORMAT_VERSION: u32 = 3;
+/// The oldest format version this build reads.
+pub const OLDEST_FORMAT: u32 = 2;
 const HEADER_LEN: usize = 8 + 4 + 8 + 32;
 /// Format numbers up to this far past ours are read as "newer"; larger ones as corruption.
 const PLAUSIBLE_NEWER: u32 = 100;
+
+/// The format being encoded or decoded on this thread, for the types whose encoding differs
+/// between formats ([`crate::features::tfidf::TfidfParams`]). postcard is not self-describing,
+/// so a decoder must know which fields a format has.
+pub(crate) mod wire {
+    use std::cell::Cell;
+
+    thread_local! {
+        static FORMAT: Cell<u32> = const { Cell::new(super::FORMAT_VERSION) };
+        static NEEDED: Cell<u32> = const { Cell::new(0) };
+    }
+
+    /// The format being encoded or decoded (outside a model file: the newest).
+    pub(crate) fn format() -> u32 {
+        FORMAT.with(Cell::get)
+    }
+
+    /// Records that the value being encoded needs at least `version`.
+    pub(crate) fn needs(version: u32) {
+        NEEDED.with(|n| n.set(n.get().max(version)));
+    }
+
+    /// Runs `f` encoding or decoding `version`; returns its result and the newest format a
+    /// value met on the way needed (0 if none asked).
+    pub(crate) fn with<R>(version: u32, f: impl FnOnce() -> R) -> (R, u32) {
+        let (old_format, old_needed) = (
+            FORMAT.with(|c| c.replace(version)),
+            NEEDED.with(|c| c.replace(0)),
+        );
+        let r = f();
+        let needed = NEEDED.with(|c| c.replace(old_needed));
+        FORMAT.with(|c| c.set(old_format));
+        (r, needed)
+    }
+}
 
 /// A training file and its checksum, so a model can be traced to its data.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -99,15 +138,22 @@ impl Bundle {
         Ok(bundle)
     }
 
-    /// Encodes the bundle with its header.
+    /// Encodes the bundle with its header, in the oldest format that holds it.
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
         // The payload is encoded straight after a placeholder header, then the header is
         // filled in: one buffer, not a payload plus a copy (models reach hundreds of MB).
-        let mut out = Vec::with_capacity(HEADER_LEN);
-        out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-        out.resize(HEADER_LEN, 0);
-        let mut out = postcard::to_extend(self, out).context("cannot encode the model")?;
+        let encode = |version: u32| {
+            let mut out = Vec::with_capacity(HEADER_LEN);
+            out.extend_from_slice(MAGIC);
+            out.extend_from_slice(&version.to_le_bytes());
+            out.resize(HEADER_LEN, 0);
+            wire::with(version, || postcard::to_extend(self, out))
+        };
+        let (mut out, needed) = encode(OLDEST_FORMAT);
+        if needed > OLDEST_FORMAT {
+            out = encode(needed).0;
+        }
+        let mut out = out.context("cannot encode the model")?;
         let len = (out.len() - HEADER_LEN) as u64;
         let digest = Sha256::digest(&out[HEADER_LEN..]);
         out[12..20].copy_from_slice(&len.to_le_bytes());
@@ -151,11 +197,11 @@ impl Bundle {
         if version == 0 {
             bail!("model file format 0 is not a valid version");
         }
-        if version < FORMAT_VERSION {
+        if version < OLDEST_FORMAT {
             bail!(
                 "model file format {version} was written by an older rumedbench; this one reads \
-                 format {FORMAT_VERSION} only (format 2 added hashed features and the primal \
-                 route's model form): retrain the model"
+                 formats {OLDEST_FORMAT} to {FORMAT_VERSION} (format 2 added hashed features and \
+                 the primal route's model form): retrain the model"
             );
         }
         let len = u64::from_le_bytes(bytes[12..20].try_into().expect("8 bytes"));
@@ -175,8 +221,8 @@ impl Bundle {
         if Sha256::digest(payload).as_slice() != &bytes[20..52] {
             bail!("corrupted model file: the payload checksum does not match");
         }
-        let bundle: Bundle = postcard::from_bytes(payload)
-            .context("corrupted model file: cannot decode the payload")?;
+        let (bundle, _) = wire::with(version, || postcard::from_bytes::<Bundle>(payload));
+        let bundle = bundle.context("corrupted model file: cannot decode the payload")?;
         bundle
             .validate()
             .context("corrupted model file: the decoded model is inconsistent")?;
@@ -234,17 +280,28 @@ impl Bundle {
     /// Streams the model file's bytes (header, then payload) to `w`, in two encoding passes
     /// (see [`Bundle::save`]); the bytes equal [`Bundle::to_bytes`].
     pub fn write_to(&self, w: &mut dyn std::io::Write) -> Result<()> {
-        let mut sink = Digesting {
-            sha: Sha256::new(),
-            len: 0,
+        let measure = |version: u32| {
+            let mut sink = Digesting {
+                sha: Sha256::new(),
+                len: 0,
+            };
+            let (r, needed) = wire::with(version, || postcard::to_io(self, &mut sink).map(|_| ()));
+            (r.map(|_| sink), needed)
         };
-        postcard::to_io(self, &mut sink).context("cannot encode the model")?;
+        let (mut sink, mut version) = (measure(OLDEST_FORMAT), OLDEST_FORMAT);
+        if sink.1 > OLDEST_FORMAT {
+            version = sink.1;
+            sink = measure(version);
+        }
+        let sink = sink.0.context("cannot encode the model")?;
         let digest = sink.sha.finalize();
         w.write_all(MAGIC)?;
-        w.write_all(&FORMAT_VERSION.to_le_bytes())?;
+        w.write_all(&version.to_le_bytes())?;
         w.write_all(&sink.len.to_le_bytes())?;
         w.write_all(&digest)?;
-        postcard::to_io(self, w).context("cannot encode the model")?;
+        wire::with(version, || postcard::to_io(self, w).map(|_| ()))
+            .0
+            .context("cannot encode the model")?;
         Ok(())
     }
 
@@ -318,6 +375,61 @@ mod tests {
         let path = dir.path().join("m.rmb");
         b.save(&path).unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b.to_bytes().unwrap());
+    }
+
+    #[test]
+    fn format_3_only_for_the_new_vectorizer_settings() {
+        use crate::features::analyzer::Analyzer;
+        use crate::pipeline::FitSettings;
+        let t = task::find("top3").unwrap();
+        let examples: Vec<Example> = ["боль в груди", "кашель и насморк", "боль в горле"]
+            .iter()
+            .zip(["A", "B", "A"])
+            .enumerate()
+            .map(|(i, (x, l))| Example {
+                id: (i as u64).into(),
+                line: i + 1,
+                input: Input::Text(x.to_string()),
+                gold: Some(Gold::Label(l.to_string())),
+            })
+            .collect();
+        let split = crate::data::Split {
+            path: "t.jsonl".into(),
+            examples,
+        };
+        let bundle = |settings: &FitSettings| Bundle {
+            meta: BundleMeta {
+                tool_version: "0".into(),
+                hyperparameters: "{}".into(),
+                train_files: vec![],
+            },
+            pipeline: pipeline::fit(&t, ModelKind::Feature, settings, &split).unwrap(),
+        };
+        let version = |b: &[u8]| u32::from_le_bytes(b[8..12].try_into().unwrap());
+        let plain = bundle(&FitSettings::default()).to_bytes().unwrap();
+        assert_eq!(version(&plain), OLDEST_FORMAT);
+        let mut word = FitSettings::default();
+        word.tfidf.analyzer = Analyzer::Word;
+        word.tfidf.ngram_min = 1;
+        word.tfidf.max_features = Some(4);
+        let b = bundle(&word);
+        let bytes = b.to_bytes().unwrap();
+        assert_eq!(version(&bytes), 3);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.rmb");
+        b.save(&path).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), bytes);
+        let back = Bundle::from_bytes(&bytes).unwrap();
+        let Fitted::Text(m) = &back.pipeline.model else {
+            panic!("not a text model")
+        };
+        assert_eq!(m.tfidf.params(), &word.tfidf);
+        assert_eq!(m.tfidf.n_features(), 4);
+        // The format 2 file still loads, with the default vectorizer.
+        let Fitted::Text(m) = Bundle::from_bytes(&plain).unwrap().pipeline.model else {
+            panic!("not a text model")
+        };
+        assert_eq!(m.tfidf.params(), &FitSettings::default().tfidf);
     }
 
     #[test]

@@ -19,6 +19,8 @@ use crate::commands::test;
 use crate::commands::train::{self, TaskSource, TrainRequest};
 use crate::commands::tune;
 use crate::data;
+use crate::features::analyzer::Analyzer;
+use crate::features::limit::DocFreq;
 use crate::pipeline::{FitSettings, ModelKind};
 use crate::scoring::bootstrap;
 use crate::scoring::eval;
@@ -416,6 +418,23 @@ pub struct TrainArgs {
     /// the vocabulary; 1..=31.
     #[arg(long, value_name = "BITS", value_parser = clap::value_parser!(u8).range(1..=31), help_heading = "Recipe")]
     pub hash_features: Option<u8>,
+    /// Text model: how texts are cut into terms, as scikit-learn's analyzer: `char` (character
+    /// n-grams), `char_wb` (character n-grams inside space-padded words) or `word` (n-grams of
+    /// `(?u)\b\w\w+\b` tokens, joined by a space) [default: char].
+    #[arg(long, value_name = "char|char_wb|word", help_heading = "Recipe")]
+    pub analyzer: Option<Analyzer>,
+    /// Text model: drop terms found in fewer training documents: an integer is a number of
+    /// documents, a number with a point (0.01) a fraction of them [default: 1].
+    #[arg(long, value_name = "N|FRACTION", help_heading = "Recipe")]
+    pub min_df: Option<DocFreq>,
+    /// Text model: drop terms found in more training documents: an integer is a number of
+    /// documents, a number with a point (0.9) a fraction of them [default: 1.0].
+    #[arg(long, value_name = "N|FRACTION", help_heading = "Recipe")]
+    pub max_df: Option<DocFreq>,
+    /// Text model: keep only the N terms with the highest term frequency over the training
+    /// documents (ties: the earlier term in code point order) [default: all].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..), help_heading = "Recipe")]
+    pub max_features: Option<u64>,
 
     /// New task: a TOML task file naming the fields and files (flags below override it).
     #[arg(long, value_name = "FILE", help_heading = "Your own task")]
@@ -501,6 +520,10 @@ fn check_text_flags(args: &TrainArgs, tasks: &[TaskSource]) -> Result<()> {
         ("--ngram-range", args.ngram_range.is_some()),
         ("--sublinear-tf", args.sublinear_tf),
         ("--class-weight", args.class_weight.is_some()),
+        ("--analyzer", args.analyzer.is_some()),
+        ("--min-df", args.min_df.is_some()),
+        ("--max-df", args.max_df.is_some()),
+        ("--max-features", args.max_features.is_some()),
     ];
     let crf = [
         ("--c1", args.c1.is_some()),
@@ -594,6 +617,10 @@ impl TrainArgs {
             c2: self.c2,
             max_iterations: self.max_iterations,
             hash_features: self.hash_features,
+            analyzer: self.analyzer,
+            min_df: self.min_df,
+            max_df: self.max_df,
+            max_features: self.max_features.map(|n| n as usize),
         }
     }
 

@@ -494,6 +494,37 @@ pub struct TaskFile {
     /// Text model: hash n-grams into `2^hash_features` columns instead of a vocabulary
     /// (`--hash-features`).
     pub hash_features: Option<u8>,
+    /// Text model: `char`, `char_wb` or `word` (`--analyzer`).
+    pub analyzer: Option<crate::features::analyzer::Analyzer>,
+    /// Text model: drop terms in fewer documents, an integer count or a fraction (`--min-df`).
+    pub min_df: Option<DocFreqKey>,
+    /// Text model: drop terms in more documents, an integer count or a fraction (`--max-df`).
+    pub max_df: Option<DocFreqKey>,
+    /// Text model: keep the most frequent terms only (`--max-features`).
+    pub max_features: Option<usize>,
+}
+
+/// A `min_df`/`max_df` value as a task file writes it: an integer is a number of documents, a
+/// float a fraction of them (scikit-learn's convention).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum DocFreqKey {
+    /// `min_df = 2`
+    Count(usize),
+    /// `min_df = 0.01`
+    Fraction(f64),
+}
+
+impl DocFreqKey {
+    fn doc_freq(self, key: &str) -> Result<crate::features::limit::DocFreq> {
+        use crate::features::limit::DocFreq;
+        let d = match self {
+            DocFreqKey::Count(c) => DocFreq::Count(c),
+            DocFreqKey::Fraction(f) => DocFreq::Fraction(f),
+        };
+        d.check(key)?;
+        Ok(d)
+    }
 }
 
 impl TaskFile {
@@ -547,6 +578,10 @@ impl TaskFile {
             c2: self.c2.or(other.c2),
             max_iterations: self.max_iterations.or(other.max_iterations),
             hash_features: self.hash_features.or(other.hash_features),
+            analyzer: self.analyzer.or(other.analyzer),
+            min_df: self.min_df.or(other.min_df),
+            max_df: self.max_df.or(other.max_df),
+            max_features: self.max_features.or(other.max_features),
         }
     }
 
@@ -568,6 +603,10 @@ impl TaskFile {
             c2: self.c2,
             max_iterations: self.max_iterations,
             hash_features: self.hash_features,
+            analyzer: self.analyzer,
+            min_df: self.min_df.map(|d| d.doc_freq("min_df")).transpose()?,
+            max_df: self.max_df.map(|d| d.doc_freq("max_df")).transpose()?,
+            max_features: self.max_features,
         })
     }
 

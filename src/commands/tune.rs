@@ -77,7 +77,7 @@ pub fn grid(kind: TaskKind, seed: u64) -> Vec<FitSettings> {
                                     ngram_min,
                                     ngram_max,
                                     sublinear_tf,
-                                    hash_bits: base.tfidf.hash_bits,
+                                    ..base.tfidf
                                 },
                                 logreg: LogRegParams {
                                     c,
