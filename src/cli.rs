@@ -153,6 +153,20 @@ pub struct PredictArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = PredictFormat::Jsonl)]
     pub format: PredictFormat,
+    /// Read the input as CSV-like with a header and this field delimiter, whatever its
+    /// extension: one character, or `\t`, `tab`, `comma`, `semicolon`, `pipe`, `space`
+    /// [default: by extension, `.csv` comma, `.tsv` tab; other files are JSONL or text lines].
+    #[arg(long, value_name = "C", value_parser = data::parse_delimiter)]
+    pub delimiter: Option<u8>,
+    /// The input's id field [default: the task's].
+    #[arg(long, value_name = "NAME")]
+    pub id_field: Option<String>,
+    /// The input's text field (twice for a text-pair task) [default: the task's].
+    #[arg(long, value_name = "NAME")]
+    pub text_field: Vec<String>,
+    /// The input's token-list field (taggers) [default: the task's].
+    #[arg(long, value_name = "NAME")]
+    pub tokens_field: Option<String>,
 }
 
 /// Flags of `test`.
@@ -188,6 +202,10 @@ pub struct TestArgs {
     /// The input's tag-list field (taggers) [default: the task's].
     #[arg(long, value_name = "NAME")]
     pub tags_field: Option<String>,
+    /// Read the input as CSV-like with a header and this field delimiter, whatever its
+    /// extension: one character, or `\t`, `tab`, `comma`, `semicolon`, `pipe`, `space`.
+    #[arg(long, value_name = "C", value_parser = data::parse_delimiter)]
+    pub delimiter: Option<u8>,
 }
 
 impl TestArgs {
@@ -204,6 +222,7 @@ impl TestArgs {
             },
             per_label: self.per_label,
             out: self.out.clone(),
+            delimiter: self.delimiter,
         };
         test::print(&req, self.format == Format::Json, out, err)
     }
@@ -463,6 +482,12 @@ pub struct TrainArgs {
     /// New task: the id field [default: records are numbered from 1].
     #[arg(long, value_name = "NAME", help_heading = "Your own task")]
     pub id_field: Option<String>,
+    /// New task: read the train, dev and test files as CSV-like with a header and this field
+    /// delimiter, whatever their extension: one character, or `\t`, `tab`, `comma`,
+    /// `semicolon`, `pipe`, `space` [default: by extension, `.csv` comma, `.tsv` tab, else
+    /// JSONL].
+    #[arg(long, value_name = "C", value_parser = check_delimiter, help_heading = "Your own task")]
+    pub delimiter: Option<String>,
     /// New task: its name [default: the task file's name, else the train file's stem, or its
     /// folder's name for `train.jsonl`].
     #[arg(long, value_name = "NAME", help_heading = "Your own task", value_parser = parse_name)]
@@ -492,6 +517,11 @@ fn parse_tol(s: &str) -> std::result::Result<f64, String> {
         return Err(format!("tol must be a finite number > 0, got {s}"));
     }
     Ok(v)
+}
+
+/// `train --delimiter`: checked when parsed, kept as written (the task file's form).
+fn check_delimiter(s: &str) -> std::result::Result<String, String> {
+    data::parse_delimiter(s).map(|_| s.to_string())
 }
 
 /// `--name`: it names output files, so it is a plain file-name stem.
@@ -631,7 +661,10 @@ impl TrainArgs {
             ..FitSettings::default()
         };
         if let Some(p) = &self.task_file {
-            s.apply(&task::TaskFile::load(p)?.recipe()?);
+            let recipe = task::TaskFile::load(p)?
+                .recipe()
+                .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
+            s.apply(&recipe);
         }
         s.apply(&self.recipe());
         Ok(s)
@@ -648,6 +681,7 @@ impl TrainArgs {
             train: self.train.clone(),
             dev: self.dev.clone(),
             test: self.test.clone(),
+            delimiter: self.delimiter.clone(),
             ..task::TaskFile::default()
         }
     }
@@ -716,12 +750,20 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
                 (Some(t), None) => tune::sources(t, &data_dir, err)?,
                 (None, None) => bail!("tune needs --task or --task-file"),
             };
+            let mut vectorizer = FitSettings::default();
+            if let Some(p) = &args.task_file {
+                let recipe = task::TaskFile::load(p)?
+                    .recipe()
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
+                vectorizer.apply(&recipe);
+            }
             let req = tune::TuneRequest {
                 tasks,
                 seed: args.seed,
                 out: args.out.clone(),
                 models_dir: args.models_dir.clone(),
                 budget: args.budget,
+                vectorizer: vectorizer.tfidf,
             };
             tune::run(&req, out)?;
         }
@@ -738,13 +780,29 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
 
 impl PredictArgs {
     fn run(&self, out: &mut dyn Write) -> Result<()> {
-        let bundle = Bundle::load(&self.model)?;
-        let (p, k, f) = (&bundle.pipeline, self.top_k, self.format);
+        let mut bundle = Bundle::load(&self.model)?;
+        // The input's field names, where they differ from the training data's.
+        let fields = test::FieldMap {
+            id: self.id_field.clone(),
+            text: self.text_field.clone(),
+            tokens: self.tokens_field.clone(),
+            ..Default::default()
+        };
+        bundle.pipeline.task = fields.apply(&bundle.pipeline.task)?;
+        let (p, k, f, d) = (&bundle.pipeline, self.top_k, self.format, self.delimiter);
         match self.input.as_deref() {
             Some(path) if path != Path::new("-") => {
-                predict::run(p, path, data::open(path)?, k, f, out)?
+                predict::run(p, path, data::open(path)?, k, f, d, out)?
             }
-            _ => predict::run(p, Path::new("<stdin>"), std::io::stdin().lock(), k, f, out)?,
+            _ => predict::run(
+                p,
+                Path::new("<stdin>"),
+                std::io::stdin().lock(),
+                k,
+                f,
+                d,
+                out,
+            )?,
         };
         Ok(())
     }

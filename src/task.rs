@@ -502,6 +502,9 @@ pub struct TaskFile {
     pub max_df: Option<DocFreqKey>,
     /// Text model: keep the most frequent terms only (`--max-features`).
     pub max_features: Option<usize>,
+    /// The field delimiter of the train, dev and test files, read as CSV-like whatever their
+    /// extension (`--delimiter`): one character, or `\t`, `tab`, `comma`, `semicolon`.
+    pub delimiter: Option<String>,
 }
 
 /// A `min_df`/`max_df` value as a task file writes it: an integer is a number of documents, a
@@ -534,6 +537,10 @@ impl TaskFile {
             .map_err(|e| crate::error::err!("cannot read task file {}: {e}", path.display()))?;
         let mut tf: TaskFile = toml::from_str(&text)
             .map_err(|e| crate::error::err!("{}: {}", path.display(), e.to_string().trim_end()))?;
+        if let Some(d) = &tf.delimiter {
+            crate::data::parse_delimiter(d)
+                .map_err(|e| crate::error::err!("{}: delimiter: {e}", path.display()))?;
+        }
         // Unnamed, a task is named after its task file.
         if tf.name.is_none() {
             tf.name = path
@@ -582,6 +589,7 @@ impl TaskFile {
             min_df: self.min_df.or(other.min_df),
             max_df: self.max_df.or(other.max_df),
             max_features: self.max_features.or(other.max_features),
+            delimiter: self.delimiter.or(other.delimiter),
         }
     }
 

@@ -31,18 +31,27 @@ pub struct TaskSource {
     pub test: Option<PathBuf>,
     /// Whether the task is user-defined (its metrics settle on the train label count).
     pub custom: bool,
+    /// The field delimiter of its files when they are CSV-like whatever their extension.
+    pub delimiter: Option<u8>,
 }
 
 impl TaskSource {
     /// A user-defined task from its task file (or the flags assembled into one).
     pub fn from_task_file(tf: &task::TaskFile) -> Result<Self> {
         let spec = tf.spec()?;
+        let delimiter = tf
+            .delimiter
+            .as_deref()
+            .map(data::parse_delimiter)
+            .transpose()
+            .map_err(|e| anyhow::anyhow!("delimiter: {e}"))?;
         Ok(TaskSource {
             spec,
             train: tf.train.clone().expect("checked by spec()"),
             dev: tf.dev.clone(),
             test: tf.test.clone(),
             custom: true,
+            delimiter,
         })
     }
 
@@ -78,6 +87,7 @@ impl TaskSource {
             spec,
             train,
             custom: false,
+            delimiter: None,
         })
     }
 }
@@ -245,13 +255,13 @@ struct LoadedSplits {
 
 fn load_splits(src: &TaskSource) -> Result<LoadedSplits> {
     let mut spec = src.spec.clone();
-    let train = data::load_split(&spec, &src.train, Labels::Required)?;
+    let train = data::load_split_with(&spec, &src.train, Labels::Required, src.delimiter)?;
     if src.custom && spec.kind() != TaskKind::Tokens {
         spec.settle_metrics(number_of_classes(&train));
     }
     let load = |p: &Option<PathBuf>| {
         p.as_ref()
-            .map(|p| data::load_split(&spec, p, Labels::Required))
+            .map(|p| data::load_split_with(&spec, p, Labels::Required, src.delimiter))
             .transpose()
     };
     let (dev, test) = (load(&src.dev)?, load(&src.test)?);
