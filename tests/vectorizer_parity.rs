@@ -67,7 +67,7 @@ fn vocabularies_idf_and_matrices_equal_scikit_learn() {
             );
         }
         let rows = case["rows"].as_array().unwrap();
-        assert_eq!(x.n_rows, rows.len());
+        assert_eq!(x.n_rows(), rows.len());
         for (r, row) in rows.iter().enumerate() {
             let (idx, val) = x.row(r);
             let row = row.as_array().unwrap();
