@@ -91,16 +91,24 @@ for case in CASES:
         }
     )
 
+def dump(v):
+    return json.dumps(v, ensure_ascii=False)
+
+
+# One line per case's params, vocabulary and idf, and one per matrix row: a diffable file.
+lines = ["{", f'"generated_by": {dump("scripts/sklearn-vectorizer-fixtures.py (scikit-learn 1.3.2)")},']
+lines.append(f'"docs": {dump(DOCS)},')
+lines.append('"cases": [')
+for i, case in enumerate(out):
+    lines.append(f'{{"params": {dump(case["params"])},')
+    lines.append(f'"vocabulary": {dump(case["vocabulary"])},')
+    lines.append(f'"idf": {dump(case["idf"])},')
+    lines.append('"rows": [')
+    lines += [dump(r) + ("," if j + 1 < len(case["rows"]) else "") for j, r in enumerate(case["rows"])]
+    lines.append("]}" + ("," if i + 1 < len(out) else ""))
+lines += ["]", "}"]
+text = "\n".join(lines) + "\n"
+assert json.loads(text)["cases"] == json.loads(json.dumps(out))
 with open("tests/fixtures/sklearn_vectorizers.json", "w", encoding="utf-8") as f:
-    json.dump(
-        {
-            "generated_by": "scripts/sklearn-vectorizer-fixtures.py (scikit-learn 1.3.2)",
-            "docs": DOCS,
-            "cases": out,
-        },
-        f,
-        ensure_ascii=False,
-        indent=0,
-    )
-    f.write("\n")
+    f.write(text)
 print(f"{len(out)} cases written to tests/fixtures/sklearn_vectorizers.json")
