@@ -8,7 +8,12 @@
 //! | 8 | 4 | format version (`u32`) |
 //! | 12 | 8 | payload length in bytes (`u64`) |
 //! | 20 | 32 | SHA-256 of the payload |
-//! | 52 | n | payload: postcard encoding of [`Bundle`] |
+//! | 52 | n | payload: postcard encoding of [`Bundle`]; format 3 appends an [`Extension`] |
+//!
+//! Format 3 extends format 2 compatibly: its payload is format 2's followed by the postcard
+//! encoding of an [`Extension`] (today: a multi-label task's decision rule and label
+//! separator). A model without anything to put there (every single-label model) is written as
+//! format 2, byte for byte as before, so older builds still read it; this build reads both.
 //!
 //! The header lets a loader tell a foreign file (magic), a file from a newer tool (version), a
 //! truncated file (length) and a corrupted one (checksum) apart before decoding anything, so a
@@ -22,17 +27,19 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::output;
-use crate::pipeline::{Fitted, Pipeline};
+use crate::pipeline::{Fitted, MultiLabelRule, Pipeline};
 use crate::task::TaskKind;
 
 /// The file's first eight bytes.
 pub const MAGIC: &[u8; 8] = b"RMDBENCH";
-/// The newest format version this build writes and reads. Format 3 adds the vectorizer's
-/// analyzer and vocabulary limits; a model that uses neither is written in format 2, so it is
-/// byte-identical to what earlier builds wrote and they can read it.
-pub const FORMAT_VERSION: u32 = 3;
-/// The oldest format version this build reads.
-pub const OLDEST_FORMAT: u32 = 2;
+/// The newest format version this build writes and reads (single-label models are written as
+/// [`FORMAT_BASE`]).
+pub const FORMAT_VERSION: u32 = 4;
+/// The format that adds the vectorizer's analyzer and vocabulary limits to its parameters
+/// (format 3's extension follows the payload as in format 3).
+pub const FORMAT_VECTORIZER: u32 = 4;
+/// The oldest format this build reads, and the one it writes when there is no [`Extension`].
+pub const FORMAT_BASE: u32 = 2;
 const HEADER_LEN: usize = 8 + 4 + 8 + 32;
 /// Format numbers up to this far past ours are read as "newer"; larger ones as corruption.
 const PLAUSIBLE_NEWER: u32 = 100;
@@ -61,10 +68,8 @@ pub(crate) mod wire {
     /// Runs `f` encoding or decoding `version`; returns its result and the newest format a
     /// value met on the way needed (0 if none asked).
     pub(crate) fn with<R>(version: u32, f: impl FnOnce() -> R) -> (R, u32) {
-        let (old_format, old_needed) = (
-            FORMAT.with(|c| c.replace(version)),
-            NEEDED.with(|c| c.replace(0)),
-        );
+        let old_format = FORMAT.with(|c| c.replace(version));
+        let old_needed = NEEDED.with(|c| c.replace(0));
         let r = f();
         let needed = NEEDED.with(|c| c.replace(old_needed));
         FORMAT.with(|c| c.set(old_format));
@@ -90,6 +95,22 @@ pub struct BundleMeta {
     pub hyperparameters: String,
     /// The files the model was trained on.
     pub train_files: Vec<FileDigest>,
+}
+
+/// What format 3 adds after format 2's payload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Extension {
+    /// A multi-label task's settings (the task is multi-label exactly when this is set).
+    pub multi_label: Option<MultiLabelExtension>,
+}
+
+/// A multi-label model's settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MultiLabelExtension {
+    /// How probabilities become a predicted set.
+    pub rule: MultiLabelRule,
+    /// The task's label separator for text labels.
+    pub label_separator: Option<String>,
 }
 
 /// Everything a model file holds.
@@ -138,22 +159,70 @@ impl Bundle {
         Ok(bundle)
     }
 
-    /// Encodes the bundle with its header, in the oldest format that holds it.
+    /// What follows format 2's payload, `None` when nothing does (the file is format 2).
+    fn extension(&self) -> Option<Extension> {
+        let p = &self.pipeline;
+        let multi = p.multi_label.map(|rule| MultiLabelExtension {
+            rule,
+            label_separator: p.task.label_separator.clone(),
+        });
+        multi.map(|m| Extension {
+            multi_label: Some(m),
+        })
+    }
+
+    /// The format this bundle is written in: 3 with an extension, else 2.
+    fn version(&self, ext: &Option<Extension>) -> u32 {
+        let vectorizer = match &self.pipeline.model {
+            Fitted::Text(m) => m.tfidf.params().needs_format() > FORMAT_BASE,
+            _ => false,
+        };
+        if vectorizer {
+            FORMAT_VECTORIZER
+        } else if ext.is_some() {
+            3
+        } else {
+            FORMAT_BASE
+        }
+    }
+
+    /// The extension written after the payload in `version` (from format 3 on, always one).
+    fn trailer(ext: Option<Extension>, version: u32) -> Option<Extension> {
+        match (ext, version) {
+            (None, v) if v > FORMAT_BASE => Some(Extension { multi_label: None }),
+            (e, _) => e,
+        }
+    }
+
+    /// Applies a decoded extension to the pipeline.
+    fn extend(&mut self, ext: Extension) -> Result<()> {
+        if let Some(m) = ext.multi_label {
+            m.rule.check()?;
+            let p = &mut self.pipeline;
+            p.multi_label = Some(m.rule);
+            p.task.multi_label = true;
+            p.task.label_separator = m.label_separator;
+        }
+        Ok(())
+    }
+
+    /// Encodes the bundle with its header.
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
         // The payload is encoded straight after a placeholder header, then the header is
         // filled in: one buffer, not a payload plus a copy (models reach hundreds of MB).
-        let encode = |version: u32| {
-            let mut out = Vec::with_capacity(HEADER_LEN);
-            out.extend_from_slice(MAGIC);
-            out.extend_from_slice(&version.to_le_bytes());
-            out.resize(HEADER_LEN, 0);
-            wire::with(version, || postcard::to_extend(self, out))
-        };
-        let (mut out, needed) = encode(OLDEST_FORMAT);
-        if needed > OLDEST_FORMAT {
-            out = encode(needed).0;
+        let ext = self.extension();
+        let version = self.version(&ext);
+        let ext = Self::trailer(ext, version);
+        let mut out = Vec::with_capacity(HEADER_LEN);
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&version.to_le_bytes());
+        out.resize(HEADER_LEN, 0);
+        let mut out = wire::with(version, || postcard::to_extend(self, out))
+            .0
+            .context("cannot encode the model")?;
+        if let Some(e) = &ext {
+            out = postcard::to_extend(e, out).context("cannot encode the model")?;
         }
-        let mut out = out.context("cannot encode the model")?;
         let len = (out.len() - HEADER_LEN) as u64;
         let digest = Sha256::digest(&out[HEADER_LEN..]);
         out[12..20].copy_from_slice(&len.to_le_bytes());
@@ -197,11 +266,11 @@ impl Bundle {
         if version == 0 {
             bail!("model file format 0 is not a valid version");
         }
-        if version < OLDEST_FORMAT {
+        if version < FORMAT_BASE {
             bail!(
                 "model file format {version} was written by an older rumedbench; this one reads \
-                 formats {OLDEST_FORMAT} to {FORMAT_VERSION} (format 2 added hashed features and \
-                 the primal route's model form): retrain the model"
+                 formats {FORMAT_BASE} and {FORMAT_VERSION} only (format 2 added hashed features \
+                 and the primal route's model form): retrain the model"
             );
         }
         let len = u64::from_le_bytes(bytes[12..20].try_into().expect("8 bytes"));
@@ -221,8 +290,23 @@ impl Bundle {
         if Sha256::digest(payload).as_slice() != &bytes[20..52] {
             bail!("corrupted model file: the payload checksum does not match");
         }
-        let (bundle, _) = wire::with(version, || postcard::from_bytes::<Bundle>(payload));
-        let bundle = bundle.context("corrupted model file: cannot decode the payload")?;
+        let (mut bundle, rest): (Bundle, &[u8]) =
+            wire::with(version, || postcard::take_from_bytes(payload))
+                .0
+                .context("corrupted model file: cannot decode the payload")?;
+        if version > FORMAT_BASE {
+            let (ext, rest): (Extension, &[u8]) = postcard::take_from_bytes(rest)
+                .context("corrupted model file: cannot decode the format-3 extension")?;
+            if !rest.is_empty() {
+                bail!(
+                    "corrupted model file: {} bytes follow the extension",
+                    rest.len()
+                );
+            }
+            bundle
+                .extend(ext)
+                .context("corrupted model file: the extension is invalid")?;
+        }
         bundle
             .validate()
             .context("corrupted model file: the decoded model is inconsistent")?;
@@ -250,6 +334,15 @@ impl Bundle {
             }
             Fitted::Text(m) => {
                 m.clf.validate()?;
+                let (k, np) = (m.clf.n_classes(), m.clf.n_problems());
+                let want = if p.multi_label.is_some() || k != 2 {
+                    k
+                } else {
+                    1
+                };
+                if np != want {
+                    bail!("{np} binary problems for {k} classes");
+                }
                 let (vocab, idf) = (m.tfidf.n_features(), m.tfidf.idf().len());
                 if vocab != idf || vocab != m.clf.n_features() {
                     bail!(
@@ -267,6 +360,9 @@ impl Bundle {
             }
             _ => {}
         }
+        if p.multi_label.is_some() && !matches!(p.model, Fitted::Text(_)) {
+            bail!("a multi-label task whose model is not the text model");
+        }
         Ok(())
     }
 
@@ -280,28 +376,30 @@ impl Bundle {
     /// Streams the model file's bytes (header, then payload) to `w`, in two encoding passes
     /// (see [`Bundle::save`]); the bytes equal [`Bundle::to_bytes`].
     pub fn write_to(&self, w: &mut dyn std::io::Write) -> Result<()> {
-        let measure = |version: u32| {
-            let mut sink = Digesting {
-                sha: Sha256::new(),
-                len: 0,
-            };
-            let (r, needed) = wire::with(version, || postcard::to_io(self, &mut sink).map(|_| ()));
-            (r.map(|_| sink), needed)
+        let ext = self.extension();
+        let version = self.version(&ext);
+        let ext = Self::trailer(ext, version);
+        let mut sink = Digesting {
+            sha: Sha256::new(),
+            len: 0,
         };
-        let (mut sink, mut version) = (measure(OLDEST_FORMAT), OLDEST_FORMAT);
-        if sink.1 > OLDEST_FORMAT {
-            version = sink.1;
-            sink = measure(version);
+        wire::with(version, || postcard::to_io(self, &mut sink).map(|_| ()))
+            .0
+            .context("cannot encode the model")?;
+        if let Some(e) = &ext {
+            postcard::to_io(e, &mut sink).context("cannot encode the model")?;
         }
-        let sink = sink.0.context("cannot encode the model")?;
         let digest = sink.sha.finalize();
         w.write_all(MAGIC)?;
         w.write_all(&version.to_le_bytes())?;
         w.write_all(&sink.len.to_le_bytes())?;
         w.write_all(&digest)?;
-        wire::with(version, || postcard::to_io(self, w).map(|_| ()))
+        wire::with(version, || postcard::to_io(self, &mut *w).map(|_| ()))
             .0
             .context("cannot encode the model")?;
+        if let Some(e) = &ext {
+            postcard::to_io(e, w).context("cannot encode the model")?;
+        }
         Ok(())
     }
 
@@ -377,8 +475,94 @@ mod tests {
         assert_eq!(std::fs::read(&path).unwrap(), b.to_bytes().unwrap());
     }
 
+    fn multi_label_bundle() -> Bundle {
+        let mut t = crate::task::TaskFile {
+            name: Some("codes".into()),
+            text_fields: vec!["text".into()],
+            label_field: Some("codes".into()),
+            label_separator: Some(";".into()),
+            train: Some("t.tsv".into()),
+            ..Default::default()
+        }
+        .spec()
+        .unwrap();
+        t.settle_metrics(3);
+        let texts = [
+            "боль в спине",
+            "изжога и тошнота",
+            "боль и изжога",
+            "давление",
+        ];
+        let sets: [&[&str]; 4] = [&["M54"], &["K29"], &["K29", "M54"], &[]];
+        let examples = texts
+            .iter()
+            .zip(sets)
+            .enumerate()
+            .map(|(i, (x, l))| Example {
+                id: (i as u64).into(),
+                line: i + 1,
+                input: Input::Text(x.to_string()),
+                gold: Some(Gold::Labels(l.iter().map(|s| s.to_string()).collect())),
+            })
+            .collect();
+        let split = crate::data::Split {
+            path: "t.tsv".into(),
+            examples,
+        };
+        let mut settings = pipeline::FitSettings::default();
+        settings.multi.threshold = 0.3;
+        settings.multi.allow_empty = true;
+        Bundle {
+            meta: bundle().meta,
+            pipeline: pipeline::fit(&t, ModelKind::Feature, &settings, &split).unwrap(),
+        }
+    }
+
     #[test]
-    fn format_3_only_for_the_new_vectorizer_settings() {
+    fn multi_label_models_are_format_3_and_single_label_ones_stay_format_2() {
+        let single = bundle().to_bytes().unwrap();
+        assert_eq!(single[8..12], FORMAT_BASE.to_le_bytes());
+        // A format-2 payload is the plain encoding of the bundle: nothing appended.
+        assert_eq!(
+            single[HEADER_LEN..],
+            postcard::to_stdvec(&bundle()).unwrap()[..]
+        );
+        let b = multi_label_bundle();
+        let bytes = b.to_bytes().unwrap();
+        assert_eq!(bytes[8..12], 3u32.to_le_bytes());
+        let back = Bundle::from_bytes(&bytes).unwrap();
+        assert_eq!(back.pipeline.task, b.pipeline.task);
+        assert!(back.pipeline.task.multi_label);
+        assert_eq!(back.pipeline.task.label_separator.as_deref(), Some(";"));
+        let rule = back.pipeline.multi_label.unwrap();
+        assert_eq!((rule.threshold, rule.allow_empty), (0.3, true));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.rmb");
+        b.save(&path).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), bytes);
+        // Without its extension (a format-3 header on a format-2 payload), or with bytes after
+        // it, a file is corrupted.
+        let relabel = |mut v: Vec<u8>, payload: Vec<u8>| {
+            v.truncate(HEADER_LEN);
+            v[12..20].copy_from_slice(&(payload.len() as u64).to_le_bytes());
+            v[20..HEADER_LEN].copy_from_slice(&Sha256::digest(&payload));
+            v.extend(payload);
+            v
+        };
+        let mut cut = single.clone();
+        cut[8..12].copy_from_slice(&3u32.to_le_bytes());
+        let e = Bundle::from_bytes(&cut).unwrap_err().to_string();
+        assert!(e.contains("format-3 extension"), "{e}");
+        let mut longer = bytes[HEADER_LEN..].to_vec();
+        longer.push(0);
+        let e = Bundle::from_bytes(&relabel(bytes.clone(), longer))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("follow the extension"), "{e}");
+    }
+
+    #[test]
+    fn format_4_only_for_the_new_vectorizer_settings() {
         use crate::features::analyzer::Analyzer;
         use crate::pipeline::FitSettings;
         let t = task::find("top3").unwrap();
@@ -407,14 +591,14 @@ mod tests {
         };
         let version = |b: &[u8]| u32::from_le_bytes(b[8..12].try_into().unwrap());
         let plain = bundle(&FitSettings::default()).to_bytes().unwrap();
-        assert_eq!(version(&plain), OLDEST_FORMAT);
+        assert_eq!(version(&plain), FORMAT_BASE);
         let mut word = FitSettings::default();
         word.tfidf.analyzer = Analyzer::Word;
         word.tfidf.ngram_min = 1;
         word.tfidf.max_features = Some(4);
         let b = bundle(&word);
         let bytes = b.to_bytes().unwrap();
-        assert_eq!(version(&bytes), 3);
+        assert_eq!(version(&bytes), FORMAT_VECTORIZER);
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("m.rmb");
         b.save(&path).unwrap();
@@ -425,6 +609,7 @@ mod tests {
         };
         assert_eq!(m.tfidf.params(), &word.tfidf);
         assert_eq!(m.tfidf.n_features(), 4);
+        assert_eq!(back.pipeline.multi_label, None);
         // The format 2 file still loads, with the default vectorizer.
         let Fitted::Text(m) = Bundle::from_bytes(&plain).unwrap().pipeline.model else {
             panic!("not a text model")

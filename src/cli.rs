@@ -492,6 +492,36 @@ pub struct TrainArgs {
     /// folder's name for `train.jsonl`].
     #[arg(long, value_name = "NAME", help_heading = "Your own task", value_parser = parse_name)]
     pub name: Option<String>,
+    /// New task: multi-label, each label field a set of labels (a JSON list, or a CSV/TSV cell
+    /// split by --label-separator) [default: inferred: multi-label when train's first label is a
+    /// JSON list].
+    #[arg(long, help_heading = "Multi-label")]
+    pub multi_label: bool,
+    /// Multi-label: split text labels (CSV/TSV cells) at this string; makes the task
+    /// multi-label.
+    #[arg(long, value_name = "S", help_heading = "Multi-label")]
+    pub label_separator: Option<String>,
+    /// Multi-label: predict the labels whose probability is at least T, in (0, 1)
+    /// [default: 0.5].
+    #[arg(long, value_name = "T", value_parser = parse_threshold, help_heading = "Multi-label")]
+    pub threshold: Option<f64>,
+    /// Multi-label: allow an empty predicted set (otherwise the most probable label is always
+    /// predicted).
+    #[arg(long, help_heading = "Multi-label")]
+    pub allow_empty: bool,
+    /// Multi-label: choose the threshold with the best dev micro-F1 among 0.1, 0.2, ..., 0.9
+    /// (ties keep 0.5) and keep it in the model; needs a dev file.
+    #[arg(long, help_heading = "Multi-label")]
+    pub tune_threshold: bool,
+}
+
+/// `--threshold`: a number in (0, 1).
+fn parse_threshold(s: &str) -> std::result::Result<f64, String> {
+    let v: f64 = s.parse().map_err(|_| format!("{s:?} is not a number"))?;
+    if !(v > 0.0 && v < 1.0) {
+        return Err(format!("the threshold must be in (0, 1), got {s}"));
+    }
+    Ok(v)
 }
 
 /// Most bootstrap replicates `--bootstrap` accepts: every replicate's values are kept for
@@ -651,6 +681,8 @@ impl TrainArgs {
             min_df: self.min_df,
             max_df: self.max_df,
             max_features: self.max_features.map(|n| n as usize),
+            threshold: self.threshold,
+            allow_empty: self.allow_empty.then_some(true),
         }
     }
 
@@ -682,6 +714,8 @@ impl TrainArgs {
             dev: self.dev.clone(),
             test: self.test.clone(),
             delimiter: self.delimiter.clone(),
+            multi_label: self.multi_label.then_some(true),
+            label_separator: self.label_separator.clone(),
             ..task::TaskFile::default()
         }
     }
@@ -740,6 +774,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
                 out: args.out.clone(),
                 models_dir: args.models_dir.clone(),
                 model_out: args.model_out.clone(),
+                tune_threshold: args.tune_threshold,
             };
             train::run(&req, out)?;
         }

@@ -12,13 +12,16 @@ use crate::features::analyzer::Analyzer;
 use crate::features::limit::DocFreq;
 use crate::features::tfidf::TfidfParams;
 use crate::models::crf::{is_iob, Crf, CrfParams};
-use crate::models::logreg::LogRegParams;
+use crate::models::logreg::{LogReg, LogRegParams};
 use crate::models::naive::{NaiveClassifier, NaiveParams, NaiveTagger};
 pub use crate::models::text::{rank_row, TextModel};
 use crate::models::Model;
 use crate::scoring::eval::{Examples, Outcomes, TaskScore};
 use crate::scoring::metrics;
 use crate::task::{TaskKind, TaskSpec};
+
+mod multi;
+pub use multi::{label_sets, tune_threshold, THRESHOLD_GRID};
 
 /// Which model family to train.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -144,6 +147,9 @@ pub struct FitSettings {
     pub tfidf: TfidfParams,
     /// The classifier of the text model (its seed is replaced by `seed`).
     pub logreg: LogRegParams,
+    /// Multi-label tasks: how probabilities become a predicted set.
+    #[serde(default)]
+    pub multi: MultiLabelRule,
 }
 
 /// Settings of the recipe a user may change, each `None` when not given: from a task file, then
@@ -176,6 +182,56 @@ pub struct Recipe {
     pub max_df: Option<DocFreq>,
     /// Vocabulary limit: the most frequent terms kept.
     pub max_features: Option<usize>,
+    /// Multi-label decision threshold.
+    pub threshold: Option<f64>,
+    /// Multi-label: allow an empty predicted set.
+    pub allow_empty: Option<bool>,
+}
+
+/// How a multi-label model turns its labels' probabilities into a predicted set: every label
+/// with probability at least `threshold`, and, unless `allow_empty`, the most probable label
+/// when none reaches it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct MultiLabelRule {
+    /// Labels with probability `>= threshold` are predicted; in (0, 1).
+    pub threshold: f64,
+    /// Whether a prediction may be the empty set.
+    pub allow_empty: bool,
+}
+
+impl Default for MultiLabelRule {
+    fn default() -> Self {
+        MultiLabelRule {
+            threshold: 0.5,
+            allow_empty: false,
+        }
+    }
+}
+
+impl MultiLabelRule {
+    /// Refuses a threshold outside (0, 1).
+    pub fn check(&self) -> Result<()> {
+        if !(self.threshold > 0.0 && self.threshold < 1.0) {
+            bail!(
+                "the multi-label threshold must be in (0, 1), got {}",
+                self.threshold
+            );
+        }
+        Ok(())
+    }
+
+    /// How many of the labels ranked by decreasing probability `ranked` are predicted.
+    pub fn set_size(&self, ranked: &[f32]) -> usize {
+        let n = ranked
+            .iter()
+            .take_while(|&&p| p as f64 >= self.threshold)
+            .count();
+        if n == 0 && !self.allow_empty && !ranked.is_empty() {
+            1
+        } else {
+            n
+        }
+    }
 }
 
 impl FitSettings {
@@ -221,6 +277,12 @@ impl FitSettings {
         if r.max_features.is_some() {
             self.tfidf.max_features = r.max_features;
         }
+        if let Some(v) = r.threshold {
+            self.multi.threshold = v;
+        }
+        if let Some(v) = r.allow_empty {
+            self.multi.allow_empty = v;
+        }
     }
 }
 
@@ -259,17 +321,43 @@ pub enum Prediction {
     Ranked(Vec<(String, f32)>),
     /// Tags, one per input token.
     Tags(Vec<String>),
+    /// Multi-label: labels by decreasing probability; the first `size` are the predicted set
+    /// (the set is always a prefix of the ranking).
+    Set {
+        /// Labels with their probabilities, best first: the set, and at least the requested
+        /// number of ranked labels.
+        ranked: Vec<(String, f32)>,
+        /// How many of them are predicted.
+        size: usize,
+    },
+}
+
+impl Prediction {
+    /// A multi-label prediction's set, best first (empty for other predictions).
+    pub fn set(&self) -> Vec<String> {
+        match self {
+            Prediction::Set { ranked, size } => {
+                ranked[..*size].iter().map(|x| x.0.clone()).collect()
+            }
+            _ => Vec::new(),
+        }
+    }
 }
 
 /// A task and its fitted model.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Pipeline {
-    /// The task the model was trained for.
+    /// The task the model was trained for (encoded as model format 2 encodes it: the
+    /// multi-label fields travel in the model file's extension).
+    #[serde(with = "crate::task::wire")]
     pub task: TaskSpec,
     /// Which family was trained.
     pub kind: ModelKind,
     /// The fitted model.
     pub model: Fitted,
+    /// Multi-label tasks: the decision rule (set exactly when `task.multi_label`).
+    #[serde(skip)]
+    pub multi_label: Option<MultiLabelRule>,
 }
 
 /// The gold label of every example of `split`; `purpose` ("training", "tuning") names
@@ -330,11 +418,31 @@ pub fn fit(
     settings: &FitSettings,
     train: &Split,
 ) -> Result<Pipeline> {
+    if task.multi_label {
+        if kind != ModelKind::Feature {
+            bail!(
+                "{}: the naive baseline does not take multi-label tasks; use --model feature",
+                task.name
+            );
+        }
+        settings.multi.check()?;
+        let (labels, sets) = label_sets(task, train)?;
+        let model = fit_text_with(task, settings, train, labels, |params, x, n| {
+            params.fit_sets_owned(x, &sets, n)
+        })?;
+        return Ok(Pipeline {
+            task: task.clone(),
+            kind,
+            model: Fitted::Text(Box::new(model)),
+            multi_label: Some(settings.multi),
+        });
+    }
     let model = kind.fit(task, settings, train)?;
     Ok(Pipeline {
         task: task.clone(),
         kind,
         model,
+        multi_label: None,
     })
 }
 
@@ -394,6 +502,20 @@ pub fn text_targets(task: &TaskSpec, train: &Split) -> Result<(Vec<String>, Vec<
 
 fn fit_text(task: &TaskSpec, settings: &FitSettings, train: &Split) -> Result<TextModel> {
     let (classes, y) = text_targets(task, train)?;
+    fit_text_with(task, settings, train, classes, |params, x, n| {
+        params.fit_owned(x, &y, n)
+    })
+}
+
+/// Vectorizes train and fits the classifier `fit` gives (`n` = the number of classes), with
+/// the note on sizes and times and the check of the fitted weights.
+fn fit_text_with(
+    task: &TaskSpec,
+    settings: &FitSettings,
+    train: &Split,
+    classes: Vec<String>,
+    fit: impl FnOnce(&LogRegParams, crate::features::sparse::CsrMatrix, usize) -> Result<LogReg>,
+) -> Result<TextModel> {
     let texts = data::joined_texts(&train.examples);
     let docs: Vec<&str> = texts.iter().map(|t| t.as_ref()).collect();
     let t0 = std::time::Instant::now();
@@ -406,7 +528,7 @@ fn fit_text(task: &TaskSpec, settings: &FitSettings, train: &Split) -> Result<Te
         ..settings.logreg
     };
     let (rows, cols, nnz) = (x.n_rows(), x.n_cols(), x.nnz());
-    let clf = params.fit_owned(x, &y, classes.len())?;
+    let clf = fit(&params, x, classes.len())?;
     eprintln!(
         "note: {}: {rows} rows x {cols} features, {nnz} non-zeros; vectorized in {t_vec:.2} s, \
          fitted in {:.2} s",
@@ -430,6 +552,9 @@ fn fit_text(task: &TaskSpec, settings: &FitSettings, train: &Split) -> Result<Te
 impl Pipeline {
     /// Predicts every example, keeping `k` ranked labels for classification.
     pub fn predict(&self, examples: &[Example], k: usize) -> Result<Vec<Prediction>> {
+        if let (Some(rule), Fitted::Text(m)) = (&self.multi_label, &self.model) {
+            return Ok(multi::predict(m, rule, examples, k));
+        }
         self.model.model().predict(examples, k)
     }
 
@@ -440,6 +565,9 @@ impl Pipeline {
         examples: &[Example],
         preds: &[Prediction],
     ) -> Result<(TaskScore, BTreeSet<String>)> {
+        if self.multi_label.is_some() {
+            return multi::score(self, examples, preds);
+        }
         let mut unseen = BTreeSet::new();
         let known = self.labels();
         let outcomes = match self.task.kind() {
@@ -500,7 +628,18 @@ impl Pipeline {
 
     /// The hyperparameters that matter for this pipeline, for run records and model files.
     pub fn hyperparameters(&self, settings: &FitSettings) -> Value {
-        self.kind.hyperparameters(self.task.kind(), settings)
+        let mut h = self.kind.hyperparameters(self.task.kind(), settings);
+        if let (Some(rule), Some(c)) = (&self.multi_label, h.get_mut("classifier")) {
+            c["type"] = Value::from(
+                "multi-label: one independent L2 logistic regression per label (one-vs-rest), \
+                 dual coordinate descent",
+            );
+            c["multi_label"] = serde_json::json!({
+                "threshold": rule.threshold,
+                "allow_empty": rule.allow_empty,
+            });
+        }
+        h
     }
 
     /// What the solver reported (epochs, convergence), for run records.
@@ -527,10 +666,17 @@ impl Pipeline {
             Some(Gold::Label(l)) => {
                 m.insert(names.label_field.clone(), Value::String(l.clone()));
             }
-            Some(Gold::Tags(t)) => {
+            Some(Gold::Tags(t)) | Some(Gold::Labels(t)) => {
                 m.insert(names.label_field.clone(), Value::from(t.clone()));
             }
             None => {}
+        }
+        if let Prediction::Set { ranked, .. } = p {
+            m.insert("prediction".into(), Value::from(p.set()));
+            let k = self.task.top_k.max(1);
+            let top: Vec<&str> = ranked.iter().take(k).map(|x| x.0.as_str()).collect();
+            m.insert("ranked".into(), Value::from(top));
+            return Value::Object(m);
         }
         let pred = match p {
             Prediction::Tags(t) => Value::from(t.clone()),
@@ -540,7 +686,7 @@ impl Pipeline {
                     .map(|x| x.0.clone())
                     .collect::<Vec<_>>(),
             ),
-            Prediction::Ranked(r) => {
+            Prediction::Ranked(r) | Prediction::Set { ranked: r, .. } => {
                 Value::String(r.first().map(|x| x.0.clone()).unwrap_or_default())
             }
         };

@@ -54,6 +54,20 @@ pub enum Metric {
     Hit3,
     /// Entity-level micro F1 with seqeval 1.2.2's default semantics.
     F1,
+    /// Multi-label: F1 of the (label, example) decisions summed over all labels
+    /// (scikit-learn's `f1_score(average='micro')` on binarized label sets).
+    MicroF1,
+    /// Multi-label: the unweighted mean over labels of each label's F1 (`average='macro'`),
+    /// over the labels seen in gold or prediction.
+    MacroF1,
+    /// Multi-label: the share of examples whose predicted set equals the gold set exactly
+    /// (`accuracy_score` on binarized sets).
+    SubsetAcc,
+    /// Multi-label: the share of examples whose most probable label is in the gold set.
+    P1,
+    /// Multi-label: of the three most probable labels, the share in the gold set, averaged
+    /// over examples (`|top3 ∩ gold| / 3`).
+    P3,
 }
 
 impl Metric {
@@ -63,6 +77,11 @@ impl Metric {
             Metric::Acc => "acc",
             Metric::Hit3 => "hit3",
             Metric::F1 => "f1",
+            Metric::MicroF1 => "micro_f1",
+            Metric::MacroF1 => "macro_f1",
+            Metric::SubsetAcc => "subset_acc",
+            Metric::P1 => "p_at_1",
+            Metric::P3 => "p_at_3",
         }
     }
 }
@@ -92,6 +111,14 @@ pub struct TaskSpec {
     /// Set when the train split cannot be redistributed: how a user obtains it.
     #[serde(default)]
     pub train_notice: Option<String>,
+    /// Multi-label: each record's label field holds a set of labels (a JSON list, or a
+    /// string split at [`TaskSpec::label_separator`]). Not part of the model file's task
+    /// encoding (see [`wire`]); absent from JSON when false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub multi_label: bool,
+    /// Multi-label: a label given as a string (a CSV/TSV cell) is split at this separator.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label_separator: Option<String>,
 }
 
 impl TaskSpec {
@@ -137,6 +164,8 @@ fn classification(
         label_order: None,
         top_k: if ranked { 3 } else { 1 },
         train_notice: None,
+        multi_label: false,
+        label_separator: None,
     }
 }
 
@@ -301,6 +330,8 @@ fn ner() -> TaskSpec {
         label_order: None,
         top_k: 1,
         train_notice: None,
+        multi_label: false,
+        label_separator: None,
     }
 }
 
@@ -494,6 +525,17 @@ pub struct TaskFile {
     /// Text model: hash n-grams into `2^hash_features` columns instead of a vocabulary
     /// (`--hash-features`).
     pub hash_features: Option<u8>,
+    /// Multi-label task: every label field holds a set of labels (`--multi-label`); also
+    /// inferred when train's labels are JSON lists.
+    pub multi_label: Option<bool>,
+    /// Multi-label: split string labels (CSV/TSV cells) at this separator
+    /// (`--label-separator`); implies `multi_label`.
+    pub label_separator: Option<String>,
+    /// Multi-label: labels with probability at least this are predicted (`--threshold`).
+    pub threshold: Option<f64>,
+    /// Multi-label: an empty predicted set is allowed (`--allow-empty`); otherwise the most
+    /// probable label is always predicted.
+    pub allow_empty: Option<bool>,
     /// Text model: `char`, `char_wb` or `word` (`--analyzer`).
     pub analyzer: Option<crate::features::analyzer::Analyzer>,
     /// Text model: drop terms in fewer documents, an integer count or a fraction (`--min-df`).
@@ -590,6 +632,10 @@ impl TaskFile {
             max_df: self.max_df.or(other.max_df),
             max_features: self.max_features.or(other.max_features),
             delimiter: self.delimiter.or(other.delimiter),
+            multi_label: self.multi_label.or(other.multi_label),
+            label_separator: self.label_separator.or(other.label_separator),
+            threshold: self.threshold.or(other.threshold),
+            allow_empty: self.allow_empty.or(other.allow_empty),
         }
     }
 
@@ -615,6 +661,8 @@ impl TaskFile {
             min_df: self.min_df.map(|d| d.doc_freq("min_df")).transpose()?,
             max_df: self.max_df.map(|d| d.doc_freq("max_df")).transpose()?,
             max_features: self.max_features,
+            threshold: self.threshold,
+            allow_empty: self.allow_empty,
         })
     }
 
@@ -667,6 +715,12 @@ impl TaskFile {
             };
             (inputs, label, vec![Metric::Acc])
         };
+        let (multi_label, label_separator) = self.multi_label_fields(tagging)?;
+        let metrics = if multi_label {
+            multi_label_metrics(false)
+        } else {
+            metrics
+        };
         Ok(TaskSpec {
             alias: name.to_lowercase(),
             name,
@@ -677,14 +731,53 @@ impl TaskFile {
             label_order: None,
             top_k: 1,
             train_notice: None,
+            multi_label,
+            label_separator,
         })
     }
+
+    /// Whether the task is declared multi-label (`multi_label = true`, or a label separator),
+    /// and its separator; a tagging task cannot be, an empty separator is refused.
+    fn multi_label_fields(&self, tagging: bool) -> Result<(bool, Option<String>)> {
+        let sep = self.label_separator.clone();
+        if sep.as_deref() == Some("") {
+            bail!("--label-separator must not be empty");
+        }
+        if self.multi_label == Some(false) && sep.is_some() {
+            bail!("--label-separator makes a task multi-label, but multi_label = false");
+        }
+        let multi = self.multi_label.unwrap_or(false) || sep.is_some();
+        if multi && tagging {
+            bail!("a tagging task cannot be multi-label (--multi-label/--label-separator)");
+        }
+        Ok((multi, sep))
+    }
+}
+
+/// The metrics of a multi-label task: micro-F1, macro-F1, subset accuracy and P@1, plus P@3
+/// with more than three labels.
+pub fn multi_label_metrics(p3: bool) -> Vec<Metric> {
+    let mut m = vec![
+        Metric::MicroF1,
+        Metric::MacroF1,
+        Metric::SubsetAcc,
+        Metric::P1,
+    ];
+    if p3 {
+        m.push(Metric::P3);
+    }
+    m
 }
 
 impl TaskSpec {
     /// For a user-defined classification task, reports Hit@3 when train has more than three
     /// classes (Hit@3 is trivially 100 with three or fewer).
     pub fn settle_metrics(&mut self, n_classes: usize) {
+        if self.multi_label {
+            self.metrics = multi_label_metrics(n_classes > 3);
+            self.top_k = n_classes.min(3);
+            return;
+        }
         if self.kind() != TaskKind::Tokens && n_classes > 3 {
             self.metrics = vec![Metric::Acc, Metric::Hit3];
             self.top_k = 3;
@@ -774,5 +867,61 @@ mod custom_tests {
         assert_eq!(s.metrics, vec![Metric::Acc]);
         s.settle_metrics(4);
         assert_eq!((s.metrics.len(), s.top_k), (2, 3));
+    }
+}
+
+/// The model file's encoding of a [`TaskSpec`] (`#[serde(with = "task::wire")]`): the fields
+/// of format 2, without the multi-label ones, which a format-3 file carries in its extension
+/// (see [`crate::bundle`]). So a single-label model file is byte-identical to format 2's and
+/// older builds still read it.
+pub mod wire {
+    use super::{InputFields, Metric, TaskSpec};
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    #[derive(Serialize, Deserialize)]
+    struct Format2 {
+        name: String,
+        alias: String,
+        id_field: String,
+        inputs: InputFields,
+        label_field: String,
+        metrics: Vec<Metric>,
+        label_order: Option<Vec<String>>,
+        top_k: usize,
+        train_notice: Option<String>,
+    }
+
+    /// Writes format 2's fields.
+    pub fn serialize<S: Serializer>(t: &TaskSpec, s: S) -> Result<S::Ok, S::Error> {
+        Format2 {
+            name: t.name.clone(),
+            alias: t.alias.clone(),
+            id_field: t.id_field.clone(),
+            inputs: t.inputs.clone(),
+            label_field: t.label_field.clone(),
+            metrics: t.metrics.clone(),
+            label_order: t.label_order.clone(),
+            top_k: t.top_k,
+            train_notice: t.train_notice.clone(),
+        }
+        .serialize(s)
+    }
+
+    /// Reads format 2's fields; the task is single-label until an extension says otherwise.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<TaskSpec, D::Error> {
+        let f = Format2::deserialize(d)?;
+        Ok(TaskSpec {
+            name: f.name,
+            alias: f.alias,
+            id_field: f.id_field,
+            inputs: f.inputs,
+            label_field: f.label_field,
+            metrics: f.metrics,
+            label_order: f.label_order,
+            top_k: f.top_k,
+            train_notice: f.train_notice,
+            multi_label: false,
+            label_separator: None,
+        })
     }
 }

@@ -57,6 +57,7 @@ fn request(tasks: Vec<TaskSource>, root: &Path) -> TrainRequest {
         out: root.join("out"),
         models_dir: root.join("models"),
         model_out: None,
+        tune_threshold: false,
     }
 }
 

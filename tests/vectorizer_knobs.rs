@@ -1,6 +1,6 @@
 //! The vectorizer's knobs from the command line and the task file: `--analyzer`, `--min-df`,
 //! `--max-df`, `--max-features` (task-file keys `analyzer`, `min_df`, `max_df`, `max_features`)
-//! reach the model file (format 3; the paper's recipe stays format 2) and the run record, and
+//! reach the model file (format 4; the paper's recipe stays format 2) and the run record, and
 //! `predict` and `test` honour them through the model. On the synthetic fixture
 //! `tests/fixtures/toy/`.
 
@@ -131,7 +131,7 @@ fn each_flag_reaches_the_model_file_and_the_run_record() {
         let rec = record(d, name);
         assert_eq!(rec["hyperparameters"]["vectorizer"][key], want, "{name}");
         let model = d.join(format!("models/{name}-feature.rmb"));
-        assert_eq!(format_version(&model), 3, "{name}");
+        assert_eq!(format_version(&model), 4, "{name}");
         train_and_predict_agree(d, name);
         // `test` scores through the same model.
         let out = ok(
@@ -287,5 +287,5 @@ fn tune_keeps_the_task_files_vectorizer_at_every_point() {
         (Some("word"), Some(50)),
         "{v}"
     );
-    assert_eq!(format_version(&d.join("models/tw-tuned.rmb")), 3);
+    assert_eq!(format_version(&d.join("models/tw-tuned.rmb")), 4);
 }

@@ -104,6 +104,23 @@ def _matrix(triple, dtype):
     return np.frombuffer(data, dtype=dtype).reshape(rows, cols)
 
 
+def _refuse_label_sets(y):
+    """Multi-label data (a list of labels per text, or an indicator matrix) is for the CLI."""
+    shape = getattr(y, "shape", None)
+    sets = shape is not None and len(shape) == 2
+    if not sets and not isinstance(y, (str, bytes)):
+        try:
+            sets = any(isinstance(v, (list, tuple, set, frozenset, np.ndarray)) for v in y)
+        except TypeError:
+            sets = False
+    if sets:
+        raise ValueError(
+            "y holds label sets (multi-label); CharTfidfClassifier fits one label per text. "
+            "Train multi-label tasks with the command line: `rumedbench train` with a label "
+            "field holding a JSON list (see the README, 'Your own task')"
+        )
+
+
 class CharTfidfClassifier(ClassifierMixin, BaseEstimator):
     """Character n-gram tf-idf + one-vs-rest L2 logistic regression, fitted in Rust.
 
@@ -233,6 +250,7 @@ class CharTfidfClassifier(ClassifierMixin, BaseEstimator):
         """Fits on texts (or text pairs) ``X`` and labels ``y``; returns ``self``."""
         params = self._native_params()
         docs = _as_docs(X)
+        _refuse_label_sets(y)
         y_in, y = y, np.asarray(y)
         if y.ndim != 1:
             raise ValueError(f"y must be one label per text, got shape {y.shape}")

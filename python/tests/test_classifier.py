@@ -153,6 +153,8 @@ def test_a_cli_model_predicts_identically_in_python(cli, tmp_path):
         (["a b c d", "e f g h"], ["x", "x"], "at least two classes"),
         ([("a", "b"), ("c",)], ["x", "y"], r"X\[1\] must be a \(text, text_pair\) pair"),
         (["ab", "cd"], ["x", "y"], "empty vocabulary|no n-gram|vocabulary"),
+        (["a b c d", "e f g h"], [["x", "y"], ["x"]], "label sets"),
+        (["a b c d", "e f g h"], [["x", "y"], ["y", "x"]], "label sets"),
     ],
 )
 def test_bad_data_raises_value_error_with_the_message(X, y, message):

@@ -246,6 +246,13 @@ pub struct TextClassifier {
 impl TextClassifier {
     /// Wraps a model file's content; errors unless it holds a text classifier.
     pub fn from_bundle(bundle: Bundle) -> Result<Self> {
+        if bundle.pipeline.multi_label.is_some() {
+            return Err(Error::Invalid(format!(
+                "the model of task {} is multi-label; the library API fits and loads \
+                 single-label classifiers only (use `rumedbench predict` / `rumedbench test`)",
+                bundle.pipeline.task.name
+            )));
+        }
         match &bundle.pipeline.model {
             Fitted::Text(_) => Ok(TextClassifier { bundle }),
             _ => Err(Error::Invalid(format!(

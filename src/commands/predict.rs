@@ -134,6 +134,11 @@ fn render(e: &Example, p: &Prediction, k: usize) -> Value {
             json!({"id": e.id, "tokens": toks, "tags": tags, "entities": ents})
         }
         (Prediction::Tags(tags), _) => json!({"id": e.id, "tags": tags}),
+        (Prediction::Set { ranked, size }, _) => json!({
+            "id": e.id,
+            "labels": p.set(),
+            "prediction": ranked.iter().take(k.max(*size)).map(|(l, s)| json!({"label": l, "prob": s})).collect::<Vec<_>>(),
+        }),
     }
 }
 
@@ -163,6 +168,14 @@ fn render_table(e: &Example, p: &Prediction, k: usize) -> String {
             format!("{id}\t{}", cells.join(" "))
         }
         (Prediction::Tags(tags), _) => format!("{id}\t{}", tags.join(" ")),
+        (Prediction::Set { ranked, size }, _) => {
+            let cells: Vec<String> = ranked
+                .iter()
+                .take(k.max(*size))
+                .map(|(l, s)| format!("{l} ({s:.3})"))
+                .collect();
+            format!("{id}\t[{}]\t{}", p.set().join(" "), cells.join("\t"))
+        }
     }
 }
 

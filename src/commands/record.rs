@@ -93,6 +93,15 @@ impl RunRecord {
         self
     }
 
+    /// Adds one result unless it is null (so records without it keep their form).
+    pub fn with_some(self, key: &str, value: Value) -> Self {
+        if value.is_null() {
+            self
+        } else {
+            self.with(key, value)
+        }
+    }
+
     /// Stages the record as pretty JSON with a final newline in `set`.
     pub fn stage(&self, set: &mut OutputSet, path: &Path) -> Result<()> {
         set.stage(path, |w| {

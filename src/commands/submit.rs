@@ -315,7 +315,7 @@ fn answer_task(
     for (e, p) in test.examples.iter().zip(preds) {
         let label = match p {
             Prediction::Ranked(r) => r.into_iter().next().map(|x| x.0),
-            Prediction::Tags(_) => None,
+            Prediction::Tags(_) | Prediction::Set { .. } => None,
         };
         let Some(answer) = label else {
             bail!("{}: the model gave no label for line {}", part.task, e.line);

@@ -158,6 +158,16 @@ impl TestReport {
     /// The headline figures, in percent: accuracy, Hit@3 where the task has it, macro and
     /// weighted F1 (classification) or entity precision, recall and F1 (tagging).
     pub fn figures(&self) -> Vec<(&'static str, f64)> {
+        if self.score.task.multi_label {
+            // Multi-label: micro-F1, macro-F1, subset accuracy, P@1 (and P@3), as train
+            // reports them.
+            return self
+                .score
+                .values
+                .iter()
+                .map(|(m, v)| (m.key(), *v))
+                .collect();
+        }
         let mut v = vec![("accuracy", self.score.get(Metric::Acc).unwrap_or(0.0))];
         if let Some(h) = self.score.get(Metric::Hit3) {
             v.push(("hit3", h));

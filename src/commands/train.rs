@@ -107,6 +107,8 @@ pub struct TrainRequest {
     pub models_dir: PathBuf,
     /// Exact model file path (single task only); overrides `models_dir`.
     pub model_out: Option<PathBuf>,
+    /// Multi-label: pick the decision threshold on dev (`--tune-threshold`).
+    pub tune_threshold: bool,
 }
 
 /// The result of training one task.
@@ -209,12 +211,83 @@ fn number_of_classes(split: &Split) -> usize {
     split
         .examples
         .iter()
-        .filter_map(|e| match &e.gold {
-            Some(Gold::Label(l)) => Some(l.as_str()),
-            _ => None,
+        .flat_map(|e| match &e.gold {
+            Some(Gold::Label(l)) => vec![l.as_str()],
+            Some(Gold::Labels(l)) => l.iter().map(String::as_str).collect(),
+            _ => vec![],
         })
         .collect::<BTreeSet<_>>()
         .len()
+}
+
+/// Loads the train split; a user's classification task becomes multi-label when its first
+/// label is a list. Then the multi-label flags are checked against the task.
+fn load_train(req: &TrainRequest, src: &TaskSource, spec: &mut TaskSpec) -> Result<Split> {
+    let train = if src.custom {
+        let (train, multi) = data::load_train_split(spec, &src.train, src.delimiter)?;
+        spec.multi_label = multi;
+        train
+    } else {
+        data::load_split(spec, &src.train, Labels::Required)?
+    };
+    let rule = req.settings.multi;
+    let default = pipeline::MultiLabelRule::default();
+    if !spec.multi_label {
+        let given = [
+            ("--threshold", rule.threshold != default.threshold),
+            ("--allow-empty", rule.allow_empty),
+            ("--tune-threshold", req.tune_threshold),
+        ];
+        if let Some((flag, _)) = given.iter().find(|g| g.1) {
+            bail!(
+                "{flag} applies to multi-label tasks; {} is single-label",
+                spec.name
+            );
+        }
+    } else if req.tune_threshold && src.dev.is_none() {
+        bail!(
+            "--tune-threshold picks the threshold on dev: {} has no dev file",
+            spec.name
+        );
+    }
+    Ok(train)
+}
+
+/// `--tune-threshold`: sets the model's threshold from dev, noting what was tried on stderr;
+/// returns the record's `multi_label` entry (null for a single-label task).
+fn settle_threshold(
+    req: &TrainRequest,
+    pipeline: &mut Pipeline,
+    dev: Option<&Split>,
+    log: &mut dyn Write,
+) -> Result<Value> {
+    let Some(rule) = pipeline.multi_label else {
+        return Ok(Value::Null);
+    };
+    let mut tried = Value::Null;
+    if let (true, Some(dev)) = (req.tune_threshold, dev) {
+        let grid = pipeline::tune_threshold(pipeline, dev)?;
+        let chosen = pipeline.multi_label.map_or(rule.threshold, |r| r.threshold);
+        writeln!(
+            log,
+            "note: {}: threshold {chosen} chosen on dev (micro-F1 {})",
+            pipeline.task.name,
+            grid.iter()
+                .map(|(t, f)| format!("{t}: {f:.2}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )?;
+        tried = grid
+            .iter()
+            .map(|(t, f)| json!({"threshold": t, "dev_micro_f1": f}))
+            .collect();
+    }
+    let r = pipeline.multi_label.unwrap_or(rule);
+    Ok(json!({
+        "threshold": r.threshold,
+        "allow_empty": r.allow_empty,
+        "threshold_tuned_on_dev": tried,
+    }))
 }
 
 /// Seconds per stage, in the order run, for the run record's `seconds`.
@@ -253,9 +326,9 @@ struct LoadedSplits {
     test: Option<Split>,
 }
 
-fn load_splits(src: &TaskSource) -> Result<LoadedSplits> {
+fn load_splits(req: &TrainRequest, src: &TaskSource) -> Result<LoadedSplits> {
     let mut spec = src.spec.clone();
-    let train = data::load_split_with(&spec, &src.train, Labels::Required, src.delimiter)?;
+    let train = load_train(req, src, &mut spec)?;
     if src.custom && spec.kind() != TaskKind::Tokens {
         spec.settle_metrics(number_of_classes(&train));
     }
@@ -388,7 +461,7 @@ fn out_dir(req: &TrainRequest) -> PathBuf {
 pub fn run_task(req: &TrainRequest, src: &TaskSource, log: &mut dyn Write) -> Result<TaskRun> {
     let mut times = StageTimes::default();
     let pb = spinner(format!("{}: loading", src.spec.name));
-    let splits = times.time("load", || load_splits(src))?;
+    let splits = times.time("load", || load_splits(req, src))?;
     let spec = &splits.spec;
 
     pb.set_message(format!(
@@ -396,9 +469,11 @@ pub fn run_task(req: &TrainRequest, src: &TaskSource, log: &mut dyn Write) -> Re
         spec.name,
         req.kind.name()
     ));
-    let pipeline = times.time("fit", || {
-        pipeline::fit(spec, req.kind, &req.settings, &splits.train)
-            .with_context(|| format!("training {} on {}", spec.name, src.train.display()))
+    let (pipeline, multi_label) = times.time("fit", || -> Result<_> {
+        let mut p = pipeline::fit(spec, req.kind, &req.settings, &splits.train)
+            .with_context(|| format!("training {} on {}", spec.name, src.train.display()))?;
+        let m = settle_threshold(req, &mut p, splits.dev.as_ref(), &mut std::io::stderr())?;
+        Ok((p, m))
     })?;
 
     pb.set_message(format!("{}: predicting", spec.name));
@@ -425,7 +500,8 @@ pub fn run_task(req: &TrainRequest, src: &TaskSource, log: &mut dyn Write) -> Re
         dev_score.as_ref(),
         test_score.as_ref(),
         &times,
-    );
+    )
+    .with_some("multi_label", multi_label);
     let record_path = out_dir(req).join(format!("{}.run.json", spec.name));
     let StagedOutputs {
         mut set,

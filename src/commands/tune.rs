@@ -491,6 +491,13 @@ pub fn run_task(req: &TuneRequest, src: &TaskSource, log: &mut dyn Write) -> Res
     let Some(test_path) = &src.test else {
         bail!("{}: tuning needs a test split", spec.name);
     };
+    if spec.multi_label {
+        bail!(
+            "{}: tune does not search multi-label tasks yet; `train --tune-threshold` picks the \
+             threshold on dev",
+            spec.name
+        );
+    }
     let started = Instant::now();
     let train = data::load_split_with(spec, &src.train, Labels::Required, src.delimiter)?;
     let result = search_on_dev(req, spec, &train, (dev_path, src.delimiter), started)?;

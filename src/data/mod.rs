@@ -41,13 +41,15 @@ pub fn joined_texts(examples: &[Example]) -> Vec<Cow<'_, str>> {
     examples.iter().map(|e| e.input.joined_text()).collect()
 }
 
-/// A gold label: one class, or one tag per token.
+/// A gold label: one class, a set of classes, or one tag per token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Gold {
     /// A class label.
     Label(String),
     /// IOB tags, one per token.
     Tags(Vec<String>),
+    /// A multi-label task's label set, in the order given, without repeats (may be empty).
+    Labels(Vec<String>),
 }
 
 /// One record of a split.
@@ -164,6 +166,52 @@ impl<'a> RecordReader<'a> {
         }
     }
 
+    /// A required label set: a JSON list of labels (strings, or numbers and booleans taken as
+    /// their JSON text), or with `separator` a string split at it (items trimmed, empty items
+    /// dropped). Repeats are dropped, keeping the first.
+    pub fn label_set(&self, field: &str, separator: Option<&str>) -> Result<Vec<String>> {
+        let items: Vec<String> = match (self.value(field)?, separator) {
+            (Value::Array(items), _) => items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| match v {
+                    Value::String(s) => Ok(s.clone()),
+                    v @ (Value::Number(_) | Value::Bool(_)) => Ok(v.to_string()),
+                    other => Err(self.err(
+                        field,
+                        format!("item {i} should be a label, found {}", type_name(other)),
+                    )),
+                })
+                .collect::<Result<_>>()?,
+            (Value::String(s), Some(sep)) => s
+                .split(sep)
+                .map(str::trim)
+                .filter(|x| !x.is_empty())
+                .map(String::from)
+                .collect(),
+            (other, _) => {
+                return Err(self.err(
+                    field,
+                    format!(
+                        "expected a list of labels (the task is multi-label: declared so, or its \
+                         train split's first label is a list), found {}{}",
+                        type_name(other),
+                        if separator.is_none() && matches!(other, Value::String(_)) {
+                            " (a text cell of a CSV/TSV file is split by --label-separator)"
+                        } else {
+                            ""
+                        }
+                    ),
+                ))
+            }
+        };
+        let mut seen = std::collections::HashSet::new();
+        Ok(items
+            .into_iter()
+            .filter(|l| seen.insert(l.clone()))
+            .collect())
+    }
+
     /// A required string field.
     pub fn string(&self, field: &str) -> Result<String> {
         match self.value(field)? {
@@ -250,7 +298,13 @@ pub fn parse_record(
                 }
                 Gold::Tags(tags)
             }
-            _ => Gold::Label(rec.label(&task.label_field)?),
+            _ if task.multi_label => {
+                Gold::Labels(rec.label_set(&task.label_field, task.label_separator.as_deref())?)
+            }
+            _ => match rec.value(&task.label_field)? {
+                Value::Array(_) => return Err(rec.err(&task.label_field, SINGLE_LABEL_LIST)),
+                _ => Gold::Label(rec.label(&task.label_field)?),
+            },
         }),
     };
     Ok(Example {
@@ -260,6 +314,12 @@ pub fn parse_record(
         gold,
     })
 }
+
+/// Why a list is refused as the label of a single-label task.
+const SINGLE_LABEL_LIST: &str = "a list of labels, but the task is single-label: a task is \
+    multi-label when its task file says `multi_label = true` (or --multi-label, \
+    --label-separator) or when its train split's first label is a list, and then every label \
+    of every split is a list";
 
 fn tokens_field(task: &TaskSpec) -> &str {
     match &task.inputs {
@@ -436,7 +496,7 @@ pub fn list_fields(task: &TaskSpec) -> Vec<&str> {
 /// Loads every record of a split of `task` (JSONL, or CSV by extension). An empty file is an
 /// error.
 pub fn load_split(task: &TaskSpec, path: &Path, labels: Labels) -> Result<Split> {
-    load_split_with(task, path, labels, None)
+    Ok(load_with(task, path, labels, false, None)?.0)
 }
 
 /// [`load_split`], read as delimited with `delimiter` when it is given (whatever the extension).
@@ -446,12 +506,45 @@ pub fn load_split_with(
     labels: Labels,
     delimiter: Option<u8>,
 ) -> Result<Split> {
+    Ok(load_with(task, path, labels, false, delimiter)?.0)
+}
+
+/// [`load_split`] for the train split of a user's classification task, which is multi-label
+/// when it is declared so or when its first record's label is a JSON list: returns the split
+/// and whether the task is multi-label. Inferring while reading keeps the file read once.
+/// `delimiter` as for [`load_split_with`].
+pub fn load_train_split(
+    task: &TaskSpec,
+    path: &Path,
+    delimiter: Option<u8>,
+) -> Result<(Split, bool)> {
+    let infer = !task.multi_label && task.kind() != crate::task::TaskKind::Tokens;
+    load_with(task, path, Labels::Required, infer, delimiter)
+}
+
+fn load_with(
+    task: &TaskSpec,
+    path: &Path,
+    labels: Labels,
+    infer: bool,
+    delimiter: Option<u8>,
+) -> Result<(Split, bool)> {
     let lists = list_fields(task);
     let mut examples = Vec::new();
+    let mut inferred: Option<TaskSpec> = None;
     // Ids are matched as text (`1` and `"1"` are the same id), so each may appear once.
     let mut first_line = std::collections::HashMap::new();
     for item in records_with(path, &lists, delimiter)? {
         let (line, obj) = item?;
+        if infer
+            && examples.is_empty()
+            && matches!(obj.get(&task.label_field), Some(Value::Array(_)))
+        {
+            let mut t = task.clone();
+            t.multi_label = true;
+            inferred = Some(t);
+        }
+        let task = inferred.as_ref().unwrap_or(task);
         let rec = RecordReader::new(path, line, &obj);
         let example = parse_record(task, &rec, line, labels)?;
         if let Some(first) = first_line.insert(example.id_key(), line) {
@@ -468,10 +561,14 @@ pub fn load_split_with(
     if examples.is_empty() {
         return Err(Error::input(path, None, None, "the split has no records"));
     }
-    Ok(Split {
-        path: path.to_path_buf(),
-        examples,
-    })
+    let multi = task.multi_label || inferred.is_some();
+    Ok((
+        Split {
+            path: path.to_path_buf(),
+            examples,
+        },
+        multi,
+    ))
 }
 
 /// The standard file names of a task's splits.

@@ -46,7 +46,7 @@
 //!
 //! # In the model file
 //! The parameters are written as the four fields of model format 2 (n-gram range, sublinear
-//! tf, hashing), followed, in format 3 only, by the analyzer and the vocabulary limits. A model
+//! tf, hashing), followed, in format 4 (see [`crate::bundle`]) only, by the analyzer and the vocabulary limits. A model
 //! whose analyzer and limits are the defaults is written in format 2, byte for byte as before
 //! they existed (see [`crate::bundle`]).
 
@@ -60,7 +60,7 @@ use serde::de::{MapAccess, SeqAccess, Visitor};
 use serde::ser::{SerializeSeq, SerializeStruct};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::bundle::wire;
+use crate::bundle::{wire, FORMAT_BASE, FORMAT_VECTORIZER};
 use crate::features::analyzer::{for_each_term, Analyzer};
 pub use crate::features::limit::DocFreq;
 use crate::features::limit::{Limits, MAX_DF, MIN_DF};
@@ -105,7 +105,7 @@ impl Default for TfidfParams {
     }
 }
 
-/// What model format 3 adds to the parameters.
+/// What model format 4 adds to the parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 struct Extension {
     analyzer: Analyzer,
@@ -115,6 +115,16 @@ struct Extension {
 }
 
 impl TfidfParams {
+    /// The oldest model format that holds these parameters: format 2 unless the analyzer or a
+    /// vocabulary limit differs from the default.
+    pub fn needs_format(&self) -> u32 {
+        if self.extension() == TfidfParams::default().extension() {
+            FORMAT_BASE
+        } else {
+            FORMAT_VECTORIZER
+        }
+    }
+
     fn extension(&self) -> Extension {
         Extension {
             analyzer: self.analyzer,
@@ -135,10 +145,10 @@ impl TfidfParams {
 
 impl Serialize for TfidfParams {
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        let extended = wire::format() >= 3;
-        if !extended && self.extension() != TfidfParams::default().extension() {
-            // Format 2 cannot say this: the encoder starts again in format 3.
-            wire::needs(3);
+        let extended = wire::format() >= FORMAT_VECTORIZER;
+        if !extended && self.needs_format() > FORMAT_BASE {
+            // An older format cannot say this (the model file picks the format beforehand).
+            wire::needs(FORMAT_VECTORIZER);
         }
         let mut st = s.serialize_struct("TfidfParams", 4 + extended as usize)?;
         st.serialize_field("ngram_min", &self.ngram_min)?;
@@ -220,7 +230,7 @@ impl<'de> Deserialize<'de> for TfidfParams {
                     hash_bits: seq.next_element()?.ok_or_else(|| missing(3))?,
                     ..TfidfParams::default()
                 };
-                if wire::format() < 3 {
+                if wire::format() < FORMAT_VECTORIZER {
                     return Ok(base);
                 }
                 let ext: Extension = seq.next_element()?.ok_or_else(|| missing(4))?;

@@ -245,7 +245,8 @@ impl LogReg {
     /// itself is bounded by the caller (the vectorizer's vocabulary).
     pub fn validate(&self) -> Result<()> {
         let (k, p, d) = (self.n_classes, self.n_problems, self.n_features);
-        if k < 2 || p != if k == 2 { 1 } else { k } {
+        // One problem per class (multi-label: always), or one for two classes.
+        if k < 2 || (p != k && !(k == 2 && p == 1)) {
             bail!("{k} classes with {p} binary problems is not a one-vs-rest model");
         }
         let finite = |v: &[f32]| v.iter().all(|x| x.is_finite());
@@ -347,7 +348,7 @@ impl LogRegParams {
     }
 
     /// Validates the parameters and the inputs of a fit.
-    fn fit_checked(&self, x: &CsrMatrix, y: &[usize], n_classes: usize) -> Result<()> {
+    fn fit_checked(&self, x: &CsrMatrix, y: Targets<'_>, n_classes: usize) -> Result<()> {
         self.check()?;
         if x.n_rows() != y.len() {
             bail!("x has {} rows but y has {} labels", x.n_rows(), y.len());
@@ -358,7 +359,7 @@ impl LogRegParams {
         if n_classes < 2 {
             bail!("need at least 2 classes, got {}", n_classes);
         }
-        if let Some((i, &lab)) = y.iter().enumerate().find(|(_, &l)| l >= n_classes) {
+        if let Some((i, lab)) = y.first_out_of_range(n_classes) {
             bail!(
                 "label {} of row {} is not below n_classes = {}",
                 lab,
@@ -370,19 +371,37 @@ impl LogRegParams {
     }
 
     /// The binary problems `(positive class, C of positives, C of negatives)`: one per class,
-    /// or one in total (positive = class 1) for two classes.
-    fn problems(&self, y: &[usize], n_classes: usize) -> Vec<(usize, f64, f64)> {
+    /// or one in total (positive = class 1) for two classes; one per label for label sets.
+    fn problems(&self, y: Targets<'_>, n_classes: usize) -> Vec<(usize, f64, f64)> {
         let mut counts = vec![0usize; n_classes];
-        for &l in y {
-            counts[l] += 1;
+        for i in 0..y.len() {
+            y.for_each_positive(i, |l| counts[l] += 1);
+        }
+        let n = y.len() as f64;
+        if let Targets::Sets(_) = y {
+            // Each label is its own binary problem (scikit-learn's OneVsRestClassifier):
+            // 'balanced' weighs its positives and negatives by n / (2 * count).
+            return counts
+                .iter()
+                .enumerate()
+                .map(|(k, &np)| {
+                    let nn = y.len() - np;
+                    if self.class_weight_balanced && np > 0 && nn > 0 {
+                        let w = |m: usize| n / (2.0 * m as f64);
+                        (k, self.c * w(np), self.c * w(nn))
+                    } else {
+                        (k, self.c, self.c)
+                    }
+                })
+                .collect();
         }
         // sklearn's compute_class_weight('balanced'); an absent class has no
         // positive examples, so its weight never enters the objective.
         let cw: Vec<f64> = counts
             .iter()
-            .map(|&n| {
-                if self.class_weight_balanced && n > 0 {
-                    y.len() as f64 / (n_classes as f64 * n as f64)
+            .map(|&m| {
+                if self.class_weight_balanced && m > 0 {
+                    n / (n_classes as f64 * m as f64)
                 } else {
                     1.0
                 }
@@ -397,33 +416,63 @@ impl LogRegParams {
         }
     }
 
+    /// Multi-label: one independent binary problem per label ("label k is in the row's set"),
+    /// over the same matrix; `sets[i]` holds row i's label indices. Two labels make two
+    /// problems, not one. Probabilities come from [`LogReg::predict_proba_independent`].
+    pub fn fit_sets_owned(
+        &self,
+        x: CsrMatrix,
+        sets: &[Vec<u32>],
+        n_labels: usize,
+    ) -> Result<LogReg> {
+        let y = Targets::Sets(sets);
+        self.fit_checked(&x, y, n_labels)?;
+        let problems = self.problems(y, n_labels);
+        if Gram::pays_off(&x) {
+            return Ok(self.fit_gram(&x, y, n_labels, &problems));
+        }
+        Ok(self.fit_folded(x, y, n_labels, &problems))
+    }
+
     /// [`LogRegParams::fit`] taking the matrix by value: on the primal route its arrays are
     /// reused for the solver's copy, so a large corpus is held once, not twice.
     pub fn fit_owned(&self, x: CsrMatrix, y: &[usize], n_classes: usize) -> Result<LogReg> {
-        self.fit_checked(&x, y, n_classes)?;
+        self.fit_checked(&x, Targets::Classes(y), n_classes)?;
         if Gram::pays_off(&x) {
             return self.fit(&x, y, n_classes);
         }
-        let problems = self.problems(y, n_classes);
-        Ok(self.fit_folded(x, y, n_classes, &problems))
+        let problems = self.problems(Targets::Classes(y), n_classes);
+        Ok(self.fit_folded(x, Targets::Classes(y), n_classes, &problems))
     }
 
     /// Fits one binary problem per class (one in total for two classes) in
     /// parallel over classes. Results are identical for any thread count:
     /// each problem is independent and seeded by its class index.
     pub fn fit(&self, x: &CsrMatrix, y: &[usize], n_classes: usize) -> Result<LogReg> {
+        let y = Targets::Classes(y);
         self.fit_checked(x, y, n_classes)?;
         let problems = self.problems(y, n_classes);
         if !Gram::pays_off(x) {
             return Ok(self.fit_folded(x.clone(), y, n_classes, &problems));
         }
+        Ok(self.fit_gram(x, y, n_classes, &problems))
+    }
+
+    /// The Gram route: blocks of [`BLOCK`] problems on the kernel matrix, in parallel.
+    fn fit_gram(
+        &self,
+        x: &CsrMatrix,
+        y: Targets<'_>,
+        n_classes: usize,
+        problems: &[(usize, f64, f64)],
+    ) -> LogReg {
         let blocks: Vec<Vec<BinaryProblem>> = problems
             .chunks(BLOCK)
             .map(|chunk| {
                 chunk
                     .iter()
                     .map(|&(k, cp, cn)| BinaryProblem {
-                        pos: y.iter().map(|&l| l == k).collect(),
+                        pos: y.positives(k),
                         cp,
                         cn,
                     })
@@ -431,6 +480,7 @@ impl LogRegParams {
             })
             .collect();
         let gram = Some(Gram::new(x));
+        let y_len = y.len();
         let sols: Vec<DualSolution> = blocks
             .par_iter()
             .map(|block| {
@@ -442,13 +492,14 @@ impl LogRegParams {
             .collect();
         let mut dual = Vec::with_capacity(sols.len() * x.n_rows());
         let mut report = FitReport::default();
-        for (s, &(k, _, _)) in sols.iter().zip(&problems) {
-            dual.extend(
-                s.alpha
-                    .iter()
-                    .zip(y)
-                    .map(|(&a, &l)| if l == k { a as f32 } else { -a as f32 }),
-            );
+        for (s, &(k, _, _)) in sols.iter().zip(problems) {
+            dual.extend(s.alpha.iter().enumerate().map(|(i, &a)| {
+                if y.is_positive(i, k) {
+                    a as f32
+                } else {
+                    -a as f32
+                }
+            }));
             report.iterations.push(s.iterations);
             report.converged.push(s.converged);
             report.relative_grad_norm.push(s.relative_grad_norm);
@@ -458,15 +509,8 @@ impl LogRegParams {
         let d = x.n_cols();
         // Keep whichever form is smaller; both predict the same scores up to rounding.
         if n_problems * (d + 1) <= x.nnz() + dual.len() {
-            let mut dense = Vec::with_capacity(n_problems * (d + 1));
-            for c in dual.chunks_exact(x.n_rows()) {
-                let mut w = vec![0f64; d + 1];
-                for ((idx, val), &ci) in x.rows().zip(c) {
-                    axpy_row(ci as f64, idx, val, &mut w);
-                }
-                dense.extend(w.iter().map(|&v| v as f32));
-            }
-            return Ok(LogReg {
+            let dense = dense_from_dual(x, &dual, n_problems);
+            return LogReg {
                 n_features: d,
                 n_classes,
                 n_problems,
@@ -476,9 +520,10 @@ impl LogRegParams {
                 folded: None,
                 report,
                 postings: std::sync::OnceLock::new(),
-            });
+            };
         }
-        Ok(LogReg {
+        debug_assert_eq!(dual.len(), n_problems * y_len);
+        LogReg {
             n_features: d,
             n_classes,
             n_problems,
@@ -488,6 +533,71 @@ impl LogRegParams {
             folded: None,
             report,
             postings: std::sync::OnceLock::new(),
+        }
+    }
+}
+
+/// Dense weights `w_k = sum_i c_ki [x_i, 1]` of every problem from its dual coefficients,
+/// `w[k * (d + 1) + j]`, the intercept last.
+fn dense_from_dual(x: &CsrMatrix, dual: &[f32], n_problems: usize) -> Vec<f32> {
+    let d = x.n_cols();
+    let mut dense = Vec::with_capacity(n_problems * (d + 1));
+    for c in dual.chunks_exact(x.n_rows()) {
+        let mut w = vec![0f64; d + 1];
+        for ((idx, val), &ci) in x.rows().zip(c) {
+            axpy_row(ci as f64, idx, val, &mut w);
+        }
+        dense.extend(w.iter().map(|&v| v as f32));
+    }
+    dense
+}
+
+/// What each training row is: one class index, or (multi-label) a set of label indices.
+#[derive(Debug, Clone, Copy)]
+enum Targets<'a> {
+    Classes(&'a [usize]),
+    Sets(&'a [Vec<u32>]),
+}
+
+impl Targets<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Targets::Classes(y) => y.len(),
+            Targets::Sets(y) => y.len(),
+        }
+    }
+
+    /// Whether row `i` is a positive of class (label) `k`'s problem.
+    #[inline]
+    fn is_positive(&self, i: usize, k: usize) -> bool {
+        match self {
+            Targets::Classes(y) => y[i] == k,
+            Targets::Sets(y) => y[i].contains(&(k as u32)),
+        }
+    }
+
+    /// Every row's membership in problem `k`'s positives.
+    fn positives(&self, k: usize) -> Vec<bool> {
+        (0..self.len()).map(|i| self.is_positive(i, k)).collect()
+    }
+
+    fn for_each_positive(&self, i: usize, mut f: impl FnMut(usize)) {
+        match self {
+            Targets::Classes(y) => f(y[i]),
+            Targets::Sets(y) => y[i].iter().for_each(|&l| f(l as usize)),
+        }
+    }
+
+    /// The first (row, label) whose label is not below `n`.
+    fn first_out_of_range(&self, n: usize) -> Option<(usize, usize)> {
+        (0..self.len()).find_map(|i| {
+            let mut bad = None;
+            self.for_each_positive(i, |l| {
+                if l >= n && bad.is_none() {
+                    bad = Some((i, l));
+                }
+            });
+            bad
         })
     }
 }
@@ -498,7 +608,7 @@ impl LogRegParams {
     fn fit_folded(
         &self,
         x: CsrMatrix,
-        y: &[usize],
+        y: Targets<'_>,
         n_classes: usize,
         problems: &[(usize, f64, f64)],
     ) -> LogReg {
@@ -516,7 +626,7 @@ impl LogRegParams {
                 let block: Vec<BinaryProblem> = group
                     .iter()
                     .map(|&(k, cp, cn)| BinaryProblem {
-                        pos: y.iter().map(|&l| l == k).collect(),
+                        pos: y.positives(k),
                         cp,
                         cn,
                     })
@@ -533,8 +643,12 @@ impl LogRegParams {
         for (sols, bw) in results {
             for s in sols {
                 let k = problems[p].0;
-                for (i, (&a, &l)) in s.alpha.iter().zip(y).enumerate() {
-                    coef[i * np + p] = if l == k { a as f32 } else { -a as f32 };
+                for (i, &a) in s.alpha.iter().enumerate() {
+                    coef[i * np + p] = if y.is_positive(i, k) {
+                        a as f32
+                    } else {
+                        -a as f32
+                    };
                 }
                 report.iterations.push(s.iterations);
                 report.converged.push(s.converged);
@@ -770,6 +884,16 @@ impl LogReg {
                     *o = (p / sum) as f32;
                 }
             }
+        }
+        d
+    }
+
+    /// Multi-label probabilities: each label's own sigmoid, not normalised (the labels are
+    /// independent problems), row-major `n_rows x n_classes`.
+    pub fn predict_proba_independent(&self, x: &CsrMatrix) -> Vec<f32> {
+        let mut d = self.decision_function(x);
+        for v in d.iter_mut() {
+            *v = sigmoid(*v as f64) as f32;
         }
         d
     }
@@ -1674,6 +1798,84 @@ mod tests {
         assert_eq!(m.predict(&test), vec![2, 0]);
     }
 
+    /// `n` rows of `per_row` random features of `d`, and a class of three per row.
+    fn random_rows(n: usize, d: u32, per_row: usize, seed: u64) -> (CsrMatrix, Vec<usize>) {
+        let mut rng = SplitMix64::new(seed);
+        let rows = (0..n)
+            .map(|_| {
+                let mut idx: Vec<u32> = (0..per_row).map(|_| rng.below(d as u64) as u32).collect();
+                idx.sort_unstable();
+                idx.dedup();
+                let val = idx
+                    .iter()
+                    .map(|_| 0.1 + rng.below(100) as f32 / 100.0)
+                    .collect();
+                (idx, val)
+            })
+            .collect();
+        let y = (0..n).map(|_| rng.below(3) as usize).collect();
+        (CsrMatrix::from_rows(d as usize, rows), y)
+    }
+
+    #[test]
+    fn label_sets_of_one_label_each_fit_exactly_the_one_vs_rest_problems() {
+        // Multi-label with every set a single class is multi-class one-vs-rest with more than
+        // two classes: the same problems, costs and draws, so the same scores bit for bit, on
+        // both routes (Gram: few dense rows; folded: many sparse rows).
+        for (n, d, per_row) in [(20, 60, 40), (300, 500, 3)] {
+            let (x, y) = random_rows(n, d, per_row, 7);
+            assert_eq!(Gram::pays_off(&x), n == 20);
+            let sets: Vec<Vec<u32>> = y.iter().map(|&c| vec![c as u32]).collect();
+            let p = LogRegParams::default();
+            let ovr = p.fit_owned(x.clone(), &y, 3).unwrap();
+            let ml = p.fit_sets_owned(x.clone(), &sets, 3).unwrap();
+            assert_eq!(ml.n_problems(), 3);
+            assert_eq!(ovr.decision_function(&x), ml.decision_function(&x));
+            // Independent probabilities are each score's sigmoid, not normalised.
+            let pi = ml.predict_proba_independent(&x);
+            for (s, q) in ml.decision_function(&x).iter().zip(&pi) {
+                assert_eq!(*q, sigmoid(*s as f64) as f32);
+            }
+        }
+    }
+
+    #[test]
+    fn two_labels_make_two_problems_and_sets_may_overlap_or_be_empty() {
+        let (x, _) = random_rows(30, 40, 10, 3);
+        // Row i: label 0 when i is even, label 1 when i % 3 == 0, none otherwise.
+        let sets: Vec<Vec<u32>> = (0..30u32)
+            .map(|i| {
+                (0..2)
+                    .filter(|&l| if l == 0 { i % 2 == 0 } else { i % 3 == 0 })
+                    .collect()
+            })
+            .collect();
+        // A tight tolerance: the comparison is about the problems, not where the solver stops.
+        let p = LogRegParams {
+            tol: 1e-8,
+            ..Default::default()
+        };
+        let m = p.fit_sets_owned(x.clone(), &sets, 2).unwrap();
+        assert_eq!((m.n_classes(), m.n_problems()), (2, 2));
+        m.validate().unwrap();
+        // Each label's problem alone equals a binary fit on that label's targets.
+        for l in 0..2u32 {
+            let y: Vec<usize> = sets.iter().map(|s| usize::from(s.contains(&l))).collect();
+            let bin = p.fit(&x, &y, 2).unwrap();
+            let a = m.decision_function(&x);
+            let b = bin.decision_function(&x);
+            for (i, row) in b.chunks(2).enumerate() {
+                assert!(
+                    (a[i * 2 + l as usize] - row[1]).abs() < 1e-5,
+                    "label {l} row {i}"
+                );
+            }
+        }
+        // Label indices must be below the label count.
+        let bad = vec![vec![2u32]; 30];
+        assert!(LogRegParams::default().fit_sets_owned(x, &bad, 2).is_err());
+    }
+
     #[test]
     fn binary_fits_one_problem_with_class_one_positive() {
         let x = CsrMatrix::from_rows(
@@ -1818,8 +2020,8 @@ mod tests {
             tol: 1e-5,
             ..Default::default()
         };
-        let problems = params.problems(&y, 3);
-        let m = params.fit_folded(x.clone(), &y, 3, &problems);
+        let problems = params.problems(Targets::Classes(&y), 3);
+        let m = params.fit_folded(x.clone(), Targets::Classes(&y), 3, &problems);
         assert!(m.folded.is_some() && m.report().all_converged());
         let all: Vec<u32> = (0..16).collect();
         for (k, &(c, cp, cn)) in problems.iter().enumerate() {
@@ -1873,13 +2075,13 @@ mod tests {
         }
         let x = CsrMatrix::from_rows(83, rows);
         let params = LogRegParams::default();
-        let problems = params.problems(&y, 20);
+        let problems = params.problems(Targets::Classes(&y), 20);
         let fit_with = |threads: usize| {
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)
                 .build()
                 .unwrap();
-            pool.install(|| params.fit_folded(x.clone(), &y, 20, &problems))
+            pool.install(|| params.fit_folded(x.clone(), Targets::Classes(&y), 20, &problems))
         };
         let (a, b) = (fit_with(1), fit_with(2));
         assert_eq!(a.predict(&x), y);

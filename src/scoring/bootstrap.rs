@@ -14,7 +14,7 @@ use serde_json::{json, Map, Value};
 
 use crate::data;
 use crate::rng::SplitMix64;
-use crate::scoring::eval::{self, OverallRule, Report, Tally, TaskScore};
+use crate::scoring::eval::{self, Outcomes, OverallRule, Report, Tally, TaskScore};
 use crate::task::{self, Metric};
 
 /// The default seed of `--seed`.
@@ -71,25 +71,61 @@ impl Interval {
 }
 
 /// Sums the tallies of `n` indices drawn with replacement: one bootstrap resample of a task.
-fn resample(tallies: &[Tally], rng: &mut SplitMix64) -> Tally {
+/// The drawn indices are also kept in `idx` when given, for metrics that are not sums
+/// (multi-label macro-F1); the draws are the same either way.
+fn resample(tallies: &[Tally], rng: &mut SplitMix64, mut idx: Option<&mut Vec<usize>>) -> Tally {
     let n = tallies.len() as u64;
     let mut sum = Tally::default();
+    if let Some(v) = idx.as_deref_mut() {
+        v.clear();
+    }
     for _ in 0..n {
-        sum.add(&tallies[rng.below(n) as usize]);
+        let i = rng.below(n) as usize;
+        sum.add(&tallies[i]);
+        if let Some(v) = idx.as_deref_mut() {
+            v.push(i);
+        }
     }
     sum
 }
 
-/// Like [`resample`] but applies the same indices to two aligned tally lists.
-fn resample_paired(a: &[Tally], b: &[Tally], rng: &mut SplitMix64) -> (Tally, Tally) {
+/// Like [`resample`] but applies the same indices to two aligned tally lists (B's in A's
+/// order); `idx` keeps A's drawn indices and `map` gives B's index of each of A's.
+fn resample_paired(
+    a: &[Tally],
+    b: &[Tally],
+    rng: &mut SplitMix64,
+    mut idx: Option<&mut Vec<usize>>,
+) -> (Tally, Tally) {
     let n = a.len() as u64;
     let (mut sa, mut sb) = (Tally::default(), Tally::default());
+    if let Some(v) = idx.as_deref_mut() {
+        v.clear();
+    }
     for _ in 0..n {
         let i = rng.below(n) as usize;
         sa.add(&a[i]);
         sb.add(&b[i]);
+        if let Some(v) = idx.as_deref_mut() {
+            v.push(i);
+        }
     }
     (sa, sb)
+}
+
+/// A metric of a resample: from the summed tallies, or from the drawn examples for a metric
+/// that is not a sum.
+fn resampled_metric(o: &Outcomes, m: Metric, sum: &Tally, idx: &[usize]) -> f64 {
+    if o.additive(m) {
+        o.metric_from(m, sum)
+    } else {
+        o.metric_on(m, Some(idx))
+    }
+}
+
+/// Whether some metric of `t` needs the drawn indices.
+fn needs_indices(t: &TaskScore) -> bool {
+    t.values.iter().any(|(m, _)| !t.outcomes.additive(*m))
 }
 
 /// Runs `n` replicates in parallel, each filling one row of `width` values, into one flat
@@ -205,9 +241,11 @@ pub fn bootstrap(scores: &[TaskScore], replicates: usize, seed: u64) -> Bootstra
                 continue;
             }
             let mut rng = SplitMix64::stream(seed, b, keys[ti]);
-            let sum = resample(&tallies[ti], &mut rng);
+            let mut idx = Vec::new();
+            let keep = needs_indices(t).then_some(&mut idx);
+            let sum = resample(&tallies[ti], &mut rng, keep);
             for (k, (m, _)) in t.values.iter().enumerate() {
-                row[start + k] = t.outcomes.metric_from(*m, &sum);
+                row[start + k] = resampled_metric(&t.outcomes, *m, &sum, &idx);
             }
         }
         layout.fill_overall(&tasks, &mut row[..width], primaries);
@@ -380,9 +418,14 @@ pub fn bootstrap_p(observed: f64, replicates: &[f64]) -> f64 {
     (1 + extreme) as f64 / (replicates.len() + 1) as f64
 }
 
-/// B's tallies in A's example order, matching examples by id; a one-line located error for
-/// any id in one file but not the other.
-fn align(a: &TaskScore, a_path: &Path, b: &TaskScore, b_path: &Path) -> Result<Vec<Tally>> {
+/// B's tallies in A's example order, matching examples by id, and B's index of each of A's
+/// examples; a one-line located error for any id in one file but not the other.
+fn align(
+    a: &TaskScore,
+    a_path: &Path,
+    b: &TaskScore,
+    b_path: &Path,
+) -> Result<(Vec<Tally>, Vec<usize>)> {
     let field = &a.task.id_field;
     let b_index: HashMap<&str, usize> = b
         .examples
@@ -393,11 +436,13 @@ fn align(a: &TaskScore, a_path: &Path, b: &TaskScore, b_path: &Path) -> Result<V
         .collect();
     let mut used = vec![false; b.examples.ids.len()];
     let mut out = Vec::with_capacity(a.examples.ids.len());
+    let mut map = Vec::with_capacity(a.examples.ids.len());
     for (i, id) in a.examples.ids.iter().enumerate() {
         match b_index.get(id.as_str()) {
             Some(&j) => {
                 used[j] = true;
                 out.push(b.outcomes.tally_at(j));
+                map.push(j);
             }
             None => {
                 return Err(data::located(
@@ -417,7 +462,7 @@ fn align(a: &TaskScore, a_path: &Path, b: &TaskScore, b_path: &Path) -> Result<V
             format!("id {:?} is not in {}", b.examples.ids[j], a_path.display()),
         ));
     }
-    Ok(out)
+    Ok((out, map))
 }
 
 /// Compares two prediction directories task by task with a paired bootstrap: each replicate
@@ -434,16 +479,19 @@ pub fn compare(dir_a: &Path, dir_b: &Path, replicates: usize, seed: u64) -> Resu
     let full = 3 * width;
     let keys: Vec<u64> = a_tasks.iter().map(|t| task_key(&t.task.name)).collect();
     let flat = replicate_rows(replicates, full, |b, row, primaries| {
-        for (ti, (ta, tb, xa, xb)) in pairs.iter().enumerate() {
+        for (ti, (ta, tb, xa, xb, map)) in pairs.iter().enumerate() {
             if xa.is_empty() {
                 continue;
             }
             let mut rng = SplitMix64::stream(seed, b, keys[ti]);
-            let (sa, sb) = resample_paired(xa, xb, &mut rng);
+            let mut idx = Vec::new();
+            let keep = needs_indices(ta).then_some(&mut idx);
+            let (sa, sb) = resample_paired(xa, xb, &mut rng, keep);
+            let idx_b: Vec<usize> = idx.iter().map(|&i| map[i]).collect();
             let start = layout.starts[ti];
             for (k, (m, _)) in ta.values.iter().enumerate() {
-                row[start + k] = ta.outcomes.metric_from(*m, &sa);
-                row[width + start + k] = tb.outcomes.metric_from(*m, &sb);
+                row[start + k] = resampled_metric(&ta.outcomes, *m, &sa, &idx);
+                row[width + start + k] = resampled_metric(&tb.outcomes, *m, &sb, &idx_b);
             }
         }
         layout.fill_overall(&a_tasks, &mut row[..width], primaries);
@@ -473,7 +521,7 @@ pub fn compare(dir_a: &Path, dir_b: &Path, replicates: usize, seed: u64) -> Resu
     let tasks = pairs
         .iter()
         .enumerate()
-        .map(|(ti, (ta, tb, xa, _))| TaskComparison {
+        .map(|(ti, (ta, tb, xa, _, _))| TaskComparison {
             task: ta.task.name.clone(),
             examples: xa.len(),
             metrics: ta
@@ -499,8 +547,15 @@ pub fn compare(dir_a: &Path, dir_b: &Path, replicates: usize, seed: u64) -> Resu
     })
 }
 
-/// A task scored on both sides, with each side's per-example tallies (B's in A's id order).
-type Paired<'a> = (&'a TaskScore, &'a TaskScore, Vec<Tally>, Vec<Tally>);
+/// A task scored on both sides, with each side's per-example tallies (B's in A's id order)
+/// and B's index of each of A's examples.
+type Paired<'a> = (
+    &'a TaskScore,
+    &'a TaskScore,
+    Vec<Tally>,
+    Vec<Tally>,
+    Vec<usize>,
+);
 
 /// The tasks both reports scored, aligned by id (the built-in tasks first, then the others in
 /// order of appearance), and a note for each task only one side (or neither) has.
@@ -523,8 +578,8 @@ fn pair_tasks<'a>(
         match (a, b) {
             (Some(a), Some(b)) => {
                 let file = format!("{name}.jsonl");
-                let b_aligned = align(a, &dir_a.join(&file), b, &dir_b.join(&file))?;
-                pairs.push((a, b, a.outcomes.tallies(), b_aligned));
+                let (b_aligned, map) = align(a, &dir_a.join(&file), b, &dir_b.join(&file))?;
+                pairs.push((a, b, a.outcomes.tallies(), b_aligned, map));
             }
             (None, None) => skipped.push(format!("{name} (in neither)")),
             (None, Some(_)) => skipped.push(format!("{name} (only in {})", dir_b.display())),

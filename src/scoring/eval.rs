@@ -11,7 +11,7 @@ use crate::error::{bail, Error, Result};
 use serde_json::{json, Map, Value};
 
 use crate::data::{self, Gold, Labels, RecordReader};
-use crate::scoring::metrics::{self, ClassOutcome, SentenceCounts};
+use crate::scoring::metrics::{self, ClassOutcome, SentenceCounts, SetOutcome};
 use crate::task::{self, Metric, TaskKind, TaskSpec};
 
 /// Per-example outcomes of one task, from which every metric is a sum.
@@ -21,6 +21,43 @@ pub enum Outcomes {
     Class(Vec<ClassOutcome>),
     /// Tagging tasks: counts per sentence.
     Tagging(Vec<SentenceCounts>),
+    /// Multi-label tasks: label sets per example.
+    Multi(MultiOutcomes),
+}
+
+/// Multi-label outcomes: the label table and each example's sets as indices into it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MultiOutcomes {
+    /// Every label seen in gold, prediction or the ranked lists, in order of appearance.
+    pub labels: Vec<String>,
+    /// One outcome per example.
+    pub items: Vec<SetOutcome>,
+    index: HashMap<String, u32>,
+}
+
+impl MultiOutcomes {
+    /// Scores and appends one example (see [`metrics::set_outcome`]).
+    pub fn push(&mut self, gold: &[String], pred: &[String], ranked: &[String]) {
+        let (labels, index) = (&mut self.labels, &mut self.index);
+        let mut id = |l: &str| {
+            *index.entry(l.to_string()).or_insert_with(|| {
+                labels.push(l.to_string());
+                (labels.len() - 1) as u32
+            })
+        };
+        let o = metrics::set_outcome(gold, pred, ranked, &mut id);
+        self.items.push(o);
+    }
+
+    /// Macro-F1 (percent) over the examples picked by `idx` (all when `None`).
+    pub fn macro_f1_on(&self, idx: Option<&[usize]>) -> f64 {
+        let n = self.labels.len();
+        let counts = match idx {
+            Some(ix) => metrics::label_counts(ix.iter().map(|&i| &self.items[i]), n),
+            None => metrics::label_counts(self.items.iter(), n),
+        };
+        metrics::macro_f1(&counts)
+    }
 }
 
 impl Outcomes {
@@ -29,6 +66,7 @@ impl Outcomes {
         match self {
             Outcomes::Class(v) => v.len(),
             Outcomes::Tagging(v) => v.len(),
+            Outcomes::Multi(m) => m.items.len(),
         }
     }
 
@@ -47,7 +85,19 @@ impl Outcomes {
         match self {
             Outcomes::Class(v) => {
                 let o = &v[i];
-                Tally([1, u64::from(o.top1), u64::from(o.hit3), 0, 0])
+                Tally([1, u64::from(o.top1), u64::from(o.hit3), 0, 0, 0, 0])
+            }
+            Outcomes::Multi(m) => {
+                let o = &m.items[i];
+                Tally([
+                    1,
+                    u64::from(o.exact()),
+                    o.true_positives() as u64,
+                    o.pred.len() as u64,
+                    o.gold.len() as u64,
+                    u64::from(o.hits1),
+                    u64::from(o.hits3),
+                ])
             }
             Outcomes::Tagging(v) => {
                 let c = &v[i];
@@ -58,6 +108,8 @@ impl Outcomes {
                     tp as u64,
                     p as u64,
                     g as u64,
+                    0,
+                    0,
                 ])
             }
         }
@@ -68,11 +120,25 @@ impl Outcomes {
         (0..self.len()).map(|i| self.tally_at(i)).collect()
     }
 
+    /// Whether `metric` is a ratio of summed counts (see [`Outcomes::metric_from`]); macro-F1
+    /// is not, and is computed from the examples themselves ([`Outcomes::metric_on`]).
+    pub fn additive(&self, metric: Metric) -> bool {
+        metric != Metric::MacroF1
+    }
+
     /// A metric, in percent, from counts summed over some examples of these outcomes.
-    /// This is the one place a metric is computed from counts.
+    /// This is the one place a metric is computed from counts; a metric that is not
+    /// [`Outcomes::additive`] gives NaN here.
     pub fn metric_from(&self, metric: Metric, t: &Tally) -> f64 {
-        let [a, b, c, d, e] = t.0.map(|x| x as usize);
+        let [a, b, c, d, e, f, g] = t.0.map(|x| x as usize);
         match self {
+            Outcomes::Multi(_) => match metric {
+                Metric::MicroF1 => metrics::prf(c, d, e).2 * 100.0,
+                Metric::P1 => metrics::percent(f, a),
+                Metric::P3 => metrics::percent(g, 3 * a),
+                Metric::MacroF1 => f64::NAN,
+                _ => metrics::percent(b, a),
+            },
             Outcomes::Class(_) => match metric {
                 Metric::Hit3 => metrics::percent(c, a),
                 _ => metrics::percent(b, a),
@@ -86,6 +152,9 @@ impl Outcomes {
 
     /// A metric over the examples picked by `idx` (all examples when `None`), in percent.
     pub fn metric_on(&self, metric: Metric, idx: Option<&[usize]>) -> f64 {
+        if let (Outcomes::Multi(m), false) = (self, self.additive(metric)) {
+            return m.macro_f1_on(idx);
+        }
         let mut total = Tally::default();
         match idx {
             Some(ix) => ix.iter().for_each(|&i| total.add(&self.tally_at(i))),
@@ -95,12 +164,13 @@ impl Outcomes {
     }
 }
 
-/// One example's counts (or a sum of them), from which every metric is a ratio: a
-/// classification example is `[1, top1, hit3, 0, 0]`, a sentence is `[tokens correct,
-/// tokens, entity true positives, predicted entities, gold entities]`. Plain integers, so
-/// a bootstrap replicate is a sum with no allocation.
+/// One example's counts (or a sum of them), from which every additive metric is a ratio: a
+/// classification example is `[1, top1, hit3, 0, 0, 0, 0]`, a sentence is `[tokens correct,
+/// tokens, entity true positives, predicted entities, gold entities, 0, 0]`, a multi-label
+/// example `[1, exact set, true positives, predicted, gold, P@1 hit, P@3 hits]`. Plain
+/// integers, so a bootstrap replicate is a sum with no allocation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Tally(pub [u64; 5]);
+pub struct Tally(pub [u64; 7]);
 
 impl Tally {
     /// Adds another tally into this one.
@@ -339,6 +409,7 @@ impl GoldSplit {
 fn own_gold(rec: &RecordReader, task: &TaskSpec) -> Result<Gold> {
     Ok(match task.kind() {
         TaskKind::Tokens => Gold::Tags(rec.strings(&task.label_field)?),
+        _ if task.multi_label => Gold::Labels(rec.label_set(&task.label_field, None)?),
         _ => Gold::Label(rec.string(&task.label_field)?),
     })
 }
@@ -364,6 +435,7 @@ struct FileTally {
     /// Gold and predicted tags, scored together at the end as seqeval scores a corpus.
     gold_tags: Vec<Vec<String>>,
     pred_tags: Vec<Vec<String>>,
+    multi: MultiOutcomes,
     examples: Examples,
 }
 
@@ -398,6 +470,16 @@ impl FileTally {
                 self.class.push(metrics::class_outcome(&g, &ranked));
                 self.examples.labels.push((g, ranked[0].clone()));
             }
+            Gold::Labels(g) => {
+                let pred = rec.label_set("prediction", None)?;
+                // P@k reads the most probable labels: `ranked` as train writes it, else the
+                // predicted set in its order.
+                let ranked = match rec.value("ranked") {
+                    Ok(_) => rec.label_set("ranked", None)?,
+                    Err(_) => pred.clone(),
+                };
+                self.multi.push(&g, &pred, &ranked);
+            }
         }
         Ok(())
     }
@@ -409,6 +491,8 @@ impl FileTally {
                 &self.gold_tags,
                 &self.pred_tags,
             ))
+        } else if task.multi_label {
+            Outcomes::Multi(self.multi)
         } else {
             Outcomes::Class(self.class)
         };
@@ -485,7 +569,10 @@ pub fn score_dir_with(dir: &Path, gold_dir: Option<&Path>, own: &[TaskSpec]) -> 
     for spec in &mut others {
         let path = dir.join(format!("{}.jsonl", spec.name));
         if present(&path)? {
-            if spec.kind() != TaskKind::Tokens && ranked_predictions(&path)? {
+            if spec.multi_label {
+                // P@3 is reported when train had more than three labels, so three are ranked.
+                spec.metrics = task::multi_label_metrics(ranked_len(&path)? >= 3);
+            } else if spec.kind() != TaskKind::Tokens && ranked_predictions(&path)? {
                 // A task file does not say how many classes the model had; ranked lists
                 // (written for more than three classes) are scored with Hit@3 too.
                 spec.metrics = vec![Metric::Acc, Metric::Hit3];
@@ -538,6 +625,19 @@ fn ranked_predictions(path: &Path) -> Result<bool> {
         }
         Some(Err(e)) => Err(e),
         None => Ok(false),
+    }
+}
+
+/// How many labels the first record of a multi-label prediction file ranks.
+fn ranked_len(path: &Path) -> Result<usize> {
+    let reader = data::open(path)?;
+    match data::jsonl_objects(path, reader).next() {
+        Some(Ok((_, obj))) => Ok(match obj.get("ranked") {
+            Some(Value::Array(a)) => a.len(),
+            _ => 0,
+        }),
+        Some(Err(e)) => Err(e),
+        None => Ok(0),
     }
 }
 

@@ -25,6 +25,98 @@ pub fn class_outcome(gold: &str, ranked: &[String]) -> ClassOutcome {
     }
 }
 
+/// One multi-label example's outcome: its gold and predicted label sets, as sorted indices
+/// into the task's label table ([`crate::scoring::eval::MultiOutcomes::labels`]), and how
+/// many of its one and three most probable labels are gold.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SetOutcome {
+    /// Gold labels.
+    pub gold: Vec<u32>,
+    /// Predicted labels.
+    pub pred: Vec<u32>,
+    /// Whether the most probable label is gold (0 or 1).
+    pub hits1: u8,
+    /// How many of the three most probable labels are gold (0 to 3).
+    pub hits3: u8,
+}
+
+impl SetOutcome {
+    /// Labels in both sets.
+    pub fn true_positives(&self) -> usize {
+        self.gold
+            .iter()
+            .filter(|g| self.pred.binary_search(g).is_ok())
+            .count()
+    }
+
+    /// Whether the predicted set equals the gold set.
+    pub fn exact(&self) -> bool {
+        self.gold == self.pred
+    }
+}
+
+/// Scores one multi-label prediction: `gold` and `pred` are label sets, `ranked` the labels
+/// by decreasing probability (at least the first three where there are three); `index` maps
+/// a label to its entry of the task's label table, adding it when new.
+pub fn set_outcome(
+    gold: &[String],
+    pred: &[String],
+    ranked: &[String],
+    index: &mut dyn FnMut(&str) -> u32,
+) -> SetOutcome {
+    let mut ids = |ls: &[String]| {
+        let mut v: Vec<u32> = ls.iter().map(|l| index(l)).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    let (g, p) = (ids(gold), ids(pred));
+    let hits = |k: usize| ranked.iter().take(k).filter(|l| gold.contains(l)).count() as u8;
+    SetOutcome {
+        hits1: hits(1),
+        hits3: hits(3),
+        gold: g,
+        pred: p,
+    }
+}
+
+/// Per-label `(true positives, predicted, gold)` over some multi-label outcomes, indexed like
+/// the label table (`n_labels` entries).
+pub fn label_counts<'a>(
+    items: impl Iterator<Item = &'a SetOutcome>,
+    n_labels: usize,
+) -> Vec<(usize, usize, usize)> {
+    let mut c = vec![(0usize, 0usize, 0usize); n_labels];
+    for o in items {
+        for &g in &o.gold {
+            c[g as usize].2 += 1;
+            if o.pred.binary_search(&g).is_ok() {
+                c[g as usize].0 += 1;
+            }
+        }
+        for &p in &o.pred {
+            c[p as usize].1 += 1;
+        }
+    }
+    c
+}
+
+/// Macro-F1 in percent: the mean F1 of the labels that occur in gold or prediction
+/// (scikit-learn's `f1_score(average='macro')` on sets binarized over those labels; a zero
+/// denominator gives 0), 0 when there are none.
+pub fn macro_f1(counts: &[(usize, usize, usize)]) -> f64 {
+    let present: Vec<f64> = counts
+        .iter()
+        .filter(|c| c.1 + c.2 > 0)
+        .map(|&(tp, p, g)| prf(tp, p, g).2)
+        .collect();
+    if present.is_empty() {
+        0.0
+    } else {
+        present.iter().sum::<f64>() / present.len() as f64 * 100.0
+    }
+}
+
 /// An entity span: type and inclusive token offsets, as seqeval's `get_entities` returns.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Entity {

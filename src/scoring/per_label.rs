@@ -77,6 +77,17 @@ pub fn per_label(score: &TaskScore) -> Option<PerLabel> {
             v.iter().for_each(|c| total.add(c));
             counts = total.by_type;
         }
+        Outcomes::Multi(m) => {
+            // Each label's decisions over every example, as scikit-learn's
+            // classification_report on binarized sets; labels never in gold nor in a
+            // predicted set (only ranked) are left out.
+            let c = metrics::label_counts(m.items.iter(), m.labels.len());
+            for (l, &(tp, p, g)) in m.labels.iter().zip(&c) {
+                if p + g > 0 {
+                    counts.insert(l.clone(), (tp, p, g));
+                }
+            }
+        }
     }
     let labels: Vec<(String, LabelStats)> = counts
         .iter()

@@ -1,0 +1,154 @@
+//! Multi-label tasks: each record's label field holds a set of labels. The text model fits
+//! one independent binary logistic regression per label ("label k is in the record's set")
+//! over the same tf-idf matrix, and a [`MultiLabelRule`] turns the labels' own probabilities
+//! (sigmoids, not normalised) into a predicted set.
+
+use std::collections::BTreeSet;
+
+use crate::data::{Example, Gold, Split};
+use crate::error::{Error, Result};
+use crate::models::text::{rank_row, TextModel};
+use crate::scoring::eval::{Examples, MultiOutcomes, Outcomes, TaskScore};
+use crate::task::{Metric, TaskSpec};
+
+use super::{MultiLabelRule, Pipeline, Prediction};
+
+/// The label table (sorted) and each train record's label indices. A multi-label task needs
+/// at least two distinct labels in train.
+pub fn label_sets(task: &TaskSpec, train: &Split) -> Result<(Vec<String>, Vec<Vec<u32>>)> {
+    let mut golds = Vec::with_capacity(train.examples.len());
+    for e in &train.examples {
+        match &e.gold {
+            Some(Gold::Labels(l)) => golds.push(l),
+            _ => {
+                return Err(Error::input(
+                    &train.path,
+                    e.line,
+                    Some(&task.label_field),
+                    "a list of labels is required for training a multi-label task",
+                ))
+            }
+        }
+    }
+    let labels: Vec<String> = golds
+        .iter()
+        .flat_map(|l| l.iter().cloned())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if labels.len() < 2 {
+        return Err(Error::input(
+            &train.path,
+            None,
+            Some(&task.label_field),
+            format!(
+                "a multi-label classifier needs at least two distinct labels, found {}",
+                labels.len()
+            ),
+        ));
+    }
+    let sets = golds
+        .iter()
+        .map(|l| {
+            let mut v: Vec<u32> = l
+                .iter()
+                .map(|x| labels.binary_search(x).expect("label in table") as u32)
+                .collect();
+            v.sort_unstable();
+            v
+        })
+        .collect();
+    Ok((labels, sets))
+}
+
+/// Each label's own probability, row-major `examples x labels`.
+fn probabilities(m: &TextModel, examples: &[Example]) -> Vec<f32> {
+    let texts = crate::data::joined_texts(examples);
+    let docs: Vec<&str> = texts.iter().map(|t| t.as_ref()).collect();
+    m.clf.predict_proba_independent(&m.tfidf.transform(&docs))
+}
+
+/// Predictions from probabilities: the set `rule` picks, and at least `k` ranked labels.
+fn decide(m: &TextModel, rule: &MultiLabelRule, proba: &[f32], k: usize) -> Vec<Prediction> {
+    proba
+        .chunks(m.labels.len())
+        .map(|row| {
+            let all = rank_row(row, &m.labels, row.len());
+            let probs: Vec<f32> = all.iter().map(|x| x.1).collect();
+            let size = rule.set_size(&probs);
+            let mut ranked = all;
+            ranked.truncate(size.max(k));
+            Prediction::Set { ranked, size }
+        })
+        .collect()
+}
+
+/// Predicts every example: its label set and at least `k` ranked labels.
+pub(super) fn predict(
+    m: &TextModel,
+    rule: &MultiLabelRule,
+    examples: &[Example],
+    k: usize,
+) -> Vec<Prediction> {
+    decide(m, rule, &probabilities(m, examples), k)
+}
+
+/// Scores multi-label predictions against the examples' gold sets; the second value lists
+/// gold labels the model never saw (they can never be predicted).
+pub(super) fn score(
+    p: &Pipeline,
+    examples: &[Example],
+    preds: &[Prediction],
+) -> Result<(TaskScore, BTreeSet<String>)> {
+    let known = p.labels().unwrap_or_default();
+    let mut unseen = BTreeSet::new();
+    let mut out = MultiOutcomes::default();
+    for (e, pred) in examples.iter().zip(preds) {
+        let (Some(Gold::Labels(g)), Prediction::Set { ranked, .. }) = (&e.gold, pred) else {
+            crate::error::bail!("line {}: no gold label set to score against", e.line);
+        };
+        unseen.extend(g.iter().filter(|l| !known.contains(*l)).cloned());
+        let top: Vec<String> = ranked.iter().take(3).map(|x| x.0.clone()).collect();
+        out.push(g, &pred.set(), &top);
+    }
+    let mut score = TaskScore::from_outcomes(p.task.clone(), Outcomes::Multi(out));
+    score.examples = Examples {
+        ids: examples.iter().map(Example::id_key).collect(),
+        lines: examples.iter().map(|e| e.line).collect(),
+        labels: Vec::new(),
+    };
+    Ok((score, unseen))
+}
+
+/// The thresholds `--tune-threshold` tries, in order; the first best one is kept, so the
+/// default 0.5 wins ties.
+pub const THRESHOLD_GRID: [f64; 9] = [0.5, 0.1, 0.2, 0.3, 0.4, 0.6, 0.7, 0.8, 0.9];
+
+/// Sets the pipeline's threshold to the one of [`THRESHOLD_GRID`] with the best micro-F1 on
+/// `dev` (the probabilities are computed once), and returns every tried threshold with its
+/// dev micro-F1 (percent).
+pub fn tune_threshold(p: &mut Pipeline, dev: &Split) -> Result<Vec<(f64, f64)>> {
+    let (Some(rule), super::Fitted::Text(m)) = (p.multi_label, &p.model) else {
+        crate::error::bail!("--tune-threshold needs a multi-label task");
+    };
+    let proba = probabilities(m, &dev.examples);
+    let mut tried = Vec::new();
+    let mut best: Option<(f64, f64)> = None;
+    for t in THRESHOLD_GRID {
+        let r = MultiLabelRule {
+            threshold: t,
+            ..rule
+        };
+        let preds = decide(m, &r, &proba, 3);
+        let (s, _) = score(p, &dev.examples, &preds)?;
+        let f = s.outcomes.metric_on(Metric::MicroF1, None);
+        tried.push((t, f));
+        if best.is_none_or(|b| f > b.1) {
+            best = Some((t, f));
+        }
+    }
+    if let (Some(r), Some((t, _))) = (p.multi_label.as_mut(), best) {
+        r.threshold = t;
+    }
+    Ok(tried)
+}
