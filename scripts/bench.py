@@ -286,7 +286,11 @@ def main(argv=None):
     )
     ap.add_argument("--out-dir", default="out/bench", type=pathlib.Path)
     ap.add_argument("--report", type=pathlib.Path, help="Markdown table file (default <out-dir>/report.md)")
-    ap.add_argument("--solver", default="lbfgs", choices=["lbfgs", "liblinear"], help="Python side's solver")
+    ap.add_argument("--solver", default="lbfgs", choices=["lbfgs", "liblinear", "liblinear-dual"],
+                    help="Python side's solver")
+    ap.add_argument("--analyzer", default="char", choices=["char", "char_wb", "word"],
+                    help="both sides' analyzer (text tasks; default the paper's char)")
+    ap.add_argument("--ngram-range", default="3,8", help="both sides' n-gram range MIN,MAX (default 3,8)")
     ap.add_argument("--n-jobs", type=int, default=2, help="Python side's LogisticRegression n_jobs")
     ap.add_argument("--rust-bin", default=REPO / "target" / "release" / "rumedbench", type=pathlib.Path)
     ap.add_argument("--repeat", type=int, default=1,
@@ -321,12 +325,16 @@ def main(argv=None):
             cmd = [sys.executable, str(HERE / "reference.py"), "--task", task, "--solver", args.solver,
                    "--n-jobs", str(args.n_jobs), "--data-dir", str(args.data_dir), "--out", str(out),
                    "--quiet-warnings"]
+            if task != "ner":
+                cmd += ["--analyzer", args.analyzer, "--ngram-range", args.ngram_range]
             sides.append(("python", cmd, out / f"{name}.jsonl"))
         if not args.skip_rust:
             out = args.out_dir / "rust"
             cmd = [str(args.rust_bin), "train", "--task", task, "--model", "feature",
                    "--data-dir", str(args.data_dir), "--out", str(out),
                    "--models-dir", str(out / "models")]
+            if task != "ner" and (args.analyzer, args.ngram_range) != ("char", "3,8"):
+                cmd += ["--analyzer", args.analyzer, "--ngram-range", args.ngram_range]
             sides.append(("rust", cmd, out / "feature" / f"{name}.jsonl"))
         # Sides alternate run by run (py, rs, py, rs, ...) so that a slow
         # spell of a shared machine hits both; see --repeat.
@@ -410,7 +418,8 @@ def render_table(rows, args):
     notes = [
         "",
         f"Python: scripts/reference.py, solver={args.solver}, n_jobs={args.n_jobs}; "
-        f"Rust: {args.rust_bin} train --model feature.",
+        f"Rust: {args.rust_bin} train --model feature. "
+        f"Text tasks on both sides: analyzer={args.analyzer}, ngram_range=({args.ngram_range}).",
         "Test metrics in %: Top3/SymptomRec Acc/Hit@3, DaNet Acc, NER token Acc/entity F1 (seqeval 1.2.2), "
         "all from the same scorer. Peak MB = getrusage ru_maxrss (largest single process); "
         "the summed process-tree peak is in the JSON file (tree_peak_mb).",

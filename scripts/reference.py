@@ -83,11 +83,15 @@ def pct(x):
 # TF-IDF + logistic regression (top3, symptomrec, danet)
 # --------------------------------------------------------------------------
 
+# The vectorizer's analyzer and n-gram range (--analyzer, --ngram-range; upstream: char 3-8).
+VECTORIZER = {"analyzer": "char", "ngram_range": (3, 8)}
+
+
 def make_tfidf_lr(solver, n_jobs):
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    tfidf = TfidfVectorizer(analyzer="char", ngram_range=(3, 8))
+    tfidf = TfidfVectorizer(**VECTORIZER)
     kwargs = dict(penalty="l2", C=10, multi_class="ovr", n_jobs=n_jobs)
     if solver == "liblinear-dual":
         # liblinear's dual coordinate descent (its solver 7), the fastest scikit-learn
@@ -271,6 +275,9 @@ def main(argv=None):
         "solver='liblinear', dual=True; ignored for ner)",
     )
     ap.add_argument("--n-jobs", type=int, default=2, help="LogisticRegression n_jobs (upstream: 10)")
+    ap.add_argument("--analyzer", default="char", choices=["char", "char_wb", "word"],
+                    help="TfidfVectorizer analyzer (upstream: char; ignored for ner)")
+    ap.add_argument("--ngram-range", default="3,8", help="TfidfVectorizer ngram_range MIN,MAX (upstream: 3,8)")
     ap.add_argument("--data-dir", default="data", type=pathlib.Path)
     ap.add_argument("--out", type=pathlib.Path, help="directory for <TaskName>.jsonl test predictions")
     ap.add_argument(
@@ -280,6 +287,8 @@ def main(argv=None):
         "in this process: with n_jobs > 1 the lbfgs OvR fits warn from joblib workers, on stderr)",
     )
     args = ap.parse_args(argv)
+    lo, hi = (int(x) for x in args.ngram_range.split(","))
+    VECTORIZER.update(analyzer=args.analyzer, ngram_range=(lo, hi))
 
     random.seed(SEED)
     np.random.seed(SEED)

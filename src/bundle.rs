@@ -34,12 +34,48 @@ use crate::task::TaskKind;
 pub const MAGIC: &[u8; 8] = b"RMDBENCH";
 /// The newest format version this build writes and reads (single-label models are written as
 /// [`FORMAT_BASE`]).
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
+/// The format that adds the vectorizer's analyzer and vocabulary limits to its parameters
+/// (format 3's extension follows the payload as in format 3).
+pub const FORMAT_VECTORIZER: u32 = 4;
 /// The oldest format this build reads, and the one it writes when there is no [`Extension`].
 pub const FORMAT_BASE: u32 = 2;
 const HEADER_LEN: usize = 8 + 4 + 8 + 32;
 /// Format numbers up to this far past ours are read as "newer"; larger ones as corruption.
 const PLAUSIBLE_NEWER: u32 = 100;
+
+/// The format being encoded or decoded on this thread, for the types whose encoding differs
+/// between formats ([`crate::features::tfidf::TfidfParams`]). postcard is not self-describing,
+/// so a decoder must know which fields a format has.
+pub(crate) mod wire {
+    use std::cell::Cell;
+
+    thread_local! {
+        static FORMAT: Cell<u32> = const { Cell::new(super::FORMAT_VERSION) };
+        static NEEDED: Cell<u32> = const { Cell::new(0) };
+    }
+
+    /// The format being encoded or decoded (outside a model file: the newest).
+    pub(crate) fn format() -> u32 {
+        FORMAT.with(Cell::get)
+    }
+
+    /// Records that the value being encoded needs at least `version`.
+    pub(crate) fn needs(version: u32) {
+        NEEDED.with(|n| n.set(n.get().max(version)));
+    }
+
+    /// Runs `f` encoding or decoding `version`; returns its result and the newest format a
+    /// value met on the way needed (0 if none asked).
+    pub(crate) fn with<R>(version: u32, f: impl FnOnce() -> R) -> (R, u32) {
+        let old_format = FORMAT.with(|c| c.replace(version));
+        let old_needed = NEEDED.with(|c| c.replace(0));
+        let r = f();
+        let needed = NEEDED.with(|c| c.replace(old_needed));
+        FORMAT.with(|c| c.set(old_format));
+        (r, needed)
+    }
+}
 
 /// A training file and its checksum, so a model can be traced to its data.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -136,11 +172,25 @@ impl Bundle {
     }
 
     /// The format this bundle is written in: 3 with an extension, else 2.
-    fn version(ext: &Option<Extension>) -> u32 {
-        if ext.is_some() {
-            FORMAT_VERSION
+    fn version(&self, ext: &Option<Extension>) -> u32 {
+        let vectorizer = match &self.pipeline.model {
+            Fitted::Text(m) => m.tfidf.params().needs_format() > FORMAT_BASE,
+            _ => false,
+        };
+        if vectorizer {
+            FORMAT_VECTORIZER
+        } else if ext.is_some() {
+            3
         } else {
             FORMAT_BASE
+        }
+    }
+
+    /// The extension written after the payload in `version` (from format 3 on, always one).
+    fn trailer(ext: Option<Extension>, version: u32) -> Option<Extension> {
+        match (ext, version) {
+            (None, v) if v > FORMAT_BASE => Some(Extension { multi_label: None }),
+            (e, _) => e,
         }
     }
 
@@ -161,11 +211,15 @@ impl Bundle {
         // The payload is encoded straight after a placeholder header, then the header is
         // filled in: one buffer, not a payload plus a copy (models reach hundreds of MB).
         let ext = self.extension();
+        let version = self.version(&ext);
+        let ext = Self::trailer(ext, version);
         let mut out = Vec::with_capacity(HEADER_LEN);
         out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&Self::version(&ext).to_le_bytes());
+        out.extend_from_slice(&version.to_le_bytes());
         out.resize(HEADER_LEN, 0);
-        let mut out = postcard::to_extend(self, out).context("cannot encode the model")?;
+        let mut out = wire::with(version, || postcard::to_extend(self, out))
+            .0
+            .context("cannot encode the model")?;
         if let Some(e) = &ext {
             out = postcard::to_extend(e, out).context("cannot encode the model")?;
         }
@@ -236,8 +290,10 @@ impl Bundle {
         if Sha256::digest(payload).as_slice() != &bytes[20..52] {
             bail!("corrupted model file: the payload checksum does not match");
         }
-        let (mut bundle, rest): (Bundle, &[u8]) = postcard::take_from_bytes(payload)
-            .context("corrupted model file: cannot decode the payload")?;
+        let (mut bundle, rest): (Bundle, &[u8]) =
+            wire::with(version, || postcard::take_from_bytes(payload))
+                .0
+                .context("corrupted model file: cannot decode the payload")?;
         if version > FORMAT_BASE {
             let (ext, rest): (Extension, &[u8]) = postcard::take_from_bytes(rest)
                 .context("corrupted model file: cannot decode the format-3 extension")?;
@@ -321,20 +377,26 @@ impl Bundle {
     /// (see [`Bundle::save`]); the bytes equal [`Bundle::to_bytes`].
     pub fn write_to(&self, w: &mut dyn std::io::Write) -> Result<()> {
         let ext = self.extension();
+        let version = self.version(&ext);
+        let ext = Self::trailer(ext, version);
         let mut sink = Digesting {
             sha: Sha256::new(),
             len: 0,
         };
-        postcard::to_io(self, &mut sink).context("cannot encode the model")?;
+        wire::with(version, || postcard::to_io(self, &mut sink).map(|_| ()))
+            .0
+            .context("cannot encode the model")?;
         if let Some(e) = &ext {
             postcard::to_io(e, &mut sink).context("cannot encode the model")?;
         }
         let digest = sink.sha.finalize();
         w.write_all(MAGIC)?;
-        w.write_all(&Self::version(&ext).to_le_bytes())?;
+        w.write_all(&version.to_le_bytes())?;
         w.write_all(&sink.len.to_le_bytes())?;
         w.write_all(&digest)?;
-        postcard::to_io(self, &mut *w).context("cannot encode the model")?;
+        wire::with(version, || postcard::to_io(self, &mut *w).map(|_| ()))
+            .0
+            .context("cannot encode the model")?;
         if let Some(e) = &ext {
             postcard::to_io(e, w).context("cannot encode the model")?;
         }
@@ -521,7 +583,7 @@ mod tests {
         );
         let b = multi_label_bundle();
         let bytes = b.to_bytes().unwrap();
-        assert_eq!(bytes[8..12], FORMAT_VERSION.to_le_bytes());
+        assert_eq!(bytes[8..12], 3u32.to_le_bytes());
         let back = Bundle::from_bytes(&bytes).unwrap();
         assert_eq!(back.pipeline.task, b.pipeline.task);
         assert!(back.pipeline.task.multi_label);
@@ -542,7 +604,7 @@ mod tests {
             v
         };
         let mut cut = single.clone();
-        cut[8..12].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
+        cut[8..12].copy_from_slice(&3u32.to_le_bytes());
         let e = Bundle::from_bytes(&cut).unwrap_err().to_string();
         assert!(e.contains("format-3 extension"), "{e}");
         let mut longer = bytes[HEADER_LEN..].to_vec();
@@ -551,6 +613,62 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("follow the extension"), "{e}");
+    }
+
+    #[test]
+    fn format_4_only_for_the_new_vectorizer_settings() {
+        use crate::features::analyzer::Analyzer;
+        use crate::pipeline::FitSettings;
+        let t = task::find("top3").unwrap();
+        let examples: Vec<Example> = ["боль в груди", "кашель и насморк", "боль в горле"]
+            .iter()
+            .zip(["A", "B", "A"])
+            .enumerate()
+            .map(|(i, (x, l))| Example {
+                id: (i as u64).into(),
+                line: i + 1,
+                input: Input::Text(x.to_string()),
+                gold: Some(Gold::Label(l.to_string())),
+            })
+            .collect();
+        let split = crate::data::Split {
+            path: "t.jsonl".into(),
+            examples,
+        };
+        let bundle = |settings: &FitSettings| Bundle {
+            meta: BundleMeta {
+                tool_version: "0".into(),
+                hyperparameters: "{}".into(),
+                train_files: vec![],
+            },
+            pipeline: pipeline::fit(&t, ModelKind::Feature, settings, &split).unwrap(),
+        };
+        let version = |b: &[u8]| u32::from_le_bytes(b[8..12].try_into().unwrap());
+        let plain = bundle(&FitSettings::default()).to_bytes().unwrap();
+        assert_eq!(version(&plain), FORMAT_BASE);
+        let mut word = FitSettings::default();
+        word.tfidf.analyzer = Analyzer::Word;
+        word.tfidf.ngram_min = 1;
+        word.tfidf.max_features = Some(4);
+        let b = bundle(&word);
+        let bytes = b.to_bytes().unwrap();
+        assert_eq!(version(&bytes), FORMAT_VECTORIZER);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.rmb");
+        b.save(&path).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), bytes);
+        let back = Bundle::from_bytes(&bytes).unwrap();
+        let Fitted::Text(m) = &back.pipeline.model else {
+            panic!("not a text model")
+        };
+        assert_eq!(m.tfidf.params(), &word.tfidf);
+        assert_eq!(m.tfidf.n_features(), 4);
+        assert_eq!(back.pipeline.multi_label, None);
+        // The format 2 file still loads, with the default vectorizer.
+        let Fitted::Text(m) = Bundle::from_bytes(&plain).unwrap().pipeline.model else {
+            panic!("not a text model")
+        };
+        assert_eq!(m.tfidf.params(), &FitSettings::default().tfidf);
     }
 
     #[test]

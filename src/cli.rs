@@ -19,6 +19,8 @@ use crate::commands::test;
 use crate::commands::train::{self, TaskSource, TrainRequest};
 use crate::commands::tune;
 use crate::data;
+use crate::features::analyzer::Analyzer;
+use crate::features::limit::DocFreq;
 use crate::pipeline::{FitSettings, ModelKind};
 use crate::scoring::bootstrap;
 use crate::scoring::eval;
@@ -154,6 +156,20 @@ pub struct PredictArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = PredictFormat::Jsonl)]
     pub format: PredictFormat,
+    /// Read the input as CSV-like with a header and this field delimiter, whatever its
+    /// extension: one character, or `\t`, `tab`, `comma`, `semicolon`, `pipe`, `space`
+    /// [default: by extension, `.csv` comma, `.tsv` tab; other files are JSONL or text lines].
+    #[arg(long, value_name = "C", value_parser = data::parse_delimiter)]
+    pub delimiter: Option<u8>,
+    /// The input's id field [default: the task's].
+    #[arg(long, value_name = "NAME")]
+    pub id_field: Option<String>,
+    /// The input's text field (twice for a text-pair task) [default: the task's].
+    #[arg(long, value_name = "NAME")]
+    pub text_field: Vec<String>,
+    /// The input's token-list field (taggers) [default: the task's].
+    #[arg(long, value_name = "NAME")]
+    pub tokens_field: Option<String>,
 }
 
 /// Flags of `test`.
@@ -189,6 +205,10 @@ pub struct TestArgs {
     /// The input's tag-list field (taggers) [default: the task's].
     #[arg(long, value_name = "NAME")]
     pub tags_field: Option<String>,
+    /// Read the input as CSV-like with a header and this field delimiter, whatever its
+    /// extension: one character, or `\t`, `tab`, `comma`, `semicolon`, `pipe`, `space`.
+    #[arg(long, value_name = "C", value_parser = data::parse_delimiter)]
+    pub delimiter: Option<u8>,
 }
 
 impl TestArgs {
@@ -205,6 +225,7 @@ impl TestArgs {
             },
             per_label: self.per_label,
             out: self.out.clone(),
+            delimiter: self.delimiter,
         };
         test::print(&req, self.format == Format::Json, out, err)
     }
@@ -427,6 +448,23 @@ pub struct TrainArgs {
     /// the vocabulary; 1..=31.
     #[arg(long, value_name = "BITS", value_parser = clap::value_parser!(u8).range(1..=31), help_heading = "Recipe")]
     pub hash_features: Option<u8>,
+    /// Text model: how texts are cut into terms, as scikit-learn's analyzer: `char` (character
+    /// n-grams), `char_wb` (character n-grams inside space-padded words) or `word` (n-grams of
+    /// `(?u)\b\w\w+\b` tokens, joined by a space) [default: char].
+    #[arg(long, value_name = "char|char_wb|word", help_heading = "Recipe")]
+    pub analyzer: Option<Analyzer>,
+    /// Text model: drop terms found in fewer training documents: an integer is a number of
+    /// documents, a number with a point (0.01) a fraction of them [default: 1].
+    #[arg(long, value_name = "N|FRACTION", help_heading = "Recipe")]
+    pub min_df: Option<DocFreq>,
+    /// Text model: drop terms found in more training documents: an integer is a number of
+    /// documents, a number with a point (0.9) a fraction of them [default: 1.0].
+    #[arg(long, value_name = "N|FRACTION", help_heading = "Recipe")]
+    pub max_df: Option<DocFreq>,
+    /// Text model: keep only the N terms with the highest term frequency over the training
+    /// documents (ties: the earlier term in code point order) [default: all].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..), help_heading = "Recipe")]
+    pub max_features: Option<u64>,
 
     /// New task: a TOML task file naming the fields and files (flags below override it).
     #[arg(long, value_name = "FILE", help_heading = "Your own task")]
@@ -455,6 +493,12 @@ pub struct TrainArgs {
     /// New task: the id field [default: records are numbered from 1].
     #[arg(long, value_name = "NAME", help_heading = "Your own task")]
     pub id_field: Option<String>,
+    /// New task: read the train, dev and test files as CSV-like with a header and this field
+    /// delimiter, whatever their extension: one character, or `\t`, `tab`, `comma`,
+    /// `semicolon`, `pipe`, `space` [default: by extension, `.csv` comma, `.tsv` tab, else
+    /// JSONL].
+    #[arg(long, value_name = "C", value_parser = check_delimiter, help_heading = "Your own task")]
+    pub delimiter: Option<String>,
     /// New task: its name [default: the task file's name, else the train file's stem, or its
     /// folder's name for `train.jsonl`].
     #[arg(long, value_name = "NAME", help_heading = "Your own task", value_parser = parse_name)]
@@ -516,6 +560,11 @@ fn parse_tol(s: &str) -> std::result::Result<f64, String> {
     Ok(v)
 }
 
+/// `train --delimiter`: checked when parsed, kept as written (the task file's form).
+fn check_delimiter(s: &str) -> std::result::Result<String, String> {
+    data::parse_delimiter(s).map(|_| s.to_string())
+}
+
 /// `--name`: it names output files, so it is a plain file-name stem.
 fn parse_name(s: &str) -> std::result::Result<String, String> {
     if s.is_empty()
@@ -542,6 +591,10 @@ fn check_text_flags(args: &TrainArgs, tasks: &[TaskSource]) -> Result<()> {
         ("--ngram-range", args.ngram_range.is_some()),
         ("--sublinear-tf", args.sublinear_tf),
         ("--class-weight", args.class_weight.is_some()),
+        ("--analyzer", args.analyzer.is_some()),
+        ("--min-df", args.min_df.is_some()),
+        ("--max-df", args.max_df.is_some()),
+        ("--max-features", args.max_features.is_some()),
     ];
     let crf = [
         ("--c1", args.c1.is_some()),
@@ -639,6 +692,10 @@ impl TrainArgs {
             c2: self.c2,
             max_iterations: self.max_iterations,
             hash_features: self.hash_features,
+            analyzer: self.analyzer,
+            min_df: self.min_df,
+            max_df: self.max_df,
+            max_features: self.max_features.map(|n| n as usize),
             threshold: self.threshold,
             allow_empty: self.allow_empty.then_some(true),
         }
@@ -651,7 +708,10 @@ impl TrainArgs {
             ..FitSettings::default()
         };
         if let Some(p) = &self.task_file {
-            s.apply(&task::TaskFile::load(p)?.recipe()?);
+            let recipe = task::TaskFile::load(p)?
+                .recipe()
+                .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
+            s.apply(&recipe);
         }
         s.apply(&self.recipe());
         Ok(s)
@@ -668,6 +728,7 @@ impl TrainArgs {
             train: self.train.clone(),
             dev: self.dev.clone(),
             test: self.test.clone(),
+            delimiter: self.delimiter.clone(),
             multi_label: self.multi_label.then_some(true),
             label_separator: self.label_separator.clone(),
             ..task::TaskFile::default()
@@ -740,6 +801,13 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
                 (Some(t), None) => tune::sources(t, &data_dir, err)?,
                 (None, None) => bail!("tune needs --task or --task-file"),
             };
+            let mut vectorizer = FitSettings::default();
+            if let Some(p) = &args.task_file {
+                let recipe = task::TaskFile::load(p)?
+                    .recipe()
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
+                vectorizer.apply(&recipe);
+            }
             let req = tune::TuneRequest {
                 tasks,
                 seed: args.seed,
@@ -747,6 +815,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
                 models_dir: args.models_dir.clone(),
                 budget: args.budget,
                 force: args.force,
+                vectorizer: vectorizer.tfidf,
             };
             tune::run(&req, out)?;
         }
@@ -763,13 +832,29 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
 
 impl PredictArgs {
     fn run(&self, out: &mut dyn Write) -> Result<()> {
-        let bundle = Bundle::load(&self.model)?;
-        let (p, k, f) = (&bundle.pipeline, self.top_k, self.format);
+        let mut bundle = Bundle::load(&self.model)?;
+        // The input's field names, where they differ from the training data's.
+        let fields = test::FieldMap {
+            id: self.id_field.clone(),
+            text: self.text_field.clone(),
+            tokens: self.tokens_field.clone(),
+            ..Default::default()
+        };
+        bundle.pipeline.task = fields.apply(&bundle.pipeline.task)?;
+        let (p, k, f, d) = (&bundle.pipeline, self.top_k, self.format, self.delimiter);
         match self.input.as_deref() {
             Some(path) if path != Path::new("-") => {
-                predict::run(p, path, data::open(path)?, k, f, out)?
+                predict::run(p, path, data::open(path)?, k, f, d, out)?
             }
-            _ => predict::run(p, Path::new("<stdin>"), std::io::stdin().lock(), k, f, out)?,
+            _ => predict::run(
+                p,
+                Path::new("<stdin>"),
+                std::io::stdin().lock(),
+                k,
+                f,
+                d,
+                out,
+            )?,
         };
         Ok(())
     }

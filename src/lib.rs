@@ -89,6 +89,8 @@ pub use api::{Tagger, TaggerKind, TaggerParams, TextClassifier, TextClassifierPa
 pub use bundle::Bundle;
 pub use data::{Example, Labels, Split};
 pub use error::{Error, Result};
+pub use features::analyzer::Analyzer;
+pub use features::limit::DocFreq;
 pub use features::tfidf::TfidfParams;
 pub use models::crf::CrfParams;
 pub use models::logreg::LogRegParams;

@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::data::{self, Example, Gold, Input, Split};
+use crate::features::analyzer::Analyzer;
+use crate::features::limit::DocFreq;
 use crate::features::tfidf::TfidfParams;
 use crate::models::crf::{is_iob, Crf, CrfParams};
 use crate::models::logreg::{LogReg, LogRegParams};
@@ -92,15 +94,7 @@ impl ModelKind {
                 "features": "upstream token_classifier.py word2features",
             }),
             (ModelKind::Feature, _) => serde_json::json!({
-                "vectorizer": {
-                    "analyzer": "char",
-                    "ngram_range": [settings.tfidf.ngram_min, settings.tfidf.ngram_max],
-                    "lowercase": true,
-                    "sublinear_tf": settings.tfidf.sublinear_tf,
-                    "hash_features": settings.tfidf.hash_bits,
-                    "smooth_idf": true,
-                    "norm": "l2",
-                },
+                "vectorizer": vectorizer_json(&settings.tfidf),
                 "classifier": {
                     "type": "one-vs-rest L2 logistic regression, dual coordinate descent",
                     "C": settings.logreg.c,
@@ -112,6 +106,34 @@ impl ModelKind {
             }),
         }
     }
+}
+
+/// The vectorizer's settings for run records and model files. The vocabulary limits appear
+/// only when set, so the paper's recipe gives the same record (and model file) as before they
+/// existed.
+fn vectorizer_json(t: &TfidfParams) -> Value {
+    let mut v = serde_json::json!({
+        "analyzer": t.analyzer.name(),
+        "ngram_range": [t.ngram_min, t.ngram_max],
+        "lowercase": true,
+        "sublinear_tf": t.sublinear_tf,
+        "hash_features": t.hash_bits,
+        "smooth_idf": true,
+        "norm": "l2",
+    });
+    let defaults = TfidfParams::default();
+    if let Some(map) = v.as_object_mut() {
+        if t.min_df != defaults.min_df {
+            map.insert("min_df".into(), t.min_df.to_json());
+        }
+        if t.max_df != defaults.max_df {
+            map.insert("max_df".into(), t.max_df.to_json());
+        }
+        if let Some(n) = t.max_features {
+            map.insert("max_features".into(), n.into());
+        }
+    }
+    v
 }
 
 /// Hyperparameters of every model family, with the paper's values as defaults.
@@ -152,6 +174,14 @@ pub struct Recipe {
     pub max_iterations: Option<usize>,
     /// Hashed n-gram columns, `2^bits`.
     pub hash_features: Option<u8>,
+    /// How documents are cut into terms.
+    pub analyzer: Option<Analyzer>,
+    /// Vocabulary limit: fewest documents a term is found in.
+    pub min_df: Option<DocFreq>,
+    /// Vocabulary limit: most documents a term is found in.
+    pub max_df: Option<DocFreq>,
+    /// Vocabulary limit: the most frequent terms kept.
+    pub max_features: Option<usize>,
     /// Multi-label decision threshold.
     pub threshold: Option<f64>,
     /// Multi-label: allow an empty predicted set.
@@ -234,6 +264,18 @@ impl FitSettings {
         }
         if let Some(v) = r.max_iterations {
             self.crf.max_iterations = v;
+        }
+        if let Some(v) = r.analyzer {
+            self.tfidf.analyzer = v;
+        }
+        if let Some(v) = r.min_df {
+            self.tfidf.min_df = v;
+        }
+        if let Some(v) = r.max_df {
+            self.tfidf.max_df = v;
+        }
+        if r.max_features.is_some() {
+            self.tfidf.max_features = r.max_features;
         }
         if let Some(v) = r.threshold {
             self.multi.threshold = v;

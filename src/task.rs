@@ -536,6 +536,40 @@ pub struct TaskFile {
     /// Multi-label: an empty predicted set is allowed (`--allow-empty`); otherwise the most
     /// probable label is always predicted.
     pub allow_empty: Option<bool>,
+    /// Text model: `char`, `char_wb` or `word` (`--analyzer`).
+    pub analyzer: Option<crate::features::analyzer::Analyzer>,
+    /// Text model: drop terms in fewer documents, an integer count or a fraction (`--min-df`).
+    pub min_df: Option<DocFreqKey>,
+    /// Text model: drop terms in more documents, an integer count or a fraction (`--max-df`).
+    pub max_df: Option<DocFreqKey>,
+    /// Text model: keep the most frequent terms only (`--max-features`).
+    pub max_features: Option<usize>,
+    /// The field delimiter of the train, dev and test files, read as CSV-like whatever their
+    /// extension (`--delimiter`): one character, or `\t`, `tab`, `comma`, `semicolon`.
+    pub delimiter: Option<String>,
+}
+
+/// A `min_df`/`max_df` value as a task file writes it: an integer is a number of documents, a
+/// float a fraction of them (scikit-learn's convention).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum DocFreqKey {
+    /// `min_df = 2`
+    Count(usize),
+    /// `min_df = 0.01`
+    Fraction(f64),
+}
+
+impl DocFreqKey {
+    fn doc_freq(self, key: &str) -> Result<crate::features::limit::DocFreq> {
+        use crate::features::limit::DocFreq;
+        let d = match self {
+            DocFreqKey::Count(c) => DocFreq::Count(c),
+            DocFreqKey::Fraction(f) => DocFreq::Fraction(f),
+        };
+        d.check(key)?;
+        Ok(d)
+    }
 }
 
 impl TaskFile {
@@ -545,6 +579,10 @@ impl TaskFile {
             .map_err(|e| crate::error::err!("cannot read task file {}: {e}", path.display()))?;
         let mut tf: TaskFile = toml::from_str(&text)
             .map_err(|e| crate::error::err!("{}: {}", path.display(), e.to_string().trim_end()))?;
+        if let Some(d) = &tf.delimiter {
+            crate::data::parse_delimiter(d)
+                .map_err(|e| crate::error::err!("{}: delimiter: {e}", path.display()))?;
+        }
         // Unnamed, a task is named after its task file.
         if tf.name.is_none() {
             tf.name = path
@@ -589,6 +627,11 @@ impl TaskFile {
             c2: self.c2.or(other.c2),
             max_iterations: self.max_iterations.or(other.max_iterations),
             hash_features: self.hash_features.or(other.hash_features),
+            analyzer: self.analyzer.or(other.analyzer),
+            min_df: self.min_df.or(other.min_df),
+            max_df: self.max_df.or(other.max_df),
+            max_features: self.max_features.or(other.max_features),
+            delimiter: self.delimiter.or(other.delimiter),
             multi_label: self.multi_label.or(other.multi_label),
             label_separator: self.label_separator.or(other.label_separator),
             threshold: self.threshold.or(other.threshold),
@@ -614,6 +657,10 @@ impl TaskFile {
             c2: self.c2,
             max_iterations: self.max_iterations,
             hash_features: self.hash_features,
+            analyzer: self.analyzer,
+            min_df: self.min_df.map(|d| d.doc_freq("min_df")).transpose()?,
+            max_df: self.max_df.map(|d| d.doc_freq("max_df")).transpose()?,
+            max_features: self.max_features,
             threshold: self.threshold,
             allow_empty: self.allow_empty,
         })

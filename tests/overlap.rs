@@ -20,6 +20,7 @@ fn source(tf: TaskFile) -> TaskSource {
         dev: tf.dev.clone(),
         test: tf.test.clone(),
         custom: true,
+        delimiter: None,
     }
 }
 

@@ -134,16 +134,19 @@ class CharTfidfClassifier(ClassifierMixin, BaseEstimator):
     Parameters
     ----------
     ngram_range : (int, int), default (3, 8)
-        Character n-gram lengths, inclusive.
-    analyzer : {"char"}, default "char"
-        Only scikit-learn's ``"char"`` analyzer is implemented.
+        n-gram lengths, inclusive: characters, or tokens with ``analyzer="word"``.
+    analyzer : {"char", "char_wb", "word"}, default "char"
+        scikit-learn's analyzers: character n-grams, character n-grams inside space-padded
+        words, or n-grams of ``(?u)\\b\\w\\w+\\b`` tokens joined by a space. A callable is
+        refused.
     sublinear_tf : bool, default False
         Use ``1 + log(tf)`` instead of raw counts.
     min_df, max_df : int or float, default 1 and 1.0
         scikit-learn's vocabulary pruning by document frequency: an int counts training
         documents, a float is a fraction of them.
-    max_features : None
-        Only None (no cap) is implemented.
+    max_features : int or None, default None
+        Keep the terms with the highest term frequency over the training texts (ties at the
+        cut: the earlier term in code point order).
     C : float, default 10.0
         Inverse regularisation strength.
     tol : float, default 0.1
@@ -182,16 +185,22 @@ class CharTfidfClassifier(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
 
     def _native_params(self):
-        if self.analyzer != "char":
+        if not isinstance(self.analyzer, str) or self.analyzer not in ("char", "char_wb", "word"):
             raise ValueError(
                 f"analyzer={self.analyzer!r} is not supported: the Rust core implements "
-                "scikit-learn's analyzer='char' only"
+                "scikit-learn's 'char', 'char_wb' and 'word' analyzers (no callables)"
             )
-        if self.max_features is not None:
-            raise ValueError(
-                f"max_features={self.max_features!r} is not supported: the Rust core keeps "
-                "every n-gram within [min_df, max_df] (max_features=None)"
-            )
+        max_features = self.max_features
+        if max_features is not None:
+            if (
+                isinstance(max_features, bool)
+                or not isinstance(max_features, numbers.Integral)
+                or max_features < 1
+            ):
+                raise ValueError(
+                    f"max_features must be None or an int >= 1, got {max_features!r}"
+                )
+            max_features = int(max_features)
         bounds = {}
         for name in ("min_df", "max_df"):
             value = getattr(self, name)
@@ -233,6 +242,8 @@ class CharTfidfClassifier(ClassifierMixin, BaseEstimator):
             max_iter=max_iter,
             balanced=self.class_weight == "balanced",
             seed=seed,
+            analyzer=self.analyzer,
+            max_features=max_features,
         )
 
     def fit(self, X, y):
@@ -306,6 +317,8 @@ class CharTfidfClassifier(ClassifierMixin, BaseEstimator):
         vec, clf = hp.get("vectorizer", {}), hp.get("classifier", {})
         est = cls(
             ngram_range=tuple(vec.get("ngram_range", (3, 8))),
+            analyzer=vec.get("analyzer", "char"),
+            max_features=vec.get("max_features"),
             sublinear_tf=vec.get("sublinear_tf", False),
             min_df=vec.get("min_df", 1),
             max_df=vec.get("max_df", 1.0),

@@ -96,7 +96,7 @@ impl NativeClassifier {
     /// Fits on texts (a list of str) or pairs (a list of 2-tuples of str).
     #[staticmethod]
     #[allow(clippy::too_many_arguments)]
-    #[pyo3(signature = (docs, labels, ngram_min, ngram_max, sublinear_tf, min_df, max_df, c, tol, max_iter, balanced, seed, name, text_fields=None, label_field=None))]
+    #[pyo3(signature = (docs, labels, ngram_min, ngram_max, sublinear_tf, min_df, max_df, c, tol, max_iter, balanced, seed, name, text_fields=None, label_field=None, analyzer="char", max_features=None))]
     fn fit(
         py: Python<'_>,
         docs: Docs,
@@ -114,8 +114,15 @@ impl NativeClassifier {
         name: String,
         text_fields: Option<Vec<String>>,
         label_field: Option<String>,
+        analyzer: &str,
+        max_features: Option<usize>,
     ) -> PyResult<Self> {
+        let analyzer: api::Analyzer = analyzer
+            .parse()
+            .map_err(pyo3::exceptions::PyValueError::new_err)?;
         let mut params = TextClassifierParams::default()
+            .analyzer(analyzer)
+            .max_features(max_features)
             .ngram_range(ngram_min, ngram_max)
             .sublinear_tf(sublinear_tf)
             .min_df(min_df.into())

@@ -169,10 +169,12 @@ def test_bad_data_raises_value_error_with_the_message(X, y, message):
         ({"tol": 0}, "tol must be positive"),
         ({"ngram_range": (5, 2)}, "must not exceed"),
         ({"ngram_range": "abc"}, "ngram_range must be a pair"),
-        ({"analyzer": "word"}, "analyzer='word' is not supported"),
-        ({"max_features": 100}, "max_features=100 is not supported"),
+        ({"analyzer": "words"}, "analyzer='words' is not supported"),
+        ({"analyzer": str.split}, "no callables"),
+        ({"max_features": 0}, "max_features must be None or an int >= 1"),
+        ({"max_features": 2.5}, "max_features must be None or an int >= 1"),
         ({"min_df": 1.5}, r"\[0, 1\]"),
-        ({"min_df": 30, "max_df": 0.5}, "below min_df"),
+        ({"min_df": 30, "max_df": 0.5}, "fewer documents than min_df"),
         ({"min_df": "two"}, "min_df must be an int or a float"),
         ({"class_weight": {"a": 1}}, "class_weight must be None or 'balanced'"),
     ],
@@ -207,6 +209,36 @@ def test_min_df_max_df_keep_the_vocabulary_scikit_learn_keeps(toy, min_df, max_d
     ref = TfidfVectorizer(analyzer="char", ngram_range=(3, 8), min_df=min_df, max_df=max_df).fit(X)
     assert est.n_ngrams_ == len(ref.vocabulary_)
     assert est.n_ngrams_ < rb.CharTfidfClassifier().fit(X, y).n_ngrams_
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"analyzer": "word", "ngram_range": (1, 2)},
+        {"analyzer": "char_wb", "ngram_range": (2, 5), "min_df": 2},
+        {"analyzer": "word", "ngram_range": (1, 1), "max_features": 30},
+        {"analyzer": "char", "ngram_range": (3, 5), "max_df": 0.5, "max_features": 200},
+    ],
+)
+def test_analyzers_and_max_features_keep_scikit_learns_vocabulary(toy, params, tmp_path):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    X, y = toy
+    est = rb.CharTfidfClassifier(**params).fit(X, y)
+    ref = TfidfVectorizer(**params).fit(X)
+    counts = np.sort(np.asarray(TfidfVectorizer(**{**params, "max_features": None}, use_idf=False, norm=None).fit_transform(X).sum(axis=0)).ravel())[::-1]
+    limit = params.get("max_features")
+    if limit is None or len(counts) <= limit or counts[limit - 1] > counts[limit]:
+        # No tie at the max_features cut: the same vocabulary on any machine.
+        assert est.n_ngrams_ == len(ref.vocabulary_)
+    else:
+        assert est.n_ngrams_ == limit
+    # The settings travel in the model file.
+    est.save(tmp_path / "m.rmb")
+    back = rb.CharTfidfClassifier.load(tmp_path / "m.rmb")
+    assert back.get_params()["analyzer"] == params["analyzer"]
+    assert back.get_params()["max_features"] == params.get("max_features")
+    np.testing.assert_array_equal(back.predict_proba(X), est.predict_proba(X))
 
 
 def test_named_columns_become_the_model_files_fields(cli, tmp_path):

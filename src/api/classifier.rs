@@ -3,11 +3,12 @@
 
 use ndarray::Array2;
 
-use super::prune::{fit_pruned, DocFreq};
 use super::{fit_bundle, memory_split, model_file_methods};
 use crate::bundle::Bundle;
 use crate::data::{Gold, Input};
 use crate::error::{Error, Result};
+use crate::features::analyzer::Analyzer;
+use crate::features::limit::DocFreq;
 use crate::features::tfidf::TfidfParams;
 use crate::models::logreg::LogRegParams;
 use crate::pipeline::{FitSettings, Fitted, ModelKind, Pipeline, TextModel};
@@ -25,8 +26,6 @@ use crate::task::{TaskFile, TaskKind, TaskSpec};
 pub struct TextClassifierParams {
     settings: FitSettings,
     name: String,
-    min_df: DocFreq,
-    max_df: DocFreq,
     fields: Option<(Vec<String>, String)>,
 }
 
@@ -35,8 +34,6 @@ impl Default for TextClassifierParams {
         TextClassifierParams {
             settings: FitSettings::default(),
             name: "model".into(),
-            min_df: DocFreq::Count(1),
-            max_df: DocFreq::Fraction(1.0),
             fields: None,
         }
     }
@@ -93,13 +90,26 @@ impl TextClassifierParams {
 
     /// Drop n-grams found in fewer training documents (scikit-learn's `min_df`; default 1).
     pub fn min_df(mut self, min_df: DocFreq) -> Self {
-        self.min_df = min_df;
+        self.settings.tfidf.min_df = min_df;
         self
     }
 
     /// Drop n-grams found in more training documents (scikit-learn's `max_df`; default all).
     pub fn max_df(mut self, max_df: DocFreq) -> Self {
-        self.max_df = max_df;
+        self.settings.tfidf.max_df = max_df;
+        self
+    }
+
+    /// Keep only the `n` n-grams with the highest term frequency over the training documents
+    /// (scikit-learn's `max_features`; default all).
+    pub fn max_features(mut self, n: Option<usize>) -> Self {
+        self.settings.tfidf.max_features = n;
+        self
+    }
+
+    /// How texts are cut into terms (scikit-learn's `analyzer`: `char`, `char_wb`, `word`).
+    pub fn analyzer(mut self, analyzer: Analyzer) -> Self {
+        self.settings.tfidf.analyzer = analyzer;
         self
     }
 
@@ -136,8 +146,6 @@ impl TextClassifierParams {
     /// Checks every setting, naming the bad one.
     pub fn check(&self) -> Result<()> {
         self.settings.tfidf.check()?;
-        self.min_df.check("min_df")?;
-        self.max_df.check("max_df")?;
         self.settings.logreg.check()
     }
 
@@ -206,11 +214,7 @@ impl TextClassifierParams {
             .len();
         task.settle_metrics(n_classes);
         let split = memory_split(inputs, gold);
-        let bundle = if (self.min_df, self.max_df) == (DocFreq::Count(1), DocFreq::Fraction(1.0)) {
-            fit_bundle(&task, ModelKind::Feature, &self.settings, &split)?
-        } else {
-            fit_pruned(&task, &self.settings, &split, (self.min_df, self.max_df))?
-        };
+        let bundle = fit_bundle(&task, ModelKind::Feature, &self.settings, &split)?;
         TextClassifier::from_bundle(bundle)
     }
 }
@@ -393,4 +397,70 @@ pub(crate) fn join_pairs<A: AsRef<str>, B: AsRef<str>>(pairs: &[(A, B)]) -> Vec<
         .iter()
         .map(|(a, b)| format!("{} {}", a.as_ref(), b.as_ref()))
         .collect()
+}
+
+#[cfg(test)]
+mod limit_tests {
+    use super::*;
+
+    const TEXTS: [&str; 6] = [
+        "кашель и насморк",
+        "насморк, чихание",
+        "боль в горле, кашель",
+        "изжога после еды",
+        "тошнота и изжога",
+        "боль в животе после еды",
+    ];
+    const LABELS: [&str; 6] = ["J06", "J06", "J06", "K29", "K29", "K29"];
+
+    #[test]
+    fn bounds_that_keep_every_term_give_the_unpruned_model() {
+        let plain = TextClassifierParams::default()
+            .fit(&TEXTS, &LABELS)
+            .unwrap();
+        let bounds = TextClassifierParams::default()
+            .min_df(DocFreq::Fraction(0.0))
+            .max_df(DocFreq::Count(6));
+        let same = bounds.fit(&TEXTS, &LABELS).unwrap();
+        assert_eq!(same.n_features(), plain.n_features());
+        assert_eq!(
+            same.predict_proba(&TEXTS).unwrap(),
+            plain.predict_proba(&TEXTS).unwrap()
+        );
+    }
+
+    #[test]
+    fn pruning_drops_rare_and_common_terms_and_checks_its_bounds() {
+        let plain = TextClassifierParams::default()
+            .fit(&TEXTS, &LABELS)
+            .unwrap();
+        let pruned = TextClassifierParams::default()
+            .min_df(DocFreq::Count(2))
+            .fit(&TEXTS, &LABELS)
+            .unwrap();
+        assert!(0 < pruned.n_features() && pruned.n_features() < plain.n_features());
+        assert!(pruned.hyperparameters().contains("\"min_df\":2"));
+        let few = TextClassifierParams::default()
+            .analyzer(Analyzer::Word)
+            .ngram_range(1, 2)
+            .max_features(Some(5))
+            .fit(&TEXTS, &LABELS)
+            .unwrap();
+        assert_eq!(few.n_features(), 5);
+        assert!(few.hyperparameters().contains("\"analyzer\":\"word\""));
+        assert!(few.hyperparameters().contains("\"max_features\":5"));
+        let e = TextClassifierParams::default()
+            .min_df(DocFreq::Count(4))
+            .max_df(DocFreq::Fraction(0.5))
+            .fit(&TEXTS, &LABELS)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("fewer documents than min_df"), "{e}");
+        let e = TextClassifierParams::default()
+            .max_df(DocFreq::Fraction(1.5))
+            .fit(&TEXTS, &LABELS)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("[0, 1]"), "{e}");
+    }
 }

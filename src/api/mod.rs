@@ -26,12 +26,12 @@
 
 mod classifier;
 mod linfa;
-mod prune;
 pub mod scoring;
 mod tagger;
 
+pub use crate::features::analyzer::Analyzer;
+pub use crate::features::limit::DocFreq;
 pub use classifier::{TextClassifier, TextClassifierParams};
-pub use prune::DocFreq;
 pub use scoring::{evaluate, score_ranked, score_tags};
 pub use tagger::{Tagger, TaggerKind, TaggerParams};
 

@@ -179,13 +179,16 @@ fn render_table(e: &Example, p: &Prediction, k: usize) -> String {
     }
 }
 
-/// Streams records from `input` through the model into `out`.
+/// Streams records from `input` through the model into `out`. A `.csv`/`.tsv` source, or any
+/// source when `delimiter` is given, is read as CSV-like with a header.
+#[allow(clippy::too_many_arguments)]
 pub fn run<R: BufRead>(
     pipeline: &Pipeline,
     source: &Path,
     input: R,
     top_k: usize,
     format: PredictFormat,
+    delimiter: Option<u8>,
     out: &mut dyn Write,
 ) -> Result<usize> {
     if top_k == 0 {
@@ -210,27 +213,30 @@ pub fn run<R: BufRead>(
     // A CSV file (by extension) is read by its header, like a train file; anything else is
     // JSONL or plain text, one record per line.
     let lists = data::list_fields(&pipeline.task);
-    let records: Box<dyn Iterator<Item = Result<Example>> + '_> = if data::is_csv(source) {
-        Box::new(data::csv_objects(source, input, &lists)?.map(|row| {
-            let (line_no, obj) = row?;
-            example_from_object(&pipeline.task, source, line_no, &obj)
-        }))
-    } else {
-        Box::new(input.lines().enumerate().filter_map(|(i, line)| {
-            let line_no = i + 1;
-            match line {
-                Err(e) => Some(Err(data::located(
-                    source,
-                    line_no,
-                    None,
-                    format!("cannot read: {e}"),
-                )
-                .into())),
-                Ok(l) if l.trim().is_empty() => None,
-                Ok(l) => Some(example_from_line(&pipeline.task, source, line_no, &l)),
-            }
-        }))
-    };
+    let records: Box<dyn Iterator<Item = Result<Example>> + '_> =
+        if let Some(d) = data::delimiter_for(source, delimiter) {
+            Box::new(
+                data::csv_objects_with(source, input, &lists, d)?.map(|row| {
+                    let (line_no, obj) = row?;
+                    example_from_object(&pipeline.task, source, line_no, &obj)
+                }),
+            )
+        } else {
+            Box::new(input.lines().enumerate().filter_map(|(i, line)| {
+                let line_no = i + 1;
+                match line {
+                    Err(e) => Some(Err(data::located(
+                        source,
+                        line_no,
+                        None,
+                        format!("cannot read: {e}"),
+                    )
+                    .into())),
+                    Ok(l) if l.trim().is_empty() => None,
+                    Ok(l) => Some(example_from_line(&pipeline.task, source, line_no, &l)),
+                }
+            }))
+        };
     for example in records {
         batch.push(example?);
         n += 1;

@@ -96,6 +96,8 @@ pub struct TestRequest {
     pub per_label: bool,
     /// Write the predictions (train's schema) here.
     pub out: Option<PathBuf>,
+    /// Read the input as CSV-like with this delimiter, whatever its extension.
+    pub delimiter: Option<u8>,
 }
 
 /// A saved model's figures on one labelled file.
@@ -122,7 +124,7 @@ pub fn run(req: &TestRequest) -> Result<TestReport> {
     let bundle = Bundle::load(&req.model)?;
     let pipeline = &bundle.pipeline;
     let spec = req.fields.apply(&pipeline.task)?;
-    let split = data::load_split(&spec, &req.input, Labels::Required)?;
+    let split = data::load_split_with(&spec, &req.input, Labels::Required, req.delimiter)?;
     let k = pipeline.task.top_k.max(1);
     let preds = pipeline.predict(&split.examples, k)?;
     let (score, unseen) = pipeline.score(&split.examples, &preds)?;

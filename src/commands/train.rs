@@ -32,18 +32,27 @@ pub struct TaskSource {
     pub test: Option<PathBuf>,
     /// Whether the task is user-defined (its metrics settle on the train label count).
     pub custom: bool,
+    /// The field delimiter of its files when they are CSV-like whatever their extension.
+    pub delimiter: Option<u8>,
 }
 
 impl TaskSource {
     /// A user-defined task from its task file (or the flags assembled into one).
     pub fn from_task_file(tf: &task::TaskFile) -> Result<Self> {
         let spec = tf.spec()?;
+        let delimiter = tf
+            .delimiter
+            .as_deref()
+            .map(data::parse_delimiter)
+            .transpose()
+            .map_err(|e| anyhow::anyhow!("delimiter: {e}"))?;
         Ok(TaskSource {
             spec,
             train: tf.train.clone().expect("checked by spec()"),
             dev: tf.dev.clone(),
             test: tf.test.clone(),
             custom: true,
+            delimiter,
         })
     }
 
@@ -79,6 +88,7 @@ impl TaskSource {
             spec,
             train,
             custom: false,
+            delimiter: None,
         })
     }
 }
@@ -246,7 +256,7 @@ fn number_of_classes(split: &Split) -> usize {
 /// label is a list. Then the multi-label flags are checked against the task.
 fn load_train(req: &TrainRequest, src: &TaskSource, spec: &mut TaskSpec) -> Result<Split> {
     let train = if src.custom {
-        let (train, multi) = data::load_train_split(spec, &src.train)?;
+        let (train, multi) = data::load_train_split(spec, &src.train, src.delimiter)?;
         spec.multi_label = multi;
         train
     } else {
@@ -356,7 +366,7 @@ fn load_splits(req: &TrainRequest, src: &TaskSource) -> Result<LoadedSplits> {
     }
     let load = |p: &Option<PathBuf>| {
         p.as_ref()
-            .map(|p| data::load_split(&spec, p, Labels::Required))
+            .map(|p| data::load_split_with(&spec, p, Labels::Required, src.delimiter))
             .transpose()
     };
     let (dev, test) = (load(&src.dev)?, load(&src.test)?);

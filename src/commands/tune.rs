@@ -33,6 +33,8 @@ use crate::task::{self, Metric, TaskKind, TaskSpec};
 pub const TEXT_C: [f64; 3] = [10.0, 1.0, 100.0];
 /// Text model: char n-gram ranges, the paper's (3, 8) first.
 pub const TEXT_NGRAMS: [(usize, usize); 2] = [(3, 8), (2, 5)];
+/// Text model with the `word` analyzer (from a task file): word n-gram ranges.
+pub const WORD_NGRAMS: [(usize, usize); 2] = [(1, 1), (1, 2)];
 /// Text model: sublinear tf off (the paper's) or on.
 pub const TEXT_SUBLINEAR: [bool; 2] = [false, true];
 /// Text model: class weighting none (the paper's) or balanced.
@@ -52,9 +54,20 @@ pub const OUT_SUBDIR: &str = "tuned";
 /// on dev keeps it. Text points are ordered n-gram range, sublinear tf, class weight, C
 /// (outermost first), which keeps points sharing a vectorizer next to each other.
 pub fn grid(kind: TaskKind, seed: u64) -> Vec<FitSettings> {
+    grid_with(kind, seed, &TfidfParams::default())
+}
+
+/// [`grid`] around a task file's vectorizer: its analyzer, vocabulary limits and hashing are
+/// kept at every point (with the `word` analyzer the n-gram ranges are [`WORD_NGRAMS`]).
+pub fn grid_with(kind: TaskKind, seed: u64, vectorizer: &TfidfParams) -> Vec<FitSettings> {
     let base = FitSettings {
         seed,
+        tfidf: *vectorizer,
         ..FitSettings::default()
+    };
+    let ngrams = match vectorizer.analyzer {
+        crate::features::analyzer::Analyzer::Word => WORD_NGRAMS,
+        _ => TEXT_NGRAMS,
     };
     let mut points = Vec::new();
     match kind {
@@ -69,7 +82,7 @@ pub fn grid(kind: TaskKind, seed: u64) -> Vec<FitSettings> {
             }
         }
         TaskKind::Single | TaskKind::Pair => {
-            for (ngram_min, ngram_max) in TEXT_NGRAMS {
+            for (ngram_min, ngram_max) in ngrams {
                 for sublinear_tf in TEXT_SUBLINEAR {
                     for class_weight_balanced in TEXT_BALANCED {
                         for c in TEXT_C {
@@ -78,7 +91,7 @@ pub fn grid(kind: TaskKind, seed: u64) -> Vec<FitSettings> {
                                     ngram_min,
                                     ngram_max,
                                     sublinear_tf,
-                                    hash_bits: base.tfidf.hash_bits,
+                                    ..base.tfidf
                                 },
                                 logreg: LogRegParams {
                                     c,
@@ -398,6 +411,7 @@ pub fn point_json(kind: TaskKind, s: &FitSettings) -> Value {
         TaskKind::Tokens => json!({"c1": s.crf.c1, "c2": s.crf.c2}),
         _ => json!({
             "C": s.logreg.c,
+            "analyzer": s.tfidf.analyzer.name(),
             "ngram_range": [s.tfidf.ngram_min, s.tfidf.ngram_max],
             "sublinear_tf": s.tfidf.sublinear_tf,
             "class_weight": if s.logreg.class_weight_balanced { "balanced" } else { "none" },
@@ -439,6 +453,9 @@ pub struct TuneRequest {
     pub budget: Option<f64>,
     /// Replace results written for another task, other data or another seed.
     pub force: bool,
+    /// The vectorizer settings every grid point keeps (a task file's analyzer, vocabulary
+    /// limits and hashing; the paper's for built-in tasks).
+    pub vectorizer: TfidfParams,
 }
 
 /// The result of tuning one task.
@@ -523,13 +540,19 @@ pub fn run_task(req: &TuneRequest, src: &TaskSource, log: &mut dyn Write) -> Res
     let (targets, identity) = (targets(req, src), identity(req, src));
     let read = record::digests([&src.train])?;
     replace::check(&targets, &identity, Some(&read), req.force)?;
-    let result = search_on_dev(req, spec, &train, dev_path, started)?;
+    let result = search_on_dev(req, spec, &train, (dev_path, src.delimiter), started)?;
     let search_secs = started.elapsed().as_secs_f64();
 
     // Only now, with the choice fixed, is the test split read.
     let t = Instant::now();
     let chosen = result.chosen().settings.clone();
-    let tested = retrain_and_test(spec, &src.train, &train, &chosen, test_path)?;
+    let tested = retrain_and_test(
+        spec,
+        &src.train,
+        &train,
+        &chosen,
+        (test_path, src.delimiter),
+    )?;
     let digests = record::digests([&src.train, dev_path, test_path])?;
     replace::check(&targets, &identity, Some(&digests), req.force)?;
     let out_dir = req.out.join(OUT_SUBDIR);
@@ -575,9 +598,12 @@ pub fn run_task(req: &TuneRequest, src: &TaskSource, log: &mut dyn Write) -> Res
 fn load_train(src: &TaskSource) -> Result<(Split, TaskSpec)> {
     let mut spec = src.spec.clone();
     if !src.custom {
-        return Ok((data::load_split(&spec, &src.train, Labels::Required)?, spec));
+        return Ok((
+            data::load_split_with(&spec, &src.train, Labels::Required, src.delimiter)?,
+            spec,
+        ));
     }
-    let (train, multi) = data::load_train_split(&spec, &src.train)?;
+    let (train, multi) = data::load_train_split(&spec, &src.train, src.delimiter)?;
     if multi {
         spec.multi_label = true;
         let labels: std::collections::BTreeSet<&str> = train
@@ -599,11 +625,11 @@ fn search_on_dev(
     req: &TuneRequest,
     spec: &TaskSpec,
     train: &Split,
-    dev_path: &Path,
+    (dev_path, delimiter): (&Path, Option<u8>),
     started: Instant,
 ) -> Result<SearchResult> {
-    let dev = data::load_split(spec, dev_path, Labels::Required)?;
-    let grid = grid(spec.kind(), req.seed);
+    let dev = data::load_split_with(spec, dev_path, Labels::Required, delimiter)?;
+    let grid = grid_with(spec.kind(), req.seed, &req.vectorizer);
     let pb = grid_bar(grid.len(), &spec.name);
     let deadline = req.budget.map(|b| started + Duration::from_secs_f64(b));
     let result = search(spec, train, &dev, &grid, &pb, deadline)
@@ -626,14 +652,14 @@ fn retrain_and_test(
     train_path: &Path,
     train: &Split,
     chosen: &FitSettings,
-    test_path: &Path,
+    (test_path, delimiter): (&Path, Option<u8>),
 ) -> Result<TestedChoice> {
     let pb = train::spinner(format!("{}: retraining the chosen setting", spec.name));
     let pipeline = pipeline::fit(spec, ModelKind::Feature, chosen, train)
         .with_context(|| format!("retraining {} on {}", spec.name, train_path.display()));
     pb.finish_and_clear();
     let pipeline = pipeline?;
-    let test = data::load_split(spec, test_path, Labels::Required)?;
+    let test = data::load_split_with(spec, test_path, Labels::Required, delimiter)?;
     let preds = pipeline.predict(&test.examples, spec.top_k.max(3))?;
     let (score, _) = pipeline.score(&test.examples, &preds)?;
     Ok(TestedChoice {

@@ -381,17 +381,55 @@ pub fn delimiter(path: &Path) -> Option<u8> {
     }
 }
 
+/// Parses a `--delimiter` value: one ASCII character other than a quote or a line break, or a
+/// name: `\t` (the two characters), `tab`, `comma`, `semicolon`, `pipe`, `space`.
+pub fn parse_delimiter(s: &str) -> std::result::Result<u8, String> {
+    let named = match s {
+        "\\t" | "tab" | "\t" => Some(b'\t'),
+        "comma" => Some(b','),
+        "semicolon" => Some(b';'),
+        "pipe" => Some(b'|'),
+        "space" => Some(b' '),
+        _ => None,
+    };
+    if let Some(d) = named {
+        return Ok(d);
+    }
+    match s.as_bytes() {
+        [b] if b.is_ascii() && !matches!(b, b'"' | b'\n' | b'\r') => Ok(*b),
+        _ => Err(format!(
+            "expected one ASCII character (not a quote or line break) or one of \\t, tab, \
+             comma, semicolon, pipe, space; got {s:?}"
+        )),
+    }
+}
+
+/// The delimiter a file is read with: the one given, else by extension (`None`: JSONL).
+pub fn delimiter_for(path: &Path, given: Option<u8>) -> Option<u8> {
+    given.or_else(|| delimiter(path))
+}
+
 /// Iterates the rows of a CSV file with a header as JSON objects keyed by column name, with
 /// their line numbers. Token and tag columns (`list_fields`) hold a JSON list (`["a", "b"]`)
-/// or space-separated items, and become JSON arrays.
+/// or space-separated items, and become JSON arrays. The delimiter follows the extension.
 pub fn csv_objects<'a, R: Read + 'a>(
     path: &'a Path,
     reader: R,
     list_fields: &'a [&'a str],
 ) -> Result<impl Iterator<Item = Result<(usize, Map<String, Value>)>> + 'a> {
+    csv_objects_with(path, reader, list_fields, delimiter(path).unwrap_or(b','))
+}
+
+/// [`csv_objects`] with the given field delimiter.
+pub fn csv_objects_with<'a, R: Read + 'a>(
+    path: &'a Path,
+    reader: R,
+    list_fields: &'a [&'a str],
+    delimiter: u8,
+) -> Result<impl Iterator<Item = Result<(usize, Map<String, Value>)>> + 'a> {
     let mut rdr = csv::ReaderBuilder::new()
         .flexible(false)
-        .delimiter(delimiter(path).unwrap_or(b','))
+        .delimiter(delimiter)
         .from_reader(reader);
     let headers = rdr
         .headers()
@@ -430,12 +468,20 @@ pub type Records<'a> = Box<dyn Iterator<Item = Result<(usize, Map<String, Value>
 /// bytes read is kept for [`sha256_file`], so a FIFO or `<(cat f)` works and the run record
 /// hashes what was actually read.
 pub fn records<'a>(path: &'a Path, list_fields: &'a [&'a str]) -> Result<Records<'a>> {
+    records_with(path, list_fields, None)
+}
+
+/// [`records`], read as delimited with `delimiter` when it is given (whatever the extension).
+pub fn records_with<'a>(
+    path: &'a Path,
+    list_fields: &'a [&'a str],
+    delimiter: Option<u8>,
+) -> Result<Records<'a>> {
     let f = File::open(path).map_err(|e| Error::io("cannot open", path, e))?;
     let reader = BufReader::new(HashingReader::new(f, path));
-    if is_csv(path) {
-        Ok(Box::new(csv_objects(path, reader, list_fields)?))
-    } else {
-        Ok(Box::new(jsonl_objects(path, reader)))
+    match delimiter_for(path, delimiter) {
+        Some(d) => Ok(Box::new(csv_objects_with(path, reader, list_fields, d)?)),
+        None => Ok(Box::new(jsonl_objects(path, reader))),
     }
 }
 
@@ -450,24 +496,45 @@ pub fn list_fields(task: &TaskSpec) -> Vec<&str> {
 /// Loads every record of a split of `task` (JSONL, or CSV by extension). An empty file is an
 /// error.
 pub fn load_split(task: &TaskSpec, path: &Path, labels: Labels) -> Result<Split> {
-    Ok(load_with(task, path, labels, false)?.0)
+    Ok(load_with(task, path, labels, false, None)?.0)
+}
+
+/// [`load_split`], read as delimited with `delimiter` when it is given (whatever the extension).
+pub fn load_split_with(
+    task: &TaskSpec,
+    path: &Path,
+    labels: Labels,
+    delimiter: Option<u8>,
+) -> Result<Split> {
+    Ok(load_with(task, path, labels, false, delimiter)?.0)
 }
 
 /// [`load_split`] for the train split of a user's classification task, which is multi-label
 /// when it is declared so or when its first record's label is a JSON list: returns the split
 /// and whether the task is multi-label. Inferring while reading keeps the file read once.
-pub fn load_train_split(task: &TaskSpec, path: &Path) -> Result<(Split, bool)> {
+/// `delimiter` as for [`load_split_with`].
+pub fn load_train_split(
+    task: &TaskSpec,
+    path: &Path,
+    delimiter: Option<u8>,
+) -> Result<(Split, bool)> {
     let infer = !task.multi_label && task.kind() != crate::task::TaskKind::Tokens;
-    load_with(task, path, Labels::Required, infer)
+    load_with(task, path, Labels::Required, infer, delimiter)
 }
 
-fn load_with(task: &TaskSpec, path: &Path, labels: Labels, infer: bool) -> Result<(Split, bool)> {
+fn load_with(
+    task: &TaskSpec,
+    path: &Path,
+    labels: Labels,
+    infer: bool,
+    delimiter: Option<u8>,
+) -> Result<(Split, bool)> {
     let lists = list_fields(task);
     let mut examples = Vec::new();
     let mut inferred: Option<TaskSpec> = None;
     // Ids are matched as text (`1` and `"1"` are the same id), so each may appear once.
     let mut first_line = std::collections::HashMap::new();
-    for item in records(path, &lists)? {
+    for item in records_with(path, &lists, delimiter)? {
         let (line, obj) = item?;
         if infer
             && examples.is_empty()

@@ -1,8 +1,11 @@
 //! Feature extraction: char n-gram tf-idf for text, token features for the CRF.
 
+pub mod analyzer;
+pub mod limit;
 pub mod sparse;
 pub mod tfidf;
 pub mod token;
+mod word_chars;
 
 /// Hands memory that was freed back to the operating system (glibc keeps freed blocks of its
 /// thread arenas mapped; a fit's large transient buffers would otherwise stay resident and add

@@ -1,7 +1,10 @@
 //! Character n-gram tf-idf, bit-for-bit in its semantics with scikit-learn
 //! 1.3.2's `TfidfVectorizer(analyzer='char', ngram_range=(min, max))` under
 //! default settings (`lowercase=True`, `norm='l2'`, `use_idf=True`,
-//! `smooth_idf=True`, `min_df=1`, `max_df=1.0`, no `max_features`).
+//! `smooth_idf=True`, `min_df=1`, `max_df=1.0`, no `max_features`); the other
+//! analyzers (`char_wb`, `word`: see [`super::analyzer`]) and the vocabulary
+//! limits (`min_df`, `max_df`, `max_features`: see [`super::limit`]) follow
+//! scikit-learn too.
 //!
 //! Pipeline per document, as sklearn does it:
 //! 1. `str.lower()` (see [`normalize`] for how Rust's lower-casing compares);
@@ -28,7 +31,9 @@
 //! fitting RuMedDaNet's 845k-term vocabulary take a fraction of a second and
 //! a few MB. When the characters do not fit (`bits * ngram_max > 64`, e.g.
 //! more than 255 distinct characters with 8-grams) the vectorizer falls back
-//! to string keys; both paths give identical results (tested).
+//! to string keys; both paths give identical results (tested). Word n-grams
+//! always take the string path (their terms are few and a slice of the
+//! analysed text each).
 //!
 //! # Hashed features (`hash_bits`)
 //! With `hash_bits = Some(B)` there is no vocabulary: n-gram `g` counts towards column
@@ -38,6 +43,12 @@
 //! same smoothed idf (over the `2^B` columns; a column no document hits gets
 //! `ln(1 + n_docs) + 1`) and L2 steps follow, as `TfidfTransformer()` does. Memory is then
 //! bounded by `2^B` whatever the corpus, at the price of collisions.
+//!
+//! # In the model file
+//! The parameters are written as the four fields of model format 2 (n-gram range, sublinear
+//! tf, hashing), followed, in format 4 (see [`crate::bundle`]) only, by the analyzer and the vocabulary limits. A model
+//! whose analyzer and limits are the defaults is written in format 2, byte for byte as before
+//! they existed (see [`crate::bundle`]).
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
@@ -45,36 +56,196 @@ use std::sync::OnceLock;
 
 use crate::error::{bail, Result};
 use rayon::prelude::*;
-use serde::de::{SeqAccess, Visitor};
+use serde::de::{MapAccess, SeqAccess, Visitor};
 use serde::ser::{SerializeSeq, SerializeStruct};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::bundle::{wire, FORMAT_BASE, FORMAT_VECTORIZER};
+use crate::features::analyzer::{for_each_term, Analyzer};
+pub use crate::features::limit::DocFreq;
+use crate::features::limit::{Limits, MAX_DF, MIN_DF};
 use crate::features::sparse::CsrMatrix;
 
-/// Hyper-parameters of the character n-gram vectorizer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// Hyper-parameters of the n-gram vectorizer.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TfidfParams {
-    /// Shortest n-gram length in code points (sklearn `ngram_range[0]`).
+    /// Shortest n-gram length in code points (sklearn `ngram_range[0]`; tokens for `word`).
     pub ngram_min: usize,
-    /// Longest n-gram length in code points (sklearn `ngram_range[1]`).
+    /// Longest n-gram length in code points (sklearn `ngram_range[1]`; tokens for `word`).
     pub ngram_max: usize,
     /// Replace a raw count `tf` by `1 + ln(tf)` (sklearn `sublinear_tf`).
     pub sublinear_tf: bool,
     /// Hash n-grams into `2^bits` columns instead of learning a vocabulary (see the module
     /// docs); `None` keeps the vocabulary.
-    #[serde(default)]
     pub hash_bits: Option<u8>,
+    /// How documents are cut into terms (sklearn `analyzer`).
+    pub analyzer: Analyzer,
+    /// Drop terms found in fewer training documents (sklearn `min_df`; default 1).
+    pub min_df: DocFreq,
+    /// Drop terms found in more training documents (sklearn `max_df`; default 1.0).
+    pub max_df: DocFreq,
+    /// Keep only the terms with the highest corpus term frequency (sklearn `max_features`).
+    pub max_features: Option<usize>,
 }
 
 impl Default for TfidfParams {
-    /// The RuMedBench baseline setting: `ngram_range=(3, 8)`, raw counts.
+    /// The RuMedBench baseline setting: `analyzer='char'`, `ngram_range=(3, 8)`, raw counts,
+    /// every term kept.
     fn default() -> Self {
         TfidfParams {
             ngram_min: 3,
             ngram_max: 8,
             sublinear_tf: false,
             hash_bits: None,
+            analyzer: Analyzer::Char,
+            min_df: MIN_DF,
+            max_df: MAX_DF,
+            max_features: None,
         }
+    }
+}
+
+/// What model format 4 adds to the parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+struct Extension {
+    analyzer: Analyzer,
+    min_df: DocFreq,
+    max_df: DocFreq,
+    max_features: Option<usize>,
+}
+
+impl TfidfParams {
+    /// The oldest model format that holds these parameters: format 2 unless the analyzer or a
+    /// vocabulary limit differs from the default.
+    pub fn needs_format(&self) -> u32 {
+        if self.extension() == TfidfParams::default().extension() {
+            FORMAT_BASE
+        } else {
+            FORMAT_VECTORIZER
+        }
+    }
+
+    fn extension(&self) -> Extension {
+        Extension {
+            analyzer: self.analyzer,
+            min_df: self.min_df,
+            max_df: self.max_df,
+            max_features: self.max_features,
+        }
+    }
+
+    fn limits(&self) -> Limits {
+        Limits {
+            min_df: self.min_df,
+            max_df: self.max_df,
+            max_features: self.max_features,
+        }
+    }
+}
+
+impl Serialize for TfidfParams {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let extended = wire::format() >= FORMAT_VECTORIZER;
+        if !extended && self.needs_format() > FORMAT_BASE {
+            // An older format cannot say this (the model file picks the format beforehand).
+            wire::needs(FORMAT_VECTORIZER);
+        }
+        let mut st = s.serialize_struct("TfidfParams", 4 + extended as usize)?;
+        st.serialize_field("ngram_min", &self.ngram_min)?;
+        st.serialize_field("ngram_max", &self.ngram_max)?;
+        st.serialize_field("sublinear_tf", &self.sublinear_tf)?;
+        st.serialize_field("hash_bits", &self.hash_bits)?;
+        if extended {
+            st.serialize_field("vectorizer", &self.extension())?;
+        }
+        st.end()
+    }
+}
+
+/// The named (self-describing) form of [`TfidfParams`], for JSON.
+#[derive(Deserialize)]
+struct NamedParams {
+    ngram_min: usize,
+    ngram_max: usize,
+    sublinear_tf: bool,
+    #[serde(default)]
+    hash_bits: Option<u8>,
+    #[serde(default)]
+    vectorizer: Option<Extension>,
+}
+
+impl NamedParams {
+    fn params(self) -> TfidfParams {
+        let base = TfidfParams {
+            ngram_min: self.ngram_min,
+            ngram_max: self.ngram_max,
+            sublinear_tf: self.sublinear_tf,
+            hash_bits: self.hash_bits,
+            ..TfidfParams::default()
+        };
+        match self.vectorizer {
+            Some(e) => base.with_extension(e),
+            None => base,
+        }
+    }
+}
+
+impl TfidfParams {
+    fn with_extension(self, e: Extension) -> TfidfParams {
+        TfidfParams {
+            analyzer: e.analyzer,
+            min_df: e.min_df,
+            max_df: e.max_df,
+            max_features: e.max_features,
+            ..self
+        }
+    }
+}
+
+const PARAM_FIELDS: &[&str] = &[
+    "ngram_min",
+    "ngram_max",
+    "sublinear_tf",
+    "hash_bits",
+    "vectorizer",
+];
+
+impl<'de> Deserialize<'de> for TfidfParams {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct ParamsVisitor;
+        impl<'de> Visitor<'de> for ParamsVisitor {
+            type Value = TfidfParams;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("vectorizer parameters")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> std::result::Result<Self::Value, A::Error> {
+                let missing = |i| serde::de::Error::invalid_length(i, &self);
+                let base = TfidfParams {
+                    ngram_min: seq.next_element()?.ok_or_else(|| missing(0))?,
+                    ngram_max: seq.next_element()?.ok_or_else(|| missing(1))?,
+                    sublinear_tf: seq.next_element()?.ok_or_else(|| missing(2))?,
+                    hash_bits: seq.next_element()?.ok_or_else(|| missing(3))?,
+                    ..TfidfParams::default()
+                };
+                if wire::format() < FORMAT_VECTORIZER {
+                    return Ok(base);
+                }
+                let ext: Extension = seq.next_element()?.ok_or_else(|| missing(4))?;
+                Ok(base.with_extension(ext))
+            }
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> std::result::Result<Self::Value, A::Error> {
+                let named =
+                    NamedParams::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(named.params())
+            }
+        }
+        d.deserialize_struct("TfidfParams", PARAM_FIELDS, ParamsVisitor)
     }
 }
 
@@ -100,6 +271,17 @@ impl TfidfParams {
             if !(1..=MAX_HASH_BITS).contains(&b) {
                 bail!("hash_features must be between 1 and {MAX_HASH_BITS} bits, got {b}");
             }
+            if self.limits().active() {
+                bail!(
+                    "min_df, max_df and max_features limit a vocabulary; hashed features \
+                     (hash_features) have none"
+                );
+            }
+        }
+        self.min_df.check("min_df")?;
+        self.max_df.check("max_df")?;
+        if self.max_features == Some(0) {
+            bail!("max_features must be at least 1, got 0");
         }
         Ok(())
     }
@@ -132,8 +314,8 @@ impl TfidfParams {
             };
             return Ok((model, x));
         }
-        let norm: Vec<String> = docs.par_iter().map(|d| normalize(d)).collect();
-        let packer = if allow_packed {
+        let norm: Vec<String> = docs.par_iter().map(|d| self.analyzer.analyze(d)).collect();
+        let packer = if allow_packed && self.analyzer.is_char() {
             Packer::new(alphabet(&norm), self.ngram_max)
         } else {
             None
@@ -193,18 +375,18 @@ impl TfidfParams {
 
     /// One pass over the text, then integer work only:
     /// 1. per slice of documents (in parallel), each document's distinct keys
-    ///    and counts, in key order, appended to flat arrays;
-    /// 2. per slice, the entries sorted by key give each entry its rank among
-    ///    the slice's distinct keys, and those keys' document frequencies;
-    /// 3. the slices' sorted key lists are merged into the vocabulary, which
-    ///    maps each slice's ranks to feature ids;
-    /// 4. rows are written straight into a matrix sized by step 1.
+    ///    and counts, in key order, appended to flat arrays, and each entry's
+    ///    rank among the slice's distinct keys ([`TfidfParams::count_slice`]);
+    /// 2. the slices' sorted key lists are merged into the vocabulary, which
+    ///    maps each slice's ranks to feature ids ([`merge_slices`]);
+    /// 3. the vocabulary limits drop terms, if any are set ([`Merged::limit`]);
+    /// 4. rows are written straight into a matrix sized by step 1
+    ///    ([`write_packed_rows`]).
     ///
     /// Sorting instead of hashing keeps memory predictable (no table
     /// doubling), and nothing depends on how the documents were sliced, so
     /// results are the same for any thread count.
     fn fit_packed(&self, norm: &[String], packer: Packer) -> Result<(Terms, Vec<f32>, CsrMatrix)> {
-        let (min, max) = (self.ngram_min, self.ngram_max);
         // Several slices per thread bound the transient sort buffers.
         let per_slice = norm
             .len()
@@ -212,167 +394,112 @@ impl TfidfParams {
             .max(1);
         let mut slices: Vec<SliceCounts> = norm
             .par_chunks(per_slice)
-            .map(|docs| {
-                let mut s = Scratch::default();
-                let mut out = SliceCounts::default();
-                // (key, entry) pairs, sorted below; ties are ordered by entry,
-                // so the ranks computed from them are fully determined. The
-                // capacity is an upper bound (every window distinct): pages
-                // never written are never mapped, and the vector never moves.
-                let bound: usize = docs
-                    .iter()
-                    .map(|d| {
-                        let len = d.chars().count();
-                        (min..=max)
-                            .map(|n| (len + 1).saturating_sub(n))
-                            .sum::<usize>()
-                    })
-                    .sum();
-                if bound > u32::MAX as usize {
-                    bail!("more than {} n-grams in one slice of documents", u32::MAX);
-                }
-                let mut order: Vec<(u64, u32)> = Vec::with_capacity(bound);
-                out.counts.reserve(bound);
-                for d in docs {
-                    s.count_keys(&packer, d, min, max);
-                    out.lens.push(s.counted.len());
-                    for &(k, c) in &s.counted {
-                        order.push((k, out.counts.len() as u32));
-                        out.counts.push(c);
-                    }
-                }
-                order.sort_unstable();
-                out.rank = vec![0u32; order.len()];
-                for &(k, e) in &order {
-                    if out.distinct.last() != Some(&k) {
-                        out.distinct.push(k);
-                        out.df.push(0);
-                    }
-                    if let Some(d) = out.df.last_mut() {
-                        *d += 1;
-                    }
-                    out.rank[e as usize] = (out.distinct.len() - 1) as u32;
-                }
-                Ok(out)
-            })
+            .map(|docs| self.count_slice(docs, &packer))
             .collect::<Result<_>>()?;
-
-        // k-way merge of the slices' distinct keys; `to_global[s][r]` is the
-        // feature id of slice s's r-th distinct key.
-        let mut keys: Vec<u64> = Vec::new();
-        let mut df: Vec<u32> = Vec::new();
-        let mut to_global: Vec<Vec<u32>> =
-            slices.iter().map(|s| vec![0; s.distinct.len()]).collect();
-        let mut cur = vec![0usize; slices.len()];
-        loop {
-            let next = slices
-                .iter()
-                .zip(&cur)
-                .filter_map(|(s, &c)| s.distinct.get(c).copied())
-                .min();
-            let Some(k) = next else { break };
-            if keys.len() >= u32::MAX as usize {
-                bail!("more than {} distinct n-grams", u32::MAX);
-            }
-            let id = keys.len() as u32;
-            let mut d = 0;
-            for ((s, c), map) in slices.iter().zip(cur.iter_mut()).zip(to_global.iter_mut()) {
-                if s.distinct.get(*c) == Some(&k) {
-                    map[*c] = id;
-                    d += s.df[*c];
-                    *c += 1;
-                }
-            }
-            keys.push(k);
-            df.push(d);
-        }
-        if keys.is_empty() {
+        let mut merged = merge_slices(&slices)?;
+        if merged.keys.is_empty() {
             bail!(
                 "empty vocabulary: all {} documents are shorter than {} characters",
                 norm.len(),
                 self.ngram_min
             );
         }
-        let idf = idf_from_df(df.into_iter(), norm.len());
-        // Merged: only the slices' entries are needed from here on.
+        let pruned = merged.limit(&self.limits(), &slices, norm.len())?;
+        // Merged and limited: only the slices' entries are needed from here on.
         for s in &mut slices {
             s.distinct = Vec::new();
             s.df = Vec::new();
         }
         super::release_free_memory();
-
-        let lens: Vec<usize> = slices.iter().flat_map(|s| s.lens.iter().copied()).collect();
-        // Each row's (slice ranks, counts, rank -> feature id map).
-        let mut sources: Vec<(&[u32], &[u32], &[u32])> = Vec::with_capacity(lens.len());
-        for (s, map) in slices.iter().zip(&to_global) {
-            let mut start = 0;
-            for &l in &s.lens {
-                let end = start + l;
-                sources.push((&s.rank[start..end], &s.counts[start..end], map));
-                start = end;
-            }
-        }
-        let mut x = CsrMatrix::with_row_lengths(keys.len(), &lens);
-        x.rows_mut().into_par_iter().zip(sources).for_each_init(
-            Vec::new,
-            |raw, ((idx, val), (ranks, counts, map))| {
-                // A document's entries are in key order and the map is
-                // increasing, so the row's feature ids come out sorted.
-                for (o, &r) in idx.iter_mut().zip(ranks) {
-                    *o = map[r as usize];
-                }
-                weigh_into(idx, counts, &idf, self.sublinear_tf, raw, val);
+        let idf = idf_from_df(merged.df.iter().copied(), norm.len());
+        let x = write_packed_rows(&slices, &merged, pruned, &idf, self.sublinear_tf);
+        Ok((
+            Terms::Packed {
+                packer,
+                keys: merged.keys,
             },
-        );
-        Ok((Terms::Packed { packer, keys }, idf, x))
+            idf,
+            x,
+        ))
     }
 
-    /// The general path: n-grams interned as string slices of the normalised
+    /// Step 1 of [`TfidfParams::fit_packed`] for one slice of documents.
+    fn count_slice(&self, docs: &[String], packer: &Packer) -> Result<SliceCounts> {
+        let (min, max) = (self.ngram_min, self.ngram_max);
+        let mut s = Scratch::default();
+        let mut out = SliceCounts::default();
+        // (key, entry) pairs, sorted below; ties are ordered by entry, so the
+        // ranks computed from them are fully determined. The capacity is an
+        // upper bound (every window distinct): pages never written are never
+        // mapped, and the vector never moves.
+        let bound: usize = docs.iter().map(|d| self.max_terms(d)).sum();
+        if bound > u32::MAX as usize {
+            bail!("more than {} n-grams in one slice of documents", u32::MAX);
+        }
+        let mut order: Vec<(u64, u32)> = Vec::with_capacity(bound);
+        out.counts.reserve(bound);
+        for d in docs {
+            s.count_keys(packer, self.analyzer, d, min, max);
+            out.lens.push(s.counted.len());
+            for &(k, c) in &s.counted {
+                order.push((k, out.counts.len() as u32));
+                out.counts.push(c);
+            }
+        }
+        order.sort_unstable();
+        out.rank = vec![0u32; order.len()];
+        for &(k, e) in &order {
+            if out.distinct.last() != Some(&k) {
+                out.distinct.push(k);
+                out.df.push(0);
+            }
+            if let Some(d) = out.df.last_mut() {
+                *d += 1;
+            }
+            out.rank[e as usize] = (out.distinct.len() - 1) as u32;
+        }
+        Ok(out)
+    }
+
+    /// An upper bound on the number of terms of the analysed document `doc`.
+    fn max_terms(&self, doc: &str) -> usize {
+        let (min, max) = (self.ngram_min, self.ngram_max);
+        let windows = |len: usize| -> usize {
+            (min..=max)
+                .map(|n| (len + 1).saturating_sub(n))
+                .sum::<usize>()
+        };
+        match self.analyzer {
+            Analyzer::CharWb => crate::features::analyzer::wb_segments(doc)
+                .map(|w| windows(w.chars().count()) + 1)
+                .sum(),
+            _ => windows(doc.chars().count()),
+        }
+    }
+    /// The general path: n-grams interned as string slices of the analysed
     /// documents in one sequential pass (deterministic provisional ids), then
     /// replaced by their ranks in the sorted vocabulary.
     fn fit_strings(&self, norm: &[String]) -> Result<(Terms, Vec<f32>, CsrMatrix)> {
-        let mut map: HashMap<&str, u32, FxBuild> = HashMap::default();
-        let mut terms: Vec<&str> = Vec::new();
-        let mut occurrences: Vec<Vec<u32>> = Vec::with_capacity(norm.len());
-        let mut bounds = Vec::new();
-        for doc in norm {
-            let mut ids = Vec::new();
-            let mut overflow = false;
-            for_each_ngram(doc, self.ngram_min, self.ngram_max, &mut bounds, |g| {
-                let next = terms.len() as u32;
-                let id = *map.entry(g).or_insert(next);
-                if id == next {
-                    terms.push(g);
-                    overflow |= terms.len() > u32::MAX as usize;
-                }
-                ids.push(id);
-            });
-            if overflow {
-                bail!("more than {} distinct n-grams", u32::MAX);
-            }
-            occurrences.push(ids);
-        }
-        drop(map);
+        let (terms, occurrences) = self.intern_terms(norm)?;
         if terms.is_empty() {
             bail!(
-                "empty vocabulary: all {} documents are shorter than {} characters",
+                "empty vocabulary: all {} documents are shorter than {} {}",
                 norm.len(),
-                self.ngram_min
+                self.ngram_min,
+                if self.analyzer.is_char() {
+                    "characters"
+                } else {
+                    "tokens"
+                }
             );
         }
-
         let mut order: Vec<u32> = (0..terms.len() as u32).collect();
         order.par_sort_unstable_by(|&a, &b| terms[a as usize].cmp(terms[b as usize]));
         let mut rank = vec![0u32; terms.len()];
-        let mut text = String::new();
-        let mut ends = Vec::with_capacity(terms.len());
         for (new, &old) in order.iter().enumerate() {
             rank[old as usize] = new as u32;
-            text.push_str(terms[old as usize]);
-            ends.push(text.len());
         }
-
-        let counts: Vec<(Vec<u32>, Vec<u32>)> = occurrences
+        let mut counts: Vec<(Vec<u32>, Vec<u32>)> = occurrences
             .into_par_iter()
             .map(|mut ids| {
                 for id in ids.iter_mut() {
@@ -387,6 +514,26 @@ impl TfidfParams {
                 df[i as usize] += 1;
             }
         }
+        let corpus_tf = || {
+            let mut tf = vec![0u64; df.len()];
+            for (idx, c) in &counts {
+                for (&i, &c) in idx.iter().zip(c) {
+                    tf[i as usize] += c as u64;
+                }
+            }
+            tf
+        };
+        let map = self.limits().remap(&df, norm.len(), corpus_tf)?;
+        let mut arena = Arena::default();
+        for &old in &order {
+            arena.push(terms[old as usize]);
+        }
+        if let Some(map) = &map {
+            (arena, df) = keep_terms(&arena, &df, map);
+            counts
+                .par_iter_mut()
+                .for_each(|row| *row = remap_row(row, map));
+        }
         let idf = idf_from_df(df.into_iter(), norm.len());
         let rows: Vec<(Vec<u32>, Vec<f32>)> = counts
             .into_par_iter()
@@ -395,9 +542,58 @@ impl TfidfParams {
                 (idx, vals)
             })
             .collect();
-        let x = CsrMatrix::from_rows(terms.len(), rows);
-        Ok((Terms::Strings(Arena { text, ends }), idf, x))
+        let x = CsrMatrix::from_rows(arena.len(), rows);
+        Ok((Terms::Strings(arena), idf, x))
     }
+
+    /// Every term of every document as a provisional id (the order of first
+    /// occurrence), with the terms behind the ids.
+    fn intern_terms<'a>(&self, norm: &'a [String]) -> Result<(Vec<&'a str>, Vec<Vec<u32>>)> {
+        let mut map: HashMap<&str, u32, FxBuild> = HashMap::default();
+        let mut terms: Vec<&str> = Vec::new();
+        let mut occurrences: Vec<Vec<u32>> = Vec::with_capacity(norm.len());
+        let mut bounds = Vec::new();
+        let range = (self.ngram_min, self.ngram_max);
+        for doc in norm {
+            let mut ids = Vec::new();
+            let mut overflow = false;
+            for_each_term(self.analyzer, doc, range, &mut bounds, |g| {
+                let next = terms.len() as u32;
+                let id = *map.entry(g).or_insert(next);
+                if id == next {
+                    terms.push(g);
+                    overflow |= terms.len() > u32::MAX as usize;
+                }
+                ids.push(id);
+            });
+            if overflow {
+                bail!("more than {} distinct n-grams", u32::MAX);
+            }
+            occurrences.push(ids);
+        }
+        Ok((terms, occurrences))
+    }
+}
+
+/// The terms (and their document frequencies) that `map` keeps.
+fn keep_terms(arena: &Arena, df: &[u32], map: &[Option<u32>]) -> (Arena, Vec<u32>) {
+    let mut kept = Arena::default();
+    let mut kept_df = Vec::new();
+    for (i, m) in map.iter().enumerate() {
+        if m.is_some() {
+            kept.push(arena.get(i));
+            kept_df.push(df[i]);
+        }
+    }
+    (kept, kept_df)
+}
+
+/// A row's `(ids, counts)` with the ids `map` drops left out and the rest renumbered.
+fn remap_row((idx, tf): &(Vec<u32>, Vec<u32>), map: &[Option<u32>]) -> (Vec<u32>, Vec<u32>) {
+    idx.iter()
+        .zip(tf)
+        .filter_map(|(&i, &c)| map[i as usize].map(|j| (j, c)))
+        .unzip()
 }
 
 /// Smooth idf, `ln((1 + n) / (1 + df)) + 1`, rounded to f32 before use so
@@ -416,9 +612,10 @@ fn hashed_counts(
     bits: u8,
     bounds: &mut Vec<usize>,
 ) -> (Vec<u32>, Vec<u32>) {
-    let doc = normalize(doc);
+    let doc = params.analyzer.analyze(doc);
     let mut ids = Vec::new();
-    for_each_ngram(&doc, params.ngram_min, params.ngram_max, bounds, |g| {
+    let range = (params.ngram_min, params.ngram_max);
+    for_each_term(params.analyzer, &doc, range, bounds, |g| {
         ids.push(hash_column(g, bits));
     });
     run_length(ids)
@@ -682,10 +879,15 @@ impl Tfidf {
         if let Some(i) = idf.iter().position(|v| !v.is_finite()) {
             bail!("idf[{}] is not finite: {}", i, idf[i]);
         }
-        let terms = pack_terms(&vocabulary, params.ngram_max).map_or(
-            Terms::Strings(vocabulary),
-            |(packer, keys)| Terms::Packed { packer, keys },
-        );
+        let packed = params
+            .analyzer
+            .is_char()
+            .then(|| pack_terms(&vocabulary, params.ngram_max))
+            .flatten();
+        let terms = match packed {
+            Some((packer, keys)) => Terms::Packed { packer, keys },
+            None => Terms::Strings(vocabulary),
+        };
         Ok(Tfidf {
             params,
             terms,
@@ -700,13 +902,14 @@ impl Tfidf {
     pub fn transform(&self, docs: &[&str]) -> CsrMatrix {
         let index = self.index();
         let (min, max) = (self.params.ngram_min, self.params.ngram_max);
+        let analyzer = self.params.analyzer;
         let rows: Vec<(Vec<u32>, Vec<f32>)> = docs
             .par_iter()
             .map_init(Scratch::default, |s, d| {
-                let doc = normalize(d);
+                let doc = analyzer.analyze(d);
                 let (idx, tf) = match &self.terms {
                     Terms::Packed { packer, keys } => {
-                        s.count_keys(packer, &doc, min, max);
+                        s.count_keys(packer, analyzer, &doc, min, max);
                         let mut idx = Vec::with_capacity(s.counted.len());
                         let mut tf = Vec::with_capacity(s.counted.len());
                         for &(k, c) in &s.counted {
@@ -719,7 +922,7 @@ impl Tfidf {
                     }
                     Terms::Strings(a) => {
                         let mut ids = Vec::new();
-                        for_each_ngram(&doc, min, max, &mut s.bounds, |g| {
+                        for_each_term(analyzer, &doc, (min, max), &mut s.bounds, |g| {
                             if let Some(id) = index.find(fx_hash(g), |id| a.get(id as usize) == g) {
                                 ids.push(id);
                             }
@@ -728,7 +931,7 @@ impl Tfidf {
                     }
                     Terms::Hashed { bits } => {
                         let mut ids = Vec::new();
-                        for_each_ngram(&doc, min, max, &mut s.bounds, |g| {
+                        for_each_term(analyzer, &doc, (min, max), &mut s.bounds, |g| {
                             ids.push(hash_column(g, *bits));
                         });
                         run_length(ids)
@@ -877,26 +1080,6 @@ pub fn is_py_space(c: char) -> bool {
     )
 }
 
-/// Calls `f` on every window of `min..=max` code points of `doc`. `bounds` is
-/// scratch space reused across documents to avoid an allocation per call.
-fn for_each_ngram<'a>(
-    doc: &'a str,
-    min: usize,
-    max: usize,
-    bounds: &mut Vec<usize>,
-    mut f: impl FnMut(&'a str),
-) {
-    bounds.clear();
-    bounds.extend(doc.char_indices().map(|(i, _)| i));
-    bounds.push(doc.len());
-    let len = bounds.len() - 1;
-    for n in min..=max.min(len) {
-        for i in 0..=len - n {
-            f(&doc[bounds[i]..bounds[i + n]]);
-        }
-    }
-}
-
 /// A set of code points (a bitmap over all of Unicode, 136 KiB).
 #[derive(Clone)]
 struct CharSet(Vec<u64>);
@@ -1017,6 +1200,32 @@ impl Packer {
         }
     }
 
+    /// Appends the keys of a padded word's n-grams as `char_wb` counts them:
+    /// its windows of `min..=max` ids, except that once `n` reaches the word's
+    /// length the whole word is one n-gram and longer ones are not tried.
+    /// Windows holding a 0 (a character outside the alphabet) are skipped.
+    fn word_keys(&self, ids: &[u32], min: usize, max: usize, out: &mut Vec<u64>) {
+        let key = |w: &[u32]| -> Option<u64> {
+            let mut key = 0u64;
+            let mut shift = 64;
+            for &id in w {
+                if id == 0 {
+                    return None;
+                }
+                shift -= self.bits;
+                key |= (id as u64) << shift;
+            }
+            Some(key)
+        };
+        for n in min..=max {
+            if n >= ids.len() {
+                out.extend(key(ids));
+                return;
+            }
+            out.extend(ids.windows(n).filter_map(key));
+        }
+    }
+
     /// The key of `term`, or `None` if it is empty, too long or holds a
     /// character outside the alphabet.
     fn pack(&self, term: &str) -> Option<u64> {
@@ -1068,6 +1277,145 @@ struct SliceCounts {
     df: Vec<u32>,
 }
 
+/// The vocabulary merged from every slice in [`TfidfParams::fit_packed`].
+struct Merged {
+    /// The vocabulary's keys, increasing.
+    keys: Vec<u64>,
+    /// Each term's document frequency.
+    df: Vec<u32>,
+    /// `to_global[s][r]` is the feature id of slice `s`'s `r`-th distinct key
+    /// ([`DROPPED`] once the limits dropped it).
+    to_global: Vec<Vec<u32>>,
+}
+
+/// The feature id of a term the vocabulary limits dropped.
+const DROPPED: u32 = u32::MAX;
+
+/// Step 2 of [`TfidfParams::fit_packed`]: a k-way merge of the slices'
+/// distinct keys into the vocabulary.
+fn merge_slices(slices: &[SliceCounts]) -> Result<Merged> {
+    let mut keys: Vec<u64> = Vec::new();
+    let mut df: Vec<u32> = Vec::new();
+    let mut to_global: Vec<Vec<u32>> = slices.iter().map(|s| vec![0; s.distinct.len()]).collect();
+    let mut cur = vec![0usize; slices.len()];
+    loop {
+        let next = slices
+            .iter()
+            .zip(&cur)
+            .filter_map(|(s, &c)| s.distinct.get(c).copied())
+            .min();
+        let Some(k) = next else { break };
+        if keys.len() >= u32::MAX as usize - 1 {
+            bail!("more than {} distinct n-grams", u32::MAX - 1);
+        }
+        let id = keys.len() as u32;
+        let mut d = 0;
+        for ((s, c), map) in slices.iter().zip(cur.iter_mut()).zip(to_global.iter_mut()) {
+            if s.distinct.get(*c) == Some(&k) {
+                map[*c] = id;
+                d += s.df[*c];
+                *c += 1;
+            }
+        }
+        keys.push(k);
+        df.push(d);
+    }
+    Ok(Merged {
+        keys,
+        df,
+        to_global,
+    })
+}
+
+impl Merged {
+    /// Step 3 of [`TfidfParams::fit_packed`]: drops the terms `limits` drop and renumbers
+    /// the rest; returns whether any term was dropped.
+    fn limit(&mut self, limits: &Limits, slices: &[SliceCounts], n_docs: usize) -> Result<bool> {
+        let Some(map) = limits.remap(&self.df, n_docs, || self.corpus_tf(slices))? else {
+            return Ok(false);
+        };
+        let kept = |i: &usize| map[*i].is_some();
+        self.keys = (0..self.keys.len())
+            .filter(kept)
+            .map(|i| self.keys[i])
+            .collect();
+        self.df = (0..self.df.len())
+            .filter(kept)
+            .map(|i| self.df[i])
+            .collect();
+        for ids in &mut self.to_global {
+            for g in ids.iter_mut() {
+                *g = map[*g as usize].unwrap_or(DROPPED);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Each term's count summed over the training documents.
+    fn corpus_tf(&self, slices: &[SliceCounts]) -> Vec<u64> {
+        let mut tf = vec![0u64; self.keys.len()];
+        for (s, ids) in slices.iter().zip(&self.to_global) {
+            for (&r, &c) in s.rank.iter().zip(&s.counts) {
+                tf[ids[r as usize] as usize] += c as u64;
+            }
+        }
+        tf
+    }
+}
+
+/// Step 4 of [`TfidfParams::fit_packed`]: every document's row, written in
+/// place into a matrix sized from the entry counts (the kept ones, when
+/// `pruned`).
+fn write_packed_rows(
+    slices: &[SliceCounts],
+    merged: &Merged,
+    pruned: bool,
+    idf: &[f32],
+    sublinear: bool,
+) -> CsrMatrix {
+    // Each row's (slice ranks, counts, rank -> feature id map).
+    let mut sources: Vec<(&[u32], &[u32], &[u32])> = Vec::new();
+    for (s, map) in slices.iter().zip(&merged.to_global) {
+        let mut start = 0;
+        for &l in &s.lens {
+            let end = start + l;
+            sources.push((&s.rank[start..end], &s.counts[start..end], map));
+            start = end;
+        }
+    }
+    let lens: Vec<usize> = if pruned {
+        sources
+            .par_iter()
+            .map(|(ranks, _, map)| {
+                ranks
+                    .iter()
+                    .filter(|&&r| map[r as usize] != DROPPED)
+                    .count()
+            })
+            .collect()
+    } else {
+        slices.iter().flat_map(|s| s.lens.iter().copied()).collect()
+    };
+    let mut x = CsrMatrix::with_row_lengths(merged.keys.len(), &lens);
+    x.rows_mut().into_par_iter().zip(sources).for_each_init(
+        || (Vec::new(), Vec::new()),
+        |(raw, tf), ((idx, val), (ranks, counts, map))| {
+            // A document's entries are in key order and the map is
+            // increasing, so the row's feature ids come out sorted.
+            tf.clear();
+            for (&r, &c) in ranks.iter().zip(counts) {
+                let id = map[r as usize];
+                if id != DROPPED {
+                    idx[tf.len()] = id;
+                    tf.push(c);
+                }
+            }
+            weigh_into(idx, tf, idf, sublinear, raw, val);
+        },
+    );
+    x
+}
+
 /// Per-thread buffers reused across documents.
 #[derive(Default)]
 struct Scratch {
@@ -1081,12 +1429,34 @@ struct Scratch {
 }
 
 impl Scratch {
-    /// Fills `counted` with the distinct n-gram keys of `doc` and their counts.
-    fn count_keys(&mut self, packer: &Packer, doc: &str, min: usize, max: usize) {
+    /// Fills `counted` with the distinct n-gram keys of the analysed document
+    /// `doc` and their counts.
+    fn count_keys(
+        &mut self,
+        packer: &Packer,
+        analyzer: Analyzer,
+        doc: &str,
+        min: usize,
+        max: usize,
+    ) {
         self.ids.clear();
-        self.ids.extend(doc.chars().map(|c| packer.id(c)));
         self.keys.clear();
-        packer.window_keys(&self.ids, min, max, &mut self.keys);
+        if analyzer == Analyzer::CharWb {
+            // Padded words: a space, the word, a space; the words hold no space.
+            self.bounds.clear();
+            for (i, c) in doc.chars().enumerate() {
+                self.ids.push(packer.id(c));
+                if c == ' ' {
+                    self.bounds.push(i);
+                }
+            }
+            for w in self.bounds.chunks_exact(2) {
+                packer.word_keys(&self.ids[w[0]..=w[1]], min, max, &mut self.keys);
+            }
+        } else {
+            self.ids.extend(doc.chars().map(|c| packer.id(c)));
+            packer.window_keys(&self.ids, min, max, &mut self.keys);
+        }
         self.keys.sort_unstable();
         self.counted.clear();
         for &k in &self.keys {
@@ -1278,8 +1648,7 @@ mod tests {
         TfidfParams {
             ngram_min: min,
             ngram_max: max,
-            sublinear_tf: false,
-            hash_bits: None,
+            ..TfidfParams::default()
         }
     }
 
@@ -1308,13 +1677,19 @@ mod tests {
     fn ngrams_over_code_points() {
         let mut b = Vec::new();
         let mut got = Vec::new();
-        for_each_ngram("абвг", 3, 8, &mut b, |g| got.push(g.to_string()));
+        for_each_term(Analyzer::Char, "абвг", (3, 8), &mut b, |g| {
+            got.push(g.to_string())
+        });
         // 4 chars: two 3-grams, one 4-gram, nothing longer.
         assert_eq!(got, vec!["абв", "бвг", "абвг"]);
         got.clear();
-        for_each_ngram("аб", 3, 8, &mut b, |g| got.push(g.to_string()));
+        for_each_term(Analyzer::Char, "аб", (3, 8), &mut b, |g| {
+            got.push(g.to_string())
+        });
         assert!(got.is_empty());
-        for_each_ngram("", 3, 8, &mut b, |g| got.push(g.to_string()));
+        for_each_term(Analyzer::Char, "", (3, 8), &mut b, |g| {
+            got.push(g.to_string())
+        });
         assert!(got.is_empty());
     }
 
@@ -1475,7 +1850,7 @@ mod packed_tests {
                 ngram_min: 1,
                 ngram_max: 3,
                 sublinear_tf: true,
-                hash_bits: None,
+                ..TfidfParams::default()
             },
         ] {
             let (p, xp) = params.fit_with(&refs, true).unwrap();
@@ -1495,6 +1870,64 @@ mod packed_tests {
             assert_eq!(p.feature_index("☃☃☃"), None);
             assert_eq!(p.feature_index(""), None);
         }
+    }
+
+    #[test]
+    fn analyzers_and_limits_agree_on_both_paths() {
+        let docs = corpus();
+        let refs: Vec<&str> = docs.iter().map(String::as_str).collect();
+        for params in [
+            TfidfParams {
+                analyzer: Analyzer::CharWb,
+                ngram_min: 2,
+                ngram_max: 5,
+                ..TfidfParams::default()
+            },
+            TfidfParams {
+                min_df: DocFreq::Count(2),
+                max_df: DocFreq::Fraction(0.5),
+                max_features: Some(30),
+                ..TfidfParams::default()
+            },
+            TfidfParams {
+                analyzer: Analyzer::CharWb,
+                max_features: Some(50),
+                sublinear_tf: true,
+                ..TfidfParams::default()
+            },
+        ] {
+            let (p, xp) = params.fit_with(&refs, true).unwrap();
+            let (s, xs) = params.fit_with(&refs, false).unwrap();
+            assert!(p.is_packed() && !s.is_packed(), "{params:?}");
+            assert_eq!(p.vocabulary(), s.vocabulary(), "{params:?}");
+            assert_eq!(p.idf(), s.idf());
+            assert_eq!(xp, xs);
+            let new = ["боль Q в груди ☃", "qqq", "", "ёжик", " a "];
+            assert_eq!(p.transform(&new), s.transform(&new));
+            assert_eq!(p.transform(&refs), xp);
+            if let Some(n) = params.max_features {
+                assert_eq!(p.n_features(), n);
+            }
+        }
+        // Word n-grams take the string path; the loaded model too.
+        let word = TfidfParams {
+            analyzer: Analyzer::Word,
+            ngram_min: 1,
+            ngram_max: 2,
+            ..TfidfParams::default()
+        };
+        let (w, xw) = word.fit_with(&refs, true).unwrap();
+        assert!(!w.is_packed());
+        let back: Tfidf = postcard::from_bytes(&postcard::to_stdvec(&w).unwrap()).unwrap();
+        assert!(!back.is_packed());
+        assert_eq!(back.transform(&refs), xw);
+        let hashed_limits = TfidfParams {
+            hash_bits: Some(8),
+            max_features: Some(3),
+            ..TfidfParams::default()
+        };
+        let e = hashed_limits.fit(&refs).unwrap_err().to_string();
+        assert!(e.contains("hash_features"), "{e}");
     }
 
     #[test]
@@ -1566,8 +1999,7 @@ mod packed_tests {
         let (m3, _) = TfidfParams {
             ngram_min: 3,
             ngram_max: 3,
-            sublinear_tf: false,
-            hash_bits: None,
+            ..TfidfParams::default()
         }
         .fit(&docs)
         .unwrap();
@@ -1619,96 +2051,98 @@ mod packed_tests {
         assert_eq!(hash_column("abc", 6), (1277324294u32 % 64));
     }
 
+    // Expected (row, column, value) from scikit-learn 1.3.2 (scripts/.venv):
+    // python -c "from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer;
+    //   docs = ['Боль в горле', 'боль  в спине\tи кашель', 'abc abd', 'кашель'];
+    //   h = HashingVectorizer(analyzer='char', ngram_range=(3, 5), n_features=2**6,
+    //       alternate_sign=False, norm=None);
+    //   x = TfidfTransformer().fit_transform(h.transform(docs)).tocoo();
+    //   print(sorted((int(r), int(c), round(float(v), 6)) for r, c, v in zip(x.row, x.col, x.data)))"
+    // (the second document's separator is a tab: "\t" inside the Python string)
+    const HASHED_WANT: &[(usize, u32, f64)] = &[
+        (0, 0, 0.203496),
+        (0, 3, 0.160438),
+        (0, 5, 0.160438),
+        (0, 7, 0.259777),
+        (0, 9, 0.203496),
+        (0, 16, 0.160438),
+        (0, 18, 0.160438),
+        (0, 19, 0.320876),
+        (0, 26, 0.203496),
+        (0, 28, 0.203496),
+        (0, 29, 0.160438),
+        (0, 32, 0.203496),
+        (0, 33, 0.160438),
+        (0, 36, 0.203496),
+        (0, 39, 0.203496),
+        (0, 42, 0.160438),
+        (0, 43, 0.481315),
+        (0, 44, 0.129889),
+        (0, 50, 0.160438),
+        (0, 53, 0.129889),
+        (0, 55, 0.129889),
+        (0, 61, 0.160438),
+        (0, 63, 0.160438),
+        (1, 1, 0.24106),
+        (1, 3, 0.095027),
+        (1, 5, 0.190054),
+        (1, 6, 0.076933),
+        (1, 7, 0.230798),
+        (1, 8, 0.24106),
+        (1, 13, 0.095027),
+        (1, 16, 0.285082),
+        (1, 17, 0.24106),
+        (1, 18, 0.095027),
+        (1, 19, 0.095027),
+        (1, 21, 0.095027),
+        (1, 22, 0.24106),
+        (1, 24, 0.095027),
+        (1, 25, 0.12053),
+        (1, 29, 0.095027),
+        (1, 33, 0.190054),
+        (1, 35, 0.24106),
+        (1, 38, 0.190054),
+        (1, 41, 0.12053),
+        (1, 42, 0.095027),
+        (1, 43, 0.285082),
+        (1, 44, 0.076933),
+        (1, 46, 0.095027),
+        (1, 49, 0.12053),
+        (1, 50, 0.095027),
+        (1, 51, 0.12053),
+        (1, 52, 0.285082),
+        (1, 53, 0.076933),
+        (1, 54, 0.095027),
+        (1, 55, 0.076933),
+        (1, 57, 0.190054),
+        (1, 59, 0.12053),
+        (1, 61, 0.190054),
+        (1, 63, 0.190054),
+        (2, 4, 0.311133),
+        (2, 6, 0.198592),
+        (2, 15, 0.311133),
+        (2, 24, 0.245301),
+        (2, 37, 0.311133),
+        (2, 38, 0.490601),
+        (2, 44, 0.198592),
+        (2, 47, 0.311133),
+        (2, 55, 0.198592),
+        (2, 58, 0.311133),
+        (2, 62, 0.311133),
+        (3, 6, 0.286837),
+        (3, 7, 0.286837),
+        (3, 13, 0.354301),
+        (3, 21, 0.354301),
+        (3, 46, 0.354301),
+        (3, 52, 0.354301),
+        (3, 53, 0.286837),
+        (3, 54, 0.354301),
+        (3, 57, 0.354301),
+    ];
+
     #[test]
     fn hashed_tfidf_matches_scikit_learn() {
-        // Expected (row, column, value) from scikit-learn 1.3.2 (scripts/.venv):
-        // python -c "from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer;
-        //   docs = ['Боль в горле', 'боль  в спине\tи кашель', 'abc abd', 'кашель'];
-        //   h = HashingVectorizer(analyzer='char', ngram_range=(3, 5), n_features=2**6,
-        //       alternate_sign=False, norm=None);
-        //   x = TfidfTransformer().fit_transform(h.transform(docs)).tocoo();
-        //   print(sorted((int(r), int(c), round(float(v), 6)) for r, c, v in zip(x.row, x.col, x.data)))"
-        // (the second document's separator is a tab: "\t" inside the Python string)
-        let want: &[(usize, u32, f64)] = &[
-            (0, 0, 0.203496),
-            (0, 3, 0.160438),
-            (0, 5, 0.160438),
-            (0, 7, 0.259777),
-            (0, 9, 0.203496),
-            (0, 16, 0.160438),
-            (0, 18, 0.160438),
-            (0, 19, 0.320876),
-            (0, 26, 0.203496),
-            (0, 28, 0.203496),
-            (0, 29, 0.160438),
-            (0, 32, 0.203496),
-            (0, 33, 0.160438),
-            (0, 36, 0.203496),
-            (0, 39, 0.203496),
-            (0, 42, 0.160438),
-            (0, 43, 0.481315),
-            (0, 44, 0.129889),
-            (0, 50, 0.160438),
-            (0, 53, 0.129889),
-            (0, 55, 0.129889),
-            (0, 61, 0.160438),
-            (0, 63, 0.160438),
-            (1, 1, 0.24106),
-            (1, 3, 0.095027),
-            (1, 5, 0.190054),
-            (1, 6, 0.076933),
-            (1, 7, 0.230798),
-            (1, 8, 0.24106),
-            (1, 13, 0.095027),
-            (1, 16, 0.285082),
-            (1, 17, 0.24106),
-            (1, 18, 0.095027),
-            (1, 19, 0.095027),
-            (1, 21, 0.095027),
-            (1, 22, 0.24106),
-            (1, 24, 0.095027),
-            (1, 25, 0.12053),
-            (1, 29, 0.095027),
-            (1, 33, 0.190054),
-            (1, 35, 0.24106),
-            (1, 38, 0.190054),
-            (1, 41, 0.12053),
-            (1, 42, 0.095027),
-            (1, 43, 0.285082),
-            (1, 44, 0.076933),
-            (1, 46, 0.095027),
-            (1, 49, 0.12053),
-            (1, 50, 0.095027),
-            (1, 51, 0.12053),
-            (1, 52, 0.285082),
-            (1, 53, 0.076933),
-            (1, 54, 0.095027),
-            (1, 55, 0.076933),
-            (1, 57, 0.190054),
-            (1, 59, 0.12053),
-            (1, 61, 0.190054),
-            (1, 63, 0.190054),
-            (2, 4, 0.311133),
-            (2, 6, 0.198592),
-            (2, 15, 0.311133),
-            (2, 24, 0.245301),
-            (2, 37, 0.311133),
-            (2, 38, 0.490601),
-            (2, 44, 0.198592),
-            (2, 47, 0.311133),
-            (2, 55, 0.198592),
-            (2, 58, 0.311133),
-            (2, 62, 0.311133),
-            (3, 6, 0.286837),
-            (3, 7, 0.286837),
-            (3, 13, 0.354301),
-            (3, 21, 0.354301),
-            (3, 46, 0.354301),
-            (3, 52, 0.354301),
-            (3, 53, 0.286837),
-            (3, 54, 0.354301),
-            (3, 57, 0.354301),
-        ];
+        let want = HASHED_WANT;
         let docs = [
             "Боль в горле",
             "боль  в спине\tи кашель",
@@ -1718,8 +2152,8 @@ mod packed_tests {
         let params = TfidfParams {
             ngram_min: 3,
             ngram_max: 5,
-            sublinear_tf: false,
             hash_bits: Some(6),
+            ..TfidfParams::default()
         };
         let (m, x) = params.fit(&docs).unwrap();
         assert_eq!((x.n_cols, m.n_features(), m.idf().len()), (64, 64, 64));
