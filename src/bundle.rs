@@ -232,64 +232,7 @@ impl Bundle {
 
     /// Decodes a bundle, checking magic, version, length and checksum first.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        if bytes.len() < 8 && !bytes.is_empty() && MAGIC.starts_with(bytes) {
-            bail!(
-                "truncated model file: {} bytes, shorter than the {HEADER_LEN}-byte header",
-                bytes.len()
-            );
-        }
-        if bytes.len() < 8 || &bytes[..8] != MAGIC {
-            bail!(
-                "not a rumedbench model file (it does not start with {:?})",
-                "RMDBENCH"
-            );
-        }
-        if bytes.len() < HEADER_LEN {
-            bail!(
-                "truncated model file: {} bytes, shorter than the {HEADER_LEN}-byte header",
-                bytes.len()
-            );
-        }
-        let version = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
-        if version > FORMAT_VERSION + PLAUSIBLE_NEWER {
-            bail!(
-                "corrupted model file: its format field holds {version}, not a format version \
-                 (this rumedbench writes {FORMAT_VERSION})"
-            );
-        }
-        if version > FORMAT_VERSION {
-            bail!(
-                "model file format {version} is newer than this rumedbench reads (up to \
-                 {FORMAT_VERSION}); upgrade rumedbench"
-            );
-        }
-        if version == 0 {
-            bail!("model file format 0 is not a valid version");
-        }
-        if version < FORMAT_BASE {
-            bail!(
-                "model file format {version} was written by an older rumedbench; this one reads \
-                 formats {FORMAT_BASE} and {FORMAT_VERSION} only (format 2 added hashed features \
-                 and the primal route's model form): retrain the model"
-            );
-        }
-        let len = u64::from_le_bytes(bytes[12..20].try_into().expect("8 bytes"));
-        let payload = &bytes[HEADER_LEN..];
-        if (payload.len() as u64) < len {
-            bail!(
-                "truncated model file: the header promises {len} payload bytes, {} are present",
-                payload.len()
-            );
-        }
-        if payload.len() as u64 > len {
-            bail!(
-                "corrupted model file: {} bytes follow the {len}-byte payload",
-                payload.len() as u64 - len
-            );
-        }
-        if Sha256::digest(payload).as_slice() != &bytes[20..52] {
-            bail!("corrupted model file: the payload checksum does not match");
-        }
+        let (version, payload) = check_header(bytes)?;
         let (mut bundle, rest): (Bundle, &[u8]) =
             wire::with(version, || postcard::take_from_bytes(payload))
                 .0
@@ -438,6 +381,70 @@ impl Bundle {
             .with_context(|| format!("{}: cannot decode its task", path.display()))?;
         Ok(ModelIdentity { meta, task, kind })
     }
+}
+
+/// The header checks of [`Bundle::from_bytes`]: magic, a format version this build reads, the
+/// payload's length and checksum. Returns the version and the payload.
+fn check_header(bytes: &[u8]) -> Result<(u32, &[u8])> {
+    if bytes.len() < 8 && !bytes.is_empty() && MAGIC.starts_with(bytes) {
+        bail!(
+            "truncated model file: {} bytes, shorter than the {HEADER_LEN}-byte header",
+            bytes.len()
+        );
+    }
+    if bytes.len() < 8 || &bytes[..8] != MAGIC {
+        bail!(
+            "not a rumedbench model file (it does not start with {:?})",
+            "RMDBENCH"
+        );
+    }
+    if bytes.len() < HEADER_LEN {
+        bail!(
+            "truncated model file: {} bytes, shorter than the {HEADER_LEN}-byte header",
+            bytes.len()
+        );
+    }
+    let version = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
+    if version > FORMAT_VERSION + PLAUSIBLE_NEWER {
+        bail!(
+            "corrupted model file: its format field holds {version}, not a format version \
+                 (this rumedbench writes {FORMAT_VERSION})"
+        );
+    }
+    if version > FORMAT_VERSION {
+        bail!(
+            "model file format {version} is newer than this rumedbench reads (up to \
+                 {FORMAT_VERSION}); upgrade rumedbench"
+        );
+    }
+    if version == 0 {
+        bail!("model file format 0 is not a valid version");
+    }
+    if version < FORMAT_BASE {
+        bail!(
+            "model file format {version} was written by an older rumedbench; this one reads \
+                 formats {FORMAT_BASE} and {FORMAT_VERSION} only (format 2 added hashed features \
+                 and the primal route's model form): retrain the model"
+        );
+    }
+    let len = u64::from_le_bytes(bytes[12..20].try_into().expect("8 bytes"));
+    let payload = &bytes[HEADER_LEN..];
+    if (payload.len() as u64) < len {
+        bail!(
+            "truncated model file: the header promises {len} payload bytes, {} are present",
+            payload.len()
+        );
+    }
+    if payload.len() as u64 > len {
+        bail!(
+            "corrupted model file: {} bytes follow the {len}-byte payload",
+            payload.len() as u64 - len
+        );
+    }
+    if Sha256::digest(payload).as_slice() != &bytes[20..52] {
+        bail!("corrupted model file: the payload checksum does not match");
+    }
+    Ok((version, payload))
 }
 
 /// A model file's provenance, task and model kind ([`Bundle::read_identity`]).

@@ -111,7 +111,7 @@ pub struct TrainRequest {
     /// Multi-label: pick the decision threshold on dev (`--tune-threshold`).
     pub tune_threshold: bool,
     /// Replace outputs written for another task or with other settings (see
-    /// [`replace`](super::replace)).
+    /// [`replace`]).
     pub force: bool,
 }
 

@@ -1,5 +1,5 @@
 //! scikit-learn 1.3.2's three text analyzers, each as two steps: [`Analyzer::analyze`] turns a
-//! document into one string, and [`for_each_term`] enumerates the terms of that string as slices
+//! document into one string, and `for_each_term` enumerates the terms of that string as slices
 //! of it (so terms can be interned without an allocation each).
 //!
 //! - `char`: `str.lower()`, runs of two or more white-space characters replaced by one space

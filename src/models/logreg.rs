@@ -506,22 +506,8 @@ impl LogRegParams {
             .into_iter()
             .flatten()
             .collect();
-        let mut dual = Vec::with_capacity(sols.len() * x.n_rows());
-        let mut report = FitReport::default();
-        for (s, &(k, _, _)) in sols.iter().zip(problems) {
-            dual.extend(s.alpha.iter().enumerate().map(|(i, &a)| {
-                if y.is_positive(i, k) {
-                    a as f32
-                } else {
-                    -a as f32
-                }
-            }));
-            report.iterations.push(s.iterations);
-            report.converged.push(s.converged);
-            report.relative_grad_norm.push(s.relative_grad_norm);
-            report.objective.push(s.objective);
-        }
         let n_problems = sols.len();
+        let (dual, report) = signed_duals(&sols, problems, y, x.n_rows());
         let d = x.n_cols();
         // Keep whichever form is smaller; both predict the same scores up to rounding.
         if n_problems * (d + 1) <= x.nnz() + dual.len() {
@@ -551,6 +537,32 @@ impl LogRegParams {
             postings: std::sync::OnceLock::new(),
         }
     }
+}
+
+/// The Gram route's dual model: every problem's coefficients `c_ki = ±a_ki` (the sign of
+/// row i's label in problem k), problem after problem, and the fit report.
+fn signed_duals(
+    sols: &[DualSolution],
+    problems: &[(usize, f64, f64)],
+    y: Targets<'_>,
+    n_rows: usize,
+) -> (Vec<f32>, FitReport) {
+    let mut dual = Vec::with_capacity(sols.len() * n_rows);
+    let mut report = FitReport::default();
+    for (s, &(k, _, _)) in sols.iter().zip(problems) {
+        dual.extend(s.alpha.iter().enumerate().map(|(i, &a)| {
+            if y.is_positive(i, k) {
+                a as f32
+            } else {
+                -a as f32
+            }
+        }));
+        report.iterations.push(s.iterations);
+        report.converged.push(s.converged);
+        report.relative_grad_norm.push(s.relative_grad_norm);
+        report.objective.push(s.objective);
+    }
+    (dual, report)
 }
 
 /// Dense weights `w_k = sum_i c_ki [x_i, 1]` of every problem from its dual coefficients,
