@@ -6,7 +6,7 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 
@@ -17,21 +17,11 @@ fn toy(name: &str) -> PathBuf {
 }
 
 fn run(dir: &Path, args: &[&str]) -> Output {
-    Command::new(common::bin())
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run rumedbench")
+    common::run_in(dir, args)
 }
 
 fn ok(dir: &Path, args: &[&str]) -> String {
-    let o = run(dir, args);
-    let (out, err) = (
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr),
-    );
-    assert!(o.status.success(), "{args:?} failed:\n{out}{err}");
-    out.into_owned()
+    common::ok_in(dir, args).0
 }
 
 fn fails(dir: &Path, args: &[&str]) -> String {

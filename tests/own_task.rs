@@ -5,7 +5,7 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 
@@ -14,11 +14,7 @@ fn fixture() -> PathBuf {
 }
 
 fn run(dir: &Path, args: &[&str]) -> Output {
-    Command::new(common::bin())
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run rumedbench")
+    common::run_in(dir, args)
 }
 
 fn ok(dir: &Path, args: &[&str]) -> String {

@@ -5,7 +5,7 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 
@@ -18,21 +18,11 @@ fn fixture(name: &str) -> String {
 }
 
 fn run(dir: &Path, args: &[&str]) -> Output {
-    Command::new(common::bin())
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run rumedbench")
+    common::run_in(dir, args)
 }
 
 fn ok(dir: &Path, args: &[&str]) -> (String, String) {
-    let o = run(dir, args);
-    let (out, err) = (
-        String::from_utf8(o.stdout).unwrap(),
-        String::from_utf8(o.stderr).unwrap(),
-    );
-    assert!(o.status.success(), "{args:?} failed:\n{out}{err}");
-    (out, err)
+    common::ok_in(dir, args)
 }
 
 fn trained(dir: &Path) -> String {

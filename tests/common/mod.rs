@@ -1,7 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
 /// The shared benchmark folder (`../shared/rumedbench`, or `$RUMEDBENCH_SHARED`).
 /// Tests that need it fail, never skip, when it is absent.
@@ -36,4 +37,24 @@ pub fn read_jsonl(path: &std::path::Path) -> Vec<serde_json::Value> {
         .filter(|l| !l.trim().is_empty())
         .map(|l| serde_json::from_str(l).unwrap())
         .collect()
+}
+
+/// Runs the built binary with `args` in `dir`.
+pub fn run_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(bin())
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run rumedbench")
+}
+
+/// Runs the binary in `dir`, asserts it succeeded, and returns its stdout and stderr.
+pub fn ok_in(dir: &Path, args: &[&str]) -> (String, String) {
+    let o = run_in(dir, args);
+    let (out, err) = (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    );
+    assert!(o.status.success(), "{args:?} failed:\n{out}{err}");
+    (out, err)
 }
