@@ -121,7 +121,46 @@ def _refuse_label_sets(y):
         )
 
 
-class CharTfidfClassifier(ClassifierMixin, BaseEstimator):
+class _NativeModel:
+    """What both estimators share: the fitted Rust model in ``_native`` (a ``_native_type``),
+    saved to and loaded from the CLI's model file, pickled through the model bytes."""
+
+    _native_type = None
+
+    def _fitted(self):
+        if not hasattr(self, "_native"):
+            raise NotFittedError(
+                f"This {type(self).__name__} instance is not fitted yet. Call 'fit' with "
+                "appropriate arguments before using this estimator."
+            )
+        return self._native
+
+    def save(self, path):
+        """Writes the model file that ``rumedbench predict --model`` reads."""
+        self._fitted().save(os.fspath(path))
+
+    @classmethod
+    def _load_native(cls, path):
+        """The native model of a model file, and its hyperparameters (a dict)."""
+        native = cls._native_type.load(os.fspath(path))
+        return native, json.loads(native.hyperparameters())
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        native = state.pop("_native", None)
+        if native is not None:
+            state["_model_bytes"] = native.to_bytes()
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        data = state.pop("_model_bytes", None)
+        self.__dict__.update(state)
+        if data is not None:
+            self._native = self._native_type.from_bytes(data)
+
+
+class CharTfidfClassifier(_NativeModel, ClassifierMixin, BaseEstimator):
     """Character n-gram tf-idf + one-vs-rest L2 logistic regression, fitted in Rust.
 
     The defaults are the RuMedBench paper's recipe: scikit-learn's
@@ -157,6 +196,8 @@ class CharTfidfClassifier(ClassifierMixin, BaseEstimator):
     random_state : int or None, default 0
         Seed of the solver's coordinate order (None means 0: fits are deterministic).
     """
+
+    _native_type = _native.NativeClassifier
 
     def __init__(
         self,
@@ -278,14 +319,6 @@ class CharTfidfClassifier(ClassifierMixin, BaseEstimator):
         self.n_features_in_ = 2 if native.is_pair() else 1
         self.n_ngrams_ = native.n_features()
 
-    def _fitted(self):
-        if not hasattr(self, "_native"):
-            raise NotFittedError(
-                f"This {type(self).__name__} instance is not fitted yet. Call 'fit' with "
-                "appropriate arguments before using this estimator."
-            )
-        return self._native
-
     def predict_proba(self, X):
         """Class probabilities, one column per class in ``classes_`` order."""
         native = self._fitted()
@@ -303,17 +336,12 @@ class CharTfidfClassifier(ClassifierMixin, BaseEstimator):
         proba = self.predict_proba(X)
         return self.classes_[np.argmax(proba, axis=1)]
 
-    def save(self, path):
-        """Writes the model file that ``rumedbench predict --model`` reads."""
-        self._fitted().save(os.fspath(path))
-
     @classmethod
     def load(cls, path):
         """Reads a model file written by ``save`` or by ``rumedbench train``.
 
         Classes are the file's labels (str); parameters are read from the file."""
-        native = _native.NativeClassifier.load(os.fspath(path))
-        hp = json.loads(native.hyperparameters())
+        native, hp = cls._load_native(path)
         vec, clf = hp.get("vectorizer", {}), hp.get("classifier", {})
         est = cls(
             ngram_range=tuple(vec.get("ngram_range", (3, 8))),
@@ -332,25 +360,11 @@ class CharTfidfClassifier(ClassifierMixin, BaseEstimator):
         est._set_fitted(native, np.array(keys, dtype=object), keys)
         return est
 
-    def __getstate__(self):
-        state = dict(self.__dict__)
-        native = state.pop("_native", None)
-        if native is not None:
-            state["_model_bytes"] = native.to_bytes()
-        return state
-
-    def __setstate__(self, state):
-        state = dict(state)
-        data = state.pop("_model_bytes", None)
-        self.__dict__.update(state)
-        if data is not None:
-            self._native = _native.NativeClassifier.from_bytes(data)
-
     def _more_tags(self):
         return {"X_types": ["string"], "requires_y": True}
 
 
-class CrfTagger(BaseEstimator):
+class CrfTagger(_NativeModel, BaseEstimator):
     """The RuMedBench paper's CRF tagger with sklearn-crfsuite's shape, fitted in Rust.
 
     ``X`` is a list of token lists and ``y`` a list of IOB2 tag lists. Token features are
@@ -358,6 +372,8 @@ class CrfTagger(BaseEstimator):
     CRFsuite's L-BFGS, as sklearn-crfsuite's ``CRF(algorithm='lbfgs', c1, c2, max_iterations,
     all_possible_transitions)``. ``model="naive"`` fits the most-frequent-tag baseline instead.
     """
+
+    _native_type = _native.NativeTagger
 
     def __init__(
         self,
@@ -398,14 +414,6 @@ class CrfTagger(BaseEstimator):
         self.classes_ = self._native.classes()
         return self
 
-    def _fitted(self):
-        if not hasattr(self, "_native"):
-            raise NotFittedError(
-                f"This {type(self).__name__} instance is not fitted yet. Call 'fit' with "
-                "appropriate arguments before using this estimator."
-            )
-        return self._native
-
     def predict(self, X):
         """One tag list per sentence."""
         return self._fitted().predict(_as_sents(X))
@@ -439,15 +447,10 @@ class CrfTagger(BaseEstimator):
             total += len(g)
         return right / total if total else 0.0
 
-    def save(self, path):
-        """Writes the model file that ``rumedbench predict --model`` reads."""
-        self._fitted().save(os.fspath(path))
-
     @classmethod
     def load(cls, path):
         """Reads a tagger model file written by ``save`` or by ``rumedbench train``."""
-        native = _native.NativeTagger.load(os.fspath(path))
-        hp = json.loads(native.hyperparameters())
+        native, hp = cls._load_native(path)
         if native.is_naive():
             est = cls(model="naive")
         else:
@@ -460,17 +463,3 @@ class CrfTagger(BaseEstimator):
         est._native = native
         est.classes_ = native.classes()
         return est
-
-    def __getstate__(self):
-        state = dict(self.__dict__)
-        native = state.pop("_native", None)
-        if native is not None:
-            state["_model_bytes"] = native.to_bytes()
-        return state
-
-    def __setstate__(self, state):
-        state = dict(state)
-        data = state.pop("_model_bytes", None)
-        self.__dict__.update(state)
-        if data is not None:
-            self._native = _native.NativeTagger.from_bytes(data)
