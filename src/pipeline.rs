@@ -12,7 +12,7 @@ use crate::features::analyzer::Analyzer;
 use crate::features::limit::DocFreq;
 use crate::features::tfidf::TfidfParams;
 use crate::models::crf::{is_iob, Crf, CrfParams};
-use crate::models::logreg::{LogReg, LogRegParams};
+use crate::models::logreg::{LogReg, LogRegParams, TrainMatrix};
 use crate::models::naive::{NaiveClassifier, NaiveParams, NaiveTagger};
 pub use crate::models::text::{rank_row, TextModel};
 use crate::models::Model;
@@ -514,12 +514,19 @@ fn fit_text_with(
     settings: &FitSettings,
     train: &Split,
     classes: Vec<String>,
-    fit: impl FnOnce(&LogRegParams, crate::features::sparse::CsrMatrix, usize) -> Result<LogReg>,
+    fit: impl FnOnce(&LogRegParams, TrainMatrix, usize) -> Result<LogReg>,
 ) -> Result<TextModel> {
     let texts = data::joined_texts(&train.examples);
     let docs: Vec<&str> = texts.iter().map(|t| t.as_ref()).collect();
     let t0 = std::time::Instant::now();
-    let (tfidf, x) = settings.tfidf.fit(&docs)?;
+    let (tfidf, x): (_, TrainMatrix) = if settings.tfidf.hash_bits.is_some() {
+        // Hashed features stay counts until the solver reads them (4 bytes per entry, not 8).
+        let (tfidf, m) = settings.tfidf.fit_counts(&docs)?;
+        (tfidf, m.into())
+    } else {
+        let (tfidf, x) = settings.tfidf.fit(&docs)?;
+        (tfidf, x.into())
+    };
     drop(docs);
     drop(texts);
     let t_vec = t0.elapsed().as_secs_f64();

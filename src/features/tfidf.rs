@@ -334,12 +334,42 @@ impl TfidfParams {
     }
 
     /// The hashed route: counts per column, then the same idf and L2 steps. Documents are
-    /// vectorized in chunks appended to the matrix, so no second copy of the entries exists.
+    /// counted in chunks appended to one array, so no second copy of the entries exists.
     fn fit_hashed(&self, docs: &[&str], bits: u8) -> (Vec<f32>, CsrMatrix) {
+        let counts = self.hashed_counts(docs, bits);
+        (counts.idf.clone(), counts.into_csr())
+    }
+
+    /// The hashed tf-idf matrix as counts ([`HashedCounts`]), with the fitted vectorizer:
+    /// what [`TfidfParams::fit`] returns, the values not yet formed. Only with `hash_bits`.
+    pub fn fit_counts(&self, docs: &[&str]) -> Result<(Tfidf, HashedCounts)> {
+        self.check()?;
+        let Some(bits) = self.hash_bits else {
+            bail!("counts are kept for hashed features only");
+        };
+        let counts = self.hashed_counts(docs, bits);
+        let model = Tfidf {
+            params: *self,
+            terms: Terms::Hashed { bits },
+            idf: counts.idf.clone(),
+            index: OnceLock::new(),
+        };
+        Ok((model, counts))
+    }
+
+    fn hashed_counts(&self, docs: &[&str], bits: u8) -> HashedCounts {
         let n_cols = 1usize << bits;
-        let mut x = CsrMatrix::zeros(0, n_cols);
+        let mut m = HashedCounts {
+            n_rows: 0,
+            n_cols,
+            indptr: vec![0],
+            indices: Vec::new(),
+            tf: Vec::new(),
+            big: Vec::new(),
+            idf: Vec::new(),
+            sublinear: self.sublinear_tf,
+        };
         let mut df = vec![0u32; n_cols];
-        let mut tfs: Vec<u32> = Vec::new();
         for chunk in docs.chunks(HASH_CHUNK) {
             let rows: Vec<(Vec<u32>, Vec<u32>)> = chunk
                 .par_iter()
@@ -349,28 +379,19 @@ impl TfidfParams {
                 for &c in &idx {
                     df[c as usize] += 1;
                 }
-                x.indices.extend_from_slice(&idx);
-                tfs.extend_from_slice(&tf);
-                x.indptr.push(x.indices.len());
-                x.n_rows += 1;
+                for &t in &tf {
+                    if t > u8::MAX as u32 {
+                        m.big.push((m.tf.len(), t));
+                    }
+                    m.tf.push(u8::try_from(t).unwrap_or(0));
+                }
+                m.indices.extend_from_slice(&idx);
+                m.indptr.push(m.indices.len());
+                m.n_rows += 1;
             }
         }
-        let idf = idf_from_df(df.into_iter(), docs.len());
-        x.data = vec![0f32; x.indices.len()];
-        let (indptr, indices, sublinear) = (&x.indptr, &x.indices, self.sublinear_tf);
-        let mut rows: Vec<(usize, &mut [f32])> = Vec::with_capacity(x.n_rows);
-        let mut rest = &mut x.data[..];
-        for (i, w) in indptr.windows(2).enumerate() {
-            let (a, r) = rest.split_at_mut(w[1] - w[0]);
-            rows.push((i, a));
-            rest = r;
-        }
-        rows.into_par_iter()
-            .for_each_init(Vec::new, |raw, (i, out)| {
-                let (s, e) = (indptr[i], indptr[i + 1]);
-                weigh_into(&indices[s..e], &tfs[s..e], &idf, sublinear, raw, out);
-            });
-        (idf, x)
+        m.idf = idf_from_df(df.into_iter(), docs.len());
+        m
     }
 
     /// One pass over the text, then integer work only:
@@ -596,9 +617,100 @@ fn remap_row((idx, tf): &(Vec<u32>, Vec<u32>), map: &[Option<u32>]) -> (Vec<u32>
         .unzip()
 }
 
-/// Smooth idf, `ln((1 + n) / (1 + df)) + 1`, rounded to f32 before use so
-/// that `fit` and a later `transform` of the same documents give identical
-/// rows.
+/// A hashed tf-idf matrix kept as term counts: the matrix [`TfidfParams::fit`] returns, with
+/// each entry's count (one byte; counts above 255 aside) in place of its `f32` value, so 5
+/// bytes per entry instead of 8. A value is recomputed bit for bit from its count, its column's
+/// idf and its row's norm ([`tf_idf_raw`] divided by the row's L2 norm of those, rounded to
+/// `f32`); [`HashedCounts::into_csr`] forms them all.
+#[derive(Debug, Clone)]
+pub struct HashedCounts {
+    /// Number of rows (documents).
+    pub n_rows: usize,
+    /// Number of columns, `2^bits`.
+    pub n_cols: usize,
+    /// Row start offsets, as in [`CsrMatrix`].
+    pub indptr: Vec<usize>,
+    /// Column of each entry, ascending within a row.
+    pub indices: Vec<u32>,
+    /// Count of each entry; 0 for a count above 255, found in `big`.
+    pub tf: Vec<u8>,
+    /// `(entry, count)` of the counts above 255, by entry.
+    pub big: Vec<(usize, u32)>,
+    /// Smooth idf of each column.
+    pub idf: Vec<f32>,
+    /// Whether term frequencies are `1 + ln(count)`.
+    pub sublinear: bool,
+}
+
+impl HashedCounts {
+    /// Number of stored entries.
+    pub fn nnz(&self) -> usize {
+        self.indices.len()
+    }
+
+    /// The count of entry `p`.
+    #[inline]
+    pub fn count(&self, p: usize) -> u32 {
+        match self.tf[p] {
+            0 => self
+                .big
+                .binary_search_by_key(&p, |b| b.0)
+                .map_or(0, |i| self.big[i].1),
+            t => t as u32,
+        }
+    }
+
+    /// The tf-idf matrix with its values formed (rows in parallel): the counts are read in
+    /// place, so at most 9 bytes per entry are held.
+    pub fn into_csr(self) -> CsrMatrix {
+        let mut data = vec![0f32; self.nnz()];
+        {
+            let mut rows: Vec<(usize, &mut [f32])> = Vec::with_capacity(self.n_rows);
+            let mut rest = &mut data[..];
+            for (i, w) in self.indptr.windows(2).enumerate() {
+                let (a, r) = rest.split_at_mut(w[1] - w[0]);
+                rows.push((i, a));
+                rest = r;
+            }
+            let m = &self;
+            rows.into_par_iter().for_each_init(
+                Default::default,
+                |(raw, tf): &mut (Vec<f64>, Vec<u32>), (i, out)| {
+                    let (s, e) = (m.indptr[i], m.indptr[i + 1]);
+                    tf.clear();
+                    tf.extend((s..e).map(|p| m.count(p)));
+                    weigh_into(&m.indices[s..e], tf, &m.idf, m.sublinear, raw, out);
+                },
+            );
+        }
+        let HashedCounts {
+            n_rows,
+            n_cols,
+            indptr,
+            indices,
+            ..
+        } = self;
+        CsrMatrix {
+            n_rows,
+            n_cols,
+            indptr,
+            indices,
+            data,
+        }
+    }
+}
+
+/// tf × idf of one entry before normalisation, as [`weigh_into`] forms it.
+#[inline]
+pub fn tf_idf_raw(count: u32, idf: f32, sublinear: bool) -> f64 {
+    let t = if sublinear {
+        1.0 + (count as f64).ln()
+    } else {
+        count as f64
+    };
+    t * idf as f64
+}
+
 /// Documents vectorized per parallel batch on the hashed route.
 const HASH_CHUNK: usize = 4096;
 
@@ -657,6 +769,9 @@ pub fn murmurhash3_32(data: &[u8], seed: u32) -> u32 {
     h ^ (h >> 16)
 }
 
+/// Smooth idf, `ln((1 + n) / (1 + df)) + 1`, rounded to f32 before use so
+/// that `fit` and a later `transform` of the same documents give identical
+/// rows.
 fn idf_from_df(df: impl Iterator<Item = u32>, n_docs: usize) -> Vec<f32> {
     let n = n_docs as f64;
     df.map(|d| (((1.0 + n) / (1.0 + d as f64)).ln() + 1.0) as f32)

@@ -22,6 +22,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::features::sparse::CsrMatrix;
+use crate::features::tfidf::HashedCounts;
 
 mod folded;
 mod lockstep;
@@ -354,13 +355,13 @@ impl LogRegParams {
         Ok(())
     }
 
-    /// Validates the parameters and the inputs of a fit.
-    fn fit_checked(&self, x: &CsrMatrix, y: Targets<'_>, n_classes: usize) -> Result<()> {
+    /// Validates the parameters and the inputs of a fit on a matrix of `n_rows` rows.
+    fn fit_checked(&self, n_rows: usize, y: Targets<'_>, n_classes: usize) -> Result<()> {
         self.check()?;
-        if x.n_rows() != y.len() {
-            bail!("x has {} rows but y has {} labels", x.n_rows(), y.len());
+        if n_rows != y.len() {
+            bail!("x has {} rows but y has {} labels", n_rows, y.len());
         }
-        if x.n_rows() == 0 {
+        if n_rows == 0 {
             bail!("cannot fit on zero documents");
         }
         if n_classes < 2 {
@@ -428,28 +429,36 @@ impl LogRegParams {
     /// problems, not one. Probabilities come from [`LogReg::predict_proba_independent`].
     pub fn fit_sets_owned(
         &self,
-        x: CsrMatrix,
+        x: impl Into<TrainMatrix>,
         sets: &[Vec<u32>],
         n_labels: usize,
     ) -> Result<LogReg> {
-        let y = Targets::Sets(sets);
-        self.fit_checked(&x, y, n_labels)?;
-        let problems = self.problems(y, n_labels);
-        if Gram::pays_off(&x) {
-            return Ok(self.fit_gram(Cow::Owned(x), y, n_labels, &problems));
-        }
-        Ok(self.fit_folded(x, y, n_labels, &problems))
+        self.fit_targets(x.into(), Targets::Sets(sets), n_labels)
     }
 
     /// [`LogRegParams::fit`] taking the matrix by value: on the primal route its arrays are
-    /// reused for the solver's copy, so a large corpus is held once, not twice.
-    pub fn fit_owned(&self, x: CsrMatrix, y: &[usize], n_classes: usize) -> Result<LogReg> {
-        self.fit_checked(&x, Targets::Classes(y), n_classes)?;
-        let problems = self.problems(Targets::Classes(y), n_classes);
-        if Gram::pays_off(&x) {
-            return Ok(self.fit_gram(Cow::Owned(x), Targets::Classes(y), n_classes, &problems));
+    /// reused for the solver's copy, so a large corpus is held once, not twice. A hashed
+    /// matrix kept as counts ([`TrainMatrix::Counts`]) gives the same model as its formed
+    /// values, in half the memory on the primal route.
+    pub fn fit_owned(
+        &self,
+        x: impl Into<TrainMatrix>,
+        y: &[usize],
+        n_classes: usize,
+    ) -> Result<LogReg> {
+        self.fit_targets(x.into(), Targets::Classes(y), n_classes)
+    }
+
+    /// [`LogRegParams::fit_owned`] and [`LogRegParams::fit_sets_owned`]: checks, then the
+    /// Gram route (on the formed matrix) or the primal route.
+    fn fit_targets(&self, x: TrainMatrix, y: Targets<'_>, n_classes: usize) -> Result<LogReg> {
+        self.fit_checked(x.n_rows(), y, n_classes)?;
+        let problems = self.problems(y, n_classes);
+        if Gram::pays_off_dims(x.n_rows(), x.nnz()) {
+            let x = Cow::Owned(x.into_csr());
+            return Ok(self.fit_gram(x, y, n_classes, &problems));
         }
-        Ok(self.fit_folded(x, Targets::Classes(y), n_classes, &problems))
+        Ok(self.fit_folded(x, y, n_classes, &problems))
     }
 
     /// Fits one binary problem per class (one in total for two classes) in
@@ -457,7 +466,7 @@ impl LogRegParams {
     /// each problem is independent and seeded by its class index.
     pub fn fit(&self, x: &CsrMatrix, y: &[usize], n_classes: usize) -> Result<LogReg> {
         let y = Targets::Classes(y);
-        self.fit_checked(x, y, n_classes)?;
+        self.fit_checked(x.n_rows(), y, n_classes)?;
         let problems = self.problems(y, n_classes);
         if !Gram::pays_off(x) {
             return Ok(self.fit_folded(x.clone(), y, n_classes, &problems));
@@ -580,6 +589,62 @@ fn dense_from_dual(x: &CsrMatrix, dual: &[f32], n_problems: usize) -> Vec<f32> {
     dense
 }
 
+/// A training matrix as [`LogRegParams::fit_owned`] takes it.
+#[derive(Debug, Clone)]
+pub enum TrainMatrix {
+    /// The tf-idf values formed.
+    Formed(CsrMatrix),
+    /// Hashed features kept as counts ([`HashedCounts`]): the same matrix, whose primal route
+    /// holds 4 bytes per entry instead of 8; the Gram route forms the values first.
+    Counts(HashedCounts),
+}
+
+impl From<CsrMatrix> for TrainMatrix {
+    fn from(x: CsrMatrix) -> Self {
+        TrainMatrix::Formed(x)
+    }
+}
+
+impl From<HashedCounts> for TrainMatrix {
+    fn from(m: HashedCounts) -> Self {
+        TrainMatrix::Counts(m)
+    }
+}
+
+impl TrainMatrix {
+    /// Number of rows (documents).
+    pub fn n_rows(&self) -> usize {
+        match self {
+            TrainMatrix::Formed(x) => x.n_rows(),
+            TrainMatrix::Counts(m) => m.n_rows,
+        }
+    }
+
+    /// Number of columns (features).
+    pub fn n_cols(&self) -> usize {
+        match self {
+            TrainMatrix::Formed(x) => x.n_cols(),
+            TrainMatrix::Counts(m) => m.n_cols,
+        }
+    }
+
+    /// Number of stored entries.
+    pub fn nnz(&self) -> usize {
+        match self {
+            TrainMatrix::Formed(x) => x.nnz(),
+            TrainMatrix::Counts(m) => m.nnz(),
+        }
+    }
+
+    /// The matrix with its values formed.
+    pub fn into_csr(self) -> CsrMatrix {
+        match self {
+            TrainMatrix::Formed(x) => x,
+            TrainMatrix::Counts(m) => m.into_csr(),
+        }
+    }
+}
+
 /// What each training row is: one class index, or (multi-label) a set of label indices.
 #[derive(Debug, Clone, Copy)]
 enum Targets<'a> {
@@ -635,13 +700,17 @@ impl LogRegParams {
     /// [`folded::block_sizes`], one block per task, the model kept as [`FoldedModel`].
     fn fit_folded(
         &self,
-        x: CsrMatrix,
+        x: impl Into<TrainMatrix>,
         y: Targets<'_>,
         n_classes: usize,
         problems: &[(usize, f64, f64)],
     ) -> LogReg {
+        let x = x.into();
         let (n, d) = (x.n_rows(), x.n_cols());
-        let f = FoldedRows::new(x);
+        let f = match x {
+            TrainMatrix::Formed(x) => FoldedRows::new(x),
+            TrainMatrix::Counts(m) => FoldedRows::from_counts(m),
+        };
         let mut groups = Vec::new();
         let mut start = 0;
         for size in folded::block_sizes(problems.len()) {
@@ -1383,8 +1452,13 @@ impl Gram {
     /// the primal weights (measured several times slower each), and K must
     /// fit comfortably in memory.
     fn pays_off(x: &CsrMatrix) -> bool {
-        let n = x.n_rows() as u128;
-        n * n <= 8 * x.nnz() as u128 && n * n * 4 <= GRAM_MAX_BYTES
+        Self::pays_off_dims(x.n_rows(), x.nnz())
+    }
+
+    /// [`Gram::pays_off`] for a matrix of `n_rows` rows and `nnz` entries.
+    fn pays_off_dims(n_rows: usize, nnz: usize) -> bool {
+        let n = n_rows as u128;
+        n * n <= 8 * nnz as u128 && n * n * 4 <= GRAM_MAX_BYTES
     }
 }
 
@@ -2156,5 +2230,77 @@ mod tests {
             serde_json::to_vec(&a).unwrap(),
             serde_json::to_vec(&b).unwrap()
         );
+    }
+
+    /// Synthetic notes over a small alphabet, so hashed columns are shared by many rows; one
+    /// note repeats a trigram more than 255 times when `long` is set.
+    fn hashed_corpus(long: bool) -> (Vec<String>, Vec<usize>) {
+        let words = [
+            "боль",
+            "кашель",
+            "жар",
+            "сыпь",
+            "зуд",
+            "тошнота",
+            "слабость",
+            "отёк",
+        ];
+        let mut rng = SplitMix64::new(7);
+        let mut docs = Vec::new();
+        let mut y = Vec::new();
+        for i in 0..3000usize {
+            let k = i % 6;
+            let mut d = format!("{} {}", words[k], words[k + 1]);
+            for _ in 0..4 {
+                d.push(' ');
+                d.push_str(words[rng.below_modulo(words.len())]);
+            }
+            docs.push(d);
+            y.push(k);
+        }
+        if long {
+            docs[0] = "а".repeat(300);
+        }
+        (docs, y)
+    }
+
+    #[test]
+    fn counts_route_gives_the_same_model_as_the_formed_matrix() {
+        for (long, sublinear) in [(false, false), (false, true), (true, false)] {
+            let (docs, y) = hashed_corpus(long);
+            let docs: Vec<&str> = docs.iter().map(String::as_str).collect();
+            let tfidf = crate::features::tfidf::TfidfParams {
+                hash_bits: Some(10),
+                sublinear_tf: sublinear,
+                ..Default::default()
+            };
+            let (_, m) = tfidf.fit_counts(&docs).unwrap();
+            assert_eq!(m.big.is_empty(), !long);
+            assert!(
+                !Gram::pays_off_dims(m.n_rows, m.nnz()),
+                "the primal route is tested"
+            );
+            let x = m.clone().into_csr();
+            assert_eq!(x, tfidf.fit(&docs).unwrap().1);
+            let params = LogRegParams::default();
+            let a = params.fit_owned(x.clone(), &y, 6).unwrap();
+            let b = params.fit_owned(m.clone(), &y, 6).unwrap();
+            assert!(b.folded.is_some());
+            let what = format!("long {long}, sublinear {sublinear}");
+            assert_eq!(
+                serde_json::to_vec(&a).unwrap(),
+                serde_json::to_vec(&b).unwrap(),
+                "{what}"
+            );
+            assert_eq!(a.decision_function(&x), b.decision_function(&x), "{what}");
+            let sets: Vec<Vec<u32>> = y.iter().map(|&k| vec![k as u32, 5 - k as u32]).collect();
+            let a = params.fit_sets_owned(x.clone(), &sets, 6).unwrap();
+            let b = params.fit_sets_owned(m, &sets, 6).unwrap();
+            assert_eq!(
+                serde_json::to_vec(&a).unwrap(),
+                serde_json::to_vec(&b).unwrap(),
+                "sets, {what}"
+            );
+        }
     }
 }

@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{log1p_exp, sigmoid, BinaryProblem, DualSolution, LockStep};
 use crate::features::sparse::CsrMatrix;
+use crate::features::tfidf::{tf_idf_raw, HashedCounts};
 
 /// Slot of a column that no training row holds.
 pub(super) const UNSEEN: u32 = u32::MAX;
@@ -39,9 +40,8 @@ pub(super) struct FoldedRows {
     /// Number of shared features.
     pub n_shared: usize,
     indptr: Vec<usize>,
-    /// Shared slots of each row, ascending.
-    indices: Vec<u32>,
-    data: Vec<f32>,
+    /// Each row's shared entries, by ascending slot.
+    entries: Entries,
     /// Per row: the sum of its single-row features' squared values.
     single_sq: Vec<f64>,
     /// Per row: `|[x_i, 1]|^2`.
@@ -52,87 +52,332 @@ pub(super) struct FoldedRows {
     pub single_val: Vec<f32>,
 }
 
+/// The shared entries of the training rows.
+enum Entries {
+    /// Slot and `f32` value of each entry: 8 bytes.
+    Plain { indices: Vec<u32>, data: Vec<f32> },
+    /// Hashed features kept as counts: 4 bytes per entry ([`Packed`]).
+    Packed(Packed),
+}
+
+/// Shared entries as `slot << TF_BITS | count`, 4 bytes each; an entry's value is recomputed
+/// whenever its row is read, bit for bit the value the vectorizer forms: `tf(count) *
+/// idf[slot]` in `f64` ([`tf_idf_raw`]), divided by the row's norm, rounded to `f32`.
+struct Packed {
+    packed: Vec<u32>,
+    /// idf of each shared slot.
+    idf: Vec<f32>,
+    /// Each row's L2 norm of tf × idf; 1 for a zero norm (where the vectorizer does not
+    /// divide, and dividing by 1 changes nothing).
+    norm: Vec<f64>,
+    /// tf of each count: the count, or `1 + ln(count)` with sublinear tf.
+    tf: [f64; 256],
+}
+
+/// Bits of a packed entry that hold its count (counts up to 255; the slot above them).
+const TF_BITS: u32 = 8;
+const TF_MASK: u32 = (1 << TF_BITS) - 1;
+
+impl Packed {
+    /// `tf(count) * idf` before the division by the row's norm, as the vectorizer forms it.
+    #[inline(always)]
+    fn raw(&self, q: u32) -> f64 {
+        self.tf[(q & TF_MASK) as usize] * self.idf[(q >> TF_BITS) as usize] as f64
+    }
+
+    /// Entries `s..e` of row `i` decoded into `buf`.
+    #[inline(always)]
+    fn decode(&self, s: usize, e: usize, i: usize, buf: &mut RowBuf) {
+        let norm = self.norm[i];
+        let q = &self.packed[s..e];
+        buf.idx.resize(q.len(), 0);
+        buf.val.resize(q.len(), 0.0);
+        for ((&q, slot), v) in q.iter().zip(&mut buf.idx).zip(&mut buf.val) {
+            *slot = q >> TF_BITS;
+            *v = (self.raw(q) / norm) as f32;
+        }
+    }
+}
+
+/// Scratch for a packed row's decoded slots and values.
+#[derive(Default)]
+pub(super) struct RowBuf {
+    idx: Vec<u32>,
+    val: Vec<f32>,
+}
+
+/// Each column's document frequency.
+fn column_df(n_cols: usize, indices: &[u32]) -> Vec<u32> {
+    let mut df = vec![0u32; n_cols];
+    for &c in indices {
+        df[c as usize] += 1;
+    }
+    df
+}
+
+/// Numbers the columns by document frequency `df`: shared ones (held by two or more rows) by
+/// decreasing frequency, ties by column, then single-row ones in column order. Returns the
+/// slot of each column ([`UNSEEN`] for none), the number of shared and of single-row slots.
+fn assign_slots(df: &[u32]) -> (Vec<u32>, usize, usize) {
+    let d = df.len();
+    let mut shared: Vec<u32> = (0..d as u32).filter(|&c| df[c as usize] >= 2).collect();
+    shared.par_sort_unstable_by(|&a, &b| df[b as usize].cmp(&df[a as usize]).then(a.cmp(&b)));
+    let n_shared = shared.len();
+    let mut slot = vec![UNSEEN; d];
+    for (s, &c) in shared.iter().enumerate() {
+        slot[c as usize] = s as u32;
+    }
+    drop(shared);
+    let mut n_single = 0usize;
+    for (c, &n) in df.iter().enumerate() {
+        if n == 1 {
+            slot[c] = (n_shared + n_single) as u32;
+            n_single += 1;
+        }
+    }
+    (slot, n_shared, n_single)
+}
+
+/// What folding the rows yields besides their shared entries: row offsets of the kept
+/// entries, per-row sums, and the single-row features.
+struct Folding {
+    n_shared: usize,
+    indptr: Vec<usize>,
+    single_sq: Vec<f64>,
+    xtx: Vec<f64>,
+    single_row: Vec<u32>,
+    single_val: Vec<f32>,
+    /// This row's sums of squares: of its single-row values, of all its values.
+    sq: f64,
+    total: f64,
+}
+
+impl Folding {
+    fn new(n_rows: usize, n_shared: usize, n_single: usize) -> Self {
+        let mut indptr = Vec::with_capacity(n_rows + 1);
+        indptr.push(0usize);
+        Folding {
+            n_shared,
+            indptr,
+            single_sq: Vec::with_capacity(n_rows),
+            xtx: Vec::with_capacity(n_rows),
+            single_row: vec![0u32; n_single],
+            single_val: vec![0f32; n_single],
+            sq: 0.0,
+            total: 0.0,
+        }
+    }
+
+    /// Takes the entry of value `v` and slot `s` of the current row `i`; returns whether it is
+    /// a shared feature's, to be kept (a single-row one is folded).
+    #[inline]
+    fn entry(&mut self, i: usize, s: u32, v: f32) -> bool {
+        let s = s as usize;
+        self.total += v as f64 * v as f64;
+        if s < self.n_shared {
+            return true;
+        }
+        self.single_row[s - self.n_shared] = i as u32;
+        self.single_val[s - self.n_shared] = v;
+        self.sq += v as f64 * v as f64;
+        false
+    }
+
+    /// Ends the current row, whose kept entries end at `kept`.
+    fn end_row(&mut self, kept: usize) {
+        self.single_sq.push(self.sq);
+        self.xtx.push(1.0 + self.total);
+        self.indptr.push(kept);
+        (self.sq, self.total) = (0.0, 0.0);
+    }
+
+    fn into_rows(self, slot: Vec<u32>, entries: Entries) -> FoldedRows {
+        FoldedRows {
+            slot,
+            n_shared: self.n_shared,
+            indptr: self.indptr,
+            entries,
+            single_sq: self.single_sq,
+            xtx: self.xtx,
+            single_row: self.single_row,
+            single_val: self.single_val,
+        }
+    }
+}
+
 impl FoldedRows {
     /// Splits `x` into shared features (renumbered) and single-row features (folded),
     /// reusing `x`'s arrays in place, so no second copy of the entries exists.
     pub fn new(x: CsrMatrix) -> Self {
-        let d = x.n_cols();
-        let mut df = vec![0u32; d];
-        for &c in x.indices() {
-            df[c as usize] += 1;
-        }
-        let mut shared: Vec<u32> = (0..d as u32).filter(|&c| df[c as usize] >= 2).collect();
-        shared.par_sort_unstable_by(|&a, &b| df[b as usize].cmp(&df[a as usize]).then(a.cmp(&b)));
-        let n_shared = shared.len();
-        let mut slot = vec![UNSEEN; d];
-        for (s, &c) in shared.iter().enumerate() {
-            slot[c as usize] = s as u32;
-        }
-        drop(shared);
-        let mut n_single = 0usize;
-        for (c, &n) in df.iter().enumerate() {
-            if n == 1 {
-                slot[c] = (n_shared + n_single) as u32;
-                n_single += 1;
-            }
-        }
+        let df = column_df(x.n_cols(), x.indices());
+        let (slot, n_shared, n_single) = assign_slots(&df);
         drop(df);
         let (n_rows, _, old_ptr, mut indices, mut data) = x.into_parts();
-        let mut single_row = vec![0u32; n_single];
-        let mut single_val = vec![0f32; n_single];
-        let mut single_sq = vec![0f64; n_rows];
-        let mut xtx = vec![0f64; n_rows];
-        let mut indptr = Vec::with_capacity(n_rows + 1);
-        indptr.push(0usize);
+        let mut fold = Folding::new(n_rows, n_shared, n_single);
         // Entries are only removed, so the write position never passes the read position.
         let mut out = 0usize;
         for i in 0..n_rows {
-            let (mut sq, mut total) = (0f64, 0f64);
             for p in old_ptr[i]..old_ptr[i + 1] {
-                let (s, v) = (slot[indices[p] as usize] as usize, data[p]);
-                total += v as f64 * v as f64;
-                if s < n_shared {
-                    indices[out] = s as u32;
+                let (s, v) = (slot[indices[p] as usize], data[p]);
+                if fold.entry(i, s, v) {
+                    indices[out] = s;
                     data[out] = v;
                     out += 1;
-                } else {
-                    single_row[s - n_shared] = i as u32;
-                    single_val[s - n_shared] = v;
-                    sq += v as f64 * v as f64;
                 }
             }
-            single_sq[i] = sq;
-            xtx[i] = 1.0 + total;
-            indptr.push(out);
+            fold.end_row(out);
         }
         drop(old_ptr);
         indices.truncate(out);
         data.truncate(out);
         indices.shrink_to_fit();
         data.shrink_to_fit();
-        sort_rows(&indptr, &mut indices, &mut data);
-        FoldedRows {
-            slot,
-            n_shared,
-            indptr,
-            indices,
-            data,
-            single_sq,
-            xtx,
-            single_row,
-            single_val,
+        sort_rows(&fold.indptr, &mut indices, &mut data);
+        fold.into_rows(slot, Entries::Plain { indices, data })
+    }
+
+    /// [`FoldedRows::new`] of `m.into_csr()`, holding 4 bytes per shared entry instead of 8:
+    /// each entry's slot and count are packed into one `u32`, in place in `m`'s column array,
+    /// and its value is recomputed from them whenever its row is read ([`Packed`]). Falls back
+    /// to the 8-byte form for a count above 255 or `2^24` shared features or more.
+    pub fn from_counts(m: HashedCounts) -> Self {
+        let df = column_df(m.n_cols, &m.indices);
+        let (slot, n_shared, n_single) = assign_slots(&df);
+        drop(df);
+        if !m.big.is_empty() || n_shared >= 1 << (32 - TF_BITS) {
+            drop(slot);
+            return FoldedRows::new(m.into_csr());
         }
+        let mut idf = vec![0f32; n_shared];
+        for (c, &s) in slot.iter().enumerate() {
+            if (s as usize) < n_shared {
+                idf[s as usize] = m.idf[c];
+            }
+        }
+        let mut tf = [0f64; 256];
+        for (c, t) in tf.iter_mut().enumerate() {
+            *t = tf_idf_raw(c as u32, 1.0, m.sublinear);
+        }
+        let mut fold = Folding::new(m.n_rows, n_shared, n_single);
+        let (packed, norm) = pack_rows(m, &slot, &tf, &mut fold);
+        let packed = Packed {
+            packed,
+            idf,
+            norm,
+            tf,
+        };
+        fold.into_rows(slot, Entries::Packed(packed))
     }
 
     fn n_rows(&self) -> usize {
         self.indptr.len() - 1
     }
 
-    #[inline]
-    fn row(&self, i: usize) -> (&[u32], &[f32]) {
+    /// Row `i`'s shared slots and values: borrowed, or decoded into `buf`.
+    #[inline(always)]
+    fn row<'a>(&'a self, i: usize, buf: &'a mut RowBuf) -> (&'a [u32], &'a [f32]) {
         let (s, e) = (self.indptr[i], self.indptr[i + 1]);
-        (&self.indices[s..e], &self.data[s..e])
+        match &self.entries {
+            Entries::Plain { indices, data } => (&indices[s..e], &data[s..e]),
+            Entries::Packed(p) => {
+                p.decode(s, e, i, buf);
+                (&buf.idx, &buf.val)
+            }
+        }
     }
+
+    /// Asks for the weights of row `i`'s first `count` shared features to be brought into
+    /// cache (see [`prefetch_rows`]).
+    #[inline(always)]
+    fn prefetch_row_start(&self, w: &[f32], i: usize, stride: usize, count: usize) {
+        let s = self.indptr[i];
+        let e = self.indptr[i + 1].min(s + count);
+        match &self.entries {
+            Entries::Plain { indices, .. } => prefetch_rows(w, &indices[s..e], stride, count),
+            Entries::Packed(p) => {
+                for &q in &p.packed[s..e] {
+                    prefetch_row(w, (q >> TF_BITS) as usize * stride, stride);
+                }
+            }
+        }
+    }
+
+    /// Slot of entry `p`.
+    #[inline]
+    fn slot_at(&self, p: usize) -> u32 {
+        match &self.entries {
+            Entries::Plain { indices, .. } => indices[p],
+            Entries::Packed(pk) => pk.packed[p] >> TF_BITS,
+        }
+    }
+
+    /// Slot and value of entry `p`, which lies in row `i`.
+    #[inline]
+    fn entry(&self, p: usize, i: usize) -> (u32, f32) {
+        match &self.entries {
+            Entries::Plain { indices, data } => (indices[p], data[p]),
+            Entries::Packed(pk) => {
+                let q = pk.packed[p];
+                (q >> TF_BITS, (pk.raw(q) / pk.norm[i]) as f32)
+            }
+        }
+    }
+}
+
+/// Folds the rows of `m` (see [`FoldedRows::from_counts`]): each row's norm exactly as the
+/// vectorizer computes it, its single-row features into `fold`, its shared entries packed in
+/// place into `m`'s column array and sorted by slot. Returns the packed entries and the rows'
+/// norms (zero norms as 1).
+fn pack_rows(
+    m: HashedCounts,
+    slot: &[u32],
+    tf: &[f64; 256],
+    fold: &mut Folding,
+) -> (Vec<u32>, Vec<f64>) {
+    let HashedCounts {
+        n_rows,
+        indptr: old_ptr,
+        mut indices,
+        tf: counts,
+        idf,
+        ..
+    } = m;
+    let mut norm = Vec::with_capacity(n_rows);
+    let raw = |p: usize, c: u32| tf[counts[p] as usize] * idf[c as usize] as f64;
+    // Entries are only removed, so the write position never passes the read position.
+    let mut out = 0usize;
+    for i in 0..n_rows {
+        let (a, e) = (old_ptr[i], old_ptr[i + 1]);
+        // The vectorizer's norm: the squares summed in column order.
+        let n2 = (a..e)
+            .map(|p| raw(p, indices[p]))
+            .map(|v| v * v)
+            .sum::<f64>();
+        let nrm = if n2 > 0.0 { n2.sqrt() } else { 1.0 };
+        for p in a..e {
+            let c = indices[p];
+            let s = slot[c as usize];
+            if fold.entry(i, s, (raw(p, c) / nrm) as f32) {
+                indices[out] = s << TF_BITS | counts[p] as u32;
+                out += 1;
+            }
+        }
+        norm.push(nrm);
+        fold.end_row(out);
+    }
+    drop((old_ptr, counts, idf));
+    indices.truncate(out);
+    indices.shrink_to_fit();
+    let mut rows = Vec::with_capacity(n_rows);
+    let mut rest = &mut indices[..];
+    for w in fold.indptr.windows(2) {
+        let (a, r) = rest.split_at_mut(w[1] - w[0]);
+        rows.push(a);
+        rest = r;
+    }
+    // Slots are distinct within a row, so sorting packed entries sorts them by slot.
+    rows.into_par_iter().for_each(|r| r.sort_unstable());
+    (indices, norm)
 }
 
 /// Sorts each row's entries by slot (rows in parallel; the order is unique).
@@ -228,11 +473,12 @@ fn solve_body(
     advise_huge_pages(&mut w);
     let mut ls = LockStep::new(problems, l, eps, seed);
     let mut delta = vec![0f32; stride];
+    let mut buf = RowBuf::default();
     for i in 0..l {
         for (b, slot) in delta[..nb].iter_mut().enumerate() {
             *slot = ls.weight(i, b) as f32;
         }
-        let (idx, val) = f.row(i);
+        let (idx, val) = f.row(i, &mut buf);
         axpy(&mut w, idx, val, ns, stride, &delta, avx2);
     }
     let mut dots = vec![0f32; stride];
@@ -242,10 +488,10 @@ fn solve_body(
         }
         for k in 0..l {
             let i = ls.row_at(k).expect("k < l");
-            let (idx, val) = f.row(i);
+            let (idx, val) = f.row(i, &mut buf);
             dot(&w, idx, val, ns, stride, &mut dots, avx2);
             if let Some(next) = ls.row_at(k + 1) {
-                prefetch_rows(&w, f.row(next).0, stride, PREFETCH_AHEAD);
+                f.prefetch_row_start(&w, next, stride, PREFETCH_AHEAD);
             }
             let si = f.single_sq[i];
             // The folded features' part of the margin: `a_i y_i x_ij * x_ij` summed.
@@ -262,7 +508,7 @@ fn solve_body(
         stride,
         w,
     };
-    let diag = diagnostics(f, problems, &ls.alpha, &weights);
+    let diag = diagnostics(f, problems, &mut ls.alpha, &weights);
     let sols = ls.into_solutions(&diag, |_| Vec::new());
     (sols, weights)
 }
@@ -402,15 +648,19 @@ const TILE_BYTES: usize = 8 << 20;
 /// returned weights (the folded features' weights are `a_i y_i x_ij`). The gradient
 /// `w + sum_i coef_i [x_i, 1]` is accumulated over tiles of columns, each tile small enough to
 /// stay cached, walking every row's (sorted) entries with a cursor.
+///
+/// `alpha` holds the dual pairs `[a_i, C_i - a_i]` of [`LockStep`]; each pair's second entry,
+/// no longer needed once the solve is over, is overwritten with the row's loss derivative, so
+/// no further `rows × problems` array is allocated.
 fn diagnostics(
     f: &FoldedRows,
     problems: &[BinaryProblem],
-    alpha: &[f64],
+    alpha: &mut [f64],
     bw: &BlockWeights,
 ) -> Vec<(f64, f64)> {
     let mut sums = DiagnosticSums::from_weights(bw, f.n_shared, problems.len());
-    let coef = add_row_terms(f, problems, alpha, bw, &mut sums);
-    add_shared_gradient(f, problems, bw, &coef, &mut sums);
+    add_row_terms(f, problems, alpha, bw, &mut sums);
+    add_shared_gradient(f, problems, bw, alpha, &mut sums);
     sums.finish()
 }
 
@@ -471,21 +721,21 @@ impl DiagnosticSums {
 }
 
 /// One pass over the rows: each row's loss and the folded (single-row) features' regulariser
-/// and gradient terms, whose weights are `a_i y_i x_ij`; returns each row's loss derivative
-/// `coef[i * nb + b]`, the shared features' gradient weights.
+/// and gradient terms, whose weights are `a_i y_i x_ij`; writes each row's loss derivative,
+/// the shared features' gradient weight, over `C_i - a_i` in `alpha[(i * nb + b) * 2 + 1]`.
 fn add_row_terms(
     f: &FoldedRows,
     problems: &[BinaryProblem],
-    alpha: &[f64],
+    alpha: &mut [f64],
     bw: &BlockWeights,
     sums: &mut DiagnosticSums,
-) -> Vec<f64> {
+) {
     let (l, nb, stride, ns) = (f.n_rows(), problems.len(), bw.stride, f.n_shared);
-    let mut coef = vec![0f64; l * nb];
     let mut dots = vec![0f32; stride];
     let avx2 = cfg!(target_arch = "x86_64") && avx2_available();
+    let mut buf = RowBuf::default();
     for i in 0..l {
-        let (idx, val) = f.row(i);
+        let (idx, val) = f.row(i, &mut buf);
         dot(&bw.w, idx, val, ns, stride, &mut dots, avx2);
         let si = f.single_sq[i];
         for b in 0..nb {
@@ -494,24 +744,23 @@ fn add_row_terms(
             let m = dots[b] as f64 + y * a * si;
             let co = -c * y * sigmoid(-y * m);
             sums.obj[b] += 0.5 * a * a * si + c * log1p_exp(-y * m);
-            coef[i * nb + b] = co;
+            alpha[(i * nb + b) * 2 + 1] = co;
             sums.sq[b] += (y * a + co).powi(2) * si;
             sums.sq0[b] += (0.5 * c).powi(2) * si;
             sums.gb[b] += co;
             sums.gb0[b] += -0.5 * c * y;
         }
     }
-    coef
 }
 
 /// The shared features' squared gradient norms, `w + sum_i coef_i x_i` (and at `w = 0`),
 /// accumulated over tiles of columns small enough to stay cached, walking every row's sorted
-/// entries with a cursor.
+/// entries with a cursor; `coef_i` of problem `b` is `alpha[(i * nb + b) * 2 + 1]`.
 fn add_shared_gradient(
     f: &FoldedRows,
     problems: &[BinaryProblem],
     bw: &BlockWeights,
-    coef: &[f64],
+    alpha: &[f64],
     sums: &mut DiagnosticSums,
 ) {
     let (l, nb, stride, ns) = (f.n_rows(), problems.len(), bw.stride, f.n_shared);
@@ -534,23 +783,23 @@ fn add_shared_gradient(
         for i in 0..l {
             let end = f.indptr[i + 1];
             let mut p = cursor[i];
-            if p == end || f.indices[p] as usize >= t1 {
+            if p == end || f.slot_at(p) as usize >= t1 {
                 continue;
             }
             for (b, c0) in coef0.iter_mut().enumerate() {
                 let (y, c) = label_and_c(problems, b, i);
                 *c0 = -0.5 * c * y;
             }
-            let co = &coef[i * nb..(i + 1) * nb];
-            while p < end && (f.indices[p] as usize) < t1 {
-                let s = f.indices[p] as usize - t0;
-                let v = f.data[p] as f64;
+            let co = &alpha[i * nb * 2..(i + 1) * nb * 2];
+            while p < end && (f.slot_at(p) as usize) < t1 {
+                let (s, v) = f.entry(p, i);
+                let (s, v) = (s as usize - t0, v as f64);
                 let (gs, g0s) = (
                     &mut g[s * stride..s * stride + nb],
                     &mut g0[s * stride..s * stride + nb],
                 );
                 for b in 0..nb {
-                    gs[b] += co[b] * v;
+                    gs[b] += co[2 * b + 1] * v;
                     g0s[b] += coef0[b] * v;
                 }
                 p += 1;
