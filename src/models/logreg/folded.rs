@@ -85,18 +85,97 @@ impl Packed {
         self.tf[(q & TF_MASK) as usize] * self.idf[(q >> TF_BITS) as usize] as f64
     }
 
-    /// Entries `s..e` of row `i` decoded into `buf`.
+    /// Entries `s..e` of row `i` decoded into `buf` (with AVX2 kernels when `avx2`).
     #[inline(always)]
-    fn decode(&self, s: usize, e: usize, i: usize, buf: &mut RowBuf) {
+    fn decode(&self, s: usize, e: usize, i: usize, buf: &mut RowBuf, avx2: bool) {
         let norm = self.norm[i];
         let q = &self.packed[s..e];
         buf.idx.resize(q.len(), 0);
         buf.val.resize(q.len(), 0.0);
-        for ((&q, slot), v) in q.iter().zip(&mut buf.idx).zip(&mut buf.val) {
+        let mut done = 0;
+        #[cfg(target_arch = "x86_64")]
+        if avx2 {
+            // SAFETY: `avx2` is only true when the CPU supports AVX2; every packed slot is
+            // below `idf.len()` (only shared slots are packed, see `pack_rows`).
+            done = unsafe { decode_avx2(q, &self.idf, &self.tf, norm, &mut buf.idx, &mut buf.val) };
+        }
+        let _ = avx2;
+        for ((&q, slot), v) in q[done..]
+            .iter()
+            .zip(&mut buf.idx[done..])
+            .zip(&mut buf.val[done..])
+        {
             *slot = q >> TF_BITS;
             *v = (self.raw(q) / norm) as f32;
         }
     }
+}
+
+/// Decodes packed entries eight at a time, the values by one multiplication by `1 / norm`
+/// instead of a division: `raw * (1 / norm)` lies within 3 ulps of the correctly rounded
+/// `raw / norm`, so both round to the same `f32` unless one of them lies next to a point
+/// halfway between two `f32`s (or in the `f32` subnormal range). When any value of the row
+/// comes within 8 ulps of such a point, nothing is kept (returns 0) and the caller divides;
+/// otherwise returns how many entries were decoded (the row's length rounded down to 8).
+///
+/// # Safety
+/// AVX2 must be available, and `q >> TF_BITS < idf.len()` for every entry `q`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn decode_avx2(
+    q: &[u32],
+    idf: &[f32],
+    tf: &[f64; 256],
+    norm: f64,
+    idx: &mut [u32],
+    val: &mut [f32],
+) -> usize {
+    use std::arch::x86_64::*;
+    let n = q.len().min(idx.len()).min(val.len()) / 8 * 8;
+    let inv = _mm256_set1_pd(1.0 / norm);
+    let mask = _mm256_set1_epi32(TF_MASK as i32);
+    // The low 29 of an f64's 52 mantissa bits are those an f32 drops; halfway is 2^28.
+    let low = _mm256_set1_epi64x((1 << 29) - 1);
+    let (above, below) = (
+        _mm256_set1_epi64x((1 << 28) - 9),
+        _mm256_set1_epi64x((1 << 28) + 9),
+    );
+    let tiny = _mm256_set1_pd(f32::MIN_POSITIVE as f64);
+    let mut risky = _mm256_setzero_si256();
+    let mut k = 0;
+    while k < n {
+        let v = _mm256_loadu_si256(q.as_ptr().add(k).cast());
+        let slots = _mm256_srli_epi32::<{ TF_BITS as i32 }>(v);
+        _mm256_storeu_si256(idx.as_mut_ptr().add(k).cast(), slots);
+        let counts = _mm256_and_si256(v, mask);
+        let idf8 = _mm256_i32gather_ps::<4>(idf.as_ptr(), slots);
+        let halves = [
+            (_mm256_castsi256_si128(counts), _mm256_castps256_ps128(idf8)),
+            (
+                _mm256_extracti128_si256::<1>(counts),
+                _mm256_extractf128_ps::<1>(idf8),
+            ),
+        ];
+        let mut out = [_mm_setzero_ps(); 2];
+        for (o, (c, d)) in out.iter_mut().zip(halves) {
+            let raw = _mm256_mul_pd(_mm256_i32gather_pd::<8>(tf.as_ptr(), c), _mm256_cvtps_pd(d));
+            let r = _mm256_mul_pd(raw, inv);
+            let bits = _mm256_and_si256(_mm256_castpd_si256(r), low);
+            let near = _mm256_and_si256(
+                _mm256_cmpgt_epi64(bits, above),
+                _mm256_cmpgt_epi64(below, bits),
+            );
+            let small = _mm256_castpd_si256(_mm256_cmp_pd::<_CMP_LT_OQ>(r, tiny));
+            risky = _mm256_or_si256(risky, _mm256_or_si256(near, small));
+            *o = _mm256_cvtpd_ps(r);
+        }
+        _mm256_storeu_ps(val.as_mut_ptr().add(k), _mm256_set_m128(out[1], out[0]));
+        k += 8;
+    }
+    if _mm256_testz_si256(risky, risky) == 0 {
+        return 0;
+    }
+    n
 }
 
 /// Scratch for a packed row's decoded slots and values.
@@ -273,14 +352,15 @@ impl FoldedRows {
         self.indptr.len() - 1
     }
 
-    /// Row `i`'s shared slots and values: borrowed, or decoded into `buf`.
+    /// Row `i`'s shared slots and values: borrowed, or decoded into `buf` (by the AVX2 kernel
+    /// when `avx2`, which the caller has checked).
     #[inline(always)]
-    fn row<'a>(&'a self, i: usize, buf: &'a mut RowBuf) -> (&'a [u32], &'a [f32]) {
+    fn row<'a>(&'a self, i: usize, buf: &'a mut RowBuf, avx2: bool) -> (&'a [u32], &'a [f32]) {
         let (s, e) = (self.indptr[i], self.indptr[i + 1]);
         match &self.entries {
             Entries::Plain { indices, data } => (&indices[s..e], &data[s..e]),
             Entries::Packed(p) => {
-                p.decode(s, e, i, buf);
+                p.decode(s, e, i, buf, avx2);
                 (&buf.idx, &buf.val)
             }
         }
@@ -497,7 +577,7 @@ fn solve_body(
         for (b, slot) in delta[..nb].iter_mut().enumerate() {
             *slot = ls.weight(i, b) as f32;
         }
-        let (idx, val) = f.row(i, &mut buf);
+        let (idx, val) = f.row(i, &mut buf, avx2);
         axpy(&mut w, idx, val, ns, stride, &delta, avx2);
     }
     let mut dots = vec![0f32; stride];
@@ -507,7 +587,7 @@ fn solve_body(
         }
         for k in 0..l {
             let i = ls.row_at(k).expect("k < l");
-            let (idx, val) = f.row(i, &mut buf);
+            let (idx, val) = f.row(i, &mut buf, avx2);
             dot(&w, idx, val, ns, stride, &mut dots, avx2);
             if let Some(next) = ls.row_at(k + 1) {
                 f.prefetch_row_start(&w, next, stride, PREFETCH_AHEAD);
@@ -757,7 +837,7 @@ fn add_row_terms(
     let avx2 = cfg!(target_arch = "x86_64") && avx2_available();
     let mut buf = RowBuf::default();
     for i in 0..l {
-        let (idx, val) = f.row(i, &mut buf);
+        let (idx, val) = f.row(i, &mut buf, avx2);
         dot(&bw.w, idx, val, ns, stride, &mut dots, avx2);
         let si = f.single_sq[i];
         for b in 0..nb {
@@ -868,4 +948,87 @@ fn advise_huge_pages(buf: &mut [f32]) {
     }
     #[cfg(not(target_os = "linux"))]
     let _ = buf;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::SplitMix64;
+
+    /// Packed rows over `n_slots` slots with random idf in [1, 12] and counts up to 255.
+    fn random_packed(rng: &mut SplitMix64, n_slots: usize, sublinear: bool) -> Packed {
+        let idf = (0..n_slots)
+            .map(|_| 1.0 + 11.0 * (rng.next_u64() >> 40) as f32 / (1u64 << 24) as f32)
+            .collect();
+        let mut tf = [0f64; 256];
+        for (c, t) in tf.iter_mut().enumerate() {
+            *t = tf_idf_raw(c as u32, 1.0, sublinear);
+        }
+        Packed {
+            packed: Vec::new(),
+            idf,
+            norm: Vec::new(),
+            tf,
+        }
+    }
+
+    /// Every decoded value equals the division the vectorizer makes, bit for bit, whichever
+    /// kernel decodes (the AVX2 one where the CPU has it), including rows whose values lie
+    /// exactly halfway between two `f32`s (the multiplication's fallback).
+    #[test]
+    fn packed_rows_decode_to_the_divided_values() {
+        let mut rng = SplitMix64::new(11);
+        let avx2 = avx2_available();
+        for sublinear in [false, true] {
+            let mut p = random_packed(&mut rng, 5000, sublinear);
+            let mut rows: Vec<Vec<u32>> = (0..300)
+                .map(|r| {
+                    (0..r % 40)
+                        .map(|_| {
+                            let slot = rng.below_modulo(5000) as u32;
+                            slot << TF_BITS | (1 + rng.below_modulo(255)) as u32
+                        })
+                        .collect()
+                })
+                .collect();
+            p.norm = rows
+                .iter()
+                .map(|r| r.iter().map(|&q| p.raw(q) * p.raw(q)).sum::<f64>().sqrt())
+                .collect();
+            // Values whose product with `1 / norm` rounds to another f32 than the quotient
+            // (idf, count, norm bits; found by search), each in a row of its own.
+            let near = [
+                (1.041_076_660_156_25, 206, 0x4083_967f_2fe9_617f),
+                (6.607_698_917_388_916, 244, 0x40ba_5075_dd98_f404),
+                (9.159_480_094_909_668, 57, 0x40bd_7778_da5c_3ae8),
+            ];
+            for (k, &(idf, count, norm)) in near.iter().enumerate() {
+                p.idf[k] = idf;
+                rows.push(vec![(k as u32) << TF_BITS | count; 9 + k]);
+                p.norm
+                    .push(if sublinear { 1.0 } else { f64::from_bits(norm) });
+            }
+            // idf 1 + 2^-23 and count 3 make 3 + 1.5 f32 ulps (halfway) with norm 1 and tf 3.
+            p.idf[7] = 1.0 + f32::EPSILON;
+            rows.push(vec![7 << TF_BITS | 3; 19]);
+            p.norm.push(1.0);
+            let mut buf = RowBuf::default();
+            let mut start = 0;
+            p.packed = rows.concat();
+            for (i, r) in rows.iter().enumerate() {
+                let end = start + r.len();
+                p.decode(start, end, i, &mut buf, avx2);
+                for (k, &q) in r.iter().enumerate() {
+                    assert_eq!(buf.idx[k], q >> TF_BITS);
+                    let want = (p.raw(q) / p.norm[i]) as f32;
+                    assert_eq!(buf.val[k].to_bits(), want.to_bits(), "row {i}, entry {k}");
+                }
+                start = end;
+            }
+            if !sublinear {
+                // The halfway row, rounded to even.
+                assert_eq!(buf.val[0], 3.0 + 4.0 * f32::EPSILON);
+            }
+        }
+    }
 }
