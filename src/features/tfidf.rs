@@ -700,7 +700,7 @@ impl HashedCounts {
     }
 }
 
-/// tf × idf of one entry before normalisation, as [`weigh_into`] forms it.
+/// tf × idf of one entry before normalisation, as the vectorizer forms it (`weigh_into`).
 #[inline]
 pub fn tf_idf_raw(count: u32, idf: f32, sublinear: bool) -> f64 {
     let t = if sublinear {

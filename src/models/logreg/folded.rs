@@ -57,7 +57,7 @@ enum Entries {
     /// Slot and `f32` value of each entry: 8 bytes.
     Plain { indices: Vec<u32>, data: Vec<f32> },
     /// Hashed features kept as counts: 4 bytes per entry ([`Packed`]).
-    Packed(Packed),
+    Packed(Box<Packed>),
 }
 
 /// Shared entries as `slot << TF_BITS | count`, 4 bytes each; an entry's value is recomputed
@@ -345,7 +345,7 @@ impl FoldedRows {
             norm,
             tf,
         };
-        fold.into_rows(slot, Entries::Packed(packed))
+        fold.into_rows(slot, Entries::Packed(Box::new(packed)))
     }
 
     fn n_rows(&self) -> usize {
@@ -998,12 +998,12 @@ mod tests {
             // Values whose product with `1 / norm` rounds to another f32 than the quotient
             // (idf, count, norm bits; found by search), each in a row of its own.
             let near = [
-                (1.041_076_660_156_25, 206, 0x4083_967f_2fe9_617f),
-                (6.607_698_917_388_916, 244, 0x40ba_5075_dd98_f404),
-                (9.159_480_094_909_668, 57, 0x40bd_7778_da5c_3ae8),
+                (0x3f85_4200, 206, 0x4083_967f_2fe9_617f),
+                (0x40d3_7245, 244, 0x40ba_5075_dd98_f404),
+                (0x4112_8d3b, 57, 0x40bd_7778_da5c_3ae8),
             ];
             for (k, &(idf, count, norm)) in near.iter().enumerate() {
-                p.idf[k] = idf;
+                p.idf[k] = f32::from_bits(idf);
                 rows.push(vec![(k as u32) << TF_BITS | count; 9 + k]);
                 p.norm
                     .push(if sublinear { 1.0 } else { f64::from_bits(norm) });
