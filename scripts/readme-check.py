@@ -11,7 +11,10 @@ with `target/release` first on PATH (so `rumedbench` is the binary just built):
 
 Wall-clock durations (`0.06s`, `in 1.2 s`) are masked on both sides; every other character,
 every figure included, must match. Blocks run in README order, so a later block may read what an
-earlier one wrote (`out/`, `models/`, both git-ignored).
+earlier one wrote (`out/`, `models/`). They run in a scratch copy of the root made beside it
+(`../.readme-check-*`, so that `../shared` is the same folder; links to every top-level entry but
+`out/` and `models/`, which start empty; removed afterwards), so the check gives the same answer
+on a clean clone, on a second run and beside your own results, and leaves those alone.
 
     scripts/readme-check.py            # check; exit 1 listing every difference
     scripts/readme-check.py --update   # rewrite README.md with what the commands print now
@@ -21,8 +24,10 @@ import argparse
 import difflib
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,19 +35,20 @@ README = ROOT / "README.md"
 TIMING = re.compile(r"\b\d+(\.\d+)?\s?s\b")
 REGION = re.compile(r"<!-- output: (.+?) -->\n(.*?)<!-- /output -->\n", re.S)
 CONSOLE = re.compile(r"```console\n(.*?)```\n", re.S)
+FRESH = ("out", "models")
 
 
 def mask(text: str) -> str:
     return TIMING.sub("<T>s", text)
 
 
-def run(cmd: str) -> str:
+def run(cmd: str, cwd: Path) -> str:
     env = dict(os.environ)
     env["PATH"] = f"{ROOT / 'target' / 'release'}{os.pathsep}{env.get('PATH', '')}"
     env.pop("RUMEDBENCH_DATA", None)
     p = subprocess.run(
         ["bash", "-o", "pipefail", "-c", cmd],
-        cwd=ROOT,
+        cwd=cwd,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -54,7 +60,7 @@ def run(cmd: str) -> str:
     return p.stdout
 
 
-def transcript(block: str) -> tuple[str, list[str]]:
+def transcript(block: str, cwd: Path) -> tuple[str, list[str]]:
     """Runs a console block's commands; returns the block as it should read and the commands."""
     out, cmds = [], []
     for line in block.splitlines():
@@ -62,8 +68,19 @@ def transcript(block: str) -> tuple[str, list[str]]:
             cmds.append(line[2:])
     for cmd in cmds:
         out.append(f"$ {cmd}\n")
-        out.append(run(cmd))
+        out.append(run(cmd, cwd))
     return "".join(out), cmds
+
+
+def make_scratch() -> Path:
+    """A folder beside the root with the root's entries linked, `out/` and `models/` empty."""
+    scratch = Path(tempfile.mkdtemp(prefix=".readme-check-", dir=ROOT.parent))
+    for entry in ROOT.iterdir():
+        if entry.name not in FRESH:
+            (scratch / entry.name).symlink_to(entry)
+    for name in FRESH:
+        (scratch / name).mkdir()
+    return scratch
 
 
 def main() -> int:
@@ -76,13 +93,17 @@ def main() -> int:
     blocks += [(m.start(2), m.end(2), m.group(2), m.group(1)) for m in REGION.finditer(text)]
     blocks.sort()
     spans = []  # (start, end, expected_as_written, actual, label)
-    for start, end, written, region_cmd in blocks:
-        if region_cmd is None:
-            actual, cmds = transcript(written)
-            label = cmds[0] if cmds else "?"
-        else:
-            actual, label = run(region_cmd), region_cmd
-        spans.append((start, end, written, actual, label))
+    scratch = make_scratch()
+    try:
+        for start, end, written, region_cmd in blocks:
+            if region_cmd is None:
+                actual, cmds = transcript(written, scratch)
+                label = cmds[0] if cmds else "?"
+            else:
+                actual, label = run(region_cmd, scratch), region_cmd
+            spans.append((start, end, written, actual, label))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     failures = []
     for _, _, written, actual, label in spans:
         if mask(written) != mask(actual):

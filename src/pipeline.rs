@@ -636,15 +636,8 @@ impl Pipeline {
     /// The hyperparameters that matter for this pipeline, for run records and model files.
     pub fn hyperparameters(&self, settings: &FitSettings) -> Value {
         let mut h = self.kind.hyperparameters(self.task.kind(), settings);
-        if let (Some(rule), Some(c)) = (&self.multi_label, h.get_mut("classifier")) {
-            c["type"] = Value::from(
-                "multi-label: one independent L2 logistic regression per label (one-vs-rest), \
-                 dual coordinate descent",
-            );
-            c["multi_label"] = serde_json::json!({
-                "threshold": rule.threshold,
-                "allow_empty": rule.allow_empty,
-            });
+        if let Some(rule) = &self.multi_label {
+            multi_label_hyperparameters(&mut h, Some(rule));
         }
         h
     }
@@ -699,5 +692,22 @@ impl Pipeline {
         };
         m.insert("prediction".into(), pred);
         Value::Object(m)
+    }
+}
+
+/// Marks `h` (a [`ModelKind::hyperparameters`] value) as a multi-label text model's, with the
+/// decision rule when it is known (`None`: chosen after fitting, by `--tune-threshold`).
+pub fn multi_label_hyperparameters(h: &mut Value, rule: Option<&MultiLabelRule>) {
+    if let Some(c) = h.get_mut("classifier") {
+        c["type"] = Value::from(
+            "multi-label: one independent L2 logistic regression per label (one-vs-rest), \
+             dual coordinate descent",
+        );
+        if let Some(rule) = rule {
+            c["multi_label"] = serde_json::json!({
+                "threshold": rule.threshold,
+                "allow_empty": rule.allow_empty,
+            });
+        }
     }
 }

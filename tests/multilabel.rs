@@ -610,3 +610,56 @@ fn tune_searches_the_threshold_at_every_grid_point() {
         std::fs::read(d.join("out/tuned/codes.jsonl")).unwrap()
     );
 }
+
+/// A multi-label task re-run replaces its own outputs, whether the task file says it is
+/// multi-label or its JSON-list labels do, with or without `--tune-threshold`; another
+/// threshold is other settings, refused unless `--force`.
+#[test]
+fn a_multi_label_task_re_run_replaces_its_own_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let preds = d.join("out/feature/codes.jsonl");
+    trained(d);
+    let first = std::fs::read(&preds).unwrap();
+    trained(d);
+    assert_eq!(std::fs::read(&preds).unwrap(), first, "a re-run differs");
+    let e = fails(
+        d,
+        &[
+            "train",
+            "--task-file",
+            &fixture("task.toml"),
+            "--threshold",
+            "0.3",
+        ],
+    );
+    assert!(
+        e.contains("refusing to replace") && e.contains("threshold: 0.5 vs 0.3"),
+        "{e}"
+    );
+    let tuned = [
+        "train",
+        "--task-file",
+        &fixture("task.toml"),
+        "--tune-threshold",
+    ];
+    let mut forced = tuned.to_vec();
+    forced.push("--force");
+    ok(d, &forced);
+    ok(d, &tuned);
+    // Multi-label by its labels alone: the task file does not say so.
+    let inferred = std::fs::read_to_string(fixture("task.toml"))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with("multi_label"))
+        .map(|l| l.replace("\"train.jsonl\"", &format!("{:?}", fixture("train.jsonl"))))
+        .map(|l| l.replace("\"dev.jsonl\"", &format!("{:?}", fixture("dev.jsonl"))))
+        .map(|l| l.replace("\"test.jsonl\"", &format!("{:?}", fixture("test.jsonl"))))
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(d.join("inferred.toml"), inferred + "\n").unwrap();
+    let args = ["train", "--task-file", "inferred.toml", "--force"];
+    ok(d, &args);
+    ok(d, &args[..3]);
+    assert_eq!(std::fs::read(&preds).unwrap(), first, "inferred differs");
+}

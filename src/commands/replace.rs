@@ -11,7 +11,7 @@
 //!
 //! Checks run twice: [`check`] without data before any data file is read (task, definition,
 //! model kind, settings), and again with the digests of the bytes just read, before fitting
-//! (the data). Keys present on one side only (a setting added by a newer version) are not
+//! (the data, and whether the task is multi-label: labels that are JSON lists make it so). Keys present on one side only (a setting added by a newer version) are not
 //! counted as differences. The metrics and the number of ranked labels of an own task are
 //! settled from its train labels, so they are covered by the data digests instead.
 
@@ -168,14 +168,31 @@ fn from_model(path: &Path) -> Result<Existing> {
     })
 }
 
-/// The task definition without what an own task settles from its train labels.
-fn definition(spec: &Value) -> Value {
+/// The task definition without what an own task settles from its train labels (and, before
+/// they are read, without whether it is multi-label: JSON-list labels make it so).
+fn definition(spec: &Value, labels_read: bool) -> Value {
     let mut s = spec.clone();
     if let Some(m) = s.as_object_mut() {
         m.remove("metrics");
         m.remove("top_k");
+        if !labels_read {
+            m.remove("multi_label");
+        }
     }
     s
+}
+
+/// The settings without, before the labels are read, what follows from multi-labelness.
+fn settings(hyper: &Value, labels_read: bool) -> Value {
+    let mut h = hyper.clone();
+    h.as_object_mut().map(|m| m.remove("seed"));
+    if !labels_read {
+        if let Some(c) = h.get_mut("classifier").and_then(Value::as_object_mut) {
+            c.remove("type");
+            c.remove("multi_label");
+        }
+    }
+    h
 }
 
 fn differences(old: &Existing, new: &Identity, digests: Option<&[FileDigest]>) -> Vec<String> {
@@ -183,18 +200,20 @@ fn differences(old: &Existing, new: &Identity, digests: Option<&[FileDigest]>) -
     if old.task != new.spec.name {
         why.push(format!("task {} vs {}", old.task, new.spec.name));
     }
+    let read = digests.is_some();
     if let (Some(o), Ok(n)) = (&old.spec, serde_json::to_value(new.spec)) {
-        diff_json("task definition", &definition(o), &definition(&n), &mut why);
+        diff_json(
+            "task definition",
+            &definition(o, read),
+            &definition(&n, read),
+            &mut why,
+        );
     }
     if let Some(k) = old.kind.as_deref().filter(|k| *k != new.kind.name()) {
         why.push(format!("model {k} vs {}", new.kind.name()));
     }
     if let (Some(o), Some(n)) = (&old.hyperparameters, &new.hyperparameters) {
-        let mut n = n.clone();
-        if let Some(m) = n.as_object_mut() {
-            m.remove("seed");
-        }
-        diff_json("settings", o, &n, &mut why);
+        diff_json("settings", &settings(o, read), &settings(n, read), &mut why);
     }
     if let (Some(o), Some(n)) = (old.seed, new.seed) {
         if o != n {

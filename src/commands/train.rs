@@ -201,7 +201,8 @@ fn prepare_outputs(req: &TrainRequest) -> Result<Vec<output::RunLock>> {
         locks.push(output::RunLock::acquire(&model_dir)?);
     }
     for src in &req.tasks {
-        replace::check(&targets(req, src), &identity(req, src), None, req.force)?;
+        let new = identity(req, src, &src.spec);
+        replace::check(&targets(req, src), &new, None, req.force)?;
     }
     Ok(locks)
 }
@@ -219,11 +220,19 @@ fn targets(req: &TrainRequest, src: &TaskSource) -> replace::Targets {
     }
 }
 
-/// What a run of `src` is, to compare with the outputs it would replace.
-fn identity<'a>(req: &TrainRequest, src: &'a TaskSource) -> replace::Identity<'a> {
-    let hyper = req.kind.hyperparameters(src.spec.kind(), &req.settings);
+/// What a run of task `spec` (from `src`) is, to compare with the outputs it would replace.
+fn identity<'a>(
+    req: &TrainRequest,
+    src: &'a TaskSource,
+    spec: &'a TaskSpec,
+) -> replace::Identity<'a> {
+    let mut hyper = req.kind.hyperparameters(spec.kind(), &req.settings);
+    if spec.multi_label {
+        let rule = Some(&req.settings.multi).filter(|_| !req.tune_threshold);
+        pipeline::multi_label_hyperparameters(&mut hyper, rule);
+    }
     replace::Identity {
-        spec: &src.spec,
+        spec,
         kind: req.kind,
         seed: hyper.get("seed").map(|_| req.settings.seed),
         hyperparameters: Some(hyper),
@@ -500,7 +509,7 @@ pub fn run_task(req: &TrainRequest, src: &TaskSource, log: &mut dyn Write) -> Re
     let digests = record::digests(read.into_iter().flatten())?;
     replace::check(
         &targets(req, src),
-        &identity(req, src),
+        &identity(req, src, spec),
         Some(&digests),
         req.force,
     )?;
