@@ -25,16 +25,13 @@ use crate::features::sparse::CsrMatrix;
 use crate::features::tfidf::HashedCounts;
 
 mod folded;
+mod gram;
 mod lockstep;
 use folded::{BlockWeights, FoldedRows, UNSEEN};
+use gram::{gram_diagnostics, prefetch, Gram, GramState};
 #[cfg(test)]
 use lockstep::CoordinateStep;
 use lockstep::LockStep;
-
-/// Binary problems solved together by one call of the blocked solver: large
-/// enough to read each feature's weights as a few whole cache lines, small
-/// enough that rayon has several blocks to balance across cores.
-const BLOCK: usize = 16;
 
 /// Hyper-parameters of [`LogReg`].
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -474,7 +471,8 @@ impl LogRegParams {
         Ok(self.fit_gram(Cow::Borrowed(x), y, n_classes, &problems))
     }
 
-    /// The Gram route: blocks of [`BLOCK`] problems on the kernel matrix, in parallel.
+    /// The Gram route: blocks of problems ([`gram_block_size`]) on the kernel matrix, in
+    /// parallel.
     /// An owned `x` becomes the dual model's support rows without a copy.
     fn fit_gram(
         &self,
@@ -484,7 +482,7 @@ impl LogRegParams {
         problems: &[(usize, f64, f64)],
     ) -> LogReg {
         let blocks: Vec<Vec<BinaryProblem>> = problems
-            .chunks(BLOCK)
+            .chunks(gram_block_size(problems.len()))
             .map(|chunk| {
                 chunk
                     .iter()
@@ -547,6 +545,19 @@ impl LogRegParams {
         }
     }
 }
+
+/// Problems per block of the Gram route: as few blocks as there are threads (each row of K
+/// read from memory then serves every problem of the block, and K is read once per block),
+/// but at most [`GRAM_BLOCK_MAX`] problems (the block's margins are `n` f64 per problem). A
+/// problem's arithmetic does not depend on its block, so neither do the results.
+fn gram_block_size(n_problems: usize) -> usize {
+    let threads = rayon::current_num_threads().max(1);
+    let blocks = n_problems.div_ceil(GRAM_BLOCK_MAX).max(threads);
+    n_problems.div_ceil(blocks).max(1)
+}
+
+/// Upper bound on the problems of one Gram-route block.
+const GRAM_BLOCK_MAX: usize = 64;
 
 /// The Gram route's dual model: every problem's coefficients `c_ki = ±a_ki` (the sign of
 /// row i's label in problem k), problem after problem, and the fit report.
@@ -1221,7 +1232,7 @@ fn solve_l2r_lr_dual_block(
     let nb = problems.len();
     let d = x.n_cols();
     let mut state = match gram {
-        Some(k) => BlockState::gram(k, nb),
+        Some(k) => BlockState::Gram(GramState::new(k, nb)),
         None => BlockState::Primal {
             w: vec![0f64; (d + 1) * nb],
         },
@@ -1279,61 +1290,6 @@ fn solve_l2r_lr_dual_block(
     })
 }
 
-/// [`block_diagnostics`] through the Gram matrix: margins are the
-/// maintained `u`, `|w|^2 = sum_i a_i y_i u_i`, and the gradient
-/// `sum_i beta_i [x_i, 1]` has squared norm `beta' K beta`, so no pass over
-/// the sparse features is needed (two Gram sweeps per block instead).
-fn gram_diagnostics(
-    k: &Gram,
-    problems: &[BinaryProblem],
-    alpha: &[f64],
-    u: &[f64],
-) -> Vec<(f64, f64)> {
-    let nb = problems.len();
-    let l = k.n;
-    let mut obj = vec![0f64; nb];
-    let mut beta = vec![0f64; l * BLOCK];
-    let mut beta0 = vec![0f64; l * BLOCK];
-    for i in 0..l {
-        for (b, p) in problems.iter().enumerate() {
-            let (y, c) = if p.pos[i] { (1.0, p.cp) } else { (-1.0, p.cn) };
-            let m = u[i * BLOCK + b];
-            let a = alpha[(i * nb + b) * 2];
-            obj[b] += 0.5 * a * y * m + c * log1p_exp(-y * m);
-            beta[i * BLOCK + b] = a * y - c * y * sigmoid(-y * m);
-            beta0[i * BLOCK + b] = -c * y * 0.5;
-        }
-    }
-    let lanes = nb.div_ceil(4) * 4;
-    let quad = |beta: &[f64]| {
-        let mut kb = vec![0f64; l * BLOCK];
-        let mut pending = Vec::with_capacity(PENDING);
-        for i in 0..l {
-            let mut d = [0f64; BLOCK];
-            d.copy_from_slice(&beta[i * BLOCK..(i + 1) * BLOCK]);
-            pending.push((i, d));
-            if pending.len() == PENDING || i + 1 == l {
-                gram_apply(&mut kb, k, &pending, lanes);
-                pending.clear();
-            }
-        }
-        (0..nb)
-            .map(|b| {
-                (0..l)
-                    .map(|i| beta[i * BLOCK + b] * kb[i * BLOCK + b])
-                    .sum::<f64>()
-                    .max(0.0)
-                    .sqrt()
-            })
-            .collect::<Vec<f64>>()
-    };
-    let g = quad(&beta);
-    let g0 = quad(&beta0);
-    (0..nb)
-        .map(|b| (if g0[b] > 0.0 { g[b] / g0[b] } else { g[b] }, obj[b]))
-        .collect()
-}
-
 /// Relative primal gradient norm and primal objective of each problem of a
 /// feature-major weight block, in three passes over `x` for the whole block
 /// (the per-problem [`primal_gradient`] would take three per problem).
@@ -1380,159 +1336,16 @@ fn block_diagnostics(x: &CsrMatrix, problems: &[BinaryProblem], w: &[f64]) -> Ve
         .collect()
 }
 
-/// Dense Gram matrix `K_ij = [x_i, 1] . [x_j, 1]` of the training rows.
-///
-/// With far fewer documents than features the dual solver only ever needs
-/// `y_i w.x_i = y_i sum_j a_j y_j K_ij`; keeping `u = K (a * y)` per problem
-/// turns each coordinate step into one contiguous, vectorisable sweep of a
-/// row of K instead of scattered reads and writes of ~1000 weights, and K is
-/// built once for all classes.
-struct Gram {
-    n: usize,
-    /// Stored as f32: the matrix is read once per coordinate step, so halving it halves the
-    /// memory traffic of the solver's hot loop and its footprint (88 MB instead of 176 MB for
-    /// RuMedTop3); entries are accumulated in f64 and rounded once, and every update still
-    /// accumulates in f64.
-    k: Vec<f32>,
-}
-
-impl Gram {
-    /// Builds K through the column (posting) lists of `x`: row i of K adds,
-    /// for each feature of row i, that feature's column. Rows are computed
-    /// independently in parallel, so the result is thread-count invariant.
-    fn new(x: &CsrMatrix) -> Self {
-        let n = x.n_rows();
-        let post = Postings::new(x);
-        let (colptr, rows, vals) = (&post.colptr, &post.rows, &post.vals);
-        let mut k = vec![0f32; n * n];
-        // Lower triangle only (columns list rows in ascending order, so a
-        // scan stops at the diagonal), then mirrored: K is symmetric and
-        // this halves the work.
-        k.par_chunks_mut(n).enumerate().for_each_init(
-            || vec![0f64; n],
-            |acc, (i, out)| {
-                acc[..=i].fill(1.0);
-                let (idx, val) = x.row(i);
-                for (e, (&c, &v)) in idx.iter().zip(val).enumerate() {
-                    // Columns are scattered over the postings: ask for the column offsets
-                    // and then the columns' first entries a few features ahead, so the
-                    // cache misses overlap.
-                    if let Some(&far) = idx.get(e + 2 * GRAM_PREFETCH) {
-                        prefetch(colptr, far as usize);
-                    }
-                    if let Some(&near) = idx.get(e + GRAM_PREFETCH) {
-                        let s = colptr[near as usize];
-                        prefetch(rows, s);
-                        prefetch(vals, s);
-                    }
-                    let v = v as f64;
-                    let (s, e) = (colptr[c as usize], colptr[c as usize + 1]);
-                    for (&j, &vj) in rows[s..e].iter().zip(&vals[s..e]) {
-                        if j as usize > i {
-                            break;
-                        }
-                        acc[j as usize] += v * vj as f64;
-                    }
-                }
-                for (o, &a) in out[..=i].iter_mut().zip(acc.iter()) {
-                    *o = a as f32;
-                }
-            },
-        );
-        for i in 0..n {
-            for j in 0..i {
-                k[j * n + i] = k[i * n + j];
-            }
-        }
-        Gram { n, k }
-    }
-
-    /// Whether the Gram route is worth it: an epoch costs about `n^2`
-    /// streamed multiply-adds per problem against `2 nnz` scattered ones on
-    /// the primal weights (measured several times slower each), and K must
-    /// fit comfortably in memory.
-    fn pays_off(x: &CsrMatrix) -> bool {
-        Self::pays_off_dims(x.n_rows(), x.nnz())
-    }
-
-    /// [`Gram::pays_off`] for a matrix of `n_rows` rows and `nnz` entries.
-    fn pays_off_dims(n_rows: usize, nnz: usize) -> bool {
-        let n = n_rows as u128;
-        n * n <= 8 * nnz as u128 && n * n * 4 <= GRAM_MAX_BYTES
-    }
-}
-
-/// Features ahead of the current one whose column is prefetched in [`Gram::new`].
-const GRAM_PREFETCH: usize = 8;
-
-/// Asks for the cache line holding `s[i]` (a hint; nothing when `i` is out of range).
-#[inline(always)]
-fn prefetch<T>(s: &[T], i: usize) {
-    #[cfg(target_arch = "x86_64")]
-    if let Some(r) = s.get(i) {
-        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-        // SAFETY: prefetching is only a hint, and the address lies inside `s`.
-        unsafe { _mm_prefetch((r as *const T).cast::<i8>(), _MM_HINT_T0) };
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = (s, i);
-}
-
-/// Upper bound on the Gram matrix size (1 GiB of f32, about 16,000 documents).
-const GRAM_MAX_BYTES: u128 = 1 << 30;
-
 /// The running dual-to-primal map of a block of problems.
 enum BlockState<'a> {
     /// Feature-major weights, `w[c * nb + b]` (intercept row last).
     Primal { w: Vec<f64> },
-    /// `u[j * BLOCK + s] = w_b . [x_j, 1]` for the problem `b` in lane (slot) `s`, maintained
-    /// through the Gram matrix; see [`GramState`].
+    /// The margins `u = K (a y)` of the block, maintained through the Gram matrix.
     Gram(GramState<'a>),
 }
 
-/// The Gram route's margins `u`, updated lazily and only for the problems still active.
-///
-/// Updates are applied up to [`PENDING`] at a time: `u` is read and written once per batch
-/// instead of once per update. Every `u_j` still receives the same additions in the same
-/// order, and a row's margins are completed from the pending updates with the same
-/// operations, so the results are bit-identical to applying each update at once.
-///
-/// A problem that meets the stopping rule no longer changes its margins (its updates are
-/// zero), so its lane is saved and the last active lane moves into its place: the kernel
-/// works on the active lanes only (rounded up to a multiple of 4).
-struct GramState<'a> {
-    k: &'a Gram,
-    u: Vec<f64>,
-    /// Rows of K and lane deltas not yet added to `u`, oldest first.
-    pending: Vec<(usize, [f64; BLOCK])>,
-    /// Lane of each problem, `None` once it is frozen.
-    slot: Vec<Option<usize>>,
-    /// Problem of each lane below `active`.
-    owner: Vec<usize>,
-    /// Number of active lanes.
-    active: usize,
-    /// Margins of the frozen problems, `frozen[j * BLOCK + b]`.
-    frozen: Vec<f64>,
-}
-
-/// Updates of `u` batched by the Gram route (see [`GramState`]).
-const PENDING: usize = 8;
-
-impl<'a> BlockState<'a> {
-    fn gram(k: &'a Gram, nb: usize) -> Self {
-        BlockState::Gram(GramState {
-            k,
-            u: vec![0f64; k.n * BLOCK],
-            pending: Vec::with_capacity(PENDING),
-            slot: (0..nb).map(Some).collect(),
-            owner: (0..nb).collect(),
-            active: nb,
-            frozen: Vec::new(),
-        })
-    }
-
-    /// `dots[b] = w_b . [x_i, 1]` (not computed for the Gram route's frozen problems, which
-    /// the solver skips).
+impl BlockState<'_> {
+    /// `dots[b] = w_b . [x_i, 1]`.
     #[inline]
     fn dots(&self, x: &CsrMatrix, i: usize, dots: &mut [f64]) {
         match self {
@@ -1540,19 +1353,7 @@ impl<'a> BlockState<'a> {
                 let (idx, val) = x.row(i);
                 dot_block(w, idx, val, dots);
             }
-            BlockState::Gram(g) => {
-                for (dot, slot) in dots.iter_mut().zip(&g.slot) {
-                    let Some(s) = *slot else {
-                        *dot = 0.0;
-                        continue;
-                    };
-                    let mut v = g.u[i * BLOCK + s];
-                    for (p, d) in &g.pending {
-                        v += g.k.k[p * g.k.n + i] as f64 * d[s];
-                    }
-                    *dot = v;
-                }
-            }
+            BlockState::Gram(g) => g.dots(i, dots),
         }
     }
 
@@ -1564,157 +1365,23 @@ impl<'a> BlockState<'a> {
                 let (idx, val) = x.row(i);
                 axpy_block(delta, idx, val, w);
             }
-            BlockState::Gram(g) => {
-                // Lanes past the active problems stay zero.
-                let mut d = [0f64; BLOCK];
-                for (&db, slot) in delta.iter().zip(&g.slot) {
-                    if let Some(s) = *slot {
-                        d[s] = db;
-                    }
-                }
-                g.pending.push((i, d));
-                if g.pending.len() == PENDING {
-                    g.flush();
-                }
-            }
+            BlockState::Gram(g) => g.update(i, delta),
         }
     }
 
-    /// Problem `b` met the stopping rule: its margins stop changing.
-    fn freeze(&mut self, b: usize) {
-        let BlockState::Gram(g) = self else { return };
-        g.flush();
-        let Some(s) = g.slot[b].take() else { return };
-        if g.frozen.is_empty() {
-            g.frozen = vec![0f64; g.k.n * BLOCK];
+    /// Problem `b` met the stopping rule: its margins stop changing (its deltas are zero
+    /// from now on), so the pending updates, which may still hold some of its, are applied.
+    fn freeze(&mut self, _b: usize) {
+        if let BlockState::Gram(g) = self {
+            g.flush();
         }
-        let last = g.active - 1;
-        for (uj, fj) in
-            g.u.chunks_exact_mut(BLOCK)
-                .zip(g.frozen.chunks_exact_mut(BLOCK))
-        {
-            fj[b] = uj[s];
-            uj[s] = uj[last];
-            uj[last] = 0.0;
-        }
-        let moved = g.owner[last];
-        g.owner[s] = moved;
-        if moved != b {
-            g.slot[moved] = Some(s);
-        }
-        g.owner.truncate(last);
-        g.active = last;
     }
 
-    /// The Gram route's margins with every pending update applied, lane `b` = problem `b`.
+    /// The Gram route's margins with every update applied, problem-major.
     fn final_u(&mut self) -> Vec<f64> {
-        let BlockState::Gram(g) = self else {
-            return Vec::new();
-        };
-        g.flush();
-        let mut out = if g.frozen.is_empty() {
-            vec![0f64; g.k.n * BLOCK]
-        } else {
-            std::mem::take(&mut g.frozen)
-        };
-        for (oj, uj) in out.chunks_exact_mut(BLOCK).zip(g.u.chunks_exact(BLOCK)) {
-            for (b, slot) in g.slot.iter().enumerate() {
-                if let Some(s) = *slot {
-                    oj[b] = uj[s];
-                }
-            }
-        }
-        out
-    }
-}
-
-impl GramState<'_> {
-    /// Applies the pending updates.
-    fn flush(&mut self) {
-        if !self.pending.is_empty() {
-            gram_apply(
-                &mut self.u,
-                self.k,
-                &self.pending,
-                self.active.div_ceil(4) * 4,
-            );
-            self.pending.clear();
-        }
-    }
-}
-
-/// `u_j += K_pj * d` for all j, for each pending `(p, d)` in order.
-fn gram_apply(u: &mut [f64], k: &Gram, pending: &[(usize, [f64; BLOCK])], lanes: usize) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2, checked just above.
-            unsafe { gram_apply_avx2(u, k, pending, lanes) };
-            return;
-        }
-    }
-    gram_apply_lanes(u, k, pending, lanes);
-}
-
-/// [`gram_apply`] compiled with AVX2; multiplies and adds only (no FMA contraction), so the
-/// result is bit-identical to the portable version.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn gram_apply_avx2(
-    u: &mut [f64],
-    k: &Gram,
-    pending: &[(usize, [f64; BLOCK])],
-    lanes: usize,
-) {
-    gram_apply_lanes(u, k, pending, lanes);
-}
-
-#[inline(always)]
-fn gram_apply_lanes(u: &mut [f64], k: &Gram, pending: &[(usize, [f64; BLOCK])], lanes: usize) {
-    match lanes {
-        0 => {}
-        4 => gram_apply_plain::<4>(u, k, pending),
-        8 => gram_apply_plain::<8>(u, k, pending),
-        12 => gram_apply_plain::<12>(u, k, pending),
-        _ => gram_apply_plain::<BLOCK>(u, k, pending),
-    }
-}
-
-/// Two neighbouring `u_j` at a time, so that the adds of the batch form 2 W/4 independent
-/// dependency chains instead of W/4 (the kernel is bound by add latency otherwise).
-#[inline(always)]
-fn gram_apply_plain<const W: usize>(u: &mut [f64], k: &Gram, pending: &[(usize, [f64; BLOCK])]) {
-    let n = k.n;
-    let rows: Vec<(&[f32], &[f64; BLOCK])> = pending
-        .iter()
-        .map(|(p, d)| (&k.k[p * n..(p + 1) * n], d))
-        .collect();
-    let u = &mut u[..n * BLOCK];
-    let mut pairs = u.chunks_exact_mut(2 * BLOCK);
-    for (h, uj) in (&mut pairs).enumerate() {
-        let j = 2 * h;
-        let (lo, hi) = uj.split_at_mut(BLOCK);
-        let mut a0 = [0f64; W];
-        let mut a1 = [0f64; W];
-        a0.copy_from_slice(&lo[..W]);
-        a1.copy_from_slice(&hi[..W]);
-        for &(row, d) in &rows {
-            let (k0, k1) = (row[j] as f64, row[j + 1] as f64);
-            for b in 0..W {
-                a0[b] += k0 * d[b];
-                a1[b] += k1 * d[b];
-            }
-        }
-        lo[..W].copy_from_slice(&a0);
-        hi[..W].copy_from_slice(&a1);
-    }
-    if n % 2 == 1 {
-        let uj = pairs.into_remainder();
-        for &(row, d) in &rows {
-            let kpj = row[n - 1] as f64;
-            for b in 0..W {
-                uj[b] += kpj * d[b];
-            }
+        match self {
+            BlockState::Gram(g) => g.final_u(),
+            BlockState::Primal { .. } => Vec::new(),
         }
     }
 }
