@@ -13,7 +13,7 @@
 
 use rayon::prelude::*;
 
-use super::{log1p_exp, sigmoid, BinaryProblem, Postings};
+use super::{log1p_exp, sigmoid, BinaryProblem};
 use crate::features::sparse::CsrMatrix;
 
 /// Dense Gram matrix `K_ij = [x_i, 1] . [x_j, 1]` of the training rows.
@@ -33,53 +33,50 @@ pub(super) struct Gram {
 }
 
 impl Gram {
-    /// Builds K through the column (posting) lists of `x`: row i of K adds,
-    /// for each feature of row i, that feature's column. Rows are computed
-    /// independently in parallel, so the result is thread-count invariant.
+    /// Builds K row by row through the posting lists of the columns held by two rows or more
+    /// ([`SharedPostings`]): `K_ij = 1 + sum_c x_ic x_jc` for `j < i`, summed over row i's
+    /// features in increasing order in f64 and rounded to f32 once, the diagonal straight from
+    /// row i (`1 + sum_c x_ic^2`, the additions a scan of every column of row i would make to
+    /// it, in the same order). Rows are computed independently in parallel, so the result is
+    /// thread-count invariant. Only the lower triangle is computed (columns list rows in
+    /// ascending order, so a scan stops at the diagonal), then mirrored: K is symmetric.
     pub(super) fn new(x: &CsrMatrix) -> Self {
         let n = x.n_rows();
-        let post = Postings::new(x);
-        let (colptr, rows, vals) = (&post.colptr, &post.rows, &post.vals);
+        let post = SharedPostings::new(x);
         let mut k = vec![0f32; n * n];
-        // Lower triangle only (columns list rows in ascending order, so a
-        // scan stops at the diagonal), then mirrored: K is symmetric and
-        // this halves the work.
         k.par_chunks_mut(n).enumerate().for_each_init(
             || vec![0f64; n],
             |acc, (i, out)| {
-                acc[..=i].fill(1.0);
+                acc[..i].fill(1.0);
                 let (idx, val) = x.row(i);
+                let mut diag = 1.0f64;
                 for (e, (&c, &v)) in idx.iter().zip(val).enumerate() {
                     // Columns are scattered over the postings: ask for the column offsets
                     // and then the columns' first entries a few features ahead, so the
                     // cache misses overlap.
                     if let Some(&far) = idx.get(e + 2 * GRAM_PREFETCH) {
-                        prefetch(colptr, far as usize);
+                        prefetch(&post.colptr, far as usize);
                     }
                     if let Some(&near) = idx.get(e + GRAM_PREFETCH) {
-                        let s = colptr[near as usize];
-                        prefetch(rows, s);
-                        prefetch(vals, s);
+                        prefetch(&post.entries, post.colptr[near as usize] as usize);
                     }
                     let v = v as f64;
-                    let (s, e) = (colptr[c as usize], colptr[c as usize + 1]);
-                    for (&j, &vj) in rows[s..e].iter().zip(&vals[s..e]) {
-                        if j as usize > i {
+                    diag += v * v;
+                    let (s, e) = (post.colptr[c as usize], post.colptr[c as usize + 1]);
+                    for &(j, vj) in &post.entries[s as usize..e as usize] {
+                        if j as usize >= i {
                             break;
                         }
                         acc[j as usize] += v * vj as f64;
                     }
                 }
-                for (o, &a) in out[..=i].iter_mut().zip(acc.iter()) {
+                for (o, &a) in out[..i].iter_mut().zip(acc.iter()) {
                     *o = a as f32;
                 }
+                out[i] = diag as f32;
             },
         );
-        for i in 0..n {
-            for j in 0..i {
-                k[j * n + i] = k[i * n + j];
-            }
-        }
+        mirror(&mut k, n);
         Gram { n, k }
     }
 
@@ -119,6 +116,120 @@ pub(super) fn prefetch<T>(s: &[T], i: usize) {
     #[cfg(not(target_arch = "x86_64"))]
     let _ = (s, i);
 }
+
+/// The posting lists of the columns of `x` held by two rows or more (a column held by one
+/// row adds to the diagonal of K only): `entries[colptr[c]..colptr[c + 1]]` are column c's
+/// `(row, value)`, rows increasing; other columns have none. Row and value sit side by side,
+/// so a column's start is one cache miss, and the offsets are u32 (4 bytes per column).
+struct SharedPostings {
+    colptr: Vec<u32>,
+    entries: Vec<(u32, f32)>,
+}
+
+/// Column ranges [`SharedPostings::new`] fills separately: each range's postings are a small
+/// contiguous region, so the scattered writes stay in cache.
+const POSTING_RANGES: usize = 32;
+
+impl SharedPostings {
+    /// Counts and fills the postings range of columns by range, the ranges in parallel; the
+    /// result does not depend on the thread count.
+    fn new(x: &CsrMatrix) -> Self {
+        let d = x.n_cols();
+        let width = d.div_ceil(POSTING_RANGES).max(1);
+        let ranges: Vec<(usize, usize)> = (0..d)
+            .step_by(width)
+            .map(|c0| (c0, (c0 + width).min(d)))
+            .collect();
+        // Per range: each column's count, then its offset within the range.
+        let counts: Vec<Vec<u32>> = ranges
+            .par_iter()
+            .map(|&(c0, c1)| {
+                let mut cnt = vec![0u32; c1 - c0];
+                for (idx, _) in x.rows() {
+                    for &c in &idx[range_start(idx, c0)..range_start(idx, c1)] {
+                        cnt[c as usize - c0] += 1;
+                    }
+                }
+                cnt
+            })
+            .collect();
+        let mut colptr = vec![0u32; d + 1];
+        let mut total = 0u32;
+        for (&(c0, _), cnt) in ranges.iter().zip(&counts) {
+            for (o, &m) in colptr[c0..].iter_mut().zip(cnt) {
+                *o = total;
+                if m >= 2 {
+                    total += m;
+                }
+            }
+        }
+        colptr[d] = total;
+        let mut entries = vec![(0u32, 0f32); total as usize];
+        let mut parts: Vec<PostingRange<'_>> = Vec::new();
+        let mut rest = &mut entries[..];
+        for &(c0, c1) in &ranges {
+            let (part, tail) = rest.split_at_mut((colptr[c1] - colptr[c0]) as usize);
+            parts.push((part, (c0, c1)));
+            rest = tail;
+        }
+        parts.into_par_iter().for_each(|(part, (c0, c1))| {
+            let base = colptr[c0];
+            let mut cursor: Vec<u32> = colptr[c0..c1].iter().map(|&p| p - base).collect();
+            for (i, (idx, val)) in x.rows().enumerate() {
+                let (s, e) = (range_start(idx, c0), range_start(idx, c1));
+                for (&c, &v) in idx[s..e].iter().zip(&val[s..e]) {
+                    let c = c as usize;
+                    if colptr[c + 1] - colptr[c] >= 2 {
+                        let p = &mut cursor[c - c0];
+                        part[*p as usize] = (i as u32, v);
+                        *p += 1;
+                    }
+                }
+            }
+        });
+        SharedPostings { colptr, entries }
+    }
+}
+
+/// A range of columns `(c0, c1)` and its region of [`SharedPostings::entries`].
+type PostingRange<'a> = (&'a mut [(u32, f32)], (usize, usize));
+
+/// The position of the first entry of the sorted column list `idx` at or beyond column `c`.
+fn range_start(idx: &[u32], c: usize) -> usize {
+    idx.partition_point(|&j| (j as usize) < c)
+}
+
+/// Copies the lower triangle of the `n x n` matrix `k` onto its upper triangle, in tiles
+/// (each tile of the upper triangle read from its mirror image, in parallel over row bands).
+fn mirror(k: &mut [f32], n: usize) {
+    const TILE: usize = 64;
+    // Row band `b` (rows `b*TILE..`) receives, for every column `j` beyond its rows, the
+    // entries `k[j][i]` of the rows below it. Bands only read rows of later bands, and only
+    // their lower-triangle part, which no band writes.
+    let ptr = SyncPtr(k.as_mut_ptr());
+    (0..n.div_ceil(TILE)).into_par_iter().for_each(|b| {
+        let p = ptr;
+        let (r0, r1) = (b * TILE, ((b + 1) * TILE).min(n));
+        for j0 in (r0..n).step_by(TILE) {
+            let j1 = (j0 + TILE).min(n);
+            for i in r0..r1 {
+                for j in j0.max(i + 1)..j1 {
+                    // SAFETY: i < j < n, so both indices lie inside `k`; `[i][j]` (upper
+                    // triangle, row i of band b) is written by band b only, and `[j][i]` (lower
+                    // triangle) is never written here.
+                    unsafe { *p.0.add(i * n + j) = *p.0.add(j * n + i) };
+                }
+            }
+        }
+    });
+}
+
+/// A raw pointer the tiles of [`mirror`] share; they touch disjoint entries.
+#[derive(Clone, Copy)]
+struct SyncPtr(*mut f32);
+// SAFETY: see `mirror`: concurrent tasks write disjoint entries and read entries no task writes.
+unsafe impl Send for SyncPtr {}
+unsafe impl Sync for SyncPtr {}
 
 /// Upper bound on the Gram matrix size (1 GiB of f32, about 16,000 documents).
 const GRAM_MAX_BYTES: u128 = 1 << 30;
