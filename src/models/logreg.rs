@@ -908,9 +908,9 @@ impl LogReg {
                 }
                 for p in 0..problems {
                     let coef = &self.dual[p * n..(p + 1) * n];
+                    let s = dot4_rows(coef, kernels);
                     for d in 0..rows {
-                        let s = dot4(coef, &kernels[d * n..(d + 1) * n]);
-                        scores[d * k + p] = s as f32;
+                        scores[d * k + p] = s[d] as f32;
                     }
                 }
                 if problems == 1 {
@@ -1020,8 +1020,9 @@ impl LogReg {
 const ROW_GROUP: usize = 8;
 
 /// `sum_i a_i b_i` with four independent accumulators, a fixed summation order that the
-/// compiler can vectorise (a single running sum is bound by the add latency).
-#[inline]
+/// compiler can vectorise (a single running sum is bound by the add latency). Prediction
+/// computes it through [`dot4_rows`]; this one-vector form is the reference the tests hold it to.
+#[cfg(test)]
 fn dot4(a: &[f32], b: &[f64]) -> f64 {
     let mut acc = [0f64; 4];
     let mut ca = a.chunks_exact(4);
@@ -1036,6 +1037,57 @@ fn dot4(a: &[f32], b: &[f64]) -> f64 {
         s += *x as f64 * y;
     }
     s
+}
+
+/// [`dot4`] of `a` with each of the [`ROW_GROUP`] vectors of `kernels` (each `a.len()` long),
+/// the groups' sums interleaved: each is computed exactly as `dot4` computes it, and the rows'
+/// independent accumulators keep the adders busy (one dot product alone waits on its adds).
+fn dot4_rows(a: &[f32], kernels: &[f64]) -> [f64; ROW_GROUP] {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2, checked just above.
+            return unsafe { dot4_rows_avx2(a, kernels) };
+        }
+    }
+    dot4_rows_plain(a, kernels)
+}
+
+/// [`dot4_rows`] compiled with AVX2 (multiplies and adds only, never fused).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn dot4_rows_avx2(a: &[f32], kernels: &[f64]) -> [f64; ROW_GROUP] {
+    dot4_rows_plain(a, kernels)
+}
+
+#[inline(always)]
+fn dot4_rows_plain(a: &[f32], kernels: &[f64]) -> [f64; ROW_GROUP] {
+    let n = a.len();
+    let full = n / 4 * 4;
+    let mut acc = [[0f64; 4]; ROW_GROUP];
+    for m in (0..full).step_by(4) {
+        let x = [
+            a[m] as f64,
+            a[m + 1] as f64,
+            a[m + 2] as f64,
+            a[m + 3] as f64,
+        ];
+        for (d, ad) in acc.iter_mut().enumerate() {
+            let b = &kernels[d * n + m..d * n + m + 4];
+            for l in 0..4 {
+                ad[l] += x[l] * b[l];
+            }
+        }
+    }
+    let mut out = [0f64; ROW_GROUP];
+    for (d, (o, ad)) in out.iter_mut().zip(&acc).enumerate() {
+        let mut s = (ad[0] + ad[1]) + (ad[2] + ad[3]);
+        for m in full..n {
+            s += a[m] as f64 * kernels[d * n + m];
+        }
+        *o = s;
+    }
+    out
 }
 
 fn argmax(row: &[f32]) -> usize {
@@ -1517,6 +1569,26 @@ mod tests {
                 - primal_objective(&x, &pos, 2.0, 1.0, &wm))
                 / 2e-6;
             assert!((fd - g[j]).abs() < 1e-5);
+        }
+    }
+
+    #[test]
+    fn interleaved_dot_products_equal_the_single_ones_bit_for_bit() {
+        let mut rng = SplitMix64::new(3);
+        for n in [1usize, 4, 7, 33] {
+            let a: Vec<f32> = (0..n)
+                .map(|_| rng.below_modulo(1000) as f32 / 7.0 - 70.0)
+                .collect();
+            let kernels: Vec<f64> = (0..n * ROW_GROUP)
+                .map(|_| rng.below_modulo(1 << 20) as f64 / 3.0)
+                .collect();
+            let got = dot4_rows(&a, &kernels);
+            for (d, &g) in got.iter().enumerate() {
+                assert_eq!(
+                    g.to_bits(),
+                    dot4(&a, &kernels[d * n..(d + 1) * n]).to_bits()
+                );
+            }
         }
     }
 
