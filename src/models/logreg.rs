@@ -548,12 +548,13 @@ impl LogRegParams {
 
 /// Problems per block of the Gram route: as few blocks as there are threads (each row of K
 /// read from memory then serves every problem of the block, and K is read once per block),
-/// but at most [`GRAM_BLOCK_MAX`] problems (the block's margins are `n` f64 per problem). A
-/// problem's arithmetic does not depend on its block, so neither do the results.
+/// or a multiple of that number so that every thread gets as many blocks, with at most
+/// [`GRAM_BLOCK_MAX`] problems each (the block's margins are `n` f64 per problem). A problem's
+/// arithmetic does not depend on its block, so neither do the results.
 fn gram_block_size(n_problems: usize) -> usize {
     let threads = rayon::current_num_threads().max(1);
-    let blocks = n_problems.div_ceil(GRAM_BLOCK_MAX).max(threads);
-    n_problems.div_ceil(blocks).max(1)
+    let blocks = n_problems.div_ceil(GRAM_BLOCK_MAX).div_ceil(threads) * threads;
+    n_problems.div_ceil(blocks.max(1)).max(1)
 }
 
 /// Upper bound on the problems of one Gram-route block.
