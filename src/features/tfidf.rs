@@ -690,13 +690,7 @@ impl HashedCounts {
             indices,
             ..
         } = self;
-        CsrMatrix {
-            n_rows,
-            n_cols,
-            indptr,
-            indices,
-            data,
-        }
+        CsrMatrix::from_parts_unchecked(n_rows, n_cols, indptr, indices, data)
     }
 }
 

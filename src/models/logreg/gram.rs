@@ -237,8 +237,9 @@ const GRAM_MAX_BYTES: u128 = 1 << 30;
 /// Updates of `u` batched by [`GramState`]: `u` is read and written once per batch.
 const PENDING: usize = 16;
 
-/// Columns of K converted to f64 at a time by [`Batch::apply`] (8 rows of 512 f64 stay in
-/// the L1 cache while every problem's margins of those columns are updated).
+/// Columns of K converted to f64 at a time by [`Batch::apply`] (a batch's [`PENDING`] rows of
+/// 256 f64, 32 KB, stay in the L1 cache while every problem's margins of those columns are
+/// updated).
 const CHUNK: usize = 256;
 
 /// A batch of updates `u_b += d_qb K_{p_q}` (problem-major deltas), applied in order.
