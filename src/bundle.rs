@@ -301,6 +301,15 @@ impl Bundle {
             Fitted::NaiveClassifier(m) if m.ranked.len() != m.share.len() => {
                 bail!("{} labels with {} shares", m.ranked.len(), m.share.len())
             }
+            Fitted::NaiveClassifier(m) => {
+                // Shares are the predicted probabilities: each in [0, 1].
+                if let Some(i) = m.share.iter().position(|s| !(0.0..=1.0).contains(s)) {
+                    bail!(
+                        "the naive classifier's share of label {i} is {}, not a share in [0, 1]",
+                        m.share[i]
+                    );
+                }
+            }
             Fitted::Text(m) => {
                 m.clf.validate()?;
                 let (k, np) = (m.clf.n_classes(), m.clf.n_problems());
