@@ -94,6 +94,11 @@ impl CrfParams {
     pub fn check(&self) -> Result<()> {
         for (name, v) in [("c1", self.c1), ("c2", self.c2)] {
             if !(v.is_finite() && (0.0..=MAX_COEFFICIENT).contains(&v)) {
+                let v = if v.abs() >= 1e6 {
+                    format!("{v:e}")
+                } else {
+                    v.to_string()
+                };
                 return Err(CrfError::InvalidParams(format!(
                     "{name} must be between 0 and {MAX_COEFFICIENT:e}, got {v}"
                 )));
@@ -462,6 +467,30 @@ mod tests {
             ("Врач выписал Анаферон", "O O B-Drugname"),
         ];
         data.iter().map(|(s, t)| (toks(s), toks(t))).unzip()
+    }
+
+    /// The issue's `--c1 1e300` ended in "attributes dictionary does not name all 0 ids":
+    /// out of range it is refused up front, and a penalty in range that still removes every
+    /// weight says so.
+    #[test]
+    fn penalties_out_of_range_or_emptying_the_model_are_clear_errors() {
+        let (x, y) = fixture();
+        let huge = CrfParams {
+            c1: 1e300,
+            ..quick()
+        };
+        let e = huge.fit(&x, &y).unwrap_err().to_string();
+        assert!(e.contains("c1 must be between 0 and 1e4, got 1e300"), "{e}");
+        let strong = CrfParams {
+            c1: MAX_COEFFICIENT,
+            ..quick()
+        };
+        let e = strong.fit(&x, &y).unwrap_err().to_string();
+        assert!(
+            e.contains("training kept no feature weight") && e.contains("lower c1"),
+            "{e}"
+        );
+        assert!(!e.contains("dictionary"), "{e}");
     }
 
     fn quick() -> CrfParams {
