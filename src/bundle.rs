@@ -374,7 +374,10 @@ impl Bundle {
         w.write_all(&digest)?;
         // postcard reports any failed write as "The serialize buffer is full": the writer
         // keeps the operating system's error (a full disk, a closed pipe) to report instead.
-        let mut w = KeepIoError { inner: w, error: None };
+        let mut w = KeepIoError {
+            inner: w,
+            error: None,
+        };
         let mut written = wire::with(version, || postcard::to_io(self, &mut w).map(|_| ())).0;
         if let (Ok(()), Some(e)) = (&written, &ext) {
             written = postcard::to_io(e, &mut w).map(|_| ());
@@ -466,8 +469,8 @@ fn locate_decode_error(payload: &[u8], version: u32) -> Option<String> {
         let rest = take::<BundleMeta>(payload, version, "the provenance (tool, settings, files)")?;
         let rest = take::<Task>(rest, version, "the task definition")?;
         let rest = take::<crate::pipeline::ModelKind>(rest, version, "the model kind")?;
-        let (variant, rest): (u32, &[u8]) = postcard::take_from_bytes(rest)
-            .map_err(|e| format!("the fitted model's type: {e}"))?;
+        let (variant, rest): (u32, &[u8]) =
+            postcard::take_from_bytes(rest).map_err(|e| format!("the fitted model's type: {e}"))?;
         match variant {
             0 => take::<NaiveClassifier>(rest, version, "the naive classifier").map(drop),
             1 => take::<NaiveTagger>(rest, version, "the naive tagger").map(drop),

@@ -328,7 +328,11 @@ fn huge_finite_weights_are_refused_and_probabilities_stay_finite() {
         panic!("not a text model")
     };
     let mut clf = serde_json::to_value(&text.clf).unwrap();
-    let field = if clf["dense"].is_null() { "dual" } else { "dense" };
+    let field = if clf["dense"].is_null() {
+        "dual"
+    } else {
+        "dense"
+    };
     let n = clf[field].as_array().unwrap().len();
     for i in 0..n {
         clf[field][i] = serde_json::json!(-3.4e38f32);
@@ -377,7 +381,9 @@ fn crafted_models_name_the_section_and_the_decoders_message() {
     payload[at] = b'x';
     let err = chain(&Bundle::from_bytes(&with_payload(&crf, payload)).unwrap_err());
     assert!(
-        err.contains("cannot decode the CRF model: invalid CRFsuite model: missing the 'lCRF' magic"),
+        err.contains(
+            "cannot decode the CRF model: invalid CRFsuite model: missing the 'lCRF' magic"
+        ),
         "{err}"
     );
 }

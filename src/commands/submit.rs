@@ -479,7 +479,10 @@ pub fn run(
     // The zip's folder is checked before any training: a submission that cannot be written
     // fails at once, not after every model is trained.
     if req.out.is_dir() {
-        anyhow::bail!("--out {} is a folder; give the zip's path", req.out.display());
+        anyhow::bail!(
+            "--out {} is a folder; give the zip's path",
+            req.out.display()
+        );
     }
     let folder = match req.out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,

@@ -240,7 +240,11 @@ fn check_fit_cost(req: &TrainRequest, spec: &TaskSpec, train: &Split) -> Result<
     let texts = data::joined_texts(&train.examples);
     let docs: Vec<&str> = texts.iter().map(|t| t.as_ref()).collect();
     let e = crate::features::cost::text_model(&req.settings.tfidf, &docs);
-    Ok(crate::features::cost::check(&spec.name, &e, req.max_memory)?)
+    Ok(crate::features::cost::check(
+        &spec.name,
+        &e,
+        req.max_memory,
+    )?)
 }
 
 /// The files a run of `src` writes.

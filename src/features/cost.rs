@@ -126,7 +126,10 @@ pub fn check(what: &str, e: &Estimate, limit: Option<u64>) -> Result<()> {
         return Ok(());
     }
     let file = if e.model_file > 0 {
-        format!("; the model file alone would be about {}", mib(e.model_file))
+        format!(
+            "; the model file alone would be about {}",
+            mib(e.model_file)
+        )
     } else {
         String::new()
     };
@@ -175,7 +178,9 @@ pub fn parse_size(s: &str) -> std::result::Result<u64, String> {
         Ok(v) if v.is_finite() && v > 0.0 && v * ((1u64 << shift) as f64) < u64::MAX as f64 => {
             Ok((v * (1u64 << shift) as f64) as u64)
         }
-        _ => Err(format!("expected a positive size such as 512M or 4G, got {s:?}")),
+        _ => Err(format!(
+            "expected a positive size such as 512M or 4G, got {s:?}"
+        )),
     }
 }
 
