@@ -49,7 +49,7 @@ impl LogReg {
         if let Some((k, m)) = mass
             .iter()
             .enumerate()
-            .find(|(_, m)| !(**m <= MAX_SCORE_MASS))
+            .find(|(_, m)| m.is_nan() || **m > MAX_SCORE_MASS)
         {
             bail!(
                 "the weights of binary problem {k} add up to {m:e} in magnitude, past the \
