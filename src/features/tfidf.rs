@@ -837,7 +837,7 @@ struct TfidfParts {
 
 impl<'de> Deserialize<'de> for Tfidf {
     /// Decodes the parts, then checks them ([`Tfidf::from_parts`]); the check's own message
-    /// reaches the model file's error ([`wire::custom`]).
+    /// reaches the model file's error (`bundle::wire::custom`).
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         let p = TfidfParts::deserialize(d)?;
         Tfidf::from_arena(p.params, p.vocabulary, p.idf).map_err(wire::custom)

@@ -249,7 +249,7 @@ impl LogReg {
     /// Checks a decoded model's sizes, indices and weights against each other, so that
     /// prediction cannot index out of bounds or produce NaN from stored values: values
     /// finite, and each problem's weights bounded so that no score can pass `f32::MAX`
-    /// ([`bounds`]). `n_features` itself is bounded by the caller (the vectorizer's
+    /// (`logreg/bounds.rs`). `n_features` itself is bounded by the caller (the vectorizer's
     /// vocabulary).
     pub fn validate(&self) -> Result<()> {
         self.validate_layout()?;
