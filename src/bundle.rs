@@ -53,6 +53,23 @@ pub(crate) mod wire {
     thread_local! {
         static FORMAT: Cell<u32> = const { Cell::new(super::FORMAT_VERSION) };
         static NEEDED: Cell<u32> = const { Cell::new(0) };
+        static DECODE_ERROR: std::cell::RefCell<Option<String>> =
+            const { std::cell::RefCell::new(None) };
+    }
+
+    /// A decoder's own error, kept for the model file's message: postcard replaces every
+    /// custom serde error by its generic "Serde Deserialization Error", so a type that checks
+    /// what it decodes (the vectorizer, the CRF reader) reports through here.
+    pub(crate) fn custom<E: serde::de::Error>(msg: impl std::fmt::Display) -> E {
+        let msg = msg.to_string();
+        let e = E::custom(&msg);
+        DECODE_ERROR.with(|d| *d.borrow_mut() = Some(msg));
+        e
+    }
+
+    /// Takes the message the last failed decoder left ([`custom`]), if any.
+    pub(crate) fn take_decode_error() -> Option<String> {
+        DECODE_ERROR.with(|d| d.borrow_mut().take())
     }
 
     /// The format being encoded or decoded (outside a model file: the newest).
@@ -233,10 +250,19 @@ impl Bundle {
     /// Decodes a bundle, checking magic, version, length and checksum first.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
         let (version, payload) = check_header(bytes)?;
-        let (mut bundle, rest): (Bundle, &[u8]) =
-            wire::with(version, || postcard::take_from_bytes(payload))
-                .0
-                .context("corrupted model file: cannot decode the payload")?;
+        wire::take_decode_error();
+        let decoded = wire::with(version, || postcard::take_from_bytes::<Bundle>(payload)).0;
+        let (mut bundle, rest) = match decoded {
+            Ok(v) => v,
+            Err(e) => {
+                let kept = wire::take_decode_error();
+                bail!(
+                    "corrupted model file: cannot decode {}",
+                    locate_decode_error(payload, version)
+                        .unwrap_or_else(|| format!("the payload: {}", decode_reason(e, kept)))
+                )
+            }
+        };
         if version > FORMAT_BASE {
             let (ext, rest): (Extension, &[u8]) = postcard::take_from_bytes(rest)
                 .context("corrupted model file: cannot decode the format-3 extension")?;
@@ -274,6 +300,15 @@ impl Bundle {
             }
             Fitted::NaiveClassifier(m) if m.ranked.len() != m.share.len() => {
                 bail!("{} labels with {} shares", m.ranked.len(), m.share.len())
+            }
+            Fitted::NaiveClassifier(m) => {
+                // Shares are the predicted probabilities: each in [0, 1].
+                if let Some(i) = m.share.iter().position(|s| !(0.0..=1.0).contains(s)) {
+                    bail!(
+                        "the naive classifier's share of label {i} is {}, not a share in [0, 1]",
+                        m.share[i]
+                    );
+                }
             }
             Fitted::Text(m) => {
                 m.clf.validate()?;
@@ -337,13 +372,21 @@ impl Bundle {
         w.write_all(&version.to_le_bytes())?;
         w.write_all(&sink.len.to_le_bytes())?;
         w.write_all(&digest)?;
-        wire::with(version, || postcard::to_io(self, &mut *w).map(|_| ()))
-            .0
-            .context("cannot encode the model")?;
-        if let Some(e) = &ext {
-            postcard::to_io(e, w).context("cannot encode the model")?;
+        // postcard reports any failed write as "The serialize buffer is full": the writer
+        // keeps the operating system's error (a full disk, a closed pipe) to report instead.
+        let mut w = KeepIoError {
+            inner: w,
+            error: None,
+        };
+        let mut written = wire::with(version, || postcard::to_io(self, &mut w).map(|_| ())).0;
+        if let (Ok(()), Some(e)) = (&written, &ext) {
+            written = postcard::to_io(e, &mut w).map(|_| ());
         }
-        Ok(())
+        match (written, w.error) {
+            (Ok(()), _) => Ok(()),
+            (Err(_), Some(io)) => Err(io.into()),
+            (Err(e), None) => Err(e).context("cannot encode the model"),
+        }
     }
 
     /// Reads a model file.
@@ -381,6 +424,72 @@ impl Bundle {
             .with_context(|| format!("{}: cannot decode its task", path.display()))?;
         Ok(ModelIdentity { meta, task, kind })
     }
+}
+
+/// Why postcard stopped: the decoder's own message when it left one ([`wire::custom`]), else
+/// postcard's, where its generic "Serde Deserialization Error" (a value serde refused: an
+/// unknown variant, a wrong length) is said in words.
+fn decode_reason(e: postcard::Error, kept: Option<String>) -> String {
+    match (e, kept) {
+        (postcard::Error::SerdeDeCustom, Some(msg)) => msg,
+        (postcard::Error::SerdeDeCustom, None) => {
+            "a value out of its range (an unknown variant tag or a wrong length)".into()
+        }
+        (e, _) => e.to_string(),
+    }
+}
+
+/// After the payload failed to decode: decodes it again section by section (provenance, task,
+/// model kind, then the fitted model's parts) and names the first section that fails, with
+/// its reason: "the classifier (logistic regression): ...". `None` when every section decodes
+/// (the failure was elsewhere).
+fn locate_decode_error(payload: &[u8], version: u32) -> Option<String> {
+    use crate::models::crf::Crf;
+    use crate::models::naive::{NaiveClassifier, NaiveTagger};
+    #[derive(Deserialize)]
+    #[allow(dead_code)] // decoded only to find where decoding fails
+    struct Task(#[serde(with = "crate::task::wire")] crate::task::TaskSpec);
+
+    /// Decodes a `T` from the front of `bytes`, returning the rest, or the section's error.
+    fn take<'a, T: serde::de::DeserializeOwned>(
+        bytes: &'a [u8],
+        version: u32,
+        section: &str,
+    ) -> std::result::Result<&'a [u8], String> {
+        wire::take_decode_error();
+        match wire::with(version, || postcard::take_from_bytes::<T>(bytes)).0 {
+            Ok((_, rest)) => Ok(rest),
+            Err(e) => Err(format!(
+                "{section}: {}",
+                decode_reason(e, wire::take_decode_error())
+            )),
+        }
+    }
+    let walk = || -> std::result::Result<(), String> {
+        let rest = take::<BundleMeta>(payload, version, "the provenance (tool, settings, files)")?;
+        let rest = take::<Task>(rest, version, "the task definition")?;
+        let rest = take::<crate::pipeline::ModelKind>(rest, version, "the model kind")?;
+        let (variant, rest): (u32, &[u8]) =
+            postcard::take_from_bytes(rest).map_err(|e| format!("the fitted model's type: {e}"))?;
+        match variant {
+            0 => take::<NaiveClassifier>(rest, version, "the naive classifier").map(drop),
+            1 => take::<NaiveTagger>(rest, version, "the naive tagger").map(drop),
+            2 => take::<Crf>(rest, version, "the CRF model").map(drop),
+            3 => {
+                let rest = take::<crate::features::tfidf::Tfidf>(rest, version, "the vectorizer")?;
+                let rest = take::<crate::models::logreg::LogReg>(
+                    rest,
+                    version,
+                    "the classifier (logistic regression)",
+                )?;
+                take::<Vec<String>>(rest, version, "the class labels").map(drop)
+            }
+            v => Err(format!(
+                "the fitted model: its type tag is {v}, not one of the 4 model types"
+            )),
+        }
+    };
+    walk().err()
 }
 
 /// The header checks of [`Bundle::from_bytes`]: magic, a format version this build reads, the
@@ -456,6 +565,37 @@ pub struct ModelIdentity {
     pub task: crate::task::TaskSpec,
     /// The model family.
     pub kind: crate::pipeline::ModelKind,
+}
+
+/// A writer that keeps the first I/O error of the writer it wraps.
+struct KeepIoError<'a> {
+    inner: &'a mut dyn std::io::Write,
+    error: Option<std::io::Error>,
+}
+
+impl std::io::Write for KeepIoError<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.inner.write(buf).inspect_err(|e| self.keep(e))
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.inner.write_all(buf).inspect_err(|e| self.keep(e))
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush().inspect_err(|e| self.keep(e))
+    }
+}
+
+impl KeepIoError<'_> {
+    fn keep(&mut self, e: &std::io::Error) {
+        if self.error.is_none() {
+            self.error = Some(match e.raw_os_error() {
+                Some(code) => std::io::Error::from_raw_os_error(code),
+                None => std::io::Error::new(e.kind(), e.to_string()),
+            });
+        }
+    }
 }
 
 /// A writer that only hashes and counts what it is given.

@@ -418,6 +418,11 @@ pub struct TrainArgs {
     /// task, other data or other settings (without it, such files are refused).
     #[arg(long)]
     pub force: bool,
+    /// Text model: refuse settings whose estimated peak memory (from the train split's size,
+    /// the n-gram range and --hash-features) exceeds SIZE (bytes, or 512M, 4G) [default: the
+    /// memory available, MemAvailable].
+    #[arg(long, value_name = "SIZE", value_parser = crate::features::cost::parse_size)]
+    pub max_memory: Option<u64>,
     /// Text model: inverse regularisation strength C of the logistic regression [default: 10].
     #[arg(long = "C", value_name = "C", help_heading = "Recipe", value_parser = parse_c)]
     pub c: Option<f64>,
@@ -434,11 +439,11 @@ pub struct TrainArgs {
     /// Text model: class weights, `none` or `balanced` (n / (classes × class count)).
     #[arg(long, value_name = "none|balanced", value_parser = ["none", "balanced"], help_heading = "Recipe")]
     pub class_weight: Option<String>,
-    /// CRF: L1 regularisation coefficient [default: 0.1].
-    #[arg(long, help_heading = "Recipe")]
+    /// CRF: L1 regularisation coefficient, 0 to 1e4 [default: 0.1].
+    #[arg(long, help_heading = "Recipe", value_parser = parse_crf_coefficient)]
     pub c1: Option<f64>,
-    /// CRF: L2 regularisation coefficient [default: 0.01].
-    #[arg(long, help_heading = "Recipe")]
+    /// CRF: L2 regularisation coefficient, 0 to 1e4 [default: 0.01].
+    #[arg(long, help_heading = "Recipe", value_parser = parse_crf_coefficient)]
     pub c2: Option<f64>,
     /// CRF: L-BFGS iterations [default: 200].
     #[arg(long, help_heading = "Recipe")]
@@ -547,6 +552,18 @@ fn parse_c(s: &str) -> std::result::Result<f64, String> {
     let v: f64 = s.parse().map_err(|_| format!("{s:?} is not a number"))?;
     if !(v.is_finite() && v > 0.0 && v <= MAX_C) {
         return Err(format!("C must be > 0 and <= {MAX_C:e}, got {s}"));
+    }
+    Ok(v)
+}
+
+/// `--c1`, `--c2`: a number in [0, [`crate::models::crf::MAX_COEFFICIENT`]].
+fn parse_crf_coefficient(s: &str) -> std::result::Result<f64, String> {
+    let max = crate::models::crf::MAX_COEFFICIENT;
+    let v: f64 = s.parse().map_err(|_| format!("{s:?} is not a number"))?;
+    if !(v.is_finite() && (0.0..=max).contains(&v)) {
+        return Err(format!(
+            "a CRF penalty must be between 0 and {max:e}, got {s} (the paper's c1 is 0.1, c2 0.01)"
+        ));
     }
     Ok(v)
 }
@@ -791,6 +808,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
                 model_out: args.model_out.clone(),
                 tune_threshold: args.tune_threshold,
                 force: args.force,
+                max_memory: args.max_memory,
             };
             train::run(&req, out)?;
         }

@@ -481,6 +481,28 @@ fn default_name(train: &std::path::Path) -> String {
         .unwrap_or_else(|| "task".into())
 }
 
+/// Refuses a task name that cannot name output files (`<name>.jsonl`, `<name>-<model>.rmb`):
+/// empty, with a path separator, a control character (NUL included) or a leading `.`.
+fn check_name(name: &str) -> Result<()> {
+    if name.is_empty() {
+        bail!("the task name must not be empty");
+    }
+    if name.contains(['/', '\\']) {
+        bail!("task name `{name}` must not contain a path separator");
+    }
+    if let Some(c) = name.chars().find(|c| c.is_control()) {
+        bail!(
+            "task name {name:?} must not contain a control character (U+{:04X}): it names \
+             output files",
+            c as u32
+        );
+    }
+    if name.starts_with('.') {
+        bail!("task name `{name}` must not start with '.': it names output files");
+    }
+    Ok(())
+}
+
 /// A user-defined task as written in a TOML task file (or assembled from `train` flags).
 /// Paths are relative to the task file's folder.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -583,6 +605,16 @@ impl TaskFile {
             crate::data::parse_delimiter(d)
                 .map_err(|e| crate::error::err!("{}: delimiter: {e}", path.display()))?;
         }
+        // The name names output files: refused here, before any data is read.
+        if let Some(n) = &tf.name {
+            check_name(n.trim()).map_err(|e| {
+                let line = text
+                    .lines()
+                    .position(|l| l.trim_start().starts_with("name"))
+                    .map_or(String::new(), |i| format!(":{}", i + 1));
+                crate::error::err!("{}{line}: name: {e}", path.display())
+            })?;
+        }
         // Unnamed, a task is named after its task file.
         if tf.name.is_none() {
             tf.name = path
@@ -678,9 +710,7 @@ impl TaskFile {
             Some(n) => n.trim().to_string(),
             None => default_name(train),
         };
-        if name.contains(['/', '\\']) {
-            bail!("task name `{name}` must not contain a path separator");
-        }
+        check_name(&name)?;
         let tagging = self.tokens_field.is_some() || self.tags_field.is_some();
         let (inputs, label_field, metrics) = if tagging {
             if !self.text_fields.is_empty() || self.label_field.is_some() {

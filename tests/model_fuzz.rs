@@ -4,15 +4,19 @@
 //! error: no panic, no abort or signal (either kills this test process), no hang (each case
 //! runs on a worker thread that must answer within [`CASE_LIMIT`]).
 //!
-//! `cargo test --release --test model_fuzz` runs [`CASES`] cases per model kind (4 kinds);
-//! `RUMEDBENCH_FUZZ_CASES=N` changes the count, `RUMEDBENCH_FUZZ_SEED=S` the seed.
+//! Every refusal must name its cause (never postcard's bare "Serde Deserialization Error"), and
+//! every model that loads must predict finite probabilities.
+//!
+//! `cargo test --release --test model_fuzz` runs [`CASES`] cases per model kind (4 kinds),
+//! at most [`KIND_BUDGET`] per kind; `RUMEDBENCH_FUZZ_CASES=N` changes the count,
+//! `RUMEDBENCH_FUZZ_SEED=S` the seed, `RUMEDBENCH_FUZZ_SECONDS=T` the budget.
 
 use std::sync::mpsc;
 use std::time::Duration;
 
 use rumedbench::bundle::{Bundle, BundleMeta};
 use rumedbench::data::{Example, Gold, Input, Split};
-use rumedbench::pipeline::{self, FitSettings, Fitted, ModelKind};
+use rumedbench::pipeline::{self, FitSettings, Fitted, ModelKind, Prediction};
 use rumedbench::task;
 use sha2::{Digest, Sha256};
 
@@ -20,6 +24,11 @@ use sha2::{Digest, Sha256};
 const CASES: usize = 25_000;
 /// Longest a case may take before it counts as a hang.
 const CASE_LIMIT: Duration = Duration::from_secs(10);
+/// Longest the cases of one model kind may take in all (`RUMEDBENCH_FUZZ_SECONDS`); the run
+/// stops there (a release build runs the 25,000 cases of a kind in about 2 s).
+const KIND_BUDGET: Duration = Duration::from_secs(60);
+/// Fewest cases per kind a run must complete within its budget.
+const MIN_CASES: usize = 1_000;
 const HEADER_LEN: usize = 52;
 
 struct Rng(u64);
@@ -137,14 +146,28 @@ fn mutate(model: &[u8], rng: &mut Rng) -> Vec<u8> {
     out
 }
 
-/// Loads and predicts; `Ok(true)` when the file loaded.
-fn run_case(bytes: &[u8], examples: &[Example]) -> Result<bool, String> {
+/// What a case ended in: the file loaded (and predicted), or the load error's chain.
+enum Outcome {
+    Loaded,
+    Refused(String),
+}
+
+/// Loads and predicts; a loaded model's probabilities must all be finite numbers.
+fn run_case(bytes: &[u8], examples: &[Example]) -> Result<Outcome, String> {
     std::panic::catch_unwind(|| match Bundle::from_bytes(bytes) {
         Ok(b) => {
-            let _ = b.pipeline.predict(examples, 3);
-            true
+            if let Ok(preds) = b.pipeline.predict(examples, 3) {
+                for p in preds {
+                    if let Prediction::Ranked(r) = p {
+                        if let Some((l, v)) = r.iter().find(|(_, v)| !v.is_finite()) {
+                            panic!("a loaded model predicted {l} with probability {v}");
+                        }
+                    }
+                }
+            }
+            Outcome::Loaded
         }
-        Err(_) => false,
+        Err(e) => Outcome::Refused(chain(&e)),
     })
     .map_err(|p| {
         p.downcast_ref::<String>()
@@ -171,13 +194,28 @@ fn mutated_model_files_never_panic_abort_or_hang() {
             let _ = done_tx.send(run_case(&bytes, &examples));
         }
     });
+    let budget = Duration::from_secs(env("RUMEDBENCH_FUZZ_SECONDS", KIND_BUDGET.as_secs()));
     for (name, model, examples) in models() {
         let mut loaded = 0;
+        let mut ran = 0;
+        let start = std::time::Instant::now();
         for case in 0..cases {
+            // Bounded in time whatever the machine: a slow or loaded machine runs fewer cases.
+            if start.elapsed() > budget {
+                break;
+            }
+            ran += 1;
             let bytes = mutate(&model, &mut rng);
             tx.send((bytes.clone(), examples.clone())).unwrap();
             match done_rx.recv_timeout(CASE_LIMIT) {
-                Ok(Ok(ok)) => loaded += ok as usize,
+                Ok(Ok(Outcome::Loaded)) => loaded += 1,
+                Ok(Ok(Outcome::Refused(msg))) => {
+                    // Every refusal says what is wrong, never only postcard's generic words.
+                    assert!(
+                        !msg.contains("Serde Deserialization Error"),
+                        "{name} case {case}: {msg}"
+                    );
+                }
                 Ok(Err(msg)) => {
                     let path = std::env::temp_dir().join(format!("fuzz-panic-{name}-{case}.bin"));
                     std::fs::write(&path, &bytes).unwrap();
@@ -194,8 +232,13 @@ fn mutated_model_files_never_panic_abort_or_hang() {
             }
         }
         eprintln!(
-            "{name}: {cases} mutated files, {loaded} loaded, {} refused",
-            cases - loaded
+            "{name}: {ran} mutated files in {:.1} s, {loaded} loaded, {} refused",
+            start.elapsed().as_secs_f64(),
+            ran - loaded
+        );
+        assert!(
+            ran >= cases.min(MIN_CASES),
+            "{name}: only {ran} cases within {budget:?}"
         );
     }
 }
@@ -250,4 +293,120 @@ fn chain(e: &dyn std::error::Error) -> String {
         cur = c.source();
     }
     out
+}
+
+/// A model file with its payload replaced by `payload` (length and checksum recomputed).
+fn with_payload(model: &[u8], payload: Vec<u8>) -> Vec<u8> {
+    let mut out = model[..12].to_vec();
+    out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+    out.extend_from_slice(&Sha256::digest(&payload));
+    out.extend(payload);
+    out
+}
+
+/// The only place `needle` occurs in `hay`.
+fn find_once(hay: &[u8], needle: &[u8]) -> usize {
+    let at: Vec<usize> = hay
+        .windows(needle.len())
+        .enumerate()
+        .filter(|(_, w)| *w == needle)
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(at.len(), 1, "{needle:?} found at {at:?}");
+    at[0]
+}
+
+/// The silent NaN: finite but huge weights (-3.4e38, near f32's limit) passed
+/// validation and `predict` printed `"prob": null`. Such a model is refused when loaded,
+/// naming the problem and the bound; and the probabilities themselves are computed so that a
+/// row of hopeless scores still gives finite numbers.
+#[test]
+fn huge_finite_weights_are_refused_and_probabilities_stay_finite() {
+    let (_, bytes, examples) = models().remove(3);
+    let mut bundle = Bundle::from_bytes(&bytes).unwrap();
+    let Fitted::Text(text) = &mut bundle.pipeline.model else {
+        panic!("not a text model")
+    };
+    let mut clf = serde_json::to_value(&text.clf).unwrap();
+    let field = if clf["dense"].is_null() {
+        "dual"
+    } else {
+        "dense"
+    };
+    let n = clf[field].as_array().unwrap().len();
+    for i in 0..n {
+        clf[field][i] = serde_json::json!(-3.4e38f32);
+    }
+    text.clf = serde_json::from_value(clf).unwrap();
+    let crafted = bundle.to_bytes().unwrap();
+    let err = chain(&Bundle::from_bytes(&crafted).unwrap_err());
+    assert!(
+        err.contains("add up to") && err.contains("keeps every score finite"),
+        "{err}"
+    );
+    // The same model used without the load check: every class scores -inf or near it, and
+    // the probabilities are still finite and sum to 1.
+    let preds = bundle.pipeline.predict(&examples, 3).unwrap();
+    for p in &preds {
+        let Prediction::Ranked(r) = p else {
+            panic!("not ranked")
+        };
+        assert!(r.iter().all(|(_, v)| v.is_finite()), "{r:?}");
+        let sum: f32 = r.iter().map(|(_, v)| v).sum();
+        assert!((sum - 1.0).abs() < 1e-5, "{r:?}");
+    }
+}
+
+/// A crafted vectorizer (n-gram range 3..=2) and a crafted CRF (its magic changed) are
+/// refused with their decoders' own messages and the section, not postcard's generic
+/// "Serde Deserialization Error".
+#[test]
+fn crafted_models_name_the_section_and_the_decoders_message() {
+    let mut all = models();
+    let (_, text, _) = all.remove(3);
+    let mut payload = text[HEADER_LEN..].to_vec();
+    // The vectorizer's parameters: ngram_min 3, ngram_max 8, raw tf, no hashing.
+    let at = find_once(&payload, &[3, 8, 0, 0]);
+    payload[at + 1] = 2;
+    let err = chain(&Bundle::from_bytes(&with_payload(&text, payload)).unwrap_err());
+    assert!(
+        err.contains("cannot decode the vectorizer: ngram_min (3) must not exceed ngram_max (2)"),
+        "{err}"
+    );
+    assert!(!err.contains("Serde"), "{err}");
+
+    let (_, crf, _) = all.remove(1);
+    let mut payload = crf[HEADER_LEN..].to_vec();
+    let at = find_once(&payload, b"lCRF");
+    payload[at] = b'x';
+    let err = chain(&Bundle::from_bytes(&with_payload(&crf, payload)).unwrap_err());
+    assert!(
+        err.contains(
+            "cannot decode the CRF model: invalid CRFsuite model: missing the 'lCRF' magic"
+        ),
+        "{err}"
+    );
+}
+
+/// A full disk is reported as the operating system says it ("No space left on device"), not
+/// as postcard's "The serialize buffer is full".
+#[test]
+fn a_full_disk_says_so() {
+    use std::io::Write;
+    for (name, bytes, _) in models() {
+        let bundle = Bundle::from_bytes(&bytes).unwrap();
+        // The header fits the buffer, so the failure comes while postcard writes the payload.
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let mut w = std::io::BufWriter::with_capacity(64, file);
+        let err = bundle
+            .write_to(&mut w)
+            .and_then(|()| w.flush().map_err(Into::into))
+            .unwrap_err();
+        let err = chain(&err);
+        assert!(err.contains("No space left on device"), "{name}: {err}");
+        assert!(!err.contains("buffer is full"), "{name}: {err}");
+    }
 }

@@ -59,6 +59,7 @@ fn request(tasks: Vec<TaskSource>, root: &Path) -> TrainRequest {
         model_out: None,
         tune_threshold: false,
         force: false,
+        max_memory: None,
     }
 }
 

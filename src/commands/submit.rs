@@ -476,6 +476,19 @@ pub fn run(
     out: &mut dyn Write,
     log: &mut dyn Write,
 ) -> Result<Vec<PartAnswers>> {
+    // The zip's folder is checked before any training: a submission that cannot be written
+    // fails at once, not after every model is trained.
+    if req.out.is_dir() {
+        anyhow::bail!(
+            "--out {} is a folder; give the zip's path",
+            req.out.display()
+        );
+    }
+    let folder = match req.out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => std::path::Path::new("."),
+    };
+    crate::output::check_output_dir(folder, "submission folder")?;
     let mut parts = Vec::new();
     let mut all_ids = Vec::new();
     for part in self::parts() {

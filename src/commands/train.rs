@@ -113,6 +113,9 @@ pub struct TrainRequest {
     /// Replace outputs written for another task or with other settings (see
     /// [`replace`]).
     pub force: bool,
+    /// The most memory the text model's settings may be estimated to need
+    /// ([`crate::features::cost`]); `None`: the memory available.
+    pub max_memory: Option<u64>,
 }
 
 /// The result of training one task.
@@ -193,6 +196,7 @@ fn prepare_outputs(req: &TrainRequest) -> Result<Vec<output::RunLock>> {
         }
         None => req.models_dir.clone(),
     };
+    check_cost_of_settings(req)?;
     output::check_output_dir(&pred_dir, "output folder")?;
     output::check_output_dir(&model_dir, "models folder")?;
     let mut locks = vec![output::RunLock::acquire(&pred_dir)?];
@@ -205,6 +209,42 @@ fn prepare_outputs(req: &TrainRequest) -> Result<Vec<output::RunLock>> {
         replace::check(&targets(req, src), &new, None, req.force)?;
     }
     Ok(locks)
+}
+
+/// Checks the settings against what they cost before any data is read: the parameters'
+/// ranges, and hashed features' columns against the memory (see [`crate::features::cost`]).
+fn check_cost_of_settings(req: &TrainRequest) -> Result<()> {
+    let s = &req.settings;
+    let text = req.kind == ModelKind::Feature
+        && req.tasks.iter().any(|t| t.spec.kind() != TaskKind::Tokens);
+    let tagging = req.kind == ModelKind::Feature
+        && req.tasks.iter().any(|t| t.spec.kind() == TaskKind::Tokens);
+    if text {
+        s.tfidf.check()?;
+        s.logreg.check()?;
+        if let Some(e) = crate::features::cost::hashed_columns(&s.tfidf) {
+            crate::features::cost::check("the text model", &e, req.max_memory)?;
+        }
+    }
+    if tagging {
+        s.crf.check()?;
+    }
+    Ok(())
+}
+
+/// Checks the text model's estimated peak memory on the loaded train split before fitting.
+fn check_fit_cost(req: &TrainRequest, spec: &TaskSpec, train: &Split) -> Result<()> {
+    if req.kind != ModelKind::Feature || spec.kind() == TaskKind::Tokens {
+        return Ok(());
+    }
+    let texts = data::joined_texts(&train.examples);
+    let docs: Vec<&str> = texts.iter().map(|t| t.as_ref()).collect();
+    let e = crate::features::cost::text_model(&req.settings.tfidf, &docs);
+    Ok(crate::features::cost::check(
+        &spec.name,
+        &e,
+        req.max_memory,
+    )?)
 }
 
 /// The files a run of `src` writes.
@@ -514,6 +554,7 @@ pub fn run_task(req: &TrainRequest, src: &TaskSource, log: &mut dyn Write) -> Re
         req.force,
     )?;
 
+    check_fit_cost(req, spec, &splits.train)?;
     pb.set_message(format!(
         "{}: fitting the {} model",
         spec.name,

@@ -1,6 +1,7 @@
 //! Feature extraction: char n-gram tf-idf for text, token features for the CRF.
 
 pub mod analyzer;
+pub mod cost;
 pub mod limit;
 pub mod sparse;
 pub mod tfidf;

@@ -778,8 +778,7 @@ fn idf_from_df(df: impl Iterator<Item = u32>, n_docs: usize) -> Vec<f32> {
 /// the terms as strings whatever the in-memory form; the lookup table is
 /// rebuilt on first use after loading, and loading validates the parts (see
 /// [`Tfidf::from_parts`]).
-#[derive(Debug, Deserialize)]
-#[serde(try_from = "TfidfParts")]
+#[derive(Debug)]
 pub struct Tfidf {
     params: TfidfParams,
     terms: Terms,
@@ -836,10 +835,12 @@ struct TfidfParts {
     idf: Vec<f32>,
 }
 
-impl TryFrom<TfidfParts> for Tfidf {
-    type Error = crate::error::Error;
-    fn try_from(p: TfidfParts) -> Result<Self> {
-        Tfidf::from_arena(p.params, p.vocabulary, p.idf)
+impl<'de> Deserialize<'de> for Tfidf {
+    /// Decodes the parts, then checks them ([`Tfidf::from_parts`]); the check's own message
+    /// reaches the model file's error (`bundle::wire::custom`).
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let p = TfidfParts::deserialize(d)?;
+        Tfidf::from_arena(p.params, p.vocabulary, p.idf).map_err(wire::custom)
     }
 }
 

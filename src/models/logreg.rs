@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 use crate::features::sparse::CsrMatrix;
 use crate::features::tfidf::HashedCounts;
 
+mod bounds;
 mod folded;
 mod gram;
 mod lockstep;
@@ -246,9 +247,17 @@ impl FoldedModel {
 /// A decoded model is checked before use: model files come from anywhere.
 impl LogReg {
     /// Checks a decoded model's sizes, indices and weights against each other, so that
-    /// prediction cannot index out of bounds or produce NaN from stored values. `n_features`
-    /// itself is bounded by the caller (the vectorizer's vocabulary).
+    /// prediction cannot index out of bounds or produce NaN from stored values: values
+    /// finite, and each problem's weights bounded so that no score can pass `f32::MAX`
+    /// (`logreg/bounds.rs`). `n_features` itself is bounded by the caller (the vectorizer's
+    /// vocabulary).
     pub fn validate(&self) -> Result<()> {
+        self.validate_layout()?;
+        self.check_score_bound()
+    }
+
+    /// [`LogReg::validate`]'s checks of sizes, indices and finiteness.
+    fn validate_layout(&self) -> Result<()> {
         let (k, p, d) = (self.n_classes, self.n_problems, self.n_features);
         // One problem per class (multi-label: always), or one for two classes.
         if k < 2 || (p != k && !(k == 2 && p == 1)) {
@@ -987,11 +996,7 @@ impl LogReg {
                 row[0] = (1.0 - p) as f32;
                 row[1] = p as f32;
             } else {
-                let probs: Vec<f64> = row.iter().map(|&s| sigmoid(s as f64)).collect();
-                let sum: f64 = probs.iter().sum();
-                for (o, p) in row.iter_mut().zip(probs) {
-                    *o = (p / sum) as f32;
-                }
+                bounds::ovr_normalise(row);
             }
         }
         d

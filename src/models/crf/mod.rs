@@ -56,6 +56,10 @@ fn io_err(context: String) -> impl FnOnce(std::io::Error) -> CrfError {
     move |source| CrfError::Io { context, source }
 }
 
+/// Largest `c1` or `c2` accepted: a penalty this strong already sets every weight of any
+/// realistic training set to zero (the paper's are 0.1 and 0.01).
+pub const MAX_COEFFICIENT: f64 = 1e4;
+
 /// Hyper-parameters of CRFsuite's L-BFGS trainer; every other CRFsuite
 /// parameter keeps its default, as sklearn-crfsuite leaves unset (`None`)
 /// parameters out.
@@ -89,9 +93,14 @@ impl CrfParams {
     /// Check that the parameters are usable by CRFsuite.
     pub fn check(&self) -> Result<()> {
         for (name, v) in [("c1", self.c1), ("c2", self.c2)] {
-            if !v.is_finite() || v < 0.0 {
+            if !(v.is_finite() && (0.0..=MAX_COEFFICIENT).contains(&v)) {
+                let v = if v.abs() >= 1e6 {
+                    format!("{v:e}")
+                } else {
+                    v.to_string()
+                };
                 return Err(CrfError::InvalidParams(format!(
-                    "{name} must be finite and >= 0, got {v}"
+                    "{name} must be between 0 and {MAX_COEFFICIENT:e}, got {v}"
                 )));
             }
         }
@@ -176,6 +185,14 @@ impl CrfParams {
             "reading the model CRFsuite wrote to {}",
             model_path.display()
         )))?;
+        if reader::is_empty_model(&bytes) {
+            return Err(CrfError::InvalidParams(format!(
+                "training kept no feature weight (c1 = {}, c2 = {}): the penalties set every \
+                 weight to zero, so the model could only ever predict one tag; lower c1 (the \
+                 paper's is 0.1) or c2 (0.01)",
+                self.c1, self.c2
+            )));
+        }
         Crf::from_bytes(bytes)
     }
 }
@@ -365,7 +382,7 @@ impl serde::Serialize for Crf {
 impl<'de> serde::Deserialize<'de> for Crf {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         let bytes: Vec<u8> = serde::de::Deserialize::deserialize(d).map(|b: ByteBuf| b.0)?;
-        Crf::from_bytes(bytes).map_err(serde::de::Error::custom)
+        Crf::from_bytes(bytes).map_err(crate::bundle::wire::custom)
     }
 }
 
@@ -450,6 +467,30 @@ mod tests {
             ("Врач выписал Анаферон", "O O B-Drugname"),
         ];
         data.iter().map(|(s, t)| (toks(s), toks(t))).unzip()
+    }
+
+    /// The issue's `--c1 1e300` ended in "attributes dictionary does not name all 0 ids":
+    /// out of range it is refused up front, and a penalty in range that still removes every
+    /// weight says so.
+    #[test]
+    fn penalties_out_of_range_or_emptying_the_model_are_clear_errors() {
+        let (x, y) = fixture();
+        let huge = CrfParams {
+            c1: 1e300,
+            ..quick()
+        };
+        let e = huge.fit(&x, &y).unwrap_err().to_string();
+        assert!(e.contains("c1 must be between 0 and 1e4, got 1e300"), "{e}");
+        let strong = CrfParams {
+            c1: MAX_COEFFICIENT,
+            ..quick()
+        };
+        let e = strong.fit(&x, &y).unwrap_err().to_string();
+        assert!(
+            e.contains("training kept no feature weight") && e.contains("lower c1"),
+            "{e}"
+        );
+        assert!(!e.contains("dictionary"), "{e}");
     }
 
     fn quick() -> CrfParams {

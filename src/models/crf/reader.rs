@@ -145,6 +145,15 @@ fn header(bytes: &[u8]) -> Result<Header> {
     Ok(h)
 }
 
+/// Whether a model CRFsuite just wrote has no attribute or no feature left (every weight
+/// zero after L1 regularisation): such a file has no usable dictionary.
+pub(crate) fn is_empty_model(bytes: &[u8]) -> bool {
+    match header(bytes) {
+        Ok(h) => h.num_attrs == 0 || h.num_features == 0,
+        Err(_) => u32_at(bytes, 24, "attribute count").is_ok_and(|n| n == 0),
+    }
+}
+
 /// Feature `fid` as (target label, weight), checked.
 fn feature(bytes: &[u8], h: &Header, fid: u32) -> Result<(u32, f64)> {
     if fid >= h.num_features {
