@@ -529,7 +529,7 @@ pub fn run(
         }
     }
     let bytes = zip_bytes(&parts)?;
-    crate::output::write_atomic(&req.out, |w| Ok(w.write_all(&bytes)?))?;
+    super::output_set::write_atomic(&req.out, |w| Ok(w.write_all(&bytes)?))?;
     writeln!(
         out,
         "wrote {} ({} bytes: {})",
