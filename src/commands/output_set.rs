@@ -354,7 +354,9 @@ impl OutputSet {
         })();
         let remove_backups = |files: &mut Vec<PathBuf>| {
             for b in &backups {
-                let _ = fs::remove_file(b);
+                if fs::remove_file(b).is_ok() {
+                    step("remove", b);
+                }
                 files.retain(|f| f != b);
             }
         };
