@@ -1,7 +1,8 @@
 //! A run's outputs (predictions, run record, model) are one set: a failed, interrupted or
 //! concurrent run leaves the earlier set whole and no temporary files. The task is a
 //! synthetic one generated here, large enough (a second or so of training) that a signal or a
-//! second run can land in the middle of the first.
+//! second run can land in the middle of the first. The SIGKILL and signal tests at the end use
+//! the fault hook (`RUMEDBENCH_FAULT`) instead of timing, on a smaller copy of the task.
 
 mod common;
 
@@ -500,7 +501,8 @@ fn signal_at_temp(
 
 /// SIGTERM, SIGINT and SIGHUP while `test --out`, `train`, `tune`, `submit` and `report` have a
 /// temporary file written (paused there by the fault hook, so no timing is involved): the run
-/// ends with status 130, its temporary file is gone and the earlier output is untouched.
+/// ends with status 130, its temporary file is gone and the earlier output is untouched. A
+/// SIGKILL there leaves the file, which the next `test --out` into that folder removes.
 #[cfg(unix)]
 #[test]
 fn a_signal_during_any_write_removes_its_temporary_file() {
@@ -605,6 +607,22 @@ fn a_signal_during_any_write_removes_its_temporary_file() {
             b"earlier chart"
         );
     }
+    // SIGKILL cannot be caught: the temporary file stays until the next command writing into
+    // (or reading) that folder removes it.
+    let (tmp, status) = signal_at_temp(&mut test_out(), "KILL");
+    assert_eq!(killed_by(&status), Some(9));
+    assert!(tmp.exists());
+    assert_eq!(
+        std::fs::read(d.join("p/preds.jsonl")).unwrap(),
+        b"earlier\n"
+    );
+    ok(&test_out().output().unwrap());
+    assert!(!tmp.exists(), "{} was not removed", tmp.display());
+    assert_eq!(leftovers(&[d.join("p")]), Vec::<String>::new());
+    assert_ne!(
+        std::fs::read(d.join("p/preds.jsonl")).unwrap(),
+        b"earlier\n"
+    );
 }
 
 /// A made-up data folder for `submit` (as in `tests/submit.rs`): DaNet train and private test,
