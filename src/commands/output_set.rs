@@ -515,7 +515,12 @@ impl Journal {
                 this: i,
                 ..self.clone()
             };
-            let mut bytes = serde_json::to_vec_pretty(&copy)?;
+            let mut bytes = serde_json::to_vec_pretty(&copy).with_context(|| {
+                format!(
+                    "cannot write the journal {} (folder names must be UTF-8)",
+                    path.display()
+                )
+            })?;
             bytes.push(b'\n');
             let mut f = fs::OpenOptions::new()
                 .write(true)
@@ -819,7 +824,14 @@ pub fn recover_for_read(dir: &Path, log: &mut dyn Write) {
     } else {
         match RunLock::try_acquire(dir) {
             Ok(Some(l)) => Some(l),
-            Ok(None) => return,
+            Ok(None) => {
+                let _ = writeln!(
+                    log,
+                    "note: {}: another rumedbench run is writing to it; read as it is",
+                    dir.display()
+                );
+                return;
+            }
             Err(e) => {
                 let _ = writeln!(
                     log,
