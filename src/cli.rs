@@ -12,6 +12,7 @@ use anyhow::{bail, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::bundle::Bundle;
+use crate::commands::output_set;
 use crate::commands::predict::{self, PredictFormat};
 use crate::commands::report;
 use crate::commands::submit;
@@ -795,6 +796,11 @@ impl TrainArgs {
 
 /// Runs a parsed command line, writing results to `out` and notes to `err`.
 pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
+    // A set that a killed run left half-replaced in a folder this command reads (or writes a
+    // single file into) is put back first; train and tune do it under their locks.
+    for dir in folders_read(&cli.command) {
+        output_set::recover_for_read(&dir, err);
+    }
     match cli.command {
         Command::Train(args) => {
             let tasks = args.sources(err)?;
@@ -846,6 +852,32 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
         Command::Submit(args) => args.run(out, err)?,
     }
     Ok(())
+}
+
+/// The output folders `command` reads, or writes a single file into.
+fn folders_read(command: &Command) -> Vec<PathBuf> {
+    let parent = |p: &Path| match p.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    match command {
+        Command::Train(_) | Command::Tune(_) => Vec::new(),
+        Command::Predict(a) => vec![parent(&a.model)],
+        Command::Explain(a) => vec![parent(&a.model)],
+        Command::Test(a) => std::iter::once(parent(&a.model))
+            .chain(a.out.as_deref().map(parent))
+            .collect(),
+        Command::Eval(a) => vec![a.dir.clone()],
+        Command::Compare(a) => vec![a.dir_a.clone(), a.dir_b.clone()],
+        Command::Report(a) => a.dirs.iter().cloned().chain([parent(&a.out)]).collect(),
+        Command::Submit(a) => {
+            let zip = a.check.clone().or_else(|| a.out.clone());
+            let zip = zip.unwrap_or_else(|| submit::default_out(a.model));
+            std::iter::once(parent(&zip))
+                .chain(a.compare_with.clone())
+                .collect()
+        }
+    }
 }
 
 impl PredictArgs {

@@ -18,7 +18,7 @@ fn main() -> ExitCode {
     };
     // Ctrl-C, SIGTERM, SIGHUP: remove this run's temporary files (after a set being
     // committed is whole) and exit, leaving the earlier outputs as they were.
-    let _ = ctrlc::set_handler(|| rumedbench::output::clean_up_and_exit(130));
+    let _ = ctrlc::set_handler(|| rumedbench::commands::output_set::clean_up_and_exit(130));
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let mut err = std::io::stderr();

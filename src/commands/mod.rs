@@ -2,6 +2,7 @@
 //! Flags and dispatch live in [`crate::cli`].
 
 pub mod explain;
+pub mod output_set;
 pub mod predict;
 pub mod record;
 pub mod replace;

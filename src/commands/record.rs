@@ -11,9 +11,9 @@ use anyhow::Result;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
+use super::output_set::OutputSet;
 use crate::bundle::FileDigest;
 use crate::data;
-use crate::output::OutputSet;
 use crate::scoring::eval::TaskScore;
 use crate::task::TaskSpec;
 

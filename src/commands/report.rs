@@ -8,12 +8,12 @@
 use std::path::{Path, PathBuf};
 use std::sync::Once;
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, bail, Result};
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use crate::output;
+use super::output_set;
 use crate::scoring::bootstrap::{self, Interval};
 use crate::scoring::eval;
 use crate::task::{TaskSpec, PAPER_OVERALL, PAPER_SYSTEMS};
@@ -459,43 +459,17 @@ pub fn write_chart(title: &str, groups: &[Group], series: &[Series], out: &Path)
     match ext.as_str() {
         "svg" => {
             let svg = render_svg(title, groups, series)?;
-            Ok(output::write_atomic(out, |w| {
-                Ok(w.write_all(svg.as_bytes())?)
-            })?)
+            output_set::write_atomic(out, |w| Ok(w.write_all(svg.as_bytes())?))
         }
         "png" => {
             register_font()?;
-            let dir = match out.parent() {
-                Some(p) if !p.as_os_str().is_empty() => p,
-                _ => Path::new("."),
-            };
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("cannot create {}", dir.display()))?;
             // plotters picks the encoder from the file name, so the temporary file in the
-            // target's directory keeps the .png suffix; it is renamed over `out` at the end.
-            let tmp = tempfile::Builder::new()
-                .prefix(".rumedbench-")
-                .suffix(".png")
-                .tempfile_in(dir)
-                .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-            {
-                let root = BitMapBackend::new(tmp.path(), SIZE).into_drawing_area();
+            // target's directory keeps the .png suffix; it is renamed over `out` at the end
+            // (and made 0644 like every other output).
+            output_set::write_atomic_via_path(out, ".png", |tmp| {
+                let root = BitMapBackend::new(tmp, SIZE).into_drawing_area();
                 draw(&root, title, groups, series)
-                    .with_context(|| format!("while writing {}", out.display()))?;
-            }
-            // tempfile creates files readable by the owner only; a chart is an ordinary file,
-            // 0644 like every other output.
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::PermissionsExt;
-                let _ = tmp
-                    .as_file()
-                    .set_permissions(std::fs::Permissions::from_mode(0o644));
-            }
-            tmp.persist(out)
-                .map_err(|e| e.error)
-                .with_context(|| format!("cannot replace {}", out.display()))?;
-            Ok(())
+            })
         }
         _ => bail!(
             "--out {}: the file name must end in .svg or .png",

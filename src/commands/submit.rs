@@ -488,7 +488,7 @@ pub fn run(
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => std::path::Path::new("."),
     };
-    crate::output::check_output_dir(folder, "submission folder")?;
+    crate::commands::output_set::check_output_dir(folder, "submission folder")?;
     let mut parts = Vec::new();
     let mut all_ids = Vec::new();
     for part in self::parts() {
@@ -542,7 +542,7 @@ pub fn run(
         }
     }
     let bytes = zip_bytes(&parts)?;
-    crate::output::write_atomic(&req.out, |w| Ok(w.write_all(&bytes)?))?;
+    super::output_set::write_atomic(&req.out, |w| Ok(w.write_all(&bytes)?))?;
     writeln!(
         out,
         "wrote {} ({} bytes: {})",

@@ -132,7 +132,7 @@ pub fn run(req: &TestRequest) -> Result<TestReport> {
         bail!("{}: no labels to score", req.input.display());
     };
     if let Some(out) = &req.out {
-        crate::output::write_atomic(out, |w| {
+        super::output_set::write_atomic(out, |w| {
             for (e, p) in split.examples.iter().zip(&preds) {
                 crate::output::write_json_line(w, &pipeline.output_record_as(&spec, e, p))?;
             }

@@ -10,6 +10,7 @@ use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{json, Map, Value};
 
+use super::output_set::{self, OutputSet, RunLock};
 use super::record::{self, RunRecord};
 use super::replace;
 use crate::bundle::{Bundle, FileDigest};
@@ -153,9 +154,7 @@ pub fn write_predictions(
     preds: &[Prediction],
     path: &Path,
 ) -> Result<()> {
-    Ok(output::write_atomic(path, |w| {
-        fill_predictions(pipeline, split, preds, w)
-    })?)
+    output_set::write_atomic(path, |w| fill_predictions(pipeline, split, preds, w))
 }
 
 /// Writes predictions in upstream's schema to `w`.
@@ -182,7 +181,7 @@ fn model_path(req: &TrainRequest, spec: &TaskSpec) -> PathBuf {
 }
 
 /// Checks the output folders before any training and locks them against a second run.
-fn prepare_outputs(req: &TrainRequest) -> Result<Vec<output::RunLock>> {
+fn prepare_outputs(req: &TrainRequest, log: &mut dyn Write) -> Result<Vec<RunLock>> {
     let pred_dir = req.out.join(req.kind.name());
     let model_dir = match &req.model_out {
         Some(p) => {
@@ -197,13 +196,15 @@ fn prepare_outputs(req: &TrainRequest) -> Result<Vec<output::RunLock>> {
         None => req.models_dir.clone(),
     };
     check_cost_of_settings(req)?;
-    output::check_output_dir(&pred_dir, "output folder")?;
-    output::check_output_dir(&model_dir, "models folder")?;
-    let mut locks = vec![output::RunLock::acquire(&pred_dir)?];
+    output_set::check_output_dir(&pred_dir, "output folder")?;
+    output_set::check_output_dir(&model_dir, "models folder")?;
+    let mut locks = vec![RunLock::acquire(&pred_dir)?];
     let same = std::fs::canonicalize(&pred_dir).ok() == std::fs::canonicalize(&model_dir).ok();
     if !same {
-        locks.push(output::RunLock::acquire(&model_dir)?);
+        locks.push(RunLock::acquire(&model_dir)?);
     }
+    // A set that a killed run left half-replaced is put back before anything is compared.
+    output_set::recover_locked(&[&pred_dir, &model_dir], log)?;
     for src in &req.tasks {
         let new = identity(req, src, &src.spec);
         replace::check(&targets(req, src), &new, None, req.force)?;
@@ -461,7 +462,7 @@ fn predict_and_score(
 /// The written half of a run: test predictions and the model file, staged in `set` to be
 /// committed together with the run record.
 struct StagedOutputs {
-    set: output::OutputSet,
+    set: OutputSet,
     predictions: Option<PathBuf>,
     model_file: PathBuf,
     bundle: Bundle,
@@ -478,7 +479,7 @@ fn stage_outputs(
     test_preds: Option<&[Prediction]>,
 ) -> Result<StagedOutputs> {
     let spec = &splits.spec;
-    let mut set = output::OutputSet::new();
+    let mut set = OutputSet::new();
     let predictions = match (&splits.test, test_preds) {
         (Some(split), Some(preds)) => {
             let path = out_dir(req).join(format!("{}.jsonl", spec.name));
@@ -662,7 +663,7 @@ pub fn run(req: &TrainRequest, log: &mut dyn Write) -> Result<Vec<TaskRun>> {
     if req.model_out.is_some() && req.tasks.len() != 1 {
         bail!("--model-out needs a single task, not `all`");
     }
-    let _locks = prepare_outputs(req)?;
+    let _locks = prepare_outputs(req, &mut std::io::stderr())?;
     let runs = if req.tasks.len() > 1 {
         run_overlapped(req, log)?
     } else {

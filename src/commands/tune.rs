@@ -14,6 +14,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use serde_json::{json, Map, Value};
 
+use super::output_set;
 use super::record::{self, RunRecord};
 use super::replace;
 use crate::bundle::Bundle;
@@ -23,7 +24,6 @@ use crate::features::sparse::CsrMatrix;
 use crate::features::tfidf::TfidfParams;
 use crate::models::crf::CrfParams;
 use crate::models::logreg::LogRegParams;
-use crate::output;
 use crate::pipeline::{self, FitSettings, ModelKind, Pipeline, Prediction};
 use crate::scoring::eval::{self, Outcomes, TaskScore};
 use crate::scoring::metrics;
@@ -558,7 +558,7 @@ pub fn run_task(req: &TuneRequest, src: &TaskSource, log: &mut dyn Write) -> Res
     let out_dir = req.out.join(OUT_SUBDIR);
     let predictions = out_dir.join(format!("{}.jsonl", spec.name));
     // Predictions, model and record are one set, committed together (see train).
-    let mut set = output::OutputSet::new();
+    let mut set = output_set::OutputSet::new();
     set.stage(&predictions, |w| {
         train::fill_predictions(&tested.pipeline, &tested.test, &tested.preds, w)
     })?;
@@ -774,12 +774,14 @@ pub fn run(req: &TuneRequest, log: &mut dyn Write) -> Result<Vec<TuneRun>> {
     }
     // Folders checked and locked before any search: a bad folder costs nothing.
     let pred_dir = req.out.join(OUT_SUBDIR);
-    output::check_output_dir(&pred_dir, "output folder")?;
-    output::check_output_dir(&req.models_dir, "models folder")?;
-    let mut _locks = vec![output::RunLock::acquire(&pred_dir)?];
+    output_set::check_output_dir(&pred_dir, "output folder")?;
+    output_set::check_output_dir(&req.models_dir, "models folder")?;
+    let mut _locks = vec![output_set::RunLock::acquire(&pred_dir)?];
     if std::fs::canonicalize(&pred_dir).ok() != std::fs::canonicalize(&req.models_dir).ok() {
-        _locks.push(output::RunLock::acquire(&req.models_dir)?);
+        _locks.push(output_set::RunLock::acquire(&req.models_dir)?);
     }
+    // A set that a killed run left half-replaced is put back before anything is compared.
+    output_set::recover_locked(&[&pred_dir, &req.models_dir], &mut std::io::stderr())?;
     for src in &req.tasks {
         replace::check(&targets(req, src), &identity(req, src), None, req.force)?;
     }
