@@ -114,12 +114,14 @@ pub fn check(
 }
 
 fn from_record(path: &Path) -> Result<Existing> {
-    let text = std::fs::read_to_string(path);
-    let v: Value = match text.map(|t| serde_json::from_str(&t)) {
-        Ok(Ok(v)) => v,
-        _ => bail!(
-            "refusing to replace {}: it is not a readable run record, so which task wrote the \
-             files beside it is unknown; move it away or give --force",
+    // The record is input like any other file: capped before it is read, and every field read
+    // back below is checked for its type (never sliced or unwrapped).
+    let text = crate::data::read_capped_string(path, crate::data::MAX_FILE_BYTES, "a run record");
+    let v: Value = match text.and_then(|t| Ok(serde_json::from_str(&t)?)) {
+        Ok(v) => v,
+        Err(e) => bail!(
+            "refusing to replace {}: it is not a readable run record ({e}), so which task wrote \
+             the files beside it is unknown; move it away or give --force",
             path.display()
         ),
     };
@@ -227,14 +229,23 @@ fn differences(old: &Existing, new: &Identity, digests: Option<&[FileDigest]>) -
                 why.push(format!(
                     "{split} data {} (sha256 {}…) vs {} (sha256 {}…)",
                     o.path,
-                    &o.sha256[..o.sha256.len().min(12)],
+                    prefix(&o.sha256, 12),
                     n.path,
-                    &n.sha256[..n.sha256.len().min(12)]
+                    prefix(&n.sha256, 12)
                 ));
             }
         }
     }
     why
+}
+
+/// The first `n` characters of `s` (characters, not bytes: a digest read back from a file may
+/// hold anything).
+fn prefix(s: &str, n: usize) -> &str {
+    match s.char_indices().nth(n) {
+        Some((at, _)) => &s[..at],
+        None => s,
+    }
 }
 
 /// Appends `what path: old vs new` for every leaf that differs; keys on one side only are

@@ -653,7 +653,7 @@ fn run_record_tasks(dir: &Path) -> Result<Vec<TaskSpec>> {
     paths.sort();
     let mut specs = Vec::new();
     for p in paths {
-        let text = std::fs::read_to_string(&p).map_err(|e| Error::io("cannot read", &p, e))?;
+        let text = data::read_capped_string(&p, data::MAX_FILE_BYTES, "a run record")?;
         let v: Value = serde_json::from_str(&text)
             .map_err(|e| Error::input(&p, None, None, format!("not a run record: {e}")))?;
         if let Some(spec) = v.get("task_spec") {
