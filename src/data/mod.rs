@@ -273,11 +273,9 @@ pub fn parse_record(
         InputFields::Single { text } => Input::Text(rec.string(text)?),
         InputFields::Pair { first, second } => Input::Pair(rec.string(first)?, rec.string(second)?),
         InputFields::Tokens { tokens } => {
-            let toks = rec.strings(tokens)?;
-            if toks.is_empty() {
-                return Err(rec.err(tokens, "the token list is empty"));
-            }
-            Input::Tokens(toks)
+            // An empty sentence is a sentence: taggers predict `[]` for it and training skips
+            // it, as sklearn-crfsuite does.
+            Input::Tokens(rec.strings(tokens)?)
         }
     };
     let gold = match labels {
