@@ -298,7 +298,17 @@ mod tests {
     /// Strings of every awkward sort; `pick` chooses the sort.
     fn string(r: &mut SplitMix64) -> String {
         const ODD: [&str; 12] = [
-            "я", "ё", "😀", "\u{301}", "中", "é", "\u{feff}", "\u{200b}", "\0", "\u{7f}", "\n",
+            "я",
+            "ё",
+            "😀",
+            "\u{301}",
+            "中",
+            "é",
+            "\u{feff}",
+            "\u{200b}",
+            "\0",
+            "\u{7f}",
+            "\n",
             "\u{10ffff}",
         ];
         let len = r.below(40) as usize;
@@ -308,9 +318,7 @@ mod tests {
                 .map(|_| char::from(b'0' + r.below(75) as u8))
                 .collect(),
             2 => (0..len).map(|_| ODD[r.below(12) as usize]).collect(),
-            3 => (0..len)
-                .map(|_| char::from(r.below(32) as u8))
-                .collect(),
+            3 => (0..len).map(|_| char::from(r.below(32) as u8)).collect(),
             4 => "é".repeat(100_000 + r.below(10) as usize),
             // A digest with a multi-byte character across the 12-byte prefix shown in messages.
             5 => format!(
@@ -352,11 +360,9 @@ mod tests {
     /// leaves by arbitrary values.
     fn mutate(r: &mut SplitMix64, v: &Value) -> Value {
         match v {
-            Value::Object(m) => Value::Object(
-                m.iter()
-                    .map(|(k, v)| (k.clone(), mutate(r, v)))
-                    .collect(),
-            ),
+            Value::Object(m) => {
+                Value::Object(m.iter().map(|(k, v)| (k.clone(), mutate(r, v))).collect())
+            }
             Value::Array(a) => Value::Array(a.iter().map(|v| mutate(r, v)).collect()),
             Value::String(_) if r.below(2) == 0 => Value::String(string(r)),
             _ if r.below(4) == 0 => value(r, 2),
@@ -376,22 +382,23 @@ mod tests {
     fn run_record(r: &mut SplitMix64, spec: &TaskSpec) -> Value {
         let spec = serde_json::to_value(spec).unwrap();
         let mut m = Map::new();
-        let mut field = |r: &mut SplitMix64, key: &str, good: Value| {
-            match r.below(5) {
-                0 => {}
-                1 => {
-                    m.insert(key.to_string(), value(r, 3));
-                }
-                _ => {
-                    m.insert(key.to_string(), good);
-                }
+        let mut field = |r: &mut SplitMix64, key: &str, good: Value| match r.below(5) {
+            0 => {}
+            1 => {
+                m.insert(key.to_string(), value(r, 3));
+            }
+            _ => {
+                m.insert(key.to_string(), good);
             }
         };
         let task = Value::String(string(r));
         field(r, "task", task);
         let s = mutate(r, &spec);
         field(r, "task_spec", s);
-        let h = mutate(r, &json!({"classifier": {"C": 10.0, "type": "x"}, "seed": 3}));
+        let h = mutate(
+            r,
+            &json!({"classifier": {"C": 10.0, "type": "x"}, "seed": 3}),
+        );
         field(r, "hyperparameters", h);
         let seed = value(r, 0);
         field(r, "seed", seed);
@@ -419,8 +426,8 @@ mod tests {
             path: "t.jsonl".into(),
             examples,
         };
-        let mut p = crate::pipeline::fit(&t, ModelKind::Naive, &Default::default(), &split)
-            .unwrap();
+        let mut p =
+            crate::pipeline::fit(&t, ModelKind::Naive, &Default::default(), &split).unwrap();
         p.task.name = string(r);
         p.task.alias = string(r);
         p.task.id_field = string(r);
@@ -526,7 +533,10 @@ mod tests {
             }
         }
         // The generator reaches both outcomes.
-        assert!(refused > 100 && passed > 0, "{refused} refused, {passed} passed");
+        assert!(
+            refused > 100 && passed > 0,
+            "{refused} refused, {passed} passed"
+        );
     }
 
     #[test]
