@@ -744,6 +744,33 @@ mod tests {
         assert_eq!(answer_by_similarity(&qs).unwrap(), ["2", "1", "2"]);
     }
 
+    /// The file compared with is read within the 64 MiB cap (a sparse file over it is refused
+    /// before a byte is read).
+    #[test]
+    fn compared_files_are_capped() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = PartAnswers {
+            part: part("RuMedDaNet"),
+            answers: vec![ans("a", "да")],
+        };
+        std::fs::File::create(dir.path().join("RuMedDaNet.jsonl"))
+            .unwrap()
+            .set_len(MEMBER_CAP + 1)
+            .unwrap();
+        let e = format!("{:#}", agreement(&p, dir.path()).unwrap_err());
+        assert!(
+            e.contains("RuMedDaNet.jsonl")
+                && e.contains("over the 64 MiB cap for a submission file"),
+            "{e}"
+        );
+        std::fs::write(
+            dir.path().join("RuMedDaNet.jsonl"),
+            "{\"pairID\": \"a\", \"answer\": \"да\"}\n",
+        )
+        .unwrap();
+        assert_eq!(agreement(&p, dir.path()).unwrap(), (1, 1));
+    }
+
     #[test]
     fn zips_are_byte_identical_across_runs() {
         let parts = vec![PartAnswers {
