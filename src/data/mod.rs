@@ -374,9 +374,9 @@ pub const MAX_MODEL_BYTES: u64 = 4 << 30;
 
 /// A cap as people say it: `64 MiB`, `4 GiB`.
 pub fn cap_text(cap: u64) -> String {
-    if cap >= 1 << 30 && cap % (1 << 30) == 0 {
+    if cap >= 1 << 30 && cap.is_multiple_of(1 << 30) {
         format!("{} GiB", cap >> 30)
-    } else if cap >= 1 << 20 && cap % (1 << 20) == 0 {
+    } else if cap >= 1 << 20 && cap.is_multiple_of(1 << 20) {
         format!("{} MiB", cap >> 20)
     } else {
         format!("{cap} bytes")
