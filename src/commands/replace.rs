@@ -356,16 +356,18 @@ mod tests {
         }
     }
 
-    /// `v` with every string leaf replaced by an arbitrary string now and then, and other
-    /// leaves by arbitrary values.
-    fn mutate(r: &mut SplitMix64, v: &Value) -> Value {
+    /// `v` with a string leaf replaced by an arbitrary string one time in `rate`, and any leaf
+    /// by an arbitrary value one time in `2 * rate`.
+    fn mutate(r: &mut SplitMix64, v: &Value, rate: u64) -> Value {
         match v {
-            Value::Object(m) => {
-                Value::Object(m.iter().map(|(k, v)| (k.clone(), mutate(r, v))).collect())
-            }
-            Value::Array(a) => Value::Array(a.iter().map(|v| mutate(r, v)).collect()),
-            Value::String(_) if r.below(2) == 0 => Value::String(string(r)),
-            _ if r.below(4) == 0 => value(r, 2),
+            Value::Object(m) => Value::Object(
+                m.iter()
+                    .map(|(k, v)| (k.clone(), mutate(r, v, rate)))
+                    .collect(),
+            ),
+            Value::Array(a) => Value::Array(a.iter().map(|v| mutate(r, v, rate)).collect()),
+            Value::String(_) if r.below(rate) == 0 => Value::String(string(r)),
+            _ if r.below(2 * rate) == 0 => value(r, 2),
             other => other.clone(),
         }
     }
@@ -391,13 +393,21 @@ mod tests {
                 m.insert(key.to_string(), good);
             }
         };
+        let rate = [2, 8][r.below(2) as usize];
         let task = Value::String(string(r));
         field(r, "task", task);
-        let s = mutate(r, &spec);
+        let mut s = mutate(r, &spec, rate);
+        // Half the definitions name the task `own`, whose prediction file `eval` then scores.
+        if r.below(2) == 0 {
+            if let Some(m) = s.as_object_mut() {
+                m.insert("name".into(), json!("own"));
+            }
+        }
         field(r, "task_spec", s);
         let h = mutate(
             r,
             &json!({"classifier": {"C": 10.0, "type": "x"}, "seed": 3}),
+            rate,
         );
         field(r, "hyperparameters", h);
         let seed = value(r, 0);
@@ -405,7 +415,7 @@ mod tests {
         let files: Vec<Value> = (0..r.below(4))
             .map(|_| serde_json::to_value(digest(r)).unwrap())
             .collect();
-        let files = mutate(r, &Value::Array(files));
+        let files = mutate(r, &Value::Array(files), rate);
         field(r, "data_files", files);
         Value::Object(m)
     }
@@ -477,8 +487,17 @@ mod tests {
             model: dir.path().join("RuMedTop3.feature.rmb"),
         };
         let mut r = SplitMix64::new(23);
-        let (mut refused, mut passed) = (0usize, 0usize);
+        let (mut refused, mut passed, mut scored) = (0usize, 0usize, 0usize);
         for case in 0..600 {
+            // The prediction file of the task `own`, for tagging or classification.
+            let own = if r.below(2) == 0 {
+                "{\"idx\": 1, \"code\": \"A\", \"symptoms\": \"x\", \"prediction\": [\"A\", \"B\"]}\n\
+                 {\"idx\": \"2\", \"code\": \"B\", \"symptoms\": \"y\", \"prediction\": [\"A\"]}\n"
+            } else {
+                "{\"idx\": 1, \"tokens\": [\"a\", \"b\"], \"ner_tags\": [\"B-X\", \"O\"], \"prediction\": [\"B-X\", \"O\"]}\n\
+                 {\"idx\": 2, \"tokens\": [], \"ner_tags\": [], \"prediction\": []}\n"
+            };
+            std::fs::write(dir.path().join("own.jsonl"), own).unwrap();
             // One case in four is a faithful record of this very run (no model beside it), but
             // for its digests: it must pass until the digests are compared.
             let faithful = r.below(4) == 0;
@@ -512,14 +531,15 @@ mod tests {
                 let b = check(&targets, &new, Some(&ours), false);
                 // `eval` reads the same record back (`task_spec`), and the model file is
                 // loaded in full.
-                let _ = crate::scoring::eval::score_dir(dir.path(), None);
+                let e = crate::scoring::eval::score_dir(dir.path(), None);
                 let _ = crate::bundle::Bundle::load(&targets.model);
-                (a.is_ok(), b.is_ok())
+                (a.is_ok(), b.is_ok(), e.is_ok())
             });
             match run {
-                Ok((a, b)) => {
+                Ok((a, b, e)) => {
                     refused += usize::from(!a) + usize::from(!b);
                     passed += usize::from(a) + usize::from(b);
+                    scored += usize::from(e);
                 }
                 Err(_) => {
                     let text = record.to_string();
@@ -534,8 +554,8 @@ mod tests {
         }
         // The generator reaches both outcomes.
         assert!(
-            refused > 100 && passed > 0,
-            "{refused} refused, {passed} passed"
+            refused > 100 && passed > 0 && scored > 0,
+            "{refused} refused, {passed} passed, {scored} scored by eval"
         );
     }
 
