@@ -352,8 +352,7 @@ impl Bundle {
     /// anything else (a FIFO, `/dev/zero`) is read header first, then only the payload length
     /// the header states, which must be within the cap.
     pub fn load(path: &Path) -> Result<Self> {
-        let bytes = Self::read_capped(path)
-            .with_context(|| format!("cannot read model file {}", path.display()))?;
+        let bytes = Self::read_capped(path)?;
         Self::from_bytes(&bytes).with_context(|| format!("{}", path.display()))
     }
 
@@ -362,15 +361,19 @@ impl Bundle {
         use crate::data::{over_cap, MAX_MODEL_BYTES};
         use std::io::Read;
         let what = "a model file";
-        let f = std::fs::File::open(path)?;
-        if f.metadata()?.is_file() {
+        let io = |e| crate::error::Error::io("cannot read model file", path, e);
+        let f = std::fs::File::open(path).map_err(io)?;
+        if f.metadata().map_err(io)?.is_file() {
             return crate::data::read_capped_from(f, path, MAX_MODEL_BYTES, what);
         }
         // Not a regular file: its size is unknown until read, so the header says how much
         // follows (a file that is not a model stops at its first bytes).
         let mut f = f;
         let mut bytes = Vec::new();
-        (&mut f).take(HEADER_LEN as u64).read_to_end(&mut bytes)?;
+        (&mut f)
+            .take(HEADER_LEN as u64)
+            .read_to_end(&mut bytes)
+            .map_err(io)?;
         if bytes.len() < HEADER_LEN || &bytes[..8] != MAGIC {
             return Ok(bytes);
         }
@@ -386,7 +389,7 @@ impl Bundle {
             ));
         }
         // One byte more than promised shows bytes past the payload as corruption.
-        f.take(len + 1).read_to_end(&mut bytes)?;
+        f.take(len + 1).read_to_end(&mut bytes).map_err(io)?;
         Ok(bytes)
     }
 

@@ -553,8 +553,7 @@ pub const MEMBER_CAP: u64 = data::MAX_FILE_BYTES;
 /// files at its top level, once each, each passing [`validate`]. Returns the number of answers
 /// per file.
 pub fn check_zip(zip_path: &Path, data_dir: &Path) -> Result<BTreeMap<String, usize>> {
-    let bytes = data::read_capped(zip_path, MEMBER_CAP, "a submission zip")
-        .with_context(|| format!("cannot read {}", zip_path.display()))?;
+    let bytes = data::read_capped(zip_path, MEMBER_CAP, "a submission zip")?;
     let mut archive = zip::ZipArchive::new(Cursor::new(&bytes[..]))
         .with_context(|| format!("{} is not a readable zip", zip_path.display()))?;
     // A name given twice would be validated once (the zip reader keeps the last copy), while
