@@ -351,8 +351,14 @@ impl Crf {
     /// Read a model written by [`Crf::save`] (or by CRFsuite itself).
     pub fn load(path: impl AsRef<Path>) -> Result<Crf> {
         let path = path.as_ref();
-        let bytes =
-            std::fs::read(path).map_err(io_err(format!("reading the model {}", path.display())))?;
+        // Capped like every model file read (a FIFO or `/dev/zero` stops at the cap).
+        let cap = crate::data::MAX_MODEL_BYTES;
+        let bytes = crate::data::read_capped(path, cap, "a model file").map_err(|e| match e {
+            crate::error::Error::Io { source, .. } => {
+                io_err(format!("reading the model {}", path.display()))(source)
+            }
+            other => CrfError::InvalidInput(other.to_string()),
+        })?;
         Crf::from_bytes(bytes)
     }
 }
@@ -596,6 +602,20 @@ mod tests {
                 m.predict_batch(&x).unwrap();
             }
         }
+    }
+
+    /// `Crf::load` reads within the model-file cap: a larger file is refused before a byte
+    /// of it is read.
+    #[test]
+    fn load_is_capped() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("big.crfsuite");
+        std::fs::File::create(&p)
+            .unwrap()
+            .set_len(crate::data::MAX_MODEL_BYTES + 1)
+            .unwrap();
+        let e = Crf::load(&p).unwrap_err().to_string();
+        assert!(e.contains("over the 4 GiB cap for a model file"), "{e}");
     }
 
     #[test]
