@@ -442,6 +442,14 @@ mod tests {
         p.task.alias = string(r);
         p.task.id_field = string(r);
         p.task.label_field = string(r);
+        p.task.inputs = match r.below(3) {
+            0 => crate::task::InputFields::Single { text: string(r) },
+            1 => crate::task::InputFields::Pair {
+                first: string(r),
+                second: string(r),
+            },
+            _ => crate::task::InputFields::Tokens { tokens: string(r) },
+        };
         p.task.train_notice = Some(string(r));
         p.task.label_order = Some(vec![string(r), string(r)]);
         p.task.top_k = r.next_u64() as usize;
