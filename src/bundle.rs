@@ -390,10 +390,50 @@ impl Bundle {
     }
 
     /// Reads a model file.
+    ///
+    /// At most [`crate::data::MAX_MODEL_BYTES`] are read: a regular file is measured first, and
+    /// anything else (a FIFO, `/dev/zero`) is read header first, then only the payload length
+    /// the header states, which must be within the cap.
     pub fn load(path: &Path) -> Result<Self> {
-        let bytes = std::fs::read(path)
-            .with_context(|| format!("cannot read model file {}", path.display()))?;
+        let bytes = Self::read_capped(path)?;
         Self::from_bytes(&bytes).with_context(|| format!("{}", path.display()))
+    }
+
+    /// The bytes of a model file, within [`crate::data::MAX_MODEL_BYTES`].
+    fn read_capped(path: &Path) -> Result<Vec<u8>> {
+        use crate::data::{over_cap, MAX_MODEL_BYTES};
+        use std::io::Read;
+        let what = "a model file";
+        let io = |e| crate::error::Error::io("cannot read model file", path, e);
+        let f = std::fs::File::open(path).map_err(io)?;
+        if f.metadata().map_err(io)?.is_file() {
+            return crate::data::read_capped_from(f, path, MAX_MODEL_BYTES, what);
+        }
+        // Not a regular file: its size is unknown until read, so the header says how much
+        // follows (a file that is not a model stops at its first bytes).
+        let mut f = f;
+        let mut bytes = Vec::new();
+        (&mut f)
+            .take(HEADER_LEN as u64)
+            .read_to_end(&mut bytes)
+            .map_err(io)?;
+        if bytes.len() < HEADER_LEN || &bytes[..8] != MAGIC {
+            return Ok(bytes);
+        }
+        let mut len = [0u8; 8];
+        len.copy_from_slice(&bytes[12..20]);
+        let len = u64::from_le_bytes(len);
+        if len > MAX_MODEL_BYTES - HEADER_LEN as u64 {
+            return Err(over_cap(
+                path,
+                len.checked_add(HEADER_LEN as u64),
+                MAX_MODEL_BYTES,
+                what,
+            ));
+        }
+        // One byte more than promised shows bytes past the payload as corruption.
+        f.take(len + 1).read_to_end(&mut bytes).map_err(io)?;
+        Ok(bytes)
     }
 
     /// What a model file says about itself (provenance, task, model kind) without reading or

@@ -597,8 +597,15 @@ impl DocFreqKey {
 impl TaskFile {
     /// Reads a TOML task file; its relative paths are resolved against its folder.
     pub fn load(path: &std::path::Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| crate::error::err!("cannot read task file {}: {e}", path.display()))?;
+        // Capped before reading: a task file is a few lines of TOML, `/dev/zero` is not one.
+        let text =
+            crate::data::read_capped_string(path, crate::data::MAX_FILE_BYTES, "a task file")
+                .map_err(|e| match e {
+                    crate::error::Error::Io { source, .. } => {
+                        crate::error::err!("cannot read task file {}: {source}", path.display())
+                    }
+                    other => other,
+                })?;
         let mut tf: TaskFile = toml::from_str(&text)
             .map_err(|e| crate::error::err!("{}: {}", path.display(), e.to_string().trim_end()))?;
         if let Some(d) = &tf.delimiter {

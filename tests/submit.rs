@@ -407,3 +407,59 @@ fn feature_submission_agrees_with_upstreams_tfidf_submission() {
         assert!(out.status.success(), "{}", text(&out.stderr));
     }
 }
+
+/// A member named twice is refused, naming it: the zip reader keeps one copy (the last), so a
+/// check of that copy alone once called an invalid first copy "valid".
+#[test]
+fn check_refuses_a_member_named_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    synthetic(&data, &["p1", "p2"]);
+    let good =
+        "{\"pairID\": \"p1\", \"answer\": \"да\"}\n{\"pairID\": \"p2\", \"answer\": \"нет\"}\n";
+    let nli =
+        "{\"pairID\": \"n1\", \"gold_label\": \"neutral\"}\n{\"pairID\": \"n2\", \"gold_label\": \"neutral\"}\n";
+    let test = "{\"idx\": \"q1\", \"answer\": \"1\"}\n{\"idx\": \"q2\", \"answer\": \"4\"}\n";
+    let zip = dir.path().join("dup.zip");
+    // The writer refuses a repeated name, so the second copy is written under a name of the
+    // same length and renamed in the bytes (local header and central directory).
+    zip_files(
+        &zip,
+        &[
+            (
+                "RuMedDaNet.jsonl",
+                "{\"pairID\": \"p1\", \"answer\": \"maybe\"}\n",
+            ),
+            ("RuMedNLI.jsonl", nli),
+            ("RuMedTest.jsonl", test),
+            ("RuMedDaNeX.jsonl", good),
+        ],
+    );
+    let mut bytes = std::fs::read(&zip).unwrap();
+    let (from, to) = (b"RuMedDaNeX.jsonl", b"RuMedDaNet.jsonl");
+    let mut renamed = 0;
+    for i in 0..bytes.len() - from.len() {
+        if &bytes[i..i + from.len()] == from {
+            bytes[i..i + to.len()].copy_from_slice(to);
+            renamed += 1;
+        }
+    }
+    assert_eq!(renamed, 2, "local header and central directory");
+    std::fs::write(&zip, &bytes).unwrap();
+    // The reader opens it, keeping one copy.
+    assert_eq!(entries(&zip).len(), 3);
+    let out = rumedbench(&[
+        "submit",
+        "--check",
+        path_str(&zip),
+        "--data-dir",
+        path_str(&data),
+    ]);
+    let err = text(&out.stderr);
+    assert!(!out.status.success(), "{}", text(&out.stdout));
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("dup.zip: \"RuMedDaNet.jsonl\" appears more than once in the zip"),
+        "{err}"
+    );
+}

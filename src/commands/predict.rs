@@ -222,20 +222,20 @@ pub fn run<R: BufRead>(
                 }),
             )
         } else {
-            Box::new(input.lines().enumerate().filter_map(|(i, line)| {
-                let line_no = i + 1;
-                match line {
-                    Err(e) => Some(Err(data::located(
-                        source,
-                        line_no,
-                        None,
-                        format!("cannot read: {e}"),
-                    )
-                    .into())),
-                    Ok(l) if l.trim().is_empty() => None,
-                    Ok(l) => Some(example_from_line(&pipeline.task, source, line_no, &l)),
-                }
-            }))
+            // Lines are capped as in every other line reader ([`data::MAX_LINE_BYTES`]): stdin
+            // or `/dev/zero` without a newline is an error naming the line, not a 2 GB buffer.
+            Box::new(
+                data::capped_lines(source, input)
+                    .enumerate()
+                    .filter_map(|(i, line)| {
+                        let line_no = i + 1;
+                        match line {
+                            Err(e) => Some(Err(e.into())),
+                            Ok(l) if l.trim().is_empty() => None,
+                            Ok(l) => Some(example_from_line(&pipeline.task, source, line_no, &l)),
+                        }
+                    }),
+            )
         };
     for example in records {
         batch.push(example?);

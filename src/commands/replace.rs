@@ -114,12 +114,14 @@ pub fn check(
 }
 
 fn from_record(path: &Path) -> Result<Existing> {
-    let text = std::fs::read_to_string(path);
-    let v: Value = match text.map(|t| serde_json::from_str(&t)) {
-        Ok(Ok(v)) => v,
-        _ => bail!(
-            "refusing to replace {}: it is not a readable run record, so which task wrote the \
-             files beside it is unknown; move it away or give --force",
+    // The record is input like any other file: capped before it is read, and every field read
+    // back below is checked for its type (never sliced or unwrapped).
+    let text = crate::data::read_capped_string(path, crate::data::MAX_FILE_BYTES, "a run record");
+    let v: Value = match text.and_then(|t| Ok(serde_json::from_str(&t)?)) {
+        Ok(v) => v,
+        Err(e) => bail!(
+            "refusing to replace {}: it is not a readable run record ({e}), so which task wrote \
+             the files beside it is unknown; move it away or give --force",
             path.display()
         ),
     };
@@ -227,14 +229,23 @@ fn differences(old: &Existing, new: &Identity, digests: Option<&[FileDigest]>) -
                 why.push(format!(
                     "{split} data {} (sha256 {}…) vs {} (sha256 {}…)",
                     o.path,
-                    &o.sha256[..o.sha256.len().min(12)],
+                    prefix(&o.sha256, 12),
                     n.path,
-                    &n.sha256[..n.sha256.len().min(12)]
+                    prefix(&n.sha256, 12)
                 ));
             }
         }
     }
     why
+}
+
+/// The first `n` characters of `s` (characters, not bytes: a digest read back from a file may
+/// hold anything).
+fn prefix(s: &str, n: usize) -> &str {
+    match s.char_indices().nth(n) {
+        Some((at, _)) => &s[..at],
+        None => s,
+    }
 }
 
 /// Appends `what path: old vs new` for every leaf that differs; keys on one side only are
@@ -269,4 +280,297 @@ fn describe_new(new: &Identity) -> String {
         new.kind.name(),
         new.train.display()
     )
+}
+
+#[cfg(test)]
+mod tests {
+    //! No panic from anything read back: the replace guard, the run-record readers (this
+    //! module's and `eval`'s) and the model-file identity reader are fed run records and model
+    //! files whose every field holds arbitrary values (non-ASCII, empty, huge, control
+    //! characters, wrong JSON types), from a seeded generator.
+
+    use super::*;
+    use crate::bundle::BundleMeta;
+    use crate::data::{Example, Gold, Input, Split};
+    use crate::rng::SplitMix64;
+    use serde_json::{json, Map};
+
+    /// Strings of every awkward sort; `pick` chooses the sort.
+    fn string(r: &mut SplitMix64) -> String {
+        const ODD: [&str; 12] = [
+            "я",
+            "ё",
+            "😀",
+            "\u{301}",
+            "中",
+            "é",
+            "\u{feff}",
+            "\u{200b}",
+            "\0",
+            "\u{7f}",
+            "\n",
+            "\u{10ffff}",
+        ];
+        let len = r.below(40) as usize;
+        match r.below(9) {
+            0 => String::new(),
+            1 => (0..len)
+                .map(|_| char::from(b'0' + r.below(75) as u8))
+                .collect(),
+            2 => (0..len).map(|_| ODD[r.below(12) as usize]).collect(),
+            3 => (0..len).map(|_| char::from(r.below(32) as u8)).collect(),
+            4 => "é".repeat(100_000 + r.below(10) as usize),
+            // A digest with a multi-byte character across the 12-byte prefix shown in messages.
+            5 => format!(
+                "{}{}{}",
+                "a".repeat(r.below(14) as usize),
+                ODD[r.below(12) as usize],
+                "0".repeat(60)
+            ),
+            6 => ["-0", "1e400", "NaN", "null", "{}", "[", "\"", "\\"][r.below(8) as usize]
+                .to_string(),
+            7 => hex::encode([r.next_u64() as u8; 32]),
+            _ => (0..len)
+                .map(|_| char::from_u32(r.below(0x11_0000) as u32).unwrap_or('?'))
+                .collect(),
+        }
+    }
+
+    /// Any JSON value, at most `depth` levels deep.
+    fn value(r: &mut SplitMix64, depth: u32) -> Value {
+        match r.below(if depth == 0 { 6 } else { 8 }) {
+            0 => Value::Null,
+            1 => Value::Bool(r.below(2) == 0),
+            2 => json!(r.next_u64()),
+            3 => json!(-(r.below(1 << 40) as i64)),
+            4 => json!(f64::from_bits(r.next_u64()))
+                .as_f64()
+                .map_or(Value::Null, |f| json!(f)),
+            5 => Value::String(string(r)),
+            6 => Value::Array((0..r.below(4)).map(|_| value(r, depth - 1)).collect()),
+            _ => Value::Object(
+                (0..r.below(4))
+                    .map(|_| (string(r), value(r, depth - 1)))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// `v` with a string leaf replaced by an arbitrary string one time in `rate`, and any leaf
+    /// by an arbitrary value one time in `2 * rate`.
+    fn mutate(r: &mut SplitMix64, v: &Value, rate: u64) -> Value {
+        match v {
+            Value::Object(m) => Value::Object(
+                m.iter()
+                    .map(|(k, v)| (k.clone(), mutate(r, v, rate)))
+                    .collect(),
+            ),
+            Value::Array(a) => Value::Array(a.iter().map(|v| mutate(r, v, rate)).collect()),
+            Value::String(_) if r.below(rate) == 0 => Value::String(string(r)),
+            _ if r.below(2 * rate) == 0 => value(r, 2),
+            other => other.clone(),
+        }
+    }
+
+    fn digest(r: &mut SplitMix64) -> FileDigest {
+        FileDigest {
+            path: string(r),
+            sha256: string(r),
+        }
+    }
+
+    /// A run record: each field the readers read (task, task_spec, hyperparameters, seed,
+    /// data_files) either well formed with arbitrary strings or of an arbitrary type.
+    fn run_record(r: &mut SplitMix64, spec: &TaskSpec) -> Value {
+        let spec = serde_json::to_value(spec).unwrap();
+        let mut m = Map::new();
+        let mut field = |r: &mut SplitMix64, key: &str, good: Value| match r.below(5) {
+            0 => {}
+            1 => {
+                m.insert(key.to_string(), value(r, 3));
+            }
+            _ => {
+                m.insert(key.to_string(), good);
+            }
+        };
+        let rate = [2, 8][r.below(2) as usize];
+        let task = Value::String(string(r));
+        field(r, "task", task);
+        let mut s = mutate(r, &spec, rate);
+        // Half the definitions name the task `own`, whose prediction file `eval` then scores.
+        if r.below(2) == 0 {
+            if let Some(m) = s.as_object_mut() {
+                m.insert("name".into(), json!("own"));
+            }
+        }
+        field(r, "task_spec", s);
+        let h = mutate(
+            r,
+            &json!({"classifier": {"C": 10.0, "type": "x"}, "seed": 3}),
+            rate,
+        );
+        field(r, "hyperparameters", h);
+        let seed = value(r, 0);
+        field(r, "seed", seed);
+        let files: Vec<Value> = (0..r.below(4))
+            .map(|_| serde_json::to_value(digest(r)).unwrap())
+            .collect();
+        let files = mutate(r, &Value::Array(files), rate);
+        field(r, "data_files", files);
+        Value::Object(m)
+    }
+
+    fn model_bundle(r: &mut SplitMix64) -> crate::bundle::Bundle {
+        let t = crate::task::find("top3").unwrap();
+        let examples = ["A", "B"]
+            .iter()
+            .enumerate()
+            .map(|(i, l)| Example {
+                id: (i as u64).into(),
+                line: i + 1,
+                input: Input::Text("x".into()),
+                gold: Some(Gold::Label(l.to_string())),
+            })
+            .collect();
+        let split = Split {
+            path: "t.jsonl".into(),
+            examples,
+        };
+        let mut p =
+            crate::pipeline::fit(&t, ModelKind::Naive, &Default::default(), &split).unwrap();
+        p.task.name = string(r);
+        p.task.alias = string(r);
+        p.task.id_field = string(r);
+        p.task.label_field = string(r);
+        p.task.inputs = match r.below(3) {
+            0 => crate::task::InputFields::Single { text: string(r) },
+            1 => crate::task::InputFields::Pair {
+                first: string(r),
+                second: string(r),
+            },
+            _ => crate::task::InputFields::Tokens { tokens: string(r) },
+        };
+        p.task.train_notice = Some(string(r));
+        p.task.label_order = Some(vec![string(r), string(r)]);
+        p.task.top_k = r.next_u64() as usize;
+        let hyperparameters = if r.below(2) == 0 {
+            string(r)
+        } else {
+            value(r, 3).to_string()
+        };
+        crate::bundle::Bundle {
+            meta: BundleMeta {
+                tool_version: string(r),
+                hyperparameters,
+                train_files: (0..r.below(3)).map(|_| digest(r)).collect(),
+            },
+            pipeline: p,
+        }
+    }
+
+    #[test]
+    fn arbitrary_run_records_and_model_headers_give_no_panic() {
+        let dir = tempfile::tempdir().unwrap();
+        let spec = crate::task::find("top3").unwrap();
+        let new = Identity {
+            spec: &spec,
+            kind: ModelKind::Feature,
+            hyperparameters: Some(json!({"classifier": {"C": 10.0, "type": "x"}, "seed": 3})),
+            seed: Some(3),
+            train: Path::new("train.jsonl"),
+        };
+        let ours = [
+            FileDigest {
+                path: "train.jsonl".into(),
+                sha256: hex::encode([7u8; 32]),
+            },
+            FileDigest {
+                path: "dev.jsonl".into(),
+                sha256: format!("a{}", "é".repeat(20)),
+            },
+        ];
+        let targets = Targets {
+            predictions: Some(dir.path().join("RuMedTop3.jsonl")),
+            record: dir.path().join("RuMedTop3.run.json"),
+            model: dir.path().join("RuMedTop3.feature.rmb"),
+        };
+        let mut r = SplitMix64::new(23);
+        let (mut refused, mut passed, mut scored) = (0usize, 0usize, 0usize);
+        for case in 0..600 {
+            // The prediction file of the task `own`, for tagging or classification.
+            let own = if r.below(2) == 0 {
+                "{\"idx\": 1, \"code\": \"A\", \"symptoms\": \"x\", \"prediction\": [\"A\", \"B\"]}\n\
+                 {\"idx\": \"2\", \"code\": \"B\", \"symptoms\": \"y\", \"prediction\": [\"A\"]}\n"
+            } else {
+                "{\"idx\": 1, \"tokens\": [\"a\", \"b\"], \"ner_tags\": [\"B-X\", \"O\"], \"prediction\": [\"B-X\", \"O\"]}\n\
+                 {\"idx\": 2, \"tokens\": [], \"ner_tags\": [], \"prediction\": []}\n"
+            };
+            std::fs::write(dir.path().join("own.jsonl"), own).unwrap();
+            // One case in four is a faithful record of this very run (no model beside it), but
+            // for its digests: it must pass until the digests are compared.
+            let faithful = r.below(4) == 0;
+            let record = if faithful {
+                let mut files = serde_json::to_value(&ours).unwrap();
+                files[0]["sha256"] = Value::String(string(&mut r));
+                json!({"task": "RuMedTop3", "task_spec": spec, "seed": 3, "data_files": files,
+                       "hyperparameters": {"classifier": {"C": 10.0, "type": "x"}}})
+            } else {
+                run_record(&mut r, &spec)
+            };
+            std::fs::write(&targets.record, record.to_string()).unwrap();
+            let model = model_bundle(&mut r);
+            let mut bytes = model.to_bytes().unwrap();
+            // Now and then change header or payload bytes without re-signing: the identity
+            // reader does not check the checksum.
+            for _ in 0..r.below(3) {
+                let at = r.below(bytes.len().min(400) as u64) as usize;
+                bytes[at] = r.next_u64() as u8;
+            }
+            if r.below(8) == 0 {
+                bytes.truncate(r.below(bytes.len() as u64) as usize);
+            }
+            if faithful {
+                let _ = std::fs::remove_file(&targets.model);
+            } else {
+                std::fs::write(&targets.model, &bytes).unwrap();
+            }
+            let run = std::panic::catch_unwind(|| {
+                let a = check(&targets, &new, None, false);
+                let b = check(&targets, &new, Some(&ours), false);
+                // `eval` reads the same record back (`task_spec`), and the model file is
+                // loaded in full.
+                let e = crate::scoring::eval::score_dir(dir.path(), None);
+                let _ = crate::bundle::Bundle::load(&targets.model);
+                (a.is_ok(), b.is_ok(), e.is_ok())
+            });
+            match run {
+                Ok((a, b, e)) => {
+                    refused += usize::from(!a) + usize::from(!b);
+                    passed += usize::from(a) + usize::from(b);
+                    scored += usize::from(e);
+                }
+                Err(_) => {
+                    let text = record.to_string();
+                    let shown: String = text.chars().take(2000).collect();
+                    panic!("case {case} panicked on run record {shown}")
+                }
+            }
+            // Any error is one message naming a file, never an empty one.
+            if let Err(e) = check(&targets, &new, Some(&ours), false) {
+                assert!(e.to_string().contains("refusing to replace"), "{e}");
+            }
+        }
+        // The generator reaches both outcomes.
+        assert!(
+            refused > 100 && passed > 0 && scored > 0,
+            "{refused} refused, {passed} passed, {scored} scored by eval"
+        );
+    }
+
+    #[test]
+    fn a_non_ascii_digest_is_shown_by_characters() {
+        assert_eq!(prefix("aaaaaaaaaaaé000", 12), "aaaaaaaaaaaé");
+        assert_eq!(prefix("ééé", 12), "ééé");
+        assert_eq!(prefix("", 12), "");
+    }
 }

@@ -436,7 +436,8 @@ pub fn agreement(ours: &PartAnswers, dir: &Path) -> Result<(usize, usize)> {
     let theirs = read_part(
         &path,
         &ours.part,
-        std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?,
+        data::read_capped(&path, MEMBER_CAP, "a submission file")
+            .with_context(|| format!("cannot read {}", path.display()))?,
     )?;
     let map: HashMap<String, String> = theirs
         .answers
@@ -557,16 +558,27 @@ pub fn run(
     Ok(parts)
 }
 
-/// Validates an existing submission zip against the private tests under `data_dir`: the three
-/// files at its top level, each passing [`validate`]. Returns the number of answers per file.
-/// The most a submission member may inflate to (the real ones are well under 1 MiB).
-pub const MEMBER_CAP: u64 = 64 << 20;
+/// The most a submission member may inflate to, and the most a submission zip may hold (the
+/// real ones are well under 1 MiB).
+pub const MEMBER_CAP: u64 = data::MAX_FILE_BYTES;
 
+/// Validates an existing submission zip against the private tests under `data_dir`: the three
+/// files at its top level, once each, each passing [`validate`]. Returns the number of answers
+/// per file.
 pub fn check_zip(zip_path: &Path, data_dir: &Path) -> Result<BTreeMap<String, usize>> {
-    let bytes =
-        std::fs::read(zip_path).with_context(|| format!("cannot read {}", zip_path.display()))?;
-    let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
+    let bytes = data::read_capped(zip_path, MEMBER_CAP, "a submission zip")?;
+    let mut archive = zip::ZipArchive::new(Cursor::new(&bytes[..]))
         .with_context(|| format!("{} is not a readable zip", zip_path.display()))?;
+    // A name given twice would be validated once (the zip reader keeps the last copy), while
+    // the leaderboard may read the other: refused, naming the member.
+    if archive.has_duplicate_names() {
+        let name = duplicate_member(&bytes, archive.central_directory_start())
+            .map_or_else(|| "a member".to_string(), |n| format!("{n:?}"));
+        bail!(
+            "{}: {name} appears more than once in the zip (a submission holds each file once)",
+            zip_path.display()
+        );
+    }
     // The leaderboard takes exactly its files at the top level: anything else (another file, a
     // folder, `../x.jsonl`) is refused before a byte of it is read.
     let expected: Vec<String> = parts().into_iter().map(|p| p.file).collect();
@@ -616,6 +628,29 @@ pub fn check_zip(zip_path: &Path, data_dir: &Path) -> Result<BTreeMap<String, us
         counts.insert(part.file.clone(), answers.answers.len());
     }
     Ok(counts)
+}
+
+/// The first member name that the central directory starting at `start` lists twice (raw
+/// bytes, as the zip reader keys them), when it can be walked.
+fn duplicate_member(bytes: &[u8], start: u64) -> Option<String> {
+    let mut seen = std::collections::HashSet::new();
+    let mut at = usize::try_from(start).ok()?;
+    let u16_at = |i: usize| -> Option<usize> {
+        let b = bytes.get(i..i + 2)?;
+        Some(usize::from(u16::from_le_bytes([b[0], b[1]])))
+    };
+    // Each central directory header: signature PK\1\2, 46 fixed bytes, then the name, the
+    // extra field and the comment, whose lengths are at offsets 28, 30 and 32.
+    while bytes.get(at..at + 4)? == b"PK\x01\x02" {
+        let (name_len, extra_len, comment_len) =
+            (u16_at(at + 28)?, u16_at(at + 30)?, u16_at(at + 32)?);
+        let name = bytes.get(at + 46..at + 46 + name_len)?;
+        if !seen.insert(name) {
+            return Some(String::from_utf8_lossy(name).into_owned());
+        }
+        at += 46 + name_len + extra_len + comment_len;
+    }
+    None
 }
 
 #[cfg(test)]
@@ -719,6 +754,33 @@ mod tests {
             q("c", "kidney stones", ["xx", "kidney", "kidney", "yy"]),
         ];
         assert_eq!(answer_by_similarity(&qs).unwrap(), ["2", "1", "2"]);
+    }
+
+    /// The file compared with is read within the 64 MiB cap (a sparse file over it is refused
+    /// before a byte is read).
+    #[test]
+    fn compared_files_are_capped() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = PartAnswers {
+            part: part("RuMedDaNet"),
+            answers: vec![ans("a", "да")],
+        };
+        std::fs::File::create(dir.path().join("RuMedDaNet.jsonl"))
+            .unwrap()
+            .set_len(MEMBER_CAP + 1)
+            .unwrap();
+        let e = format!("{:#}", agreement(&p, dir.path()).unwrap_err());
+        assert!(
+            e.contains("RuMedDaNet.jsonl")
+                && e.contains("over the 64 MiB cap for a submission file"),
+            "{e}"
+        );
+        std::fs::write(
+            dir.path().join("RuMedDaNet.jsonl"),
+            "{\"pairID\": \"a\", \"answer\": \"да\"}\n",
+        )
+        .unwrap();
+        assert_eq!(agreement(&p, dir.path()).unwrap(), (1, 1));
     }
 
     #[test]

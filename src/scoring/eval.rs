@@ -405,21 +405,117 @@ impl GoldSplit {
     }
 }
 
-/// The gold label a prediction record carries itself (as `eval.py` reads it).
-fn own_gold(rec: &RecordReader, task: &TaskSpec) -> Result<Gold> {
+/// The gold label a prediction record carries itself (as `eval.py` reads it): a single label
+/// may be a string or, as `eval.py` takes any JSON value, a number.
+fn own_gold(rec: &RecordReader, task: &TaskSpec) -> Result<(Gold, Option<LabelKind>)> {
     Ok(match task.kind() {
-        TaskKind::Tokens => Gold::Tags(rec.strings(&task.label_field)?),
-        _ if task.multi_label => Gold::Labels(rec.label_set(&task.label_field, None)?),
-        _ => Gold::Label(rec.string(&task.label_field)?),
+        TaskKind::Tokens => (Gold::Tags(rec.strings(&task.label_field)?), None),
+        _ if task.multi_label => (Gold::Labels(rec.label_set(&task.label_field, None)?), None),
+        _ => {
+            let v = rec.value(&task.label_field)?;
+            let (text, kind) = label_value(v).ok_or_else(|| {
+                rec.err(
+                    &task.label_field,
+                    format!(
+                        "expected a label (string or number), found {}",
+                        json_type(v)
+                    ),
+                )
+            })?;
+            (Gold::Label(text), Some(kind))
+        }
     })
 }
 
-/// The ranked labels of a classification record: one label string or a non-empty list.
-fn ranked_prediction(rec: &RecordReader) -> Result<Vec<String>> {
+/// Whether a single label was a JSON string or a number: `eval.py` compares them as Python
+/// does (a string never equals a number), and scikit-learn's `accuracy_score` refuses a file
+/// that mixes the two among its gold and top-1 labels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LabelKind {
+    String,
+    Number,
+}
+
+impl LabelKind {
+    fn name(self) -> &'static str {
+        match self {
+            LabelKind::String => "a string",
+            LabelKind::Number => "a number",
+        }
+    }
+}
+
+/// A label's text and kind: a string as it is, a number as its value (`3` and `3.0` are one
+/// label, as Python compares them; integers up to 2^53 exactly); anything else is no label.
+fn label_value(v: &Value) -> Option<(String, LabelKind)> {
+    match v {
+        Value::String(s) => Some((s.clone(), LabelKind::String)),
+        Value::Number(n) => {
+            let text = match (n.as_i64(), n.as_u64(), n.as_f64()) {
+                (Some(i), _, _) => i.to_string(),
+                (_, Some(u), _) => u.to_string(),
+                (_, _, Some(f)) if f.fract() == 0.0 && f.abs() < 9.0e15 => (f as i64).to_string(),
+                (_, _, Some(f)) => f.to_string(),
+                _ => n.to_string(),
+            };
+            Some((text, LabelKind::Number))
+        }
+        _ => None,
+    }
+}
+
+fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// The ranked labels of a classification record with their kinds. A task scored with Hit@3
+/// takes a non-empty list, as `eval.py` reads `prediction[0]` and `set(prediction)`: a string
+/// there would be read as its characters (`"A01"`: top-1 `"A"`), so it is refused. Any other
+/// task also takes one label (a string or a number). With `numbers_as_text` (gold from a
+/// split, whose numeric labels are read as their JSON text) numbers are taken as their text.
+fn ranked_prediction(
+    rec: &RecordReader,
+    ranked_task: bool,
+    numbers_as_text: bool,
+) -> Result<Vec<(String, LabelKind)>> {
+    let item = |v: &Value, what: &str| -> Result<(String, LabelKind)> {
+        match (v, numbers_as_text) {
+            (Value::Number(n), true) => Ok((n.to_string(), LabelKind::String)),
+            _ => label_value(v).ok_or_else(|| {
+                rec.err(
+                    "prediction",
+                    format!(
+                        "{what} should be a label (string or number), found {}",
+                        json_type(v)
+                    ),
+                )
+            }),
+        }
+    };
     let ranked = match rec.value("prediction")? {
-        Value::String(s) => vec![s.clone()],
-        Value::Array(_) => rec.strings("prediction")?,
-        _ => return Err(rec.err("prediction", "expected a label string or a list of labels")),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, v)| item(v, &format!("item {i}")))
+            .collect::<Result<Vec<_>>>()?,
+        Value::String(s) if ranked_task => {
+            let first = s.chars().next().map_or(String::new(), String::from);
+            return Err(rec.err(
+                "prediction",
+                format!(
+                    "a string, but this task's predictions are ranked lists of labels (eval.py \
+                     would read {s:?} as its characters, top-1 {first:?}); write [{s:?}]"
+                ),
+            ));
+        }
+        v => vec![item(v, "the prediction")?],
     };
     if ranked.is_empty() {
         return Err(rec.err("prediction", "the list of labels is empty"));
@@ -437,6 +533,9 @@ struct FileTally {
     pred_tags: Vec<Vec<String>>,
     multi: MultiOutcomes,
     examples: Examples,
+    /// The kind of the first single label (gold or top-1) of the file, its line, and whether
+    /// it was the top-1 prediction.
+    first_kind: Option<(LabelKind, usize, bool)>,
 }
 
 impl FileTally {
@@ -451,8 +550,50 @@ impl FileTally {
         Ok(id)
     }
 
-    /// Adds the record's prediction against `gold`.
-    fn add(&mut self, rec: &RecordReader, gold: Gold) -> Result<()> {
+    /// Refuses a file that mixes string and number labels among its gold and top-1 labels, as
+    /// scikit-learn's `accuracy_score` (in `eval.py`) does.
+    fn check_kind(
+        &mut self,
+        rec: &RecordReader,
+        line: usize,
+        field: &str,
+        kind: LabelKind,
+    ) -> Result<()> {
+        let is_pred = field == "prediction";
+        match self.first_kind {
+            None => self.first_kind = Some((kind, line, is_pred)),
+            Some((k, first_line, first_pred)) if k != kind => {
+                return Err(rec.err(
+                    field,
+                    format!(
+                        "{}, but the {} of line {first_line} is {}: eval.py refuses a file that \
+                         mixes string and number labels (scikit-learn's \"Mix of label input \
+                         types\")",
+                        kind.name(),
+                        if first_pred {
+                            "top-1 prediction"
+                        } else {
+                            "gold label"
+                        },
+                        k.name()
+                    ),
+                ))
+            }
+            Some(_) => {}
+        }
+        Ok(())
+    }
+
+    /// Adds the record's prediction against `gold` (`gold_kind`: the kind of a gold label the
+    /// record carries itself, `None` when it comes from a split).
+    fn add(
+        &mut self,
+        rec: &RecordReader,
+        task: &TaskSpec,
+        line: usize,
+        gold: Gold,
+        gold_kind: Option<LabelKind>,
+    ) -> Result<()> {
         match gold {
             Gold::Tags(g) => {
                 let p = rec.strings("prediction")?;
@@ -466,9 +607,20 @@ impl FileTally {
                 self.pred_tags.push(p);
             }
             Gold::Label(g) => {
-                let ranked = ranked_prediction(rec)?;
-                self.class.push(metrics::class_outcome(&g, &ranked));
-                self.examples.labels.push((g, ranked[0].clone()));
+                let ranked_task = task.metrics.contains(&Metric::Hit3);
+                let ranked = ranked_prediction(rec, ranked_task, gold_kind.is_none())?;
+                let gk = gold_kind.unwrap_or(LabelKind::String);
+                if gold_kind.is_some() {
+                    self.check_kind(rec, line, &task.label_field, gk)?;
+                    self.check_kind(rec, line, "prediction", ranked[0].1)?;
+                }
+                // A string never equals a number (`3 in {"3"}` is False in eval.py).
+                let same = |p: &(String, LabelKind)| p.1 == gk && p.0 == g;
+                self.class.push(metrics::ClassOutcome {
+                    top1: same(&ranked[0]),
+                    hit3: ranked.iter().any(same),
+                });
+                self.examples.labels.push((g, ranked[0].0.clone()));
             }
             Gold::Labels(g) => {
                 let pred = rec.label_set("prediction", None)?;
@@ -512,11 +664,24 @@ pub fn score_file(task: &TaskSpec, path: &Path, gold_dir: Option<&Path>) -> Resu
         let (line, obj) = item?;
         let rec = RecordReader::new(path, line, &obj);
         let id = tally.register(&rec, task, line)?;
-        let gold_label = match &gold {
-            Some(g) => g.label(&rec, task, &id)?,
+        let (gold_label, gold_kind) = match &gold {
+            Some(g) => (g.label(&rec, task, &id)?, None),
             None => own_gold(&rec, task)?,
         };
-        tally.add(&rec, gold_label)?;
+        tally.add(&rec, task, line, gold_label, gold_kind)?;
+    }
+    // seqeval's accuracy_score divides by the number of tokens: eval.py fails on a file whose
+    // sentences are all empty (empty sentences among others are scored, adding nothing).
+    if task.kind() == TaskKind::Tokens && tally.gold_tags.iter().all(Vec::is_empty) {
+        if let Some(&line) = tally.examples.lines.first() {
+            return Err(Error::input(
+                path,
+                line,
+                Some(&task.label_field),
+                "every sentence of the file is empty, so there is no token to score (eval.py \
+                 fails here: seqeval's accuracy_score divides by zero)",
+            ));
+        }
     }
     if tally.seen.is_empty() {
         return Err(Error::input(
@@ -653,7 +818,7 @@ fn run_record_tasks(dir: &Path) -> Result<Vec<TaskSpec>> {
     paths.sort();
     let mut specs = Vec::new();
     for p in paths {
-        let text = std::fs::read_to_string(&p).map_err(|e| Error::io("cannot read", &p, e))?;
+        let text = data::read_capped_string(&p, data::MAX_FILE_BYTES, "a run record")?;
         let v: Value = serde_json::from_str(&text)
             .map_err(|e| Error::input(&p, None, None, format!("not a run record: {e}")))?;
         if let Some(spec) = v.get("task_spec") {

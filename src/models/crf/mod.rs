@@ -122,8 +122,10 @@ impl CrfParams {
 
     /// Train a CRF on tokenised sentences and their IOB tags.
     ///
-    /// Every sentence must have at least one token and exactly one tag per
-    /// token; tags must be `O`, `B-<type>` or `I-<type>`.
+    /// Every sentence must have exactly one tag per token; tags must be `O`,
+    /// `B-<type>` or `I-<type>`. An empty sentence is skipped, as
+    /// sklearn-crfsuite's training skips it (it adds nothing to the objective);
+    /// at least one sentence must have a token.
     pub fn fit(&self, sents: &[Vec<String>], tags: &[Vec<String>]) -> Result<Crf> {
         self.check()?;
         validate_training_data(sents, tags)?;
@@ -157,7 +159,7 @@ impl CrfParams {
             trainer.set(name, value).map_err(backend)?;
         }
 
-        for (sent, sent_tags) in sents.iter().zip(tags) {
+        for (sent, sent_tags) in sents.iter().zip(tags).filter(|(s, _)| !s.is_empty()) {
             let xseq = train_items(sent);
             trainer.append(&xseq, sent_tags, 0).map_err(backend)?;
         }
@@ -221,12 +223,12 @@ fn validate_training_data(sents: &[Vec<String>], tags: &[Vec<String>]) -> Result
     if sents.is_empty() {
         return Err(CrfError::InvalidInput("no training sentences".into()));
     }
+    if sents.iter().all(Vec::is_empty) {
+        return Err(CrfError::InvalidInput(
+            "no training sentence has a token".into(),
+        ));
+    }
     for (s, (sent, sent_tags)) in sents.iter().zip(tags).enumerate() {
-        if sent.is_empty() {
-            return Err(CrfError::InvalidInput(format!(
-                "sentence {s} has no tokens"
-            )));
-        }
         if sent.len() != sent_tags.len() {
             return Err(CrfError::InvalidInput(format!(
                 "sentence {s} has {} tokens but {} tags",
@@ -366,8 +368,14 @@ impl Crf {
     /// Read a model written by [`Crf::save`] (or by CRFsuite itself).
     pub fn load(path: impl AsRef<Path>) -> Result<Crf> {
         let path = path.as_ref();
-        let bytes =
-            std::fs::read(path).map_err(io_err(format!("reading the model {}", path.display())))?;
+        // Capped like every model file read (a FIFO or `/dev/zero` stops at the cap).
+        let cap = crate::data::MAX_MODEL_BYTES;
+        let bytes = crate::data::read_capped(path, cap, "a model file").map_err(|e| match e {
+            crate::error::Error::Io { source, .. } => {
+                io_err(format!("reading the model {}", path.display()))(source)
+            }
+            other => CrfError::InvalidInput(other.to_string()),
+        })?;
         Crf::from_bytes(bytes)
     }
 }
@@ -637,6 +645,20 @@ mod tests {
         }
     }
 
+    /// `Crf::load` reads within the model-file cap: a larger file is refused before a byte
+    /// of it is read.
+    #[test]
+    fn load_is_capped() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("big.crfsuite");
+        std::fs::File::create(&p)
+            .unwrap()
+            .set_len(crate::data::MAX_MODEL_BYTES + 1)
+            .unwrap();
+        let e = Crf::load(&p).unwrap_err().to_string();
+        assert!(e.contains("over the 4 GiB cap for a model file"), "{e}");
+    }
+
     #[test]
     fn empty_sentences() {
         let (mut x, mut y) = fixture();
@@ -645,10 +667,16 @@ mod tests {
         let batch = crf.predict_batch(&[vec![], toks("Арбидол")]).unwrap();
         assert!(batch[0].is_empty() && batch[1].len() == 1);
 
+        // An empty training sentence is skipped: the model is the one trained without it.
         x.insert(3, vec![]);
         y.insert(3, vec![]);
-        let e = quick().fit(&x, &y).unwrap_err().to_string();
-        assert!(e.contains("sentence 3") && e.contains("no tokens"), "{e}");
+        let with_empty = quick().fit(&x, &y).unwrap();
+        assert_eq!(with_empty.to_bytes(), crf.to_bytes());
+        let e = quick()
+            .fit(&[vec![], vec![]], &[vec![], vec![]])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("no training sentence has a token"), "{e}");
         let e = quick().fit(&[], &[]).unwrap_err().to_string();
         assert!(e.contains("no training sentences"), "{e}");
     }
