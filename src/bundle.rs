@@ -27,55 +27,16 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::output;
+pub use crate::wire::{FORMAT_BASE, FORMAT_VECTORIZER, FORMAT_VERSION};
+use crate::wire;
 use crate::pipeline::{Fitted, MultiLabelRule, Pipeline};
 use crate::task::TaskKind;
 
 /// The file's first eight bytes.
 pub const MAGIC: &[u8; 8] = b"RMDBENCH";
-/// The newest format version this build writes and reads (single-label models are written as
-/// [`FORMAT_BASE`]).
-pub const FORMAT_VERSION: u32 = 4;
-/// The format that adds the vectorizer's analyzer and vocabulary limits to its parameters
-/// (format 3's extension follows the payload as in format 3).
-pub const FORMAT_VECTORIZER: u32 = 4;
-/// The oldest format this build reads, and the one it writes when there is no [`Extension`].
-pub const FORMAT_BASE: u32 = 2;
 const HEADER_LEN: usize = 8 + 4 + 8 + 32;
 /// Format numbers up to this far past ours are read as "newer"; larger ones as corruption.
 const PLAUSIBLE_NEWER: u32 = 100;
-
-/// The format being encoded or decoded on this thread, for the types whose encoding differs
-/// between formats ([`crate::features::tfidf::TfidfParams`]). postcard is not self-describing,
-/// so a decoder must know which fields a format has.
-pub(crate) mod wire {
-    use std::cell::Cell;
-
-    thread_local! {
-        static FORMAT: Cell<u32> = const { Cell::new(super::FORMAT_VERSION) };
-        static NEEDED: Cell<u32> = const { Cell::new(0) };
-    }
-
-    /// The format being encoded or decoded (outside a model file: the newest).
-    pub(crate) fn format() -> u32 {
-        FORMAT.with(Cell::get)
-    }
-
-    /// Records that the value being encoded needs at least `version`.
-    pub(crate) fn needs(version: u32) {
-        NEEDED.with(|n| n.set(n.get().max(version)));
-    }
-
-    /// Runs `f` encoding or decoding `version`; returns its result and the newest format a
-    /// value met on the way needed (0 if none asked).
-    pub(crate) fn with<R>(version: u32, f: impl FnOnce() -> R) -> (R, u32) {
-        let old_format = FORMAT.with(|c| c.replace(version));
-        let old_needed = NEEDED.with(|c| c.replace(0));
-        let r = f();
-        let needed = NEEDED.with(|c| c.replace(old_needed));
-        FORMAT.with(|c| c.set(old_format));
-        (r, needed)
-    }
-}
 
 /// A training file and its checksum, so a model can be traced to its data.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -14,6 +14,7 @@ use crate::features::tfidf::TfidfParams;
 use crate::models::crf::{is_iob, Crf, CrfParams};
 use crate::models::logreg::{LogReg, LogRegParams, TrainMatrix};
 use crate::models::naive::{NaiveClassifier, NaiveParams, NaiveTagger};
+pub use crate::models::prediction::Prediction;
 pub use crate::models::text::{rank_row, TextModel};
 use crate::models::Model;
 use crate::scoring::eval::{Examples, Outcomes, TaskScore};
@@ -309,37 +310,6 @@ impl Fitted {
             Fitted::NaiveTagger(m) => m,
             Fitted::Crf(m) => m,
             Fitted::Text(m) => m.as_ref(),
-        }
-    }
-}
-
-/// One prediction: ranked labels with scores, or one tag per token.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(untagged)]
-pub enum Prediction {
-    /// Labels best first with their scores (probabilities where the model has them).
-    Ranked(Vec<(String, f32)>),
-    /// Tags, one per input token.
-    Tags(Vec<String>),
-    /// Multi-label: labels by decreasing probability; the first `size` are the predicted set
-    /// (the set is always a prefix of the ranking).
-    Set {
-        /// Labels with their probabilities, best first: the set, and at least the requested
-        /// number of ranked labels.
-        ranked: Vec<(String, f32)>,
-        /// How many of them are predicted.
-        size: usize,
-    },
-}
-
-impl Prediction {
-    /// A multi-label prediction's set, best first (empty for other predictions).
-    pub fn set(&self) -> Vec<String> {
-        match self {
-            Prediction::Set { ranked, size } => {
-                ranked[..*size].iter().map(|x| x.0.clone()).collect()
-            }
-            _ => Vec::new(),
         }
     }
 }

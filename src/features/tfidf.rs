@@ -60,7 +60,7 @@ use serde::de::{MapAccess, SeqAccess, Visitor};
 use serde::ser::{SerializeSeq, SerializeStruct};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::bundle::{wire, FORMAT_BASE, FORMAT_VECTORIZER};
+use crate::wire::{self, FORMAT_BASE, FORMAT_VECTORIZER};
 use crate::features::analyzer::{for_each_term, Analyzer};
 pub use crate::features::limit::DocFreq;
 use crate::features::limit::{Limits, MAX_DF, MIN_DF};

@@ -12,12 +12,14 @@ use serde_json::Value;
 
 use crate::data::Example;
 use crate::error::Result;
-use crate::pipeline::Prediction;
 
 pub mod crf;
 pub mod logreg;
 pub mod naive;
+pub mod prediction;
 pub mod text;
+
+pub use prediction::Prediction;
 
 /// What every fitted model does.
 pub trait Model {

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 use crate::data::Example;
 use crate::error::{bail, Result};
 use crate::models::{token_inputs, Model};
-use crate::pipeline::Prediction;
+use crate::models::Prediction;
 use serde::{Deserialize, Serialize};
 
 /// Hyperparameters of the naive baseline (there are none; kept for the params/model split).

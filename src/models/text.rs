@@ -11,7 +11,7 @@ use crate::error::Result;
 use crate::features::tfidf::Tfidf;
 use crate::models::logreg::LogReg;
 use crate::models::Model;
-use crate::pipeline::Prediction;
+use crate::models::Prediction;
 
 /// The text model: char n-gram tf-idf + one-vs-rest logistic regression.
 #[derive(Debug, Serialize, Deserialize)]

@@ -12,49 +12,17 @@
 //! error, never a crash, an abort or a hang. `tests/crf_parity.rs` shows that
 //! it gives CRFsuite's tags on every RuMedNER test token.
 
+mod error;
 pub mod reader;
+
+pub use error::{CrfError, Result};
+use error::{backend, io_err};
 
 use std::fmt;
 use std::io::Write;
 use std::path::Path;
 
 use crate::features::token::{sent2features, Feature};
-
-/// Errors of CRF training, prediction and model I/O.
-#[derive(Debug, thiserror::Error)]
-pub enum CrfError {
-    /// Hyper-parameters out of range.
-    #[error("invalid CRF parameters: {0}")]
-    InvalidParams(String),
-    /// Training or prediction input that the model cannot take.
-    #[error("invalid CRF input: {0}")]
-    InvalidInput(String),
-    /// Bytes that are not a usable CRFsuite model.
-    #[error("invalid CRFsuite model: {0}")]
-    InvalidModel(String),
-    /// CRFsuite reported an error.
-    #[error("CRFsuite: {0}")]
-    Backend(String),
-    /// Reading or writing a model file failed.
-    #[error("{context}: {source}")]
-    Io {
-        /// What was being done, with the path.
-        context: String,
-        /// The underlying error.
-        source: std::io::Error,
-    },
-}
-
-/// Result of CRF operations.
-pub type Result<T> = std::result::Result<T, CrfError>;
-
-fn backend(err: crfsuite::CrfError) -> CrfError {
-    CrfError::Backend(err.to_string())
-}
-
-fn io_err(context: String) -> impl FnOnce(std::io::Error) -> CrfError {
-    move |source| CrfError::Io { context, source }
-}
 
 /// Hyper-parameters of CRFsuite's L-BFGS trainer; every other CRFsuite
 /// parameter keeps its default, as sklearn-crfsuite leaves unset (`None`)
@@ -413,7 +381,7 @@ impl crate::models::Model for Crf {
         &self,
         examples: &[crate::data::Example],
         _k: usize,
-    ) -> crate::error::Result<Vec<crate::pipeline::Prediction>> {
+    ) -> crate::error::Result<Vec<crate::models::Prediction>> {
         let sents: Vec<Vec<String>> = crate::models::token_inputs(examples)?
             .into_iter()
             .map(<[String]>::to_vec)
@@ -421,7 +389,7 @@ impl crate::models::Model for Crf {
         Ok(self
             .predict_batch(&sents)?
             .into_iter()
-            .map(crate::pipeline::Prediction::Tags)
+            .map(crate::models::Prediction::Tags)
             .collect())
     }
 }
