@@ -27,10 +27,10 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::output;
-pub use crate::wire::{FORMAT_BASE, FORMAT_VECTORIZER, FORMAT_VERSION};
-use crate::wire;
 use crate::pipeline::{Fitted, MultiLabelRule, Pipeline};
 use crate::task::TaskKind;
+use crate::wire;
+pub use crate::wire::{FORMAT_BASE, FORMAT_VECTORIZER, FORMAT_VERSION};
 
 /// The file's first eight bytes.
 pub const MAGIC: &[u8; 8] = b"RMDBENCH";

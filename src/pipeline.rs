@@ -314,6 +314,35 @@ impl Fitted {
     }
 }
 
+impl crate::task::TaskFile {
+    /// The recipe settings this file sets (the rest keep their defaults).
+    pub fn recipe(&self) -> Result<crate::pipeline::Recipe> {
+        let class_weight_balanced = match self.class_weight.as_deref() {
+            None => None,
+            Some("none") => Some(false),
+            Some("balanced") => Some(true),
+            Some(other) => bail!("class_weight: expected \"none\" or \"balanced\", got {other:?}"),
+        };
+        Ok(crate::pipeline::Recipe {
+            c: self.c,
+            tol: self.tol,
+            ngram_range: self.ngram_range.map(|[a, b]| (a, b)),
+            sublinear_tf: self.sublinear_tf,
+            class_weight_balanced,
+            c1: self.c1,
+            c2: self.c2,
+            max_iterations: self.max_iterations,
+            hash_features: self.hash_features,
+            analyzer: self.analyzer,
+            min_df: self.min_df.map(|d| d.doc_freq("min_df")).transpose()?,
+            max_df: self.max_df.map(|d| d.doc_freq("max_df")).transpose()?,
+            max_features: self.max_features,
+            threshold: self.threshold,
+            allow_empty: self.allow_empty,
+        })
+    }
+}
+
 /// A task and its fitted model.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Pipeline {

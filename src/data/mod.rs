@@ -381,28 +381,7 @@ pub fn delimiter(path: &Path) -> Option<u8> {
     }
 }
 
-/// Parses a `--delimiter` value: one ASCII character other than a quote or a line break, or a
-/// name: `\t` (the two characters), `tab`, `comma`, `semicolon`, `pipe`, `space`.
-pub fn parse_delimiter(s: &str) -> std::result::Result<u8, String> {
-    let named = match s {
-        "\\t" | "tab" | "\t" => Some(b'\t'),
-        "comma" => Some(b','),
-        "semicolon" => Some(b';'),
-        "pipe" => Some(b'|'),
-        "space" => Some(b' '),
-        _ => None,
-    };
-    if let Some(d) = named {
-        return Ok(d);
-    }
-    match s.as_bytes() {
-        [b] if b.is_ascii() && !matches!(b, b'"' | b'\n' | b'\r') => Ok(*b),
-        _ => Err(format!(
-            "expected one ASCII character (not a quote or line break) or one of \\t, tab, \
-             comma, semicolon, pipe, space; got {s:?}"
-        )),
-    }
-}
+pub use crate::task::parse_delimiter;
 
 /// The delimiter a file is read with: the one given, else by extension (`None`: JSONL).
 pub fn delimiter_for(path: &Path, given: Option<u8>) -> Option<u8> {

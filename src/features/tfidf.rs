@@ -60,11 +60,11 @@ use serde::de::{MapAccess, SeqAccess, Visitor};
 use serde::ser::{SerializeSeq, SerializeStruct};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::wire::{self, FORMAT_BASE, FORMAT_VECTORIZER};
 use crate::features::analyzer::{for_each_term, Analyzer};
 pub use crate::features::limit::DocFreq;
 use crate::features::limit::{Limits, MAX_DF, MIN_DF};
 use crate::features::sparse::CsrMatrix;
+use crate::wire::{self, FORMAT_BASE, FORMAT_VECTORIZER};
 
 /// Hyper-parameters of the n-gram vectorizer.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -15,8 +15,8 @@
 mod error;
 pub mod reader;
 
-pub use error::{CrfError, Result};
 use error::{backend, io_err};
+pub use error::{CrfError, Result};
 
 use std::fmt;
 use std::io::Write;
