@@ -240,13 +240,7 @@ fn identity<'a>(
     }
 }
 
-/// Peak resident memory of this process in MiB (Linux `VmHWM`), when the OS tells.
-pub fn peak_memory_mib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb / 1024.0)
-}
+pub use super::record::peak_memory_mib;
 
 fn number_of_classes(split: &Split) -> usize {
     split
