@@ -22,7 +22,7 @@ use crate::scoring::metrics;
 use crate::task::{TaskKind, TaskSpec};
 
 mod multi;
-pub use multi::{best_threshold, label_sets, tune_threshold, THRESHOLD_GRID};
+pub use multi::{best_threshold, label_sets, MultiLabelRule, THRESHOLD_GRID};
 
 /// Which model family to train.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -187,52 +187,6 @@ pub struct Recipe {
     pub threshold: Option<f64>,
     /// Multi-label: allow an empty predicted set.
     pub allow_empty: Option<bool>,
-}
-
-/// How a multi-label model turns its labels' probabilities into a predicted set: every label
-/// with probability at least `threshold`, and, unless `allow_empty`, the most probable label
-/// when none reaches it.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct MultiLabelRule {
-    /// Labels with probability `>= threshold` are predicted; in (0, 1).
-    pub threshold: f64,
-    /// Whether a prediction may be the empty set.
-    pub allow_empty: bool,
-}
-
-impl Default for MultiLabelRule {
-    fn default() -> Self {
-        MultiLabelRule {
-            threshold: 0.5,
-            allow_empty: false,
-        }
-    }
-}
-
-impl MultiLabelRule {
-    /// Refuses a threshold outside (0, 1).
-    pub fn check(&self) -> Result<()> {
-        if !(self.threshold > 0.0 && self.threshold < 1.0) {
-            bail!(
-                "the multi-label threshold must be in (0, 1), got {}",
-                self.threshold
-            );
-        }
-        Ok(())
-    }
-
-    /// How many of the labels ranked by decreasing probability `ranked` are predicted.
-    pub fn set_size(&self, ranked: &[f32]) -> usize {
-        let n = ranked
-            .iter()
-            .take_while(|&&p| p as f64 >= self.threshold)
-            .count();
-        if n == 0 && !self.allow_empty && !ranked.is_empty() {
-            1
-        } else {
-            n
-        }
-    }
 }
 
 impl FitSettings {
@@ -572,7 +526,7 @@ impl Pipeline {
         preds: &[Prediction],
     ) -> Result<(TaskScore, BTreeSet<String>)> {
         if self.multi_label.is_some() {
-            return multi::score(self, examples, preds);
+            return multi_score(self, examples, preds);
         }
         let mut unseen = BTreeSet::new();
         let known = self.labels();
@@ -709,4 +663,29 @@ pub fn multi_label_hyperparameters(h: &mut Value, rule: Option<&MultiLabelRule>)
             });
         }
     }
+}
+
+/// Scores multi-label predictions against the examples' gold sets; the second value lists
+/// gold labels the model never saw (they can never be predicted).
+fn multi_score(
+    p: &Pipeline,
+    examples: &[Example],
+    preds: &[Prediction],
+) -> Result<(TaskScore, BTreeSet<String>)> {
+    multi::score_sets(&p.task, &p.labels().unwrap_or_default(), examples, preds)
+}
+
+/// Sets the pipeline's threshold to the one of [`THRESHOLD_GRID`] with the best micro-F1 on
+/// `dev` (the probabilities are computed once), and returns every tried threshold with its
+/// dev micro-F1 (percent).
+pub fn tune_threshold(p: &mut Pipeline, dev: &Split) -> Result<Vec<(f64, f64)>> {
+    let (Some(rule), Fitted::Text(m)) = (p.multi_label, &p.model) else {
+        crate::error::bail!("--tune-threshold needs a multi-label task");
+    };
+    let proba = multi::probabilities(m, &dev.examples);
+    let (best, _, tried) = multi::best_threshold(&p.task, &m.labels, rule, &proba, dev)?;
+    if let Some(r) = p.multi_label.as_mut() {
+        r.threshold = best;
+    }
+    Ok(tried)
 }
