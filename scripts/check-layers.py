@@ -30,7 +30,7 @@ def strip_code(text):
 
     The paths inside `with = "crate::..."` attribute strings are returned separately because
     they are real dependencies written as strings."""
-    attr_paths = [(m.start(), m.group(1)) for m in re.finditer(r'with\s*=\s*"((?:\$?crate|super|self)::[^"]*)"', text)]
+    attr_paths = [(m.start(), m.group(1)) for m in re.finditer(r'(?:with|try_from|from|into)\s*=\s*"((?:\$?crate|super|self)::[^"]*)"', text)]
     out = []
     i, n = 0, len(text)
     while i < n:
