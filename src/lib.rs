@@ -94,7 +94,7 @@ pub use features::analyzer::Analyzer;
 pub use features::limit::DocFreq;
 pub use features::tfidf::TfidfParams;
 pub use models::crf::CrfParams;
-pub use models::logreg::LogRegParams;
+pub use models::linear::LogRegParams;
 pub use models::Model;
 pub use pipeline::{FitSettings, ModelKind, Pipeline, Prediction};
 pub use scoring::eval::{Report, TaskScore};

@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::features::analyzer::Analyzer;
 use crate::features::limit::DocFreq;
 use crate::features::tfidf::TfidfParams;
-use crate::models::logreg::LogRegParams;
+use crate::models::linear::LogRegParams;
 use crate::pipeline::{FitSettings, Fitted, ModelKind, Pipeline, TextModel};
 use crate::task::{TaskFile, TaskKind, TaskSpec};
 

@@ -22,7 +22,7 @@ use crate::data::{self, Labels, Split, SplitName};
 use crate::features::sparse::CsrMatrix;
 use crate::features::tfidf::TfidfParams;
 use crate::models::crf::CrfParams;
-use crate::models::logreg::LogRegParams;
+use crate::models::linear::LogRegParams;
 use crate::output;
 use crate::pipeline::{self, FitSettings, ModelKind, Pipeline, Prediction};
 use crate::scoring::eval::{self, Outcomes, TaskScore};

@@ -14,11 +14,13 @@ use crate::data::Example;
 use crate::error::Result;
 
 pub mod crf;
-pub mod logreg;
+pub mod linear;
 pub mod naive;
 pub mod prediction;
 pub mod text;
 
+/// The linear model's former path (`models::logreg`), kept so that code naming it still builds.
+pub use linear as logreg;
 pub use prediction::Prediction;
 
 /// What every fitted model does.

@@ -12,7 +12,7 @@ use crate::features::analyzer::Analyzer;
 use crate::features::limit::DocFreq;
 use crate::features::tfidf::TfidfParams;
 use crate::models::crf::{is_iob, Crf, CrfParams};
-use crate::models::logreg::{LogReg, LogRegParams, TrainMatrix};
+use crate::models::linear::{LogReg, LogRegParams, TrainMatrix};
 use crate::models::naive::{NaiveClassifier, NaiveParams, NaiveTagger};
 pub use crate::models::prediction::Prediction;
 pub use crate::models::text::{rank_row, TextModel};
