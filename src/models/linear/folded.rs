@@ -21,7 +21,8 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{log1p_exp, sigmoid, BinaryProblem, DualSolution, LockStep};
+use super::kernels::{log1p_exp, sigmoid, BinaryProblem, DualSolution};
+use super::lockstep::LockStep;
 use crate::features::sparse::CsrMatrix;
 use crate::features::tfidf::{tf_idf_raw, HashedCounts};
 
@@ -381,7 +382,7 @@ impl FoldedRows {
                     prefetch_row(w, (q >> TF_BITS) as usize * stride, stride);
                 }
                 for &q in &p.packed[s..end] {
-                    super::prefetch(&p.idf, (q >> TF_BITS) as usize);
+                    super::gram::prefetch(&p.idf, (q >> TF_BITS) as usize);
                 }
             }
         }
@@ -395,9 +396,9 @@ impl FoldedRows {
         if let Entries::Packed(p) = &self.entries {
             let (s, e) = (self.indptr[i], self.indptr[i + 1]);
             for q in (s..e).step_by(16) {
-                super::prefetch(&p.packed, q);
+                super::gram::prefetch(&p.packed, q);
             }
-            super::prefetch(&p.packed, e.saturating_sub(1).max(s));
+            super::gram::prefetch(&p.packed, e.saturating_sub(1).max(s));
         }
     }
 
