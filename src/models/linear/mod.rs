@@ -26,6 +26,7 @@
 
 mod block;
 mod folded;
+mod folded_rows;
 mod gram;
 mod kernels;
 mod lockstep;

@@ -1,7 +1,8 @@
 //! The fitted one-vs-rest model: its weights (dense, folded or from the Gram route) and
 //! their checks.
 
-use super::folded::{BlockWeights, UNSEEN};
+use super::folded::BlockWeights;
+use super::folded_rows::UNSEEN;
 use super::params::FitReport;
 use crate::error::bail;
 use crate::error::Result;

@@ -1,7 +1,8 @@
 //! Fitting: the route choice (Gram, folded blocks, plain block solver) and the fit entry points.
 
 use super::block::solve_l2r_lr_dual_block;
-use super::folded::{BlockWeights, FoldedRows};
+use super::folded::BlockWeights;
+use super::folded_rows::FoldedRows;
 use super::gram::Gram;
 use super::kernels::{axpy_row, BinaryProblem, DualSolution};
 use super::matrix::{Targets, TrainMatrix};
