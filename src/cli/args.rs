@@ -1,0 +1,646 @@
+//! The flags of every command, their parsers and help texts.
+//!
+//! The doc comments below are clap's help texts, where `<DIR>`-style placeholders are the
+//! command-line convention; rustdoc would read them as HTML tags.
+#![allow(rustdoc::invalid_html_tags)]
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{bail, Result};
+use clap::ValueEnum;
+
+use crate::commands::predict::PredictFormat;
+use crate::commands::report;
+use crate::commands::train::TaskSource;
+use crate::data;
+use crate::features::analyzer::Analyzer;
+use crate::features::limit::DocFreq;
+use crate::pipeline::{FitSettings, ModelKind};
+use crate::scoring::bootstrap;
+use crate::task;
+
+/// Output format of `eval`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// A Markdown table in the layout of the paper's Table 3.
+    Table,
+    /// `{"tasks": {...}, "overall": x, "missing": [...]}` with full-precision floats.
+    Json,
+}
+
+/// `--task`'s help, from the task registry.
+pub(super) fn task_help() -> String {
+    format!("Built-in task: {}, or `all`", task::builtin_list())
+}
+
+/// The help of `eval`'s directory, from the task registry.
+pub(super) fn eval_dir_help() -> String {
+    let files: Vec<String> = task::builtin()
+        .iter()
+        .map(|t| format!("{}.jsonl", t.name))
+        .collect();
+    format!("Directory holding {} (any subset)", files.join(", "))
+}
+
+/// `--paper`'s help, from the paper's systems.
+pub(super) fn paper_help() -> String {
+    let rows: Vec<String> = task::PAPER_SYSTEMS
+        .iter()
+        .map(|s| s.to_lowercase())
+        .collect();
+    format!(
+        "Paper rows to draw, comma-separated, from {}; or `none`",
+        rows.join(", ")
+    )
+}
+
+/// Flags of `predict`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PredictArgs {
+    /// Model file written by `train` (models/<Task>-<model>.rmb).
+    #[arg(long, value_name = "FILE")]
+    pub model: PathBuf,
+    /// Input file; `-` or absent reads standard input.
+    #[arg(long, value_name = "FILE")]
+    pub input: Option<PathBuf>,
+    /// How many labels to keep per record.
+    #[arg(long, default_value_t = 3)]
+    pub top_k: usize,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = PredictFormat::Jsonl)]
+    pub format: PredictFormat,
+    /// Read the input as CSV-like with a header and this field delimiter, whatever its
+    /// extension: one character, or `\t`, `tab`, `comma`, `semicolon`, `pipe`, `space`
+    /// [default: by extension, `.csv` comma, `.tsv` tab; other files are JSONL or text lines].
+    #[arg(long, value_name = "C", value_parser = data::parse_delimiter)]
+    pub delimiter: Option<u8>,
+    /// The input's id field [default: the task's].
+    #[arg(long, value_name = "NAME")]
+    pub id_field: Option<String>,
+    /// The input's text field (twice for a text-pair task) [default: the task's].
+    #[arg(long, value_name = "NAME")]
+    pub text_field: Vec<String>,
+    /// The input's token-list field (taggers) [default: the task's].
+    #[arg(long, value_name = "NAME")]
+    pub tokens_field: Option<String>,
+}
+
+/// Flags of `test`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TestArgs {
+    /// Model file written by `train`.
+    #[arg(long, value_name = "FILE")]
+    pub model: PathBuf,
+    /// Labelled records to score.
+    #[arg(long, value_name = "FILE")]
+    pub input: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Add each label's precision, recall, F1 and support, and their averages.
+    #[arg(long)]
+    pub per_label: bool,
+    /// Also write the predictions, in the schema `train` writes, to this file.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// The input's id field [default: the task's].
+    #[arg(long, value_name = "NAME")]
+    pub id_field: Option<String>,
+    /// The input's text field (twice for a text-pair task) [default: the task's].
+    #[arg(long, value_name = "NAME")]
+    pub text_field: Vec<String>,
+    /// The input's label field [default: the task's].
+    #[arg(long, value_name = "NAME")]
+    pub label_field: Option<String>,
+    /// The input's token-list field (taggers) [default: the task's].
+    #[arg(long, value_name = "NAME")]
+    pub tokens_field: Option<String>,
+    /// The input's tag-list field (taggers) [default: the task's].
+    #[arg(long, value_name = "NAME")]
+    pub tags_field: Option<String>,
+    /// Read the input as CSV-like with a header and this field delimiter, whatever its
+    /// extension: one character, or `\t`, `tab`, `comma`, `semicolon`, `pipe`, `space`.
+    #[arg(long, value_name = "C", value_parser = data::parse_delimiter)]
+    pub delimiter: Option<u8>,
+}
+
+/// Flags of `eval`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct EvalArgs {
+    #[arg(help = eval_dir_help())]
+    pub dir: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Check ids against <DIR>/<Task>/test_v1.jsonl and take the gold labels from there,
+    /// instead of the labels the prediction files carry.
+    #[arg(long, value_name = "DATA_DIR")]
+    pub gold: Option<PathBuf>,
+    /// Add a 95% percentile bootstrap interval to every metric and to Overall, from N
+    /// replicates that resample each task's test examples (NER: sentences) with
+    /// replacement, independently per task. The interval is the 2.5% and 97.5% quantiles
+    /// of the replicates, interpolated linearly as numpy's default. JSON gains
+    /// `"acc_ci95": [lo, hi]` beside `"acc"` (likewise hit3, f1) and `"overall_ci95"`.
+    /// N is at most 100000 (the replicates' values are kept for exact quantiles: 8 bytes
+    /// per metric and replicate, under 10 MB).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=MAX_REPLICATES as i64))]
+    pub bootstrap: Option<u32>,
+    /// Seed of the bootstrap; the same seed gives the same intervals on any machine and
+    /// any number of threads.
+    #[arg(long, value_name = "S", default_value_t = bootstrap::DEFAULT_SEED)]
+    pub seed: u64,
+    /// Add precision, recall, F1 and support for each label (classification: top-1
+    /// prediction against gold, support = gold count; NER: each entity type, counted as
+    /// seqeval does), plus their "macro avg" (unweighted mean of the labels' figures) and
+    /// "micro avg" (figures of the summed counts). Labels are those seen in gold or
+    /// prediction; a zero denominator gives 0. JSON: `"per_label"` under each task.
+    #[arg(long)]
+    pub per_label: bool,
+    /// The system's name in the table [default: the directory as given].
+    #[arg(long, value_name = "NAME")]
+    pub label: Option<String>,
+    /// Also score <DIR>/<name>.jsonl of the task this task file defines (tasks whose run
+    /// record lies beside their predictions are found without it).
+    #[arg(long, value_name = "FILE")]
+    pub task_file: Vec<PathBuf>,
+    /// Add this label's precision, recall and F1 (the positive class of a binary task) to
+    /// every classification task that has it.
+    #[arg(long, value_name = "LABEL")]
+    pub positive_label: Option<String>,
+}
+
+/// Flags of `compare`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CompareArgs {
+    /// System A's directory of RuMed*.jsonl files.
+    pub dir_a: PathBuf,
+    /// System B's directory.
+    pub dir_b: PathBuf,
+    /// Number of bootstrap replicates.
+    #[arg(long, value_name = "N", default_value_t = 1000,
+          value_parser = clap::value_parser!(u32).range(1..=MAX_REPLICATES as i64))]
+    pub bootstrap: u32,
+    /// Seed of the bootstrap.
+    #[arg(long, value_name = "S", default_value_t = bootstrap::DEFAULT_SEED)]
+    pub seed: u64,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// Flags of `report`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ReportArgs {
+    /// Directories of RuMed*.jsonl prediction files, one series each.
+    #[arg(required = true)]
+    pub dirs: Vec<PathBuf>,
+    /// The chart file to write (`.svg` or `.png`), replaced atomically.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    #[arg(long, value_name = "ROWS", default_value = report::DEFAULT_PAPER_ROWS,
+          help = paper_help())]
+    pub paper: String,
+    /// Bootstrap replicates for the error bars.
+    #[arg(long, value_name = "N", default_value_t = 1000,
+          value_parser = clap::value_parser!(u32).range(1..=MAX_REPLICATES as i64))]
+    pub bootstrap: u32,
+    /// Seed of the bootstrap.
+    #[arg(long, value_name = "S", default_value_t = bootstrap::DEFAULT_SEED)]
+    pub seed: u64,
+    /// Name a directory's series (any Unicode the bundled font covers: Latin, Cyrillic);
+    /// repeatable.
+    #[arg(long, value_name = "DIR=NAME", value_parser = parse_label)]
+    pub label: Vec<(PathBuf, String)>,
+    /// The chart's title.
+    #[arg(long, default_value = report::DEFAULT_TITLE)]
+    pub title: String,
+    /// Also chart <DIR>/<name>.jsonl of the task this task file defines, in every folder
+    /// that holds it (tasks whose run record lies beside their predictions need none).
+    #[arg(long, value_name = "FILE")]
+    pub task_file: Vec<PathBuf>,
+}
+
+/// Parses `--label DIR=NAME`.
+pub(super) fn parse_label(s: &str) -> std::result::Result<(PathBuf, String), String> {
+    match s.rsplit_once('=') {
+        Some((d, n)) if !d.is_empty() && !n.trim().is_empty() => {
+            Ok((PathBuf::from(d), n.trim().to_string()))
+        }
+        _ => Err(format!("expected DIR=NAME, got {s:?}")),
+    }
+}
+
+/// Flags of `submit`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SubmitArgs {
+    /// Model answering DaNet and NLI (and choosing the RuMedTest solver).
+    #[arg(long, short, value_enum, default_value_t = ModelKind::Feature)]
+    pub model: ModelKind,
+    /// The zip to write (replaced atomically) [default: out/submission-<model>.zip].
+    #[arg(long, value_name = "FILE.zip")]
+    pub out: Option<PathBuf>,
+    /// Folder holding <Task>/{train,dev,private_test}_v1.jsonl [default: $RUMEDBENCH_DATA,
+    /// else ./data].
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Train NLI on this file instead of its (credentialed) train split.
+    #[arg(long, value_name = "FILE")]
+    pub nli_train: Option<PathBuf>,
+    /// Print the share of answers equal to those of a folder of RuMed*.jsonl submission files
+    /// (e.g. upstream's reference TF-IDF submission), matched by id.
+    #[arg(long, value_name = "DIR")]
+    pub compare_with: Option<PathBuf>,
+    /// Only validate an existing submission zip against the private tests, writing nothing.
+    #[arg(long, value_name = "FILE.zip", conflicts_with_all = ["out", "nli_train", "compare_with"])]
+    pub check: Option<PathBuf>,
+}
+
+/// Flags of `train`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TrainArgs {
+    #[arg(long, short, help = task_help())]
+    pub task: Option<String>,
+    /// Model: `feature` (tf-idf + logistic regression; CRF for tagging) or `naive`.
+    #[arg(long, short, value_enum, default_value_t = ModelKind::Feature)]
+    pub model: ModelKind,
+    /// Folder holding <Task>/{train,dev,test}_v1.jsonl [default: $RUMEDBENCH_DATA, else ./data].
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Output root: predictions go to <out>/<model>/<Task>.jsonl, beside <Task>.run.json.
+    #[arg(long, value_name = "DIR", default_value = "out")]
+    pub out: PathBuf,
+    /// Where model files go: <models-dir>/<Task>-<model>.rmb.
+    #[arg(long, value_name = "DIR", default_value = "models")]
+    pub models_dir: PathBuf,
+    /// Save the model to exactly this path (single task).
+    #[arg(long, value_name = "PATH")]
+    pub model_out: Option<PathBuf>,
+    /// Built-in task: train on this file instead of its train split (e.g. RuMedNLI, whose
+    /// train split is credentialed).
+    #[arg(long, value_name = "FILE")]
+    pub train_file: Option<PathBuf>,
+    /// Seed for randomised steps (the solver's coordinate order).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Replace predictions, run record and model file even when they were written for another
+    /// task, other data or other settings (without it, such files are refused).
+    #[arg(long)]
+    pub force: bool,
+    /// Text model: inverse regularisation strength C of the logistic regression [default: 10].
+    #[arg(long = "C", value_name = "C", help_heading = "Recipe", value_parser = parse_c)]
+    pub c: Option<f64>,
+    /// Text model: the dual solver's stopping tolerance (largest dual gradient of an epoch)
+    /// [default: 0.1].
+    #[arg(long, help_heading = "Recipe", value_parser = parse_tol)]
+    pub tol: Option<f64>,
+    /// Text model: shortest and longest character n-gram [default: 3,8].
+    #[arg(long, value_name = "MIN,MAX", value_parser = parse_range, help_heading = "Recipe")]
+    pub ngram_range: Option<(usize, usize)>,
+    /// Text model: term frequency 1 + ln(tf) instead of raw counts.
+    #[arg(long, help_heading = "Recipe")]
+    pub sublinear_tf: bool,
+    /// Text model: class weights, `none` or `balanced` (n / (classes × class count)).
+    #[arg(long, value_name = "none|balanced", value_parser = ["none", "balanced"], help_heading = "Recipe")]
+    pub class_weight: Option<String>,
+    /// CRF: L1 regularisation coefficient [default: 0.1].
+    #[arg(long, help_heading = "Recipe")]
+    pub c1: Option<f64>,
+    /// CRF: L2 regularisation coefficient [default: 0.01].
+    #[arg(long, help_heading = "Recipe")]
+    pub c2: Option<f64>,
+    /// CRF: L-BFGS iterations [default: 200].
+    #[arg(long, help_heading = "Recipe")]
+    pub max_iterations: Option<usize>,
+    /// Text model: hash n-grams into 2^BITS columns (scikit-learn's HashingVectorizer,
+    /// alternate_sign=False) instead of learning a vocabulary, so memory stops growing with
+    /// the vocabulary; 1..=31.
+    #[arg(long, value_name = "BITS", value_parser = clap::value_parser!(u8).range(1..=31), help_heading = "Recipe")]
+    pub hash_features: Option<u8>,
+    /// Text model: how texts are cut into terms, as scikit-learn's analyzer: `char` (character
+    /// n-grams), `char_wb` (character n-grams inside space-padded words) or `word` (n-grams of
+    /// `(?u)\b\w\w+\b` tokens, joined by a space) [default: char].
+    #[arg(long, value_name = "char|char_wb|word", help_heading = "Recipe")]
+    pub analyzer: Option<Analyzer>,
+    /// Text model: drop terms found in fewer training documents: an integer is a number of
+    /// documents, a number with a point (0.01) a fraction of them [default: 1].
+    #[arg(long, value_name = "N|FRACTION", help_heading = "Recipe")]
+    pub min_df: Option<DocFreq>,
+    /// Text model: drop terms found in more training documents: an integer is a number of
+    /// documents, a number with a point (0.9) a fraction of them [default: 1.0].
+    #[arg(long, value_name = "N|FRACTION", help_heading = "Recipe")]
+    pub max_df: Option<DocFreq>,
+    /// Text model: keep only the N terms with the highest term frequency over the training
+    /// documents (ties: the earlier term in code point order) [default: all].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..), help_heading = "Recipe")]
+    pub max_features: Option<u64>,
+
+    /// New task: a TOML task file naming the fields and files (flags below override it).
+    #[arg(long, value_name = "FILE", help_heading = "Your own task")]
+    pub task_file: Option<PathBuf>,
+    /// New task: train file, JSONL or CSV with a header (by extension).
+    #[arg(long, value_name = "FILE", help_heading = "Your own task")]
+    pub train: Option<PathBuf>,
+    /// New task: dev file.
+    #[arg(long, value_name = "FILE", help_heading = "Your own task")]
+    pub dev: Option<PathBuf>,
+    /// New task: test file (its predictions are written).
+    #[arg(long, value_name = "FILE", help_heading = "Your own task")]
+    pub test: Option<PathBuf>,
+    /// New task: the text field; give it twice for a text-pair task.
+    #[arg(long, value_name = "NAME", help_heading = "Your own task")]
+    pub text_field: Vec<String>,
+    /// New task: the label field.
+    #[arg(long, value_name = "NAME", help_heading = "Your own task")]
+    pub label_field: Option<String>,
+    /// New tagging task: the token-list field (CSV: a JSON list or space-separated tokens).
+    #[arg(long, value_name = "NAME", help_heading = "Your own task")]
+    pub tokens_field: Option<String>,
+    /// New tagging task: the IOB tag-list field.
+    #[arg(long, value_name = "NAME", help_heading = "Your own task")]
+    pub tags_field: Option<String>,
+    /// New task: the id field [default: records are numbered from 1].
+    #[arg(long, value_name = "NAME", help_heading = "Your own task")]
+    pub id_field: Option<String>,
+    /// New task: read the train, dev and test files as CSV-like with a header and this field
+    /// delimiter, whatever their extension: one character, or `\t`, `tab`, `comma`,
+    /// `semicolon`, `pipe`, `space` [default: by extension, `.csv` comma, `.tsv` tab, else
+    /// JSONL].
+    #[arg(long, value_name = "C", value_parser = check_delimiter, help_heading = "Your own task")]
+    pub delimiter: Option<String>,
+    /// New task: its name [default: the task file's name, else the train file's stem, or its
+    /// folder's name for `train.jsonl`].
+    #[arg(long, value_name = "NAME", help_heading = "Your own task", value_parser = parse_name)]
+    pub name: Option<String>,
+    /// New task: multi-label, each label field a set of labels (a JSON list, or a CSV/TSV cell
+    /// split by --label-separator) [default: inferred: multi-label when train's first label is a
+    /// JSON list].
+    #[arg(long, help_heading = "Multi-label")]
+    pub multi_label: bool,
+    /// Multi-label: split text labels (CSV/TSV cells) at this string; makes the task
+    /// multi-label.
+    #[arg(long, value_name = "S", help_heading = "Multi-label")]
+    pub label_separator: Option<String>,
+    /// Multi-label: predict the labels whose probability is at least T, in (0, 1)
+    /// [default: 0.5].
+    #[arg(long, value_name = "T", value_parser = parse_threshold, help_heading = "Multi-label")]
+    pub threshold: Option<f64>,
+    /// Multi-label: allow an empty predicted set (otherwise the most probable label is always
+    /// predicted).
+    #[arg(long, help_heading = "Multi-label")]
+    pub allow_empty: bool,
+    /// Multi-label: choose the threshold with the best dev micro-F1 among 0.1, 0.2, ..., 0.9
+    /// (ties keep 0.5) and keep it in the model; needs a dev file.
+    #[arg(long, help_heading = "Multi-label")]
+    pub tune_threshold: bool,
+}
+
+/// `--threshold`: a number in (0, 1).
+pub(super) fn parse_threshold(s: &str) -> std::result::Result<f64, String> {
+    let v: f64 = s.parse().map_err(|_| format!("{s:?} is not a number"))?;
+    if !(v > 0.0 && v < 1.0) {
+        return Err(format!("the threshold must be in (0, 1), got {s}"));
+    }
+    Ok(v)
+}
+
+/// Most bootstrap replicates `--bootstrap` accepts: every replicate's values are kept for
+/// exact quantiles (8 bytes per metric and replicate), so memory stays under ~10 MB.
+pub const MAX_REPLICATES: u32 = 100_000;
+
+/// Largest `--C` accepted: beyond it the solver's weights overflow long before they help.
+pub const MAX_C: f64 = 1e6;
+
+/// `--C`: a finite number in (0, [`MAX_C`]].
+pub(super) fn parse_c(s: &str) -> std::result::Result<f64, String> {
+    let v: f64 = s.parse().map_err(|_| format!("{s:?} is not a number"))?;
+    if !(v.is_finite() && v > 0.0 && v <= MAX_C) {
+        return Err(format!("C must be > 0 and <= {MAX_C:e}, got {s}"));
+    }
+    Ok(v)
+}
+
+/// `--tol`: a finite number > 0.
+pub(super) fn parse_tol(s: &str) -> std::result::Result<f64, String> {
+    let v: f64 = s.parse().map_err(|_| format!("{s:?} is not a number"))?;
+    if !(v.is_finite() && v > 0.0) {
+        return Err(format!("tol must be a finite number > 0, got {s}"));
+    }
+    Ok(v)
+}
+
+/// `train --delimiter`: checked when parsed, kept as written (the task file's form).
+pub(super) fn check_delimiter(s: &str) -> std::result::Result<String, String> {
+    data::parse_delimiter(s).map(|_| s.to_string())
+}
+
+/// `--name`: it names output files, so it is a plain file-name stem.
+pub(super) fn parse_name(s: &str) -> std::result::Result<String, String> {
+    if s.is_empty()
+        || s.starts_with('.')
+        || s.contains(['/', '\\'])
+        || s.chars().any(char::is_control)
+    {
+        return Err(format!(
+            "{s:?} cannot name output files: give a non-empty name without '/', '\\', control \
+             characters or a leading '.'"
+        ));
+    }
+    Ok(s.to_string())
+}
+
+/// Recipe flags of one model refused where that model is not trained: the text model's
+/// (`--C`, `--tol`, `--ngram-range`, `--sublinear-tf`, `--class-weight`) for the naive model
+/// and tagging tasks, the CRF's (`--c1`, `--c2`, `--max-iterations`) for the naive model and
+/// text tasks.
+pub(super) fn check_text_flags(args: &TrainArgs, tasks: &[TaskSource]) -> Result<()> {
+    let text = [
+        ("--C", args.c.is_some()),
+        ("--tol", args.tol.is_some()),
+        ("--ngram-range", args.ngram_range.is_some()),
+        ("--sublinear-tf", args.sublinear_tf),
+        ("--class-weight", args.class_weight.is_some()),
+        ("--analyzer", args.analyzer.is_some()),
+        ("--min-df", args.min_df.is_some()),
+        ("--max-df", args.max_df.is_some()),
+        ("--max-features", args.max_features.is_some()),
+    ];
+    let crf = [
+        ("--c1", args.c1.is_some()),
+        ("--c2", args.c2.is_some()),
+        ("--max-iterations", args.max_iterations.is_some()),
+    ];
+    let tagging = |t: &&TaskSource| t.spec.kind() == crate::task::TaskKind::Tokens;
+    for (flags, model, wrong_task) in [
+        (
+            &text[..],
+            "the text model (tf-idf + logistic regression)",
+            tasks.iter().find(tagging),
+        ),
+        (&crf[..], "the CRF", tasks.iter().find(|t| !tagging(t))),
+    ] {
+        let Some((flag, _)) = flags.iter().find(|f| f.1) else {
+            continue;
+        };
+        if args.model == ModelKind::Naive {
+            anyhow::bail!("{flag} sets {model}; it does not apply to --model naive");
+        }
+        if let Some(t) = wrong_task {
+            anyhow::bail!(
+                "{flag} sets {model}, which task {} does not use",
+                t.spec.name
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Flags of `tune`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TuneArgs {
+    #[arg(long, short, help = task_help(), required_unless_present = "task_file",
+          conflicts_with = "task_file")]
+    pub task: Option<String>,
+    /// Your own task: a TOML task file with train, dev and test files.
+    #[arg(long, value_name = "FILE")]
+    pub task_file: Option<PathBuf>,
+    /// Seconds the search on dev may take per task (as fastText's autotune duration): grid
+    /// points whose turn comes later are not tried, and the record says how many were. The
+    /// paper's setting is always tried.
+    #[arg(long, value_name = "SECONDS", value_parser = parse_budget)]
+    pub budget: Option<f64>,
+    /// Folder holding <Task>/{train,dev,test}_v1.jsonl [default: $RUMEDBENCH_DATA, else ./data].
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Output root: results go to <out>/tuned/<Task>.jsonl and <Task>.tune.json.
+    #[arg(long, value_name = "DIR", default_value = "out")]
+    pub out: PathBuf,
+    /// Where the retrained models go: <models-dir>/<Task>-tuned.rmb.
+    #[arg(long, value_name = "DIR", default_value = "models")]
+    pub models_dir: PathBuf,
+    /// Seed for randomised steps (the solver's coordinate order), the same at every point.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Replace results written for another task, other data or another seed (without it,
+    /// such files are refused).
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Parses `--budget SECONDS`: a positive, finite number.
+pub(super) fn parse_budget(s: &str) -> std::result::Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        _ => Err(format!("expected a positive number of seconds, got {s:?}")),
+    }
+}
+
+/// Parses `--ngram-range MIN,MAX`.
+pub(super) fn parse_range(s: &str) -> std::result::Result<(usize, usize), String> {
+    let parsed = s
+        .split_once(',')
+        .and_then(|(a, b)| Some((a.trim().parse().ok()?, b.trim().parse().ok()?)));
+    match parsed {
+        Some((a, b)) if a >= 1 && a <= b => Ok((a, b)),
+        _ => Err(format!(
+            "expected MIN,MAX with 1 <= MIN <= MAX (e.g. 3,8), got {s:?}"
+        )),
+    }
+}
+
+impl TrainArgs {
+    /// The recipe the flags set.
+    pub(super) fn recipe(&self) -> crate::pipeline::Recipe {
+        crate::pipeline::Recipe {
+            c: self.c,
+            tol: self.tol,
+            ngram_range: self.ngram_range,
+            sublinear_tf: self.sublinear_tf.then_some(true),
+            class_weight_balanced: self.class_weight.as_deref().map(|w| w == "balanced"),
+            c1: self.c1,
+            c2: self.c2,
+            max_iterations: self.max_iterations,
+            hash_features: self.hash_features,
+            analyzer: self.analyzer,
+            min_df: self.min_df,
+            max_df: self.max_df,
+            max_features: self.max_features.map(|n| n as usize),
+            threshold: self.threshold,
+            allow_empty: self.allow_empty.then_some(true),
+        }
+    }
+
+    /// The settings: the paper's recipe, then the task file's settings, then the flags'.
+    pub(super) fn settings(&self) -> Result<FitSettings> {
+        let mut s = FitSettings {
+            seed: self.seed,
+            ..FitSettings::default()
+        };
+        if let Some(p) = &self.task_file {
+            let recipe = task::TaskFile::load(p)?
+                .recipe()
+                .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
+            s.apply(&recipe);
+        }
+        s.apply(&self.recipe());
+        Ok(s)
+    }
+
+    pub(super) fn custom_flags(&self) -> task::TaskFile {
+        task::TaskFile {
+            name: self.name.clone(),
+            id_field: self.id_field.clone(),
+            text_fields: self.text_field.clone(),
+            label_field: self.label_field.clone(),
+            tokens_field: self.tokens_field.clone(),
+            tags_field: self.tags_field.clone(),
+            train: self.train.clone(),
+            dev: self.dev.clone(),
+            test: self.test.clone(),
+            delimiter: self.delimiter.clone(),
+            multi_label: self.multi_label.then_some(true),
+            label_separator: self.label_separator.clone(),
+            ..task::TaskFile::default()
+        }
+    }
+
+    /// Resolves the tasks and files to train on.
+    pub fn sources(&self, log: &mut dyn Write) -> Result<Vec<TaskSource>> {
+        let flags = self.custom_flags();
+        let custom = self.task_file.is_some() || flags != task::TaskFile::default();
+        match (&self.task, custom) {
+            (Some(_), true) => bail!(
+                "--task trains a built-in task; --train/--task-file and the field flags define \
+                 a new one: use one or the other (--train-file replaces a built-in task's train split)"
+            ),
+            (None, false) => bail!(
+                "nothing to train: give --task <top3|symptomrec|danet|nli|ner|all>, or a new task \
+                 with --train FILE and its fields (see `rumedbench train --help`)"
+            ),
+            (Some(name), false) => {
+                let specs = task::resolve(name)?;
+                if self.train_file.is_some() && specs.len() != 1 {
+                    bail!("--train-file needs a single --task, not `all`");
+                }
+                let data_dir = data::resolve_data_dir(self.data_dir.as_deref());
+                let all = specs.len() > 1;
+                specs
+                    .into_iter()
+                    .map(|s| {
+                        TaskSource::builtin(s, &data_dir, self.train_file.as_deref(), all, log)
+                    })
+                    .collect()
+            }
+            (None, true) => {
+                if self.train_file.is_some() {
+                    bail!("--train-file is for built-in tasks; a new task takes --train FILE");
+                }
+                let tf = match &self.task_file {
+                    Some(p) => flags.or(task::TaskFile::load(p)?),
+                    None => flags,
+                };
+                Ok(vec![TaskSource::from_task_file(&tf)?])
+            }
+        }
+    }
+}
