@@ -17,6 +17,7 @@ use crate::pipeline::FitSettings;
 use crate::scoring::bootstrap;
 use crate::scoring::eval;
 use crate::scoring::per_label;
+use crate::scoring::table;
 use crate::task;
 
 impl TestArgs {
@@ -141,7 +142,7 @@ impl EvalArgs {
                 let label = (self.label.clone()).unwrap_or_else(|| self.dir.display().to_string());
                 let table = match &boot {
                     Some(b) => bootstrap::render_table_with_intervals(&label, &report, b),
-                    None => eval::render_table(&label, &report),
+                    None => table::render_table(&label, &report),
                 };
                 write!(out, "{table}")?;
                 for (name, label, s) in &positive {

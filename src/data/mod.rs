@@ -8,11 +8,17 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
-use crate::error::{bail, Error, Result};
+use crate::error::{Error, Result};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::task::{InputFields, TaskSpec};
+
+mod digest;
+use digest::{digests, HashingReader};
+
+mod paths;
+pub use paths::{resolve_data_dir, split_path, SplitName, FETCH_HINT};
 
 /// What a model reads from one record.
 #[derive(Debug, Clone, PartialEq)]
@@ -550,91 +556,6 @@ fn load_with(
     ))
 }
 
-/// The standard file names of a task's splits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SplitName {
-    /// `train_v1.jsonl`
-    Train,
-    /// `dev_v1.jsonl`
-    Dev,
-    /// `test_v1.jsonl`
-    Test,
-    /// `private_test_v1.jsonl` (leaderboard, no labels)
-    PrivateTest,
-}
-
-impl SplitName {
-    /// File name inside the task folder.
-    pub fn file_name(self) -> &'static str {
-        match self {
-            SplitName::Train => "train_v1.jsonl",
-            SplitName::Dev => "dev_v1.jsonl",
-            SplitName::Test => "test_v1.jsonl",
-            SplitName::PrivateTest => "private_test_v1.jsonl",
-        }
-    }
-
-    /// Human name.
-    pub fn label(self) -> &'static str {
-        match self {
-            SplitName::Train => "train",
-            SplitName::Dev => "dev",
-            SplitName::Test => "test",
-            SplitName::PrivateTest => "private test",
-        }
-    }
-}
-
-/// The command that fills the data directory, quoted in error messages.
-pub const FETCH_HINT: &str = "scripts/fetch-data.sh";
-
-/// Where the data lives: `--data-dir`, else `$RUMEDBENCH_DATA`, else `./data`.
-pub fn resolve_data_dir(flag: Option<&Path>) -> PathBuf {
-    if let Some(p) = flag {
-        return p.to_path_buf();
-    }
-    match std::env::var_os("RUMEDBENCH_DATA") {
-        Some(v) if !v.is_empty() => PathBuf::from(v),
-        _ => PathBuf::from("data"),
-    }
-}
-
-/// The path of a split, checked to exist; a missing file gets a message with the path looked
-/// at and how to get it (or, for non-redistributable splits, where to obtain them).
-pub fn split_path(data_dir: &Path, task: &TaskSpec, split: SplitName) -> Result<PathBuf> {
-    let path = data_dir.join(&task.name).join(split.file_name());
-    if path.is_file() {
-        return Ok(path);
-    }
-    if path.exists() {
-        return Err(Error::input(
-            &path,
-            None,
-            None,
-            format!("the {} {} split is not a file", task.name, split.label()),
-        ));
-    }
-    if split == SplitName::Train {
-        if let Some(notice) = &task.train_notice {
-            bail!(
-                "{} {} split not found at {}. {notice}",
-                task.name,
-                split.label(),
-                path.display()
-            );
-        }
-    }
-    bail!(
-        "{} {} split not found: looked at {}. Fetch the data with `{FETCH_HINT}`, \
-         or point --data-dir / $RUMEDBENCH_DATA at a folder holding {}/{}",
-        task.name,
-        split.label(),
-        path.display(),
-        task.name,
-        split.file_name()
-    )
-}
-
 /// SHA-256 of a file, hex-encoded.
 pub fn sha256_file(path: &Path) -> Result<String> {
     if let Some(d) = digests().get(path) {
@@ -699,48 +620,6 @@ fn capped_lines<'a, R: BufRead + 'a>(
             located(path, n, None, "the line is not valid UTF-8".to_string())
         }))
     })
-}
-
-/// SHA-256 of every file read to its end by [`records`], by path.
-static DIGESTS: std::sync::Mutex<Option<std::collections::HashMap<PathBuf, String>>> =
-    std::sync::Mutex::new(None);
-
-fn digests() -> std::collections::HashMap<PathBuf, String> {
-    let g = DIGESTS.lock().unwrap_or_else(|e| e.into_inner());
-    g.clone().unwrap_or_default()
-}
-
-/// A reader that hashes the bytes passing through and records the digest at the end.
-struct HashingReader {
-    inner: File,
-    path: PathBuf,
-    hasher: Option<Sha256>,
-}
-
-impl HashingReader {
-    fn new(inner: File, path: &Path) -> Self {
-        HashingReader {
-            inner,
-            path: path.to_path_buf(),
-            hasher: Some(Sha256::new()),
-        }
-    }
-}
-
-impl Read for HashingReader {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        if n > 0 {
-            if let Some(h) = &mut self.hasher {
-                h.update(&buf[..n]);
-            }
-        } else if let Some(h) = self.hasher.take() {
-            let mut g = DIGESTS.lock().unwrap_or_else(|e| e.into_inner());
-            g.get_or_insert_with(Default::default)
-                .insert(self.path.clone(), hex::encode(h.finalize()));
-        }
-        Ok(n)
-    }
 }
 
 #[cfg(test)]

@@ -6,3 +6,4 @@ pub mod bootstrap;
 pub mod eval;
 pub mod metrics;
 pub mod per_label;
+pub mod table;

@@ -21,7 +21,8 @@ use crate::data::{self, Labels, Split, SplitName};
 use crate::features::tfidf::TfidfParams;
 use crate::output;
 use crate::pipeline::{self, FitSettings, ModelKind, Pipeline, Prediction};
-use crate::scoring::eval::{self, TaskScore};
+use crate::scoring::eval::TaskScore;
+use crate::scoring::table;
 use crate::task::{self, TaskSpec};
 
 mod search;
@@ -389,9 +390,9 @@ pub fn run(req: &TuneRequest, log: &mut dyn Write) -> Result<Vec<TuneRun>> {
         log,
         "\nTest, % (Table 3 layout; a task not tuned counts 0 in Overall):"
     )?;
-    writeln!(log, "{}", eval::table_header())?;
-    writeln!(log, "{}", eval::table_row("rumedbench tuned", &scores))?;
-    if let Some(row) = eval::paper_row("Feature-based") {
+    writeln!(log, "{}", table::table_header())?;
+    writeln!(log, "{}", table::table_row("rumedbench tuned", &scores))?;
+    if let Some(row) = table::paper_row("Feature-based") {
         writeln!(log, "{row}")?;
     }
     Ok(runs)
