@@ -63,9 +63,10 @@ pub enum Error {
     /// A JSON (de)serialisation error inside a step whose caller adds the path.
     #[error(transparent)]
     Json(#[from] serde_json::Error),
-    /// The CRF trainer or tagger refused its input or model.
+    /// The CRF trainer or tagger refused its input or model (a
+    /// [`CrfError`](crate::models::crf::CrfError), converted where the CRF is called).
     #[error(transparent)]
-    Crf(#[from] crate::models::crf::CrfError),
+    Crf(Box<dyn std::error::Error + Send + Sync + 'static>),
     /// A message with the error that caused it (shown after it in the chain).
     #[error("{context}")]
     Context {

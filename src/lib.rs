@@ -71,6 +71,7 @@
 
 pub mod api;
 pub mod bundle;
+pub mod caps;
 #[cfg(feature = "cli")]
 pub mod cli;
 #[cfg(feature = "cli")]
@@ -84,6 +85,7 @@ pub mod pipeline;
 pub(crate) mod rng;
 pub mod scoring;
 pub mod task;
+pub(crate) mod wire;
 
 pub use api::{Tagger, TaggerKind, TaggerParams, TextClassifier, TextClassifierParams};
 pub use bundle::Bundle;
@@ -93,7 +95,7 @@ pub use features::analyzer::Analyzer;
 pub use features::limit::DocFreq;
 pub use features::tfidf::TfidfParams;
 pub use models::crf::CrfParams;
-pub use models::logreg::LogRegParams;
+pub use models::linear::LogRegParams;
 pub use models::Model;
 pub use pipeline::{FitSettings, ModelKind, Pipeline, Prediction};
 pub use scoring::eval::{Report, TaskScore};

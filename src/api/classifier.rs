@@ -3,14 +3,14 @@
 
 use ndarray::Array2;
 
-use super::{fit_bundle, memory_split, model_file_methods};
+use super::common::{fit_bundle, memory_split, model_file_methods};
 use crate::bundle::Bundle;
 use crate::data::{Gold, Input};
 use crate::error::{Error, Result};
 use crate::features::analyzer::Analyzer;
 use crate::features::limit::DocFreq;
 use crate::features::tfidf::TfidfParams;
-use crate::models::logreg::LogRegParams;
+use crate::models::linear::LogRegParams;
 use crate::pipeline::{FitSettings, Fitted, ModelKind, Pipeline, TextModel};
 use crate::task::{TaskFile, TaskKind, TaskSpec};
 
@@ -229,7 +229,7 @@ pub(super) fn memory_task(name: &str, fields: &[&str], label: &str) -> Result<Ta
         label_field: (!tagging).then(|| label.into()),
         tokens_field: tagging.then(|| "tokens".into()),
         tags_field: tagging.then(|| "tags".into()),
-        train: Some(super::MEMORY_SOURCE.into()),
+        train: Some(super::common::MEMORY_SOURCE.into()),
         ..Default::default()
     };
     tf.spec()
@@ -292,7 +292,7 @@ impl TextClassifier {
 
     /// The whole pipeline, as the command line uses it.
     pub fn pipeline(&self) -> &Pipeline {
-        super::pipeline_of(&self.bundle)
+        super::common::pipeline_of(&self.bundle)
     }
 
     /// The hyperparameters the model was trained with, as the JSON text the model file keeps.

@@ -216,7 +216,7 @@ mod oracle {
     use ndarray::{Array1, Array2};
 
     use crate::features::sparse::CsrMatrix;
-    use crate::models::logreg::LogRegParams;
+    use crate::models::linear::LogRegParams;
 
     /// A deterministic, not linearly separable problem: features are multiples of 1/16 (exact
     /// in f32), labels come from a linear rule with every seventh label flipped.

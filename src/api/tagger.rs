@@ -4,7 +4,7 @@
 use ndarray::Array2;
 
 use super::classifier::memory_task;
-use super::{fit_bundle, memory_split, model_file_methods};
+use super::common::{fit_bundle, memory_split, model_file_methods};
 use crate::bundle::Bundle;
 use crate::data::{Gold, Input};
 use crate::error::{Error, Result};
@@ -144,7 +144,7 @@ impl Tagger {
 
     /// The whole pipeline, as the command line uses it.
     pub fn pipeline(&self) -> &Pipeline {
-        super::pipeline_of(&self.bundle)
+        super::common::pipeline_of(&self.bundle)
     }
 
     /// The hyperparameters the model was trained with, as the JSON text the model file keeps.

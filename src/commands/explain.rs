@@ -16,7 +16,7 @@ use anyhow::{bail, Result};
 use serde_json::{json, Value};
 
 use crate::bundle::Bundle;
-use crate::models::logreg::LogReg;
+use crate::models::linear::LogReg;
 use crate::pipeline::{rank_row, Fitted, Pipeline, TextModel};
 use crate::task::InputFields;
 

@@ -7,6 +7,7 @@ pub mod predict;
 pub mod record;
 pub mod replace;
 pub mod report;
+pub mod run;
 pub mod submit;
 pub mod test;
 pub mod train;

@@ -36,91 +36,17 @@
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
 
 use anyhow::{anyhow, bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
-// ---------------------------------------------------------------------------------------------
-// The fault-injection hook.
-
-/// What `RUMEDBENCH_FAULT` asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Fault {
-    /// SIGKILL at step N of the writing (1-based).
-    KillAt(u64),
-    /// Stop once the first temporary file is written.
-    PauseAtTempWritten,
-    /// List the steps on stderr.
-    Trace,
-}
-
-fn fault() -> Option<Fault> {
-    static FAULT: OnceLock<Option<Fault>> = OnceLock::new();
-    *FAULT.get_or_init(|| {
-        let v = std::env::var("RUMEDBENCH_FAULT").ok()?;
-        let parsed = match v.split(':').collect::<Vec<_>>().as_slice() {
-            ["kill-at", "commit-step", n] => n.parse().ok().filter(|&n| n > 0).map(Fault::KillAt),
-            ["pause-at", "temp-written"] => Some(Fault::PauseAtTempWritten),
-            ["trace"] => Some(Fault::Trace),
-            _ => None,
-        };
-        if parsed.is_none() {
-            eprintln!(
-                "warning: RUMEDBENCH_FAULT={v:?} is not understood (kill-at:commit-step:N, \
-                 pause-at:temp-written or trace); ignored"
-            );
-        }
-        parsed
-    })
-}
-
-static STEP: AtomicU64 = AtomicU64::new(0);
-
-/// One step of writing outputs: where `RUMEDBENCH_FAULT=kill-at:commit-step:N` strikes.
-fn step(what: &str, path: &Path) {
-    let Some(f) = fault() else { return };
-    let n = STEP.fetch_add(1, Ordering::SeqCst) + 1;
-    match f {
-        Fault::Trace => eprintln!("rumedbench: step {n}: {what} {}", path.display()),
-        Fault::KillAt(k) if k == n => {
-            eprintln!(
-                "rumedbench: fault hook: SIGKILL at step {n} ({what} {})",
-                path.display()
-            );
-            kill_self();
-        }
-        _ => {}
-    }
-}
-
-#[cfg(unix)]
-fn kill_self() {
-    // SAFETY: kill(2) on our own pid with a valid signal number has no memory effects.
-    unsafe {
-        libc::kill(libc::getpid(), libc::SIGKILL);
-    }
-}
-
-#[cfg(not(unix))]
-fn kill_self() {
-    std::process::abort();
-}
-
-/// A temporary file's content is written: where `pause-at:temp-written` stops the process.
-fn temp_written(path: &Path) {
-    static PAUSED: AtomicBool = AtomicBool::new(false);
-    if fault() == Some(Fault::PauseAtTempWritten) && !PAUSED.swap(true, Ordering::SeqCst) {
-        eprintln!(
-            "rumedbench: fault hook: paused at temp-written ({})",
-            path.display()
-        );
-        loop {
-            std::thread::sleep(std::time::Duration::from_secs(1));
-        }
-    }
-}
+mod fault;
+mod lock;
+use fault::{step, temp_written};
+use lock::held;
+pub use lock::RunLock;
 
 // ---------------------------------------------------------------------------------------------
 // The registry of temporary files, for the signal handler.
@@ -603,66 +529,6 @@ impl Journal {
 // ---------------------------------------------------------------------------------------------
 // Locks and recovery.
 
-/// Folders whose lock this process holds (canonical paths).
-static HELD: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
-
-fn held() -> MutexGuard<'static, Vec<PathBuf>> {
-    HELD.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// An exclusive lock on a folder's outputs (`.rumedbench.lock` in it), held until dropped.
-#[derive(Debug)]
-pub struct RunLock {
-    _file: File,
-    dir: PathBuf,
-}
-
-impl RunLock {
-    /// Takes the lock, or fails at once with a message naming the folder when another run
-    /// holds it.
-    pub fn acquire(dir: &Path) -> Result<RunLock> {
-        Self::try_acquire(dir)?.ok_or_else(|| {
-            anyhow!(
-                "another rumedbench run is writing to {} (it holds {}); wait for it to \
-                 finish, or choose other output folders",
-                dir.display(),
-                dir.join(".rumedbench.lock").display()
-            )
-        })
-    }
-
-    /// Takes the lock, or `None` when another run holds it.
-    fn try_acquire(dir: &Path) -> Result<Option<RunLock>> {
-        let path = dir.join(".rumedbench.lock");
-        let file = fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .with_context(|| format!("cannot open the lock file {}", path.display()))?;
-        match file.try_lock() {
-            Ok(()) => {
-                let dir = fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-                held().push(dir.clone());
-                Ok(Some(RunLock { _file: file, dir }))
-            }
-            Err(fs::TryLockError::WouldBlock) => Ok(None),
-            Err(fs::TryLockError::Error(e)) => {
-                Err(e).with_context(|| format!("cannot lock {}", path.display()))
-            }
-        }
-    }
-}
-
-impl Drop for RunLock {
-    fn drop(&mut self) {
-        let mut h = held();
-        if let Some(i) = h.iter().position(|d| d == &self.dir) {
-            h.remove(i);
-        }
-    }
-}
-
 /// Checks before any work that `dir` is (or can be made) a folder this process can write in:
 /// a path through a file, a read-only folder or a full disk is an error naming the folder.
 pub fn check_output_dir(dir: &Path, what: &str) -> Result<()> {
@@ -875,87 +741,4 @@ fn note(dir: &Path, r: &Recovery, log: &mut dyn Write) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn failed_write_keeps_the_old_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("out.jsonl");
-        write_atomic(&p, |w| Ok(w.write_all(b"old\n")?)).unwrap();
-        let err = write_atomic(&p, |w| {
-            w.write_all(b"half")?;
-            crate::error::bail!("boom")
-        });
-        assert!(err.is_err());
-        assert_eq!(fs::read_to_string(&p).unwrap(), "old\n");
-        let leftovers: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
-        assert_eq!(leftovers.len(), 1, "temporary file left behind");
-    }
-
-    /// A set interrupted between its renames (as a killed run leaves it) is rolled back from
-    /// either folder; a live temporary file is left alone.
-    #[test]
-    fn a_half_committed_set_is_rolled_back_from_either_folder() {
-        for from_second in [false, true] {
-            let root = tempfile::tempdir().unwrap();
-            let (a, b) = (root.path().join("a"), root.path().join("b"));
-            fs::create_dir_all(&a).unwrap();
-            fs::create_dir_all(&b).unwrap();
-            let (pa, pb) = (a.join("x.jsonl"), b.join("x.rmb"));
-            fs::write(&pa, "old a").unwrap();
-            fs::write(&pb, "old b").unwrap();
-            // Stage and link as a commit does, write the journal, rename the first file only.
-            let mut set = OutputSet::new();
-            set.stage(&pa, |w| Ok(w.write_all(b"new a")?)).unwrap();
-            set.stage(&pb, |w| Ok(w.write_all(b"new b")?)).unwrap();
-            let mut entries = Vec::new();
-            let folders = vec![fs::canonicalize(&a).unwrap(), fs::canonicalize(&b).unwrap()];
-            for (i, (tmp, target)) in set.staged.iter().enumerate() {
-                let bak = backup(target).unwrap().unwrap();
-                entries.push(Entry {
-                    folder: i,
-                    target: file_name(target).unwrap(),
-                    staged: file_name(&tmp.path).unwrap(),
-                    backup: Some(file_name(&bak).unwrap()),
-                });
-            }
-            let journal = Journal {
-                rumedbench_journal: 1,
-                this: 0,
-                folders,
-                entries,
-            };
-            let name = journal_name();
-            journal.write_copies(&name).unwrap();
-            fs::rename(&set.staged[0].0.path, &pa).unwrap();
-            // What a dead process leaves: nothing registered, no lock held.
-            for (tmp, _) in &mut set.staged {
-                tmp.disarm(&mut pending());
-            }
-            drop(set);
-            assert_eq!(fs::read_to_string(&pa).unwrap(), "new a");
-            // A live temporary file of another writer.
-            let live = Temp::beside(&a.join("other.jsonl"), ".tmp").unwrap();
-            let (first, second) = if from_second { (&b, &a) } else { (&a, &b) };
-            let _lock = RunLock::acquire(first).unwrap();
-            let r = recover(first).unwrap();
-            assert_eq!(r.rolled_back, 1, "{r:?}");
-            assert_eq!(fs::read_to_string(&pa).unwrap(), "old a");
-            assert_eq!(fs::read_to_string(&pb).unwrap(), "old b");
-            let _lock2 = RunLock::acquire(second).unwrap();
-            recover(second).unwrap();
-            for d in [&a, &b] {
-                let left: Vec<String> = fs::read_dir(d)
-                    .unwrap()
-                    .flatten()
-                    .map(|e| e.file_name().to_string_lossy().into_owned())
-                    .filter(|n| ours(n) && Path::new(n) != live.path.file_name().unwrap())
-                    .collect();
-                assert!(left.is_empty(), "{}: {left:?}", d.display());
-            }
-            assert!(live.path.exists(), "a live temporary file was removed");
-            drop(live);
-        }
-    }
-}
+mod tests;

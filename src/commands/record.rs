@@ -82,7 +82,7 @@ impl RunRecord {
             hyperparameters: hyper,
             seed,
             data_files: data_files.to_vec(),
-            peak_memory_mib: super::train::peak_memory_mib(),
+            peak_memory_mib: peak_memory_mib(),
             results: Map::new(),
         }
     }
@@ -164,6 +164,14 @@ fn format_utc(secs: u64) -> String {
         rem % 3_600 / 60,
         rem % 60
     )
+}
+
+/// Peak resident memory of this process in MiB (Linux `VmHWM`), when the OS tells.
+pub fn peak_memory_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
 }
 
 #[cfg(test)]

@@ -17,7 +17,8 @@ use crate::bundle::{Bundle, FileDigest};
 use crate::data::{self, Gold, Labels, Split, SplitName};
 use crate::output;
 use crate::pipeline::{self, FitSettings, ModelKind, Pipeline, Prediction};
-use crate::scoring::eval::{self, TaskScore};
+use crate::scoring::eval::TaskScore;
+use crate::scoring::table;
 use crate::task::{self, TaskKind, TaskSpec};
 
 /// A task and the files to train and evaluate it on.
@@ -281,13 +282,7 @@ fn identity<'a>(
     }
 }
 
-/// Peak resident memory of this process in MiB (Linux `VmHWM`), when the OS tells.
-pub fn peak_memory_mib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb / 1024.0)
-}
+pub use super::record::peak_memory_mib;
 
 fn number_of_classes(split: &Split) -> usize {
     split
@@ -676,13 +671,13 @@ pub fn run(req: &TrainRequest, log: &mut dyn Write) -> Result<Vec<TaskRun>> {
     if req.tasks.len() > 1 {
         let scores: Vec<TaskScore> = runs.iter().filter_map(|r| r.test.clone()).collect();
         writeln!(log, "\nTest, % (Table 3 layout):")?;
-        writeln!(log, "{}", eval::table_header())?;
+        writeln!(log, "{}", table::table_header())?;
         writeln!(
             log,
             "{}",
-            eval::table_row(&format!("rumedbench {}", req.kind.name()), &scores)
+            table::table_row(&format!("rumedbench {}", req.kind.name()), &scores)
         )?;
-        if let Some(row) = eval::paper_row(req.kind.paper_system()) {
+        if let Some(row) = table::paper_row(req.kind.paper_system()) {
             writeln!(log, "{row}")?;
         }
     }

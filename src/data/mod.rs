@@ -8,11 +8,21 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
-use crate::error::{bail, Error, Result};
+use crate::error::{Error, Result};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::task::{InputFields, TaskSpec};
+
+mod digest;
+use digest::{digests, HashingReader};
+
+mod paths;
+pub use crate::caps::{
+    cap_text, over_cap, read_capped, read_capped_from, read_capped_string, MAX_FILE_BYTES,
+    MAX_MODEL_BYTES,
+};
+pub use paths::{resolve_data_dir, split_path, SplitName, FETCH_HINT};
 
 /// What a model reads from one record.
 #[derive(Debug, Clone, PartialEq)]
@@ -363,84 +373,6 @@ pub fn open(path: &Path) -> Result<BufReader<File>> {
     Ok(BufReader::new(f))
 }
 
-/// The most bytes a file read whole may have (64 MiB): a task file, a run record, a submission
-/// zip and each of its members, a prediction file compared whole. Checked before reading (a
-/// regular file by its size, a FIFO or device such as `/dev/zero` by reading at most one byte
-/// past it), so such a file is an error naming the cap, never unbounded memory.
-pub const MAX_FILE_BYTES: u64 = 64 << 20;
-
-/// The most bytes a model file may have (4 GiB; models of large corpora reach hundreds of MB).
-pub const MAX_MODEL_BYTES: u64 = 4 << 30;
-
-/// A cap as people say it: `64 MiB`, `4 GiB`.
-pub fn cap_text(cap: u64) -> String {
-    if cap >= 1 << 30 && cap.is_multiple_of(1 << 30) {
-        format!("{} GiB", cap >> 30)
-    } else if cap >= 1 << 20 && cap.is_multiple_of(1 << 20) {
-        format!("{} MiB", cap >> 20)
-    } else {
-        format!("{cap} bytes")
-    }
-}
-
-/// The error for a file over `cap`: "... is over the 64 MiB cap for a task file".
-pub fn over_cap(path: &Path, size: Option<u64>, cap: u64, what: &str) -> Error {
-    let size = match size {
-        Some(n) => format!("{n} bytes"),
-        None => format!("more than {}", cap_text(cap)),
-    };
-    Error::input(
-        path,
-        None,
-        None,
-        format!(
-            "the file ({size}) is over the {} cap for {what}",
-            cap_text(cap)
-        ),
-    )
-}
-
-/// Reads a whole file of at most `cap` bytes; `what` names the kind of file in the error
-/// (`"a task file"`). A regular file is measured before a byte is read; anything else (a FIFO,
-/// `/dev/zero`) is read up to one byte past the cap and refused there.
-pub fn read_capped(path: &Path, cap: u64, what: &str) -> Result<Vec<u8>> {
-    let f = File::open(path).map_err(|e| Error::io("cannot open", path, e))?;
-    read_capped_from(f, path, cap, what)
-}
-
-/// [`read_capped`] on a file already open.
-pub fn read_capped_from(f: File, path: &Path, cap: u64, what: &str) -> Result<Vec<u8>> {
-    let meta = f
-        .metadata()
-        .map_err(|e| Error::io("cannot read", path, e))?;
-    if meta.is_file() && meta.len() > cap {
-        return Err(over_cap(path, Some(meta.len()), cap, what));
-    }
-    let mut bytes = Vec::new();
-    f.take(cap.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(|e| Error::io("cannot read", path, e))?;
-    if bytes.len() as u64 > cap {
-        return Err(over_cap(path, None, cap, what));
-    }
-    Ok(bytes)
-}
-
-/// [`read_capped`] as UTF-8 text; invalid UTF-8 is an error naming the file.
-pub fn read_capped_string(path: &Path, cap: u64, what: &str) -> Result<String> {
-    String::from_utf8(read_capped(path, cap, what)?).map_err(|e| {
-        Error::input(
-            path,
-            None,
-            None,
-            format!(
-                "not UTF-8 text (invalid byte at offset {})",
-                e.utf8_error().valid_up_to()
-            ),
-        )
-    })
-}
-
 /// Whether a path names a delimited file (`.csv`, `.tsv`, by extension); anything else is read
 /// as JSONL.
 pub fn is_csv(path: &Path) -> bool {
@@ -457,28 +389,7 @@ pub fn delimiter(path: &Path) -> Option<u8> {
     }
 }
 
-/// Parses a `--delimiter` value: one ASCII character other than a quote or a line break, or a
-/// name: `\t` (the two characters), `tab`, `comma`, `semicolon`, `pipe`, `space`.
-pub fn parse_delimiter(s: &str) -> std::result::Result<u8, String> {
-    let named = match s {
-        "\\t" | "tab" | "\t" => Some(b'\t'),
-        "comma" => Some(b','),
-        "semicolon" => Some(b';'),
-        "pipe" => Some(b'|'),
-        "space" => Some(b' '),
-        _ => None,
-    };
-    if let Some(d) = named {
-        return Ok(d);
-    }
-    match s.as_bytes() {
-        [b] if b.is_ascii() && !matches!(b, b'"' | b'\n' | b'\r') => Ok(*b),
-        _ => Err(format!(
-            "expected one ASCII character (not a quote or line break) or one of \\t, tab, \
-             comma, semicolon, pipe, space; got {s:?}"
-        )),
-    }
-}
+pub use crate::task::parse_delimiter;
 
 /// The delimiter a file is read with: the one given, else by extension (`None`: JSONL).
 pub fn delimiter_for(path: &Path, given: Option<u8>) -> Option<u8> {
@@ -647,91 +558,6 @@ fn load_with(
     ))
 }
 
-/// The standard file names of a task's splits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SplitName {
-    /// `train_v1.jsonl`
-    Train,
-    /// `dev_v1.jsonl`
-    Dev,
-    /// `test_v1.jsonl`
-    Test,
-    /// `private_test_v1.jsonl` (leaderboard, no labels)
-    PrivateTest,
-}
-
-impl SplitName {
-    /// File name inside the task folder.
-    pub fn file_name(self) -> &'static str {
-        match self {
-            SplitName::Train => "train_v1.jsonl",
-            SplitName::Dev => "dev_v1.jsonl",
-            SplitName::Test => "test_v1.jsonl",
-            SplitName::PrivateTest => "private_test_v1.jsonl",
-        }
-    }
-
-    /// Human name.
-    pub fn label(self) -> &'static str {
-        match self {
-            SplitName::Train => "train",
-            SplitName::Dev => "dev",
-            SplitName::Test => "test",
-            SplitName::PrivateTest => "private test",
-        }
-    }
-}
-
-/// The command that fills the data directory, quoted in error messages.
-pub const FETCH_HINT: &str = "scripts/fetch-data.sh";
-
-/// Where the data lives: `--data-dir`, else `$RUMEDBENCH_DATA`, else `./data`.
-pub fn resolve_data_dir(flag: Option<&Path>) -> PathBuf {
-    if let Some(p) = flag {
-        return p.to_path_buf();
-    }
-    match std::env::var_os("RUMEDBENCH_DATA") {
-        Some(v) if !v.is_empty() => PathBuf::from(v),
-        _ => PathBuf::from("data"),
-    }
-}
-
-/// The path of a split, checked to exist; a missing file gets a message with the path looked
-/// at and how to get it (or, for non-redistributable splits, where to obtain them).
-pub fn split_path(data_dir: &Path, task: &TaskSpec, split: SplitName) -> Result<PathBuf> {
-    let path = data_dir.join(&task.name).join(split.file_name());
-    if path.is_file() {
-        return Ok(path);
-    }
-    if path.exists() {
-        return Err(Error::input(
-            &path,
-            None,
-            None,
-            format!("the {} {} split is not a file", task.name, split.label()),
-        ));
-    }
-    if split == SplitName::Train {
-        if let Some(notice) = &task.train_notice {
-            bail!(
-                "{} {} split not found at {}. {notice}",
-                task.name,
-                split.label(),
-                path.display()
-            );
-        }
-    }
-    bail!(
-        "{} {} split not found: looked at {}. Fetch the data with `{FETCH_HINT}`, \
-         or point --data-dir / $RUMEDBENCH_DATA at a folder holding {}/{}",
-        task.name,
-        split.label(),
-        path.display(),
-        task.name,
-        split.file_name()
-    )
-}
-
 /// SHA-256 of a file, hex-encoded.
 pub fn sha256_file(path: &Path) -> Result<String> {
     if let Some(d) = digests().get(path) {
@@ -796,48 +622,6 @@ pub fn capped_lines<'a, R: BufRead + 'a>(
             located(path, n, None, "the line is not valid UTF-8".to_string())
         }))
     })
-}
-
-/// SHA-256 of every file read to its end by [`records`], by path.
-static DIGESTS: std::sync::Mutex<Option<std::collections::HashMap<PathBuf, String>>> =
-    std::sync::Mutex::new(None);
-
-fn digests() -> std::collections::HashMap<PathBuf, String> {
-    let g = DIGESTS.lock().unwrap_or_else(|e| e.into_inner());
-    g.clone().unwrap_or_default()
-}
-
-/// A reader that hashes the bytes passing through and records the digest at the end.
-struct HashingReader {
-    inner: File,
-    path: PathBuf,
-    hasher: Option<Sha256>,
-}
-
-impl HashingReader {
-    fn new(inner: File, path: &Path) -> Self {
-        HashingReader {
-            inner,
-            path: path.to_path_buf(),
-            hasher: Some(Sha256::new()),
-        }
-    }
-}
-
-impl Read for HashingReader {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        if n > 0 {
-            if let Some(h) = &mut self.hasher {
-                h.update(&buf[..n]);
-            }
-        } else if let Some(h) = self.hasher.take() {
-            let mut g = DIGESTS.lock().unwrap_or_else(|e| e.into_inner());
-            g.get_or_insert_with(Default::default)
-                .insert(self.path.clone(), hex::encode(h.finalize()));
-        }
-        Ok(n)
-    }
 }
 
 #[cfg(test)]

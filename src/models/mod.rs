@@ -12,12 +12,16 @@ use serde_json::Value;
 
 use crate::data::Example;
 use crate::error::Result;
-use crate::pipeline::Prediction;
 
 pub mod crf;
-pub mod logreg;
+pub mod linear;
 pub mod naive;
+pub mod prediction;
 pub mod text;
+
+/// The linear model's former path (`models::logreg`), kept so that code naming it still builds.
+pub use linear as logreg;
+pub use prediction::Prediction;
 
 /// What every fitted model does.
 pub trait Model {

@@ -10,8 +10,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::data::Example;
 use crate::error::{bail, Result};
+use crate::models::Prediction;
 use crate::models::{token_inputs, Model};
-use crate::pipeline::Prediction;
 use serde::{Deserialize, Serialize};
 
 /// Hyperparameters of the naive baseline (there are none; kept for the params/model split).

@@ -1,5 +1,5 @@
 //! The text model: char n-gram tf-idf ([`crate::features::tfidf`]) + one-vs-rest logistic
-//! regression ([`crate::models::logreg`]), ranking classes by their one-vs-rest probabilities.
+//! regression ([`crate::models::linear`]), ranking classes by their one-vs-rest probabilities.
 
 use std::collections::BTreeSet;
 
@@ -9,9 +9,9 @@ use serde_json::Value;
 use crate::data::{self, Example};
 use crate::error::Result;
 use crate::features::tfidf::Tfidf;
-use crate::models::logreg::LogReg;
+use crate::models::linear::LogReg;
 use crate::models::Model;
-use crate::pipeline::Prediction;
+use crate::models::Prediction;
 
 /// The text model: char n-gram tf-idf + one-vs-rest logistic regression.
 #[derive(Debug, Serialize, Deserialize)]

@@ -6,12 +6,13 @@
 use std::collections::BTreeSet;
 
 use crate::data::{Example, Gold, Split};
-use crate::error::{Error, Result};
+use crate::error::{bail, Error, Result};
 use crate::models::text::{rank_row, TextModel};
 use crate::scoring::eval::{Examples, MultiOutcomes, Outcomes, TaskScore};
 use crate::task::{Metric, TaskSpec};
 
-use super::{MultiLabelRule, Pipeline, Prediction};
+use crate::models::Prediction;
+use serde::{Deserialize, Serialize};
 
 /// The label table (sorted) and each train record's label indices. A multi-label task needs
 /// at least two distinct labels in train.
@@ -62,7 +63,7 @@ pub fn label_sets(task: &TaskSpec, train: &Split) -> Result<(Vec<String>, Vec<Ve
 }
 
 /// Each label's own probability, row-major `examples x labels`.
-fn probabilities(m: &TextModel, examples: &[Example]) -> Vec<f32> {
+pub(super) fn probabilities(m: &TextModel, examples: &[Example]) -> Vec<f32> {
     let texts = crate::data::joined_texts(examples);
     let docs: Vec<&str> = texts.iter().map(|t| t.as_ref()).collect();
     m.clf.predict_proba_independent(&m.tfidf.transform(&docs))
@@ -93,18 +94,9 @@ pub(super) fn predict(
     decide(&m.labels, rule, &probabilities(m, examples), k)
 }
 
-/// Scores multi-label predictions against the examples' gold sets; the second value lists
-/// gold labels the model never saw (they can never be predicted).
-pub(super) fn score(
-    p: &Pipeline,
-    examples: &[Example],
-    preds: &[Prediction],
-) -> Result<(TaskScore, BTreeSet<String>)> {
-    score_sets(&p.task, &p.labels().unwrap_or_default(), examples, preds)
-}
-
-/// [`score`] for `task`, whose model knows the labels `known`.
-fn score_sets(
+/// [`Pipeline::score`](super::Pipeline::score) of a multi-label task, whose model knows the
+/// labels `known`.
+pub(super) fn score_sets(
     task: &TaskSpec,
     known: &BTreeSet<String>,
     examples: &[Example],
@@ -132,21 +124,6 @@ fn score_sets(
 /// The thresholds `--tune-threshold` tries, in order; the first best one is kept, so the
 /// default 0.5 wins ties.
 pub const THRESHOLD_GRID: [f64; 9] = [0.5, 0.1, 0.2, 0.3, 0.4, 0.6, 0.7, 0.8, 0.9];
-
-/// Sets the pipeline's threshold to the one of [`THRESHOLD_GRID`] with the best micro-F1 on
-/// `dev` (the probabilities are computed once), and returns every tried threshold with its
-/// dev micro-F1 (percent).
-pub fn tune_threshold(p: &mut Pipeline, dev: &Split) -> Result<Vec<(f64, f64)>> {
-    let (Some(rule), super::Fitted::Text(m)) = (p.multi_label, &p.model) else {
-        crate::error::bail!("--tune-threshold needs a multi-label task");
-    };
-    let proba = probabilities(m, &dev.examples);
-    let (best, _, tried) = best_threshold(&p.task, &m.labels, rule, &proba, dev)?;
-    if let Some(r) = p.multi_label.as_mut() {
-        r.threshold = best;
-    }
-    Ok(tried)
-}
 
 /// A chosen threshold, its dev score, and every threshold tried with its dev micro-F1.
 pub type ThresholdChoice = (f64, TaskScore, Vec<(f64, f64)>);
@@ -182,4 +159,50 @@ pub fn best_threshold(
     }
     let (t, s) = best.expect("the grid is not empty");
     Ok((t, s, tried))
+}
+
+/// How a multi-label model turns its labels' probabilities into a predicted set: every label
+/// with probability at least `threshold`, and, unless `allow_empty`, the most probable label
+/// when none reaches it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct MultiLabelRule {
+    /// Labels with probability `>= threshold` are predicted; in (0, 1).
+    pub threshold: f64,
+    /// Whether a prediction may be the empty set.
+    pub allow_empty: bool,
+}
+
+impl Default for MultiLabelRule {
+    fn default() -> Self {
+        MultiLabelRule {
+            threshold: 0.5,
+            allow_empty: false,
+        }
+    }
+}
+
+impl MultiLabelRule {
+    /// Refuses a threshold outside (0, 1).
+    pub fn check(&self) -> Result<()> {
+        if !(self.threshold > 0.0 && self.threshold < 1.0) {
+            bail!(
+                "the multi-label threshold must be in (0, 1), got {}",
+                self.threshold
+            );
+        }
+        Ok(())
+    }
+
+    /// How many of the labels ranked by decreasing probability `ranked` are predicted.
+    pub fn set_size(&self, ranked: &[f32]) -> usize {
+        let n = ranked
+            .iter()
+            .take_while(|&&p| p as f64 >= self.threshold)
+            .count();
+        if n == 0 && !self.allow_empty && !ranked.is_empty() {
+            1
+        } else {
+            n
+        }
+    }
 }

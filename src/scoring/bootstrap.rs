@@ -15,6 +15,7 @@ use serde_json::{json, Map, Value};
 use crate::data;
 use crate::rng::SplitMix64;
 use crate::scoring::eval::{self, Outcomes, OverallRule, Report, Tally, TaskScore};
+use crate::scoring::table;
 use crate::task::{self, Metric};
 
 /// The default seed of `--seed`.
@@ -344,7 +345,7 @@ pub fn render_table_with_intervals(label: &str, report: &Report, boot: &Bootstra
         tasks: report.tasks.clone(),
         missing: Vec::new(),
     };
-    let mut s = eval::render_with(
+    let mut s = table::render_with(
         label,
         &missing,
         &cell,

@@ -10,9 +10,11 @@ use std::path::{Path, PathBuf};
 use crate::error::{bail, Error, Result};
 use serde_json::{json, Map, Value};
 
-use crate::data::{self, Gold, Labels, RecordReader};
+use crate::data::{self, Gold, RecordReader};
 use crate::scoring::metrics::{self, ClassOutcome, SentenceCounts, SetOutcome};
 use crate::task::{self, Metric, TaskKind, TaskSpec};
+
+use super::gold::{json_type, label_value, load_gold, own_gold, LabelKind};
 
 /// Per-example outcomes of one task, from which every metric is a sum.
 #[derive(Debug, Clone, PartialEq)]
@@ -332,146 +334,6 @@ impl OverallRule {
             .filter(|(_, &c)| c)
             .fold(0.0, |acc, (p, _)| acc + p);
         sum / self.divisor
-    }
-}
-
-/// Gold labels from a data split, keyed by id, for checking prediction files.
-struct GoldSplit {
-    path: PathBuf,
-    labels: HashMap<String, Gold>,
-    order: Vec<String>,
-}
-
-fn load_gold(task: &TaskSpec, gold_dir: &Path) -> Result<GoldSplit> {
-    let path = data::split_path(gold_dir, task, data::SplitName::Test)?;
-    let split = data::load_split(task, &path, Labels::Required)?;
-    let mut labels = HashMap::new();
-    let mut order = Vec::new();
-    for ex in split.examples {
-        let key = ex.id_key();
-        if labels.contains_key(&key) {
-            return Err(Error::input(
-                &path,
-                ex.line,
-                Some(&task.id_field),
-                format!("duplicate id {key:?}"),
-            ));
-        }
-        order.push(key.clone());
-        labels.insert(key, ex.gold.expect("labels required"));
-    }
-    Ok(GoldSplit {
-        path,
-        labels,
-        order,
-    })
-}
-
-impl GoldSplit {
-    /// The gold label of the prediction record `rec` with id `id`; an id the split lacks is an
-    /// error at the record.
-    fn label(&self, rec: &RecordReader, task: &TaskSpec, id: &str) -> Result<Gold> {
-        match self.labels.get(id) {
-            Some(l) => Ok(l.clone()),
-            None => Err(rec.err(
-                &task.id_field,
-                format!("id {id:?} is not in the gold split {}", self.path.display()),
-            )),
-        }
-    }
-
-    /// Fails, naming the prediction file, when some id of the split has no prediction.
-    fn check_all_predicted(
-        &self,
-        seen: &HashSet<String>,
-        task: &TaskSpec,
-        path: &Path,
-    ) -> Result<()> {
-        let missing: Vec<&String> = self.order.iter().filter(|id| !seen.contains(*id)).collect();
-        if missing.is_empty() {
-            return Ok(());
-        }
-        Err(Error::input(
-            path,
-            None,
-            Some(&task.id_field),
-            format!(
-                "{} id(s) of the gold split {} have no prediction, first {:?}",
-                missing.len(),
-                self.path.display(),
-                missing[0]
-            ),
-        ))
-    }
-}
-
-/// The gold label a prediction record carries itself (as `eval.py` reads it): a single label
-/// may be a string or, as `eval.py` takes any JSON value, a number.
-fn own_gold(rec: &RecordReader, task: &TaskSpec) -> Result<(Gold, Option<LabelKind>)> {
-    Ok(match task.kind() {
-        TaskKind::Tokens => (Gold::Tags(rec.strings(&task.label_field)?), None),
-        _ if task.multi_label => (Gold::Labels(rec.label_set(&task.label_field, None)?), None),
-        _ => {
-            let v = rec.value(&task.label_field)?;
-            let (text, kind) = label_value(v).ok_or_else(|| {
-                rec.err(
-                    &task.label_field,
-                    format!(
-                        "expected a label (string or number), found {}",
-                        json_type(v)
-                    ),
-                )
-            })?;
-            (Gold::Label(text), Some(kind))
-        }
-    })
-}
-
-/// Whether a single label was a JSON string or a number: `eval.py` compares them as Python
-/// does (a string never equals a number), and scikit-learn's `accuracy_score` refuses a file
-/// that mixes the two among its gold and top-1 labels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum LabelKind {
-    String,
-    Number,
-}
-
-impl LabelKind {
-    fn name(self) -> &'static str {
-        match self {
-            LabelKind::String => "a string",
-            LabelKind::Number => "a number",
-        }
-    }
-}
-
-/// A label's text and kind: a string as it is, a number as its value (`3` and `3.0` are one
-/// label, as Python compares them; integers up to 2^53 exactly); anything else is no label.
-fn label_value(v: &Value) -> Option<(String, LabelKind)> {
-    match v {
-        Value::String(s) => Some((s.clone(), LabelKind::String)),
-        Value::Number(n) => {
-            let text = match (n.as_i64(), n.as_u64(), n.as_f64()) {
-                (Some(i), _, _) => i.to_string(),
-                (_, Some(u), _) => u.to_string(),
-                (_, _, Some(f)) if f.fract() == 0.0 && f.abs() < 9.0e15 => (f as i64).to_string(),
-                (_, _, Some(f)) => f.to_string(),
-                _ => n.to_string(),
-            };
-            Some((text, LabelKind::Number))
-        }
-        _ => None,
-    }
-}
-
-fn json_type(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 
@@ -831,126 +693,6 @@ fn run_record_tasks(dir: &Path) -> Result<Vec<TaskSpec>> {
     Ok(specs)
 }
 
-/// Formats one task's cell as the paper does: `49.76 / 72.75`, or `51.95`.
-pub fn cell(score: Option<&TaskScore>) -> String {
-    match score {
-        None => "—".into(),
-        Some(s) => s
-            .values
-            .iter()
-            .map(|(_, v)| format!("{v:.2}"))
-            .collect::<Vec<_>>()
-            .join(" / "),
-    }
-}
-
-/// The Table 3 header row.
-pub fn table_header() -> String {
-    let names: Vec<String> = task::builtin().into_iter().map(|t| t.name).collect();
-    format!(
-        "| system | {} | Overall |\n|---|{}---|",
-        names.join(" | "),
-        "---|".repeat(names.len())
-    )
-}
-
-/// One Table 3 row for `label`.
-pub fn table_row(label: &str, scores: &[TaskScore]) -> String {
-    let cells: Vec<String> = task::builtin()
-        .iter()
-        .map(|b| cell(scores.iter().find(|s| s.task.name == b.name)))
-        .collect();
-    format!(
-        "| {label} | {} | {:.2} |",
-        cells.join(" | "),
-        overall_of(scores)
-    )
-}
-
-/// The paper's row for a system name (case-insensitive, one of [`task::PAPER_SYSTEMS`]),
-/// formatted as a table row, from the task registry.
-pub fn paper_row(system: &str) -> Option<String> {
-    let i = task::PAPER_SYSTEMS
-        .iter()
-        .position(|s| s.eq_ignore_ascii_case(system))?;
-    let cells: Vec<&str> = task::registry()
-        .iter()
-        .map(|b| b.paper.map_or("—", |p| p[i]))
-        .collect();
-    Some(format!(
-        "| paper: {} | {} | {} |",
-        task::PAPER_SYSTEMS[i],
-        cells.join(" | "),
-        task::PAPER_OVERALL[i]
-    ))
-}
-
-/// The Table 3 style text report.
-pub fn render_table(label: &str, report: &Report) -> String {
-    let cell = |s: &TaskScore| cell(Some(s));
-    render_with(label, report, &cell, &format!("{:.2}", report.overall()))
-}
-
-/// The report as Markdown: the Table 3 layout with `overall` when any of the paper's tasks was
-/// scored, then a table of the other tasks; `cell` formats one task's figures.
-pub fn render_with(
-    label: &str,
-    report: &Report,
-    cell: &dyn Fn(&TaskScore) -> String,
-    overall: &str,
-) -> String {
-    let mut s = String::new();
-    if report.has_benchmark() {
-        let cells: Vec<String> = task::builtin()
-            .iter()
-            .map(|b| {
-                report
-                    .tasks
-                    .iter()
-                    .find(|t| t.task.name == b.name)
-                    .map_or("—".into(), cell)
-            })
-            .collect();
-        s.push_str(&format!(
-            "{}\n| {label} | {} | {overall} |\n",
-            table_header(),
-            cells.join(" | ")
-        ));
-    }
-    let builtin: Vec<String> = task::builtin().into_iter().map(|t| t.name).collect();
-    let others: Vec<&TaskScore> = report
-        .tasks
-        .iter()
-        .filter(|t| !builtin.contains(&t.task.name))
-        .collect();
-    if !others.is_empty() {
-        if !s.is_empty() {
-            s.push('\n');
-        }
-        let names: Vec<String> = others
-            .iter()
-            .map(|t| {
-                let keys: Vec<&str> = t.values.iter().map(|v| v.0.key()).collect();
-                format!("{} ({})", t.task.name, keys.join(" / "))
-            })
-            .collect();
-        let cells: Vec<String> = others.iter().map(|t| cell(t)).collect();
-        s.push_str(&format!(
-            "| system | {} |\n|---|{}\n| {label} | {} |\n",
-            names.join(" | "),
-            "---|".repeat(names.len()),
-            cells.join(" | ")
-        ));
-    }
-    if !report.missing.is_empty() {
-        s.push_str(&format!(
-            "\nmissing (counted as 0 in Overall, as upstream eval.py does): {}\n",
-            report.missing.join(", ")
-        ));
-    }
-    s
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -960,15 +702,5 @@ mod tests {
         let rule = OverallRule::new(&["RuMedTop3", "mytask", "RuMedTop3", "RuMedNER"]);
         // mytask and the repeated RuMedTop3 do not count; the divisor is the paper's five.
         assert!((rule.apply(&[50.0, 100.0, 50.0, 80.0]) - 26.0).abs() < 1e-12);
-    }
-
-    #[test]
-    fn paper_rows_come_from_the_registry() {
-        assert_eq!(
-            paper_row("feature-based").unwrap(),
-            "| paper: Feature-based | 49.76 / 72.75 | 32.05 / 49.40 | 51.95 | 59.70 | \
-             94.40 / 62.89 | 58.46 |"
-        );
-        assert!(paper_row("gpt").is_none());
     }
 }

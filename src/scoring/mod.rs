@@ -4,5 +4,7 @@
 
 pub mod bootstrap;
 pub mod eval;
+mod gold;
 pub mod metrics;
 pub mod per_label;
+pub mod table;

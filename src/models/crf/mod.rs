@@ -12,49 +12,17 @@
 //! error, never a crash, an abort or a hang. `tests/crf_parity.rs` shows that
 //! it gives CRFsuite's tags on every RuMedNER test token.
 
+mod error;
 pub mod reader;
+
+use error::{backend, io_err};
+pub use error::{CrfError, Result};
 
 use std::fmt;
 use std::io::Write;
 use std::path::Path;
 
 use crate::features::token::{sent2features, Feature};
-
-/// Errors of CRF training, prediction and model I/O.
-#[derive(Debug, thiserror::Error)]
-pub enum CrfError {
-    /// Hyper-parameters out of range.
-    #[error("invalid CRF parameters: {0}")]
-    InvalidParams(String),
-    /// Training or prediction input that the model cannot take.
-    #[error("invalid CRF input: {0}")]
-    InvalidInput(String),
-    /// Bytes that are not a usable CRFsuite model.
-    #[error("invalid CRFsuite model: {0}")]
-    InvalidModel(String),
-    /// CRFsuite reported an error.
-    #[error("CRFsuite: {0}")]
-    Backend(String),
-    /// Reading or writing a model file failed.
-    #[error("{context}: {source}")]
-    Io {
-        /// What was being done, with the path.
-        context: String,
-        /// The underlying error.
-        source: std::io::Error,
-    },
-}
-
-/// Result of CRF operations.
-pub type Result<T> = std::result::Result<T, CrfError>;
-
-fn backend(err: crfsuite::CrfError) -> CrfError {
-    CrfError::Backend(err.to_string())
-}
-
-fn io_err(context: String) -> impl FnOnce(std::io::Error) -> CrfError {
-    move |source| CrfError::Io { context, source }
-}
 
 /// Largest `c1` or `c2` accepted: a penalty this strong already sets every weight of any
 /// realistic training set to zero (the paper's are 0.1 and 0.01).
@@ -369,8 +337,8 @@ impl Crf {
     pub fn load(path: impl AsRef<Path>) -> Result<Crf> {
         let path = path.as_ref();
         // Capped like every model file read (a FIFO or `/dev/zero` stops at the cap).
-        let cap = crate::data::MAX_MODEL_BYTES;
-        let bytes = crate::data::read_capped(path, cap, "a model file").map_err(|e| match e {
+        let cap = crate::caps::MAX_MODEL_BYTES;
+        let bytes = crate::caps::read_capped(path, cap, "a model file").map_err(|e| match e {
             crate::error::Error::Io { source, .. } => {
                 io_err(format!("reading the model {}", path.display()))(source)
             }
@@ -390,7 +358,7 @@ impl serde::Serialize for Crf {
 impl<'de> serde::Deserialize<'de> for Crf {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         let bytes: Vec<u8> = serde::de::Deserialize::deserialize(d).map(|b: ByteBuf| b.0)?;
-        Crf::from_bytes(bytes).map_err(crate::bundle::wire::custom)
+        Crf::from_bytes(bytes).map_err(crate::wire::custom)
     }
 }
 
@@ -438,7 +406,7 @@ impl crate::models::Model for Crf {
         &self,
         examples: &[crate::data::Example],
         _k: usize,
-    ) -> crate::error::Result<Vec<crate::pipeline::Prediction>> {
+    ) -> crate::error::Result<Vec<crate::models::Prediction>> {
         let sents: Vec<Vec<String>> = crate::models::token_inputs(examples)?
             .into_iter()
             .map(<[String]>::to_vec)
@@ -446,7 +414,7 @@ impl crate::models::Model for Crf {
         Ok(self
             .predict_batch(&sents)?
             .into_iter()
-            .map(crate::pipeline::Prediction::Tags)
+            .map(crate::models::Prediction::Tags)
             .collect())
     }
 }
@@ -653,7 +621,7 @@ mod tests {
         let p = dir.path().join("big.crfsuite");
         std::fs::File::create(&p)
             .unwrap()
-            .set_len(crate::data::MAX_MODEL_BYTES + 1)
+            .set_len(crate::caps::MAX_MODEL_BYTES + 1)
             .unwrap();
         let e = Crf::load(&p).unwrap_err().to_string();
         assert!(e.contains("over the 4 GiB cap for a model file"), "{e}");

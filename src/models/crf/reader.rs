@@ -21,7 +21,7 @@
 
 use std::collections::HashMap;
 
-use super::CrfError;
+use super::error::CrfError;
 use crate::features::token::Feature;
 
 /// Most labels a model may declare: tagging allocates `labels²` transition scores, and a

@@ -12,8 +12,9 @@ use crate::features::analyzer::Analyzer;
 use crate::features::limit::DocFreq;
 use crate::features::tfidf::TfidfParams;
 use crate::models::crf::{is_iob, Crf, CrfParams};
-use crate::models::logreg::{LogReg, LogRegParams, TrainMatrix};
+use crate::models::linear::{LogReg, LogRegParams, TrainMatrix};
 use crate::models::naive::{NaiveClassifier, NaiveParams, NaiveTagger};
+pub use crate::models::prediction::Prediction;
 pub use crate::models::text::{rank_row, TextModel};
 use crate::models::Model;
 use crate::scoring::eval::{Examples, Outcomes, TaskScore};
@@ -21,7 +22,7 @@ use crate::scoring::metrics;
 use crate::task::{TaskKind, TaskSpec};
 
 mod multi;
-pub use multi::{best_threshold, label_sets, tune_threshold, THRESHOLD_GRID};
+pub use multi::{best_threshold, label_sets, MultiLabelRule, THRESHOLD_GRID};
 
 /// Which model family to train.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -188,52 +189,6 @@ pub struct Recipe {
     pub allow_empty: Option<bool>,
 }
 
-/// How a multi-label model turns its labels' probabilities into a predicted set: every label
-/// with probability at least `threshold`, and, unless `allow_empty`, the most probable label
-/// when none reaches it.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct MultiLabelRule {
-    /// Labels with probability `>= threshold` are predicted; in (0, 1).
-    pub threshold: f64,
-    /// Whether a prediction may be the empty set.
-    pub allow_empty: bool,
-}
-
-impl Default for MultiLabelRule {
-    fn default() -> Self {
-        MultiLabelRule {
-            threshold: 0.5,
-            allow_empty: false,
-        }
-    }
-}
-
-impl MultiLabelRule {
-    /// Refuses a threshold outside (0, 1).
-    pub fn check(&self) -> Result<()> {
-        if !(self.threshold > 0.0 && self.threshold < 1.0) {
-            bail!(
-                "the multi-label threshold must be in (0, 1), got {}",
-                self.threshold
-            );
-        }
-        Ok(())
-    }
-
-    /// How many of the labels ranked by decreasing probability `ranked` are predicted.
-    pub fn set_size(&self, ranked: &[f32]) -> usize {
-        let n = ranked
-            .iter()
-            .take_while(|&&p| p as f64 >= self.threshold)
-            .count();
-        if n == 0 && !self.allow_empty && !ranked.is_empty() {
-            1
-        } else {
-            n
-        }
-    }
-}
-
 impl FitSettings {
     /// Sets every setting `r` gives.
     pub fn apply(&mut self, r: &Recipe) {
@@ -313,34 +268,32 @@ impl Fitted {
     }
 }
 
-/// One prediction: ranked labels with scores, or one tag per token.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(untagged)]
-pub enum Prediction {
-    /// Labels best first with their scores (probabilities where the model has them).
-    Ranked(Vec<(String, f32)>),
-    /// Tags, one per input token.
-    Tags(Vec<String>),
-    /// Multi-label: labels by decreasing probability; the first `size` are the predicted set
-    /// (the set is always a prefix of the ranking).
-    Set {
-        /// Labels with their probabilities, best first: the set, and at least the requested
-        /// number of ranked labels.
-        ranked: Vec<(String, f32)>,
-        /// How many of them are predicted.
-        size: usize,
-    },
-}
-
-impl Prediction {
-    /// A multi-label prediction's set, best first (empty for other predictions).
-    pub fn set(&self) -> Vec<String> {
-        match self {
-            Prediction::Set { ranked, size } => {
-                ranked[..*size].iter().map(|x| x.0.clone()).collect()
-            }
-            _ => Vec::new(),
-        }
+impl crate::task::TaskFile {
+    /// The recipe settings this file sets (the rest keep their defaults).
+    pub fn recipe(&self) -> Result<crate::pipeline::Recipe> {
+        let class_weight_balanced = match self.class_weight.as_deref() {
+            None => None,
+            Some("none") => Some(false),
+            Some("balanced") => Some(true),
+            Some(other) => bail!("class_weight: expected \"none\" or \"balanced\", got {other:?}"),
+        };
+        Ok(crate::pipeline::Recipe {
+            c: self.c,
+            tol: self.tol,
+            ngram_range: self.ngram_range.map(|[a, b]| (a, b)),
+            sublinear_tf: self.sublinear_tf,
+            class_weight_balanced,
+            c1: self.c1,
+            c2: self.c2,
+            max_iterations: self.max_iterations,
+            hash_features: self.hash_features,
+            analyzer: self.analyzer,
+            min_df: self.min_df.map(|d| d.doc_freq("min_df")).transpose()?,
+            max_df: self.max_df.map(|d| d.doc_freq("max_df")).transpose()?,
+            max_features: self.max_features,
+            threshold: self.threshold,
+            allow_empty: self.allow_empty,
+        })
     }
 }
 
@@ -573,7 +526,7 @@ impl Pipeline {
         preds: &[Prediction],
     ) -> Result<(TaskScore, BTreeSet<String>)> {
         if self.multi_label.is_some() {
-            return multi::score(self, examples, preds);
+            return multi_score(self, examples, preds);
         }
         let mut unseen = BTreeSet::new();
         let known = self.labels();
@@ -710,4 +663,29 @@ pub fn multi_label_hyperparameters(h: &mut Value, rule: Option<&MultiLabelRule>)
             });
         }
     }
+}
+
+/// Scores multi-label predictions against the examples' gold sets; the second value lists
+/// gold labels the model never saw (they can never be predicted).
+fn multi_score(
+    p: &Pipeline,
+    examples: &[Example],
+    preds: &[Prediction],
+) -> Result<(TaskScore, BTreeSet<String>)> {
+    multi::score_sets(&p.task, &p.labels().unwrap_or_default(), examples, preds)
+}
+
+/// Sets the pipeline's threshold to the one of [`THRESHOLD_GRID`] with the best micro-F1 on
+/// `dev` (the probabilities are computed once), and returns every tried threshold with its
+/// dev micro-F1 (percent).
+pub fn tune_threshold(p: &mut Pipeline, dev: &Split) -> Result<Vec<(f64, f64)>> {
+    let (Some(rule), Fitted::Text(m)) = (p.multi_label, &p.model) else {
+        crate::error::bail!("--tune-threshold needs a multi-label task");
+    };
+    let proba = multi::probabilities(m, &dev.examples);
+    let (best, _, tried) = multi::best_threshold(&p.task, &m.labels, rule, &proba, dev)?;
+    if let Some(r) = p.multi_label.as_mut() {
+        r.threshold = best;
+    }
+    Ok(tried)
 }

@@ -1,41 +1,24 @@
-//! Every command-line flag and its help text, in one place, and the dispatch to the
-//! workflows. `main` only parses, calls [`run`], and reports the error chain.
+//! The flags of every command, their parsers and help texts.
 //!
 //! The doc comments below are clap's help texts, where `<DIR>`-style placeholders are the
 //! command-line convention; rustdoc would read them as HTML tags.
 #![allow(rustdoc::invalid_html_tags)]
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{bail, Result};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::ValueEnum;
 
-use crate::bundle::Bundle;
-use crate::commands::output_set;
-use crate::commands::predict::{self, PredictFormat};
+use crate::commands::predict::PredictFormat;
 use crate::commands::report;
-use crate::commands::submit;
-use crate::commands::test;
-use crate::commands::train::{self, TaskSource, TrainRequest};
-use crate::commands::tune;
+use crate::commands::train::TaskSource;
 use crate::data;
 use crate::features::analyzer::Analyzer;
 use crate::features::limit::DocFreq;
 use crate::pipeline::{FitSettings, ModelKind};
 use crate::scoring::bootstrap;
-use crate::scoring::eval;
-use crate::scoring::per_label;
 use crate::task;
-
-/// Train, score and serve the classical baselines of RuMedBench.
-#[derive(Debug, Parser)]
-#[command(name = "rumedbench", version, about, long_about = None)]
-pub struct Cli {
-    /// What to do.
-    #[command(subcommand)]
-    pub command: Command,
-}
 
 /// Output format of `eval`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -46,83 +29,13 @@ pub enum Format {
     Json,
 }
 
-/// The subcommands.
-#[derive(Debug, Subcommand)]
-pub enum Command {
-    /// Train a model, print dev and test metrics, write test predictions, the model file and a
-    /// run record. A built-in task (--task) or a new one (--train with field flags, or
-    /// --task-file).
-    Train(Box<TrainArgs>),
-    /// Tune the feature model on dev over a small fixed grid, retrain the best setting on
-    /// train, and write its test predictions to <out>/tuned/<Task>.jsonl beside
-    /// <Task>.tune.json (every grid point's dev scores and the choice), ending with a Table 3 row
-    /// next to the paper's feature-based one.
-    ///
-    /// Grid, the paper's setting first. Text tasks (24 points): C in {10, 1, 100} x char
-    /// n-gram range in {(3,8), (2,5)} x sublinear tf in {false, true} x class weight in {none,
-    /// balanced}; train and dev are vectorized once per n-gram setting and only the classifier is
-    /// refit. NER (6 points): CRF c1 in {0.1, 0.05, 0.2} x c2 in {0.01, 0.05}, two fits at a
-    /// time. Selection: dev accuracy (NER: mean of dev token accuracy and entity F1); ties keep
-    /// the earlier point, so the paper's setting wins ties. The search reads train and dev only;
-    /// the chosen setting is retrained on train alone, and only then is test read. RuMedNLI
-    /// needs its credentialed train split (dev is the selection set) and is skipped by `all`
-    /// without it.
-    Tune(Box<TuneArgs>),
-    /// Apply a saved model to records (JSONL with the task's fields, or plain text lines),
-    /// writing the top-k labels with probabilities (or tags and entity spans) per record.
-    Predict(PredictArgs),
-    /// Score a saved model on labelled records (JSONL, CSV or TSV with the task's fields, or
-    /// others named by the field flags): accuracy, Hit@3 where the task has it, macro and
-    /// weighted F1 (taggers: token accuracy and entity precision, recall, F1), and with
-    /// --per-label each label's precision, recall, F1 and support, as scikit-learn's
-    /// classification_report computes them (a zero denominator gives 0).
-    Test(TestArgs),
-    /// Show which character n-grams of a text pushed the feature model's top classes up or
-    /// down (contribution = weight × tf-idf), with each class's intercept and probability.
-    Explain(crate::commands::explain::ExplainArgs),
-    /// Score a directory of RuMed*.jsonl prediction files as upstream's eval.py does.
-    Eval(EvalArgs),
-    /// Compare two directories of prediction files with a paired bootstrap: per task and
-    /// Overall, A − B of each metric, its 95% interval and a two-sided p-value.
-    ///
-    /// Each replicate draws one sample (with replacement) of a task's example ids and applies
-    /// it to both A and B, so the interval accounts for the pairing. The interval is the 2.5%
-    /// and 97.5% percentiles of the replicate differences (numpy's linear interpolation); the
-    /// p-value is the paired bootstrap one, p = (1 + #{|d*_b − d| ≥ |d|}) / (N + 1), the share
-    /// of centred replicate differences at least as extreme as the observed d. The two files of a
-    /// task must hold the same ids. Only tasks present in both directories are compared (the
-    /// others are listed as skipped and count 0 on both sides of Overall).
-    Compare(CompareArgs),
-    /// Draw a grouped bar chart (SVG or PNG, by the extension of --out) of each system's
-    /// per-task primary figure (the mean of the task's metrics) and Overall, with 95%
-    /// percentile bootstrap intervals as error bars, beside rows of the paper's Table 3.
-    ///
-    /// One group per built-in task (its short name) and Overall, when any directory holds a
-    /// RuMedBench task; then one group per other task (its name) found in a directory (by the
-    /// run record beside its predictions, or --task-file), with no Overall of its own. Each
-    /// directory is one series, named after the directory or by --label. A directory missing
-    /// some RuMedBench tasks has its Overall drawn pale and its legend says how many tasks
-    /// Overall counts as 0. Text uses a bundled Latin and Cyrillic subset of DejaVu Sans, so no
-    /// system font is needed.
-    Report(ReportArgs),
-    /// Make a MedBench leaderboard submission (medbench.ru): a zip of RuMedDaNet.jsonl,
-    /// RuMedNLI.jsonl and RuMedTest.jsonl answering every record of each private test.
-    ///
-    /// DaNet and NLI are answered by the chosen model trained on the task's train split (NLI:
-    /// on its dev split when the credentialed train split is absent, or on --nli-train);
-    /// RuMedTest by upstream's TF-IDF solver (feature) or option 1 (naive). The answers are
-    /// validated before the zip is written; a submission the leaderboard would reject is not
-    /// written. The zip is deterministic.
-    Submit(Box<SubmitArgs>),
-}
-
 /// `--task`'s help, from the task registry.
-fn task_help() -> String {
+pub(super) fn task_help() -> String {
     format!("Built-in task: {}, or `all`", task::builtin_list())
 }
 
 /// The help of `eval`'s directory, from the task registry.
-fn eval_dir_help() -> String {
+pub(super) fn eval_dir_help() -> String {
     let files: Vec<String> = task::builtin()
         .iter()
         .map(|t| format!("{}.jsonl", t.name))
@@ -131,7 +44,7 @@ fn eval_dir_help() -> String {
 }
 
 /// `--paper`'s help, from the paper's systems.
-fn paper_help() -> String {
+pub(super) fn paper_help() -> String {
     let rows: Vec<String> = task::PAPER_SYSTEMS
         .iter()
         .map(|s| s.to_lowercase())
@@ -210,26 +123,6 @@ pub struct TestArgs {
     /// extension: one character, or `\t`, `tab`, `comma`, `semicolon`, `pipe`, `space`.
     #[arg(long, value_name = "C", value_parser = data::parse_delimiter)]
     pub delimiter: Option<u8>,
-}
-
-impl TestArgs {
-    fn run(&self, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
-        let req = test::TestRequest {
-            model: self.model.clone(),
-            input: self.input.clone(),
-            fields: test::FieldMap {
-                id: self.id_field.clone(),
-                text: self.text_field.clone(),
-                label: self.label_field.clone(),
-                tokens: self.tokens_field.clone(),
-                tags: self.tags_field.clone(),
-            },
-            per_label: self.per_label,
-            out: self.out.clone(),
-            delimiter: self.delimiter,
-        };
-        test::print(&req, self.format == Format::Json, out, err)
-    }
 }
 
 /// Flags of `eval`.
@@ -329,7 +222,7 @@ pub struct ReportArgs {
 }
 
 /// Parses `--label DIR=NAME`.
-fn parse_label(s: &str) -> std::result::Result<(PathBuf, String), String> {
+pub(super) fn parse_label(s: &str) -> std::result::Result<(PathBuf, String), String> {
     match s.rsplit_once('=') {
         Some((d, n)) if !d.is_empty() && !n.trim().is_empty() => {
             Ok((PathBuf::from(d), n.trim().to_string()))
@@ -361,31 +254,6 @@ pub struct SubmitArgs {
     /// Only validate an existing submission zip against the private tests, writing nothing.
     #[arg(long, value_name = "FILE.zip", conflicts_with_all = ["out", "nli_train", "compare_with"])]
     pub check: Option<PathBuf>,
-}
-
-impl SubmitArgs {
-    fn run(&self, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
-        let data_dir = data::resolve_data_dir(self.data_dir.as_deref());
-        if let Some(zip) = &self.check {
-            let counts = submit::check_zip(zip, &data_dir)?;
-            let parts: Vec<String> = counts.iter().map(|(f, n)| format!("{f} {n}")).collect();
-            writeln!(out, "{}: valid ({})", zip.display(), parts.join(", "))?;
-            return Ok(());
-        }
-        let req = submit::SubmitRequest {
-            kind: self.model,
-            out: self
-                .out
-                .clone()
-                .unwrap_or_else(|| submit::default_out(self.model)),
-            data_dir,
-            nli_train: self.nli_train.clone(),
-            compare_with: self.compare_with.clone(),
-            settings: FitSettings::default(),
-        };
-        submit::run(&req, out, err)?;
-        Ok(())
-    }
 }
 
 /// Flags of `train`.
@@ -533,7 +401,7 @@ pub struct TrainArgs {
 }
 
 /// `--threshold`: a number in (0, 1).
-fn parse_threshold(s: &str) -> std::result::Result<f64, String> {
+pub(super) fn parse_threshold(s: &str) -> std::result::Result<f64, String> {
     let v: f64 = s.parse().map_err(|_| format!("{s:?} is not a number"))?;
     if !(v > 0.0 && v < 1.0) {
         return Err(format!("the threshold must be in (0, 1), got {s}"));
@@ -549,7 +417,7 @@ pub const MAX_REPLICATES: u32 = 100_000;
 pub const MAX_C: f64 = 1e6;
 
 /// `--C`: a finite number in (0, [`MAX_C`]].
-fn parse_c(s: &str) -> std::result::Result<f64, String> {
+pub(super) fn parse_c(s: &str) -> std::result::Result<f64, String> {
     let v: f64 = s.parse().map_err(|_| format!("{s:?} is not a number"))?;
     if !(v.is_finite() && v > 0.0 && v <= MAX_C) {
         return Err(format!("C must be > 0 and <= {MAX_C:e}, got {s}"));
@@ -570,7 +438,7 @@ fn parse_crf_coefficient(s: &str) -> std::result::Result<f64, String> {
 }
 
 /// `--tol`: a finite number > 0.
-fn parse_tol(s: &str) -> std::result::Result<f64, String> {
+pub(super) fn parse_tol(s: &str) -> std::result::Result<f64, String> {
     let v: f64 = s.parse().map_err(|_| format!("{s:?} is not a number"))?;
     if !(v.is_finite() && v > 0.0) {
         return Err(format!("tol must be a finite number > 0, got {s}"));
@@ -579,12 +447,12 @@ fn parse_tol(s: &str) -> std::result::Result<f64, String> {
 }
 
 /// `train --delimiter`: checked when parsed, kept as written (the task file's form).
-fn check_delimiter(s: &str) -> std::result::Result<String, String> {
+pub(super) fn check_delimiter(s: &str) -> std::result::Result<String, String> {
     data::parse_delimiter(s).map(|_| s.to_string())
 }
 
 /// `--name`: it names output files, so it is a plain file-name stem.
-fn parse_name(s: &str) -> std::result::Result<String, String> {
+pub(super) fn parse_name(s: &str) -> std::result::Result<String, String> {
     if s.is_empty()
         || s.starts_with('.')
         || s.contains(['/', '\\'])
@@ -602,7 +470,7 @@ fn parse_name(s: &str) -> std::result::Result<String, String> {
 /// (`--C`, `--tol`, `--ngram-range`, `--sublinear-tf`, `--class-weight`) for the naive model
 /// and tagging tasks, the CRF's (`--c1`, `--c2`, `--max-iterations`) for the naive model and
 /// text tasks.
-fn check_text_flags(args: &TrainArgs, tasks: &[TaskSource]) -> Result<()> {
+pub(super) fn check_text_flags(args: &TrainArgs, tasks: &[TaskSource]) -> Result<()> {
     let text = [
         ("--C", args.c.is_some()),
         ("--tol", args.tol.is_some()),
@@ -677,7 +545,7 @@ pub struct TuneArgs {
 }
 
 /// Parses `--budget SECONDS`: a positive, finite number.
-fn parse_budget(s: &str) -> std::result::Result<f64, String> {
+pub(super) fn parse_budget(s: &str) -> std::result::Result<f64, String> {
     match s.parse::<f64>() {
         Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
         _ => Err(format!("expected a positive number of seconds, got {s:?}")),
@@ -685,7 +553,7 @@ fn parse_budget(s: &str) -> std::result::Result<f64, String> {
 }
 
 /// Parses `--ngram-range MIN,MAX`.
-fn parse_range(s: &str) -> std::result::Result<(usize, usize), String> {
+pub(super) fn parse_range(s: &str) -> std::result::Result<(usize, usize), String> {
     let parsed = s
         .split_once(',')
         .and_then(|(a, b)| Some((a.trim().parse().ok()?, b.trim().parse().ok()?)));
@@ -699,7 +567,7 @@ fn parse_range(s: &str) -> std::result::Result<(usize, usize), String> {
 
 impl TrainArgs {
     /// The recipe the flags set.
-    fn recipe(&self) -> crate::pipeline::Recipe {
+    pub(super) fn recipe(&self) -> crate::pipeline::Recipe {
         crate::pipeline::Recipe {
             c: self.c,
             tol: self.tol,
@@ -720,7 +588,7 @@ impl TrainArgs {
     }
 
     /// The settings: the paper's recipe, then the task file's settings, then the flags'.
-    fn settings(&self) -> Result<FitSettings> {
+    pub(super) fn settings(&self) -> Result<FitSettings> {
         let mut s = FitSettings {
             seed: self.seed,
             ..FitSettings::default()
@@ -735,7 +603,7 @@ impl TrainArgs {
         Ok(s)
     }
 
-    fn custom_flags(&self) -> task::TaskFile {
+    pub(super) fn custom_flags(&self) -> task::TaskFile {
         task::TaskFile {
             name: self.name.clone(),
             id_field: self.id_field.clone(),
@@ -792,292 +660,4 @@ impl TrainArgs {
             }
         }
     }
-}
-
-/// Runs a parsed command line, writing results to `out` and notes to `err`.
-pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
-    // A set that a killed run left half-replaced in a folder this command reads (or writes a
-    // single file into) is put back first; train and tune do it under their locks.
-    for dir in folders_read(&cli.command) {
-        output_set::recover_for_read(&dir, err);
-    }
-    match cli.command {
-        Command::Train(args) => {
-            let tasks = args.sources(err)?;
-            check_text_flags(&args, &tasks)?;
-            let req = TrainRequest {
-                tasks,
-                kind: args.model,
-                settings: args.settings()?,
-                out: args.out.clone(),
-                models_dir: args.models_dir.clone(),
-                model_out: args.model_out.clone(),
-                tune_threshold: args.tune_threshold,
-                force: args.force,
-                max_memory: args.max_memory,
-            };
-            train::run(&req, out)?;
-        }
-        Command::Tune(args) => {
-            let data_dir = data::resolve_data_dir(args.data_dir.as_deref());
-            let tasks = match (&args.task, &args.task_file) {
-                (_, Some(f)) => tune::file_sources(f)?,
-                (Some(t), None) => tune::sources(t, &data_dir, err)?,
-                (None, None) => bail!("tune needs --task or --task-file"),
-            };
-            let mut vectorizer = FitSettings::default();
-            if let Some(p) = &args.task_file {
-                let recipe = task::TaskFile::load(p)?
-                    .recipe()
-                    .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
-                vectorizer.apply(&recipe);
-            }
-            let req = tune::TuneRequest {
-                tasks,
-                seed: args.seed,
-                out: args.out.clone(),
-                models_dir: args.models_dir.clone(),
-                budget: args.budget,
-                force: args.force,
-                vectorizer: vectorizer.tfidf,
-            };
-            tune::run(&req, out)?;
-        }
-        Command::Predict(args) => args.run(out)?,
-        Command::Test(args) => args.run(out, err)?,
-        Command::Explain(args) => crate::commands::explain::run(&args, out)?,
-        Command::Eval(args) => args.run(out)?,
-        Command::Compare(args) => args.run(out)?,
-        Command::Report(args) => args.run(out, err)?,
-        Command::Submit(args) => args.run(out, err)?,
-    }
-    Ok(())
-}
-
-/// The output folders `command` reads, or writes a single file into.
-fn folders_read(command: &Command) -> Vec<PathBuf> {
-    let parent = |p: &Path| match p.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    match command {
-        Command::Train(_) | Command::Tune(_) => Vec::new(),
-        Command::Predict(a) => vec![parent(&a.model)],
-        Command::Explain(a) => vec![parent(&a.model)],
-        Command::Test(a) => std::iter::once(parent(&a.model))
-            .chain(a.out.as_deref().map(parent))
-            .collect(),
-        Command::Eval(a) => vec![a.dir.clone()],
-        Command::Compare(a) => vec![a.dir_a.clone(), a.dir_b.clone()],
-        Command::Report(a) => a.dirs.iter().cloned().chain([parent(&a.out)]).collect(),
-        Command::Submit(a) => {
-            let zip = a.check.clone().or_else(|| a.out.clone());
-            let zip = zip.unwrap_or_else(|| submit::default_out(a.model));
-            std::iter::once(parent(&zip))
-                .chain(a.compare_with.clone())
-                .collect()
-        }
-    }
-}
-
-impl PredictArgs {
-    fn run(&self, out: &mut dyn Write) -> Result<()> {
-        let mut bundle = Bundle::load(&self.model)?;
-        // The input's field names, where they differ from the training data's.
-        let fields = test::FieldMap {
-            id: self.id_field.clone(),
-            text: self.text_field.clone(),
-            tokens: self.tokens_field.clone(),
-            ..Default::default()
-        };
-        bundle.pipeline.task = fields.apply(&bundle.pipeline.task)?;
-        let (p, k, f, d) = (&bundle.pipeline, self.top_k, self.format, self.delimiter);
-        match self.input.as_deref() {
-            Some(path) if path != Path::new("-") => {
-                predict::run(p, path, data::open(path)?, k, f, d, out)?
-            }
-            _ => predict::run(
-                p,
-                Path::new("<stdin>"),
-                std::io::stdin().lock(),
-                k,
-                f,
-                d,
-                out,
-            )?,
-        };
-        Ok(())
-    }
-}
-
-impl EvalArgs {
-    fn run(&self, out: &mut dyn Write) -> Result<()> {
-        let own: Vec<task::TaskSpec> = self
-            .task_file
-            .iter()
-            .map(|p| task::TaskFile::load(p)?.spec())
-            .collect::<crate::Result<_>>()?;
-        let report = eval::score_dir_with(&self.dir, self.gold.as_deref(), &own)?;
-        let boot = self
-            .bootstrap
-            .map(|n| bootstrap::bootstrap(&report.tasks, n as usize, self.seed));
-        let positive = self.positive_figures(&report)?;
-        let labels: Vec<(String, per_label::PerLabel)> = if self.per_label {
-            report
-                .tasks
-                .iter()
-                .filter_map(|t| per_label::per_label(t).map(|p| (t.task.name.clone(), p)))
-                .collect()
-        } else {
-            Vec::new()
-        };
-        match self.format {
-            Format::Json => {
-                let mut j = match &boot {
-                    Some(b) => bootstrap::json_with_intervals(&report, b),
-                    None => report.to_json(),
-                };
-                for (name, p) in &labels {
-                    if let Some(t) = j["tasks"].get_mut(name).and_then(|t| t.as_object_mut()) {
-                        t.insert("per_label".into(), p.to_json());
-                    }
-                }
-                for (name, label, s) in &positive {
-                    if let Some(t) = j["tasks"].get_mut(name).and_then(|t| t.as_object_mut()) {
-                        t.insert(
-                            "positive".into(),
-                            serde_json::json!({"label": label, "precision": s.precision,
-                                "recall": s.recall, "f1": s.f1, "support": s.support}),
-                        );
-                    }
-                }
-                writeln!(out, "{}", serde_json::to_string_pretty(&j)?)?
-            }
-            Format::Table => {
-                let label = (self.label.clone()).unwrap_or_else(|| self.dir.display().to_string());
-                let table = match &boot {
-                    Some(b) => bootstrap::render_table_with_intervals(&label, &report, b),
-                    None => eval::render_table(&label, &report),
-                };
-                write!(out, "{table}")?;
-                for (name, label, s) in &positive {
-                    writeln!(
-                        out,
-                        "\n{name}, positive label {label}: precision {:.2}, recall {:.2}, f1 {:.2} (support {})",
-                        s.precision, s.recall, s.f1, s.support
-                    )?;
-                }
-                for (name, p) in &labels {
-                    write!(out, "{}", p.render_table(name))?;
-                }
-            }
-        }
-        Ok(())
-    }
-}
-
-impl EvalArgs {
-    /// `--positive-label`'s figures for each classification task whose labels include it; an
-    /// error when no task has it.
-    fn positive_figures(
-        &self,
-        report: &eval::Report,
-    ) -> Result<Vec<(String, String, per_label::LabelStats)>> {
-        let Some(label) = &self.positive_label else {
-            return Ok(Vec::new());
-        };
-        let found: Vec<_> = report
-            .tasks
-            .iter()
-            .filter(|t| t.task.kind() != task::TaskKind::Tokens)
-            .filter_map(|t| {
-                let p = per_label::per_label(t)?;
-                let s = p.labels.iter().find(|(l, _)| l == label)?.1;
-                Some((t.task.name.clone(), label.clone(), s))
-            })
-            .collect();
-        if found.is_empty() {
-            bail!("--positive-label {label:?}: no scored task has that label");
-        }
-        Ok(found)
-    }
-}
-
-impl CompareArgs {
-    fn run(&self, out: &mut dyn Write) -> Result<()> {
-        let (a, b) = (&self.dir_a, &self.dir_b);
-        let c = bootstrap::compare(a, b, self.bootstrap as usize, self.seed)?;
-        match self.format {
-            Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&c.to_json(a, b))?)?,
-            Format::Table => write!(out, "{}", c.render_table(a, b))?,
-        }
-        Ok(())
-    }
-}
-
-impl ReportArgs {
-    fn run(&self, _out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
-        let req = report::ChartRequest {
-            dirs: self.dirs.clone(),
-            out: self.out.clone(),
-            paper: report::parse_paper_list(&self.paper),
-            replicates: self.bootstrap as usize,
-            seed: self.seed,
-            labels: self.label.clone(),
-            title: self.title.clone(),
-            own: self
-                .task_file
-                .iter()
-                .map(|p| task::TaskFile::load(p)?.spec())
-                .collect::<crate::Result<_>>()?,
-        };
-        let (_, series) = report::run(&req, err)?;
-        writeln!(err, "wrote {} ({} series)", req.out.display(), series.len())?;
-        Ok(())
-    }
-}
-
-/// For an unknown `--flag`, the known long flag it most likely meant: the same letters in
-/// another case (`--c` for `--C`), or one edit away. Clap's own suggestions miss case-only
-/// differences.
-pub fn near_miss(err: &clap::Error) -> Option<String> {
-    use clap::error::{ContextKind, ContextValue, ErrorKind};
-    if err.kind() != ErrorKind::UnknownArgument {
-        return None;
-    }
-    let Some(ContextValue::String(given)) = err.get(ContextKind::InvalidArg) else {
-        return None;
-    };
-    let given = given.split('=').next()?.trim_start_matches('-').to_string();
-    let cmd = <Cli as clap::CommandFactory>::command();
-    let mut best: Option<(usize, String)> = None;
-    for sub in cmd.get_subcommands() {
-        for arg in sub.get_arguments() {
-            let Some(long) = arg.get_long() else { continue };
-            let d = if long.eq_ignore_ascii_case(&given) {
-                0
-            } else {
-                edit_distance(long, &given)
-            };
-            if d <= 1 && best.as_ref().is_none_or(|b| d < b.0) {
-                best = Some((d, long.to_string()));
-            }
-        }
-    }
-    best.map(|b| format!("--{}", b.1))
-}
-
-/// Levenshtein distance of two short strings.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }

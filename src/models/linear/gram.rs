@@ -13,7 +13,7 @@
 
 use rayon::prelude::*;
 
-use super::{log1p_exp, sigmoid, BinaryProblem};
+use super::kernels::{log1p_exp, sigmoid, BinaryProblem};
 use crate::features::sparse::CsrMatrix;
 
 /// Dense Gram matrix `K_ij = [x_i, 1] . [x_j, 1]` of the training rows.

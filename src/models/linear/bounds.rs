@@ -8,7 +8,8 @@
 //! finite probability ([`ovr_normalise`]). A model fitted here stays far below the bound
 //! (its dual coefficients are at most C times a class weight, C at most 1e6).
 
-use super::{log1p_exp, sigmoid, FoldedModel, LogReg};
+use super::kernels::{log1p_exp, sigmoid};
+use super::model::{FoldedModel, LogReg};
 use crate::error::{bail, Result};
 
 /// Largest sum of weight magnitudes a problem may have (`f32::MAX` is about 3.4e38).

@@ -10,7 +10,7 @@
 //! the Gram matrix (the Gram route), or shared weights plus folded single-row features (the
 //! primal route of `folded`); they pass the margins in and receive the changes of the duals.
 
-use super::{BinaryProblem, DualSolution};
+use super::kernels::{BinaryProblem, DualSolution};
 use crate::rng::SplitMix64;
 
 /// One coordinate of liblinear's dual solver for one problem: the safeguarded Newton

@@ -1,0 +1,438 @@
+//! The search: the grid of settings, fitting each point on train and scoring it on dev, and the\n//! selection rule.
+
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use indicatif::ProgressBar;
+use rayon::prelude::*;
+use serde_json::{json, Value};
+
+use crate::data::{self, Split};
+use crate::features::sparse::CsrMatrix;
+use crate::features::tfidf::TfidfParams;
+use crate::models::crf::CrfParams;
+use crate::models::linear::LogRegParams;
+use crate::pipeline::{self, FitSettings, ModelKind};
+use crate::scoring::eval::{Outcomes, TaskScore};
+use crate::scoring::metrics;
+use crate::task::{Metric, TaskKind, TaskSpec};
+
+/// Text model: values of logistic regression's `C`, the paper's 10 first.
+pub const TEXT_C: [f64; 3] = [10.0, 1.0, 100.0];
+
+/// Text model: char n-gram ranges, the paper's (3, 8) first.
+pub const TEXT_NGRAMS: [(usize, usize); 2] = [(3, 8), (2, 5)];
+
+/// Text model with the `word` analyzer (from a task file): word n-gram ranges.
+pub const WORD_NGRAMS: [(usize, usize); 2] = [(1, 1), (1, 2)];
+
+/// Text model: sublinear tf off (the paper's) or on.
+pub const TEXT_SUBLINEAR: [bool; 2] = [false, true];
+
+/// Text model: class weighting none (the paper's) or balanced.
+pub const TEXT_BALANCED: [bool; 2] = [false, true];
+
+/// CRF: L1 coefficients, the paper's 0.1 first.
+pub const CRF_C1: [f64; 3] = [0.1, 0.05, 0.2];
+
+/// CRF: L2 coefficients, the paper's 0.01 first.
+pub const CRF_C2: [f64; 2] = [0.01, 0.05];
+
+/// CRF fits run at most this many at a time: CRFsuite is single-threaded, and the machine this
+/// was sized for has two cores.
+pub const CRF_PARALLEL: usize = 2;
+
+/// The folder under `--out` that tuned results go to.
+pub const OUT_SUBDIR: &str = "tuned";
+
+/// The grid for a task kind, in search order. The paper's setting is always point 0, so a tie
+/// on dev keeps it. Text points are ordered n-gram range, sublinear tf, class weight, C
+/// (outermost first), which keeps points sharing a vectorizer next to each other.
+pub fn grid(kind: TaskKind, seed: u64) -> Vec<FitSettings> {
+    grid_with(kind, seed, &TfidfParams::default())
+}
+
+/// [`grid`] around a task file's vectorizer: its analyzer, vocabulary limits and hashing are
+/// kept at every point (with the `word` analyzer the n-gram ranges are [`WORD_NGRAMS`]).
+pub fn grid_with(kind: TaskKind, seed: u64, vectorizer: &TfidfParams) -> Vec<FitSettings> {
+    let base = FitSettings {
+        seed,
+        tfidf: *vectorizer,
+        ..FitSettings::default()
+    };
+    let ngrams = match vectorizer.analyzer {
+        crate::features::analyzer::Analyzer::Word => WORD_NGRAMS,
+        _ => TEXT_NGRAMS,
+    };
+    let mut points = Vec::new();
+    match kind {
+        TaskKind::Tokens => {
+            for c1 in CRF_C1 {
+                for c2 in CRF_C2 {
+                    points.push(FitSettings {
+                        crf: CrfParams { c1, c2, ..base.crf },
+                        ..base.clone()
+                    });
+                }
+            }
+        }
+        TaskKind::Single | TaskKind::Pair => {
+            for (ngram_min, ngram_max) in ngrams {
+                for sublinear_tf in TEXT_SUBLINEAR {
+                    for class_weight_balanced in TEXT_BALANCED {
+                        for c in TEXT_C {
+                            points.push(FitSettings {
+                                tfidf: TfidfParams {
+                                    ngram_min,
+                                    ngram_max,
+                                    sublinear_tf,
+                                    ..base.tfidf
+                                },
+                                logreg: LogRegParams {
+                                    c,
+                                    class_weight_balanced,
+                                    ..base.logreg
+                                },
+                                ..base.clone()
+                            });
+                        }
+                    }
+                }
+            }
+        }
+    }
+    points
+}
+
+/// The figure the search maximises: accuracy for classification (Hit@3 is not used); for
+/// tagging the mean of token accuracy and entity F1, the task's contribution to Overall,
+/// because token accuracy alone is dominated by `O` tags.
+pub fn selection_score(s: &TaskScore) -> f64 {
+    if s.task.multi_label {
+        s.get(Metric::MicroF1).unwrap_or(0.0)
+    } else if s.task.kind() == TaskKind::Tokens {
+        s.primary()
+    } else {
+        s.get(Metric::Acc).unwrap_or(0.0)
+    }
+}
+
+/// What [`selection_score`] measures, in words, for the tune record.
+pub fn selection_rule(kind: TaskKind) -> &'static str {
+    match kind {
+        TaskKind::Tokens => "mean of dev token accuracy and dev entity F1",
+        _ => "dev accuracy",
+    }
+}
+
+/// The index of the best score; only a strictly higher score displaces an earlier one, so
+/// ties keep the earlier grid point (the paper's setting is point 0).
+pub fn pick_best(scores: &[f64]) -> Option<usize> {
+    let mut best: Option<usize> = None;
+    for (i, &s) in scores.iter().enumerate() {
+        match best {
+            Some(b) if s <= scores[b] => {}
+            _ => best = Some(i),
+        }
+    }
+    best
+}
+
+/// One grid point's outcome on dev.
+#[derive(Debug, Clone)]
+pub struct PointResult {
+    /// The point's index in the grid.
+    pub index: usize,
+    /// The settings fitted.
+    pub settings: FitSettings,
+    /// Its dev scores.
+    pub dev: TaskScore,
+    /// The figure compared across points ([`selection_score`] of `dev`).
+    pub selection: f64,
+    /// Seconds spent fitting the classifier (text: plus this point's share of its vectorizer)
+    /// and predicting dev.
+    pub seconds: f64,
+}
+
+/// Every grid point's dev result and the chosen one.
+#[derive(Debug, Clone)]
+pub struct SearchResult {
+    /// Results of the points tried, in grid order (all of them unless a budget ran out).
+    pub points: Vec<PointResult>,
+    /// How many points the grid has.
+    pub grid_size: usize,
+    /// Index of the chosen point.
+    pub best: usize,
+}
+
+impl SearchResult {
+    /// The chosen point.
+    pub fn chosen(&self) -> &PointResult {
+        &self.points[self.best]
+    }
+}
+
+/// Fits every grid point on `train`, scores it on `dev`, and picks the best by
+/// [`selection_score`], ties going to the earlier point. It is given no test split, so test
+/// labels cannot influence the choice. `progress` advances once per point. A point whose turn
+/// comes after `deadline` is not tried (as fastText's autotune duration); point 0, the paper's
+/// setting, always is.
+pub fn search(
+    task: &TaskSpec,
+    train: &Split,
+    dev: &Split,
+    grid: &[FitSettings],
+    progress: &ProgressBar,
+    deadline: Option<Instant>,
+) -> Result<SearchResult> {
+    if grid.is_empty() {
+        bail!("the tuning grid is empty");
+    }
+    let open = |i: usize| i == 0 || deadline.is_none_or(|d| Instant::now() < d);
+    let points: Vec<PointResult> = match task.kind() {
+        TaskKind::Tokens => search_tagger(task, train, dev, grid, progress, &open)?,
+        _ => search_text(task, train, dev, grid, progress, &open)?,
+    }
+    .into_iter()
+    .flatten()
+    .collect();
+    let scores: Vec<f64> = points.iter().map(|p| p.selection).collect();
+    let best = pick_best(&scores).expect("point 0 is always tried");
+    Ok(SearchResult {
+        points,
+        grid_size: grid.len(),
+        best,
+    })
+}
+
+pub(super) fn search_tagger(
+    task: &TaskSpec,
+    train: &Split,
+    dev: &Split,
+    grid: &[FitSettings],
+    progress: &ProgressBar,
+    open: &(dyn Fn(usize) -> bool + Sync),
+) -> Result<Vec<Option<PointResult>>> {
+    // A private pool caps concurrent CRF fits (each holds its own copy of the features) even
+    // on machines with many cores.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(CRF_PARALLEL)
+        .build()
+        .context("starting the CRF worker threads")?;
+    pool.install(|| {
+        grid.par_iter()
+            .enumerate()
+            .map(|(index, settings)| {
+                if !open(index) {
+                    return Ok(None);
+                }
+                let t = Instant::now();
+                let p = pipeline::fit(task, ModelKind::Feature, settings, train)?;
+                let preds = p.predict(&dev.examples, 1)?;
+                let (score, _) = p.score(&dev.examples, &preds)?;
+                progress.inc(1);
+                Ok(Some(PointResult {
+                    index,
+                    settings: settings.clone(),
+                    selection: selection_score(&score),
+                    dev: score,
+                    seconds: t.elapsed().as_secs_f64(),
+                }))
+            })
+            .collect()
+    })
+}
+
+/// The grid's points grouped by vectorizer settings, groups and members in grid order.
+pub(super) fn vectorizer_groups(grid: &[FitSettings]) -> Vec<(TfidfParams, Vec<usize>)> {
+    let mut groups: Vec<(TfidfParams, Vec<usize>)> = Vec::new();
+    for (i, s) in grid.iter().enumerate() {
+        match groups.iter_mut().find(|g| g.0 == s.tfidf) {
+            Some(g) => g.1.push(i),
+            None => groups.push((s.tfidf, vec![i])),
+        }
+    }
+    groups
+}
+
+/// What every text grid point is fitted to and scored against: the train targets and the dev
+/// gold labels.
+pub(super) struct TextProblem<'a> {
+    pub(super) task: &'a TaskSpec,
+    pub(super) classes: Vec<String>,
+    pub(super) y: Vec<usize>,
+    pub(super) gold: Vec<&'a str>,
+    pub(super) k: usize,
+    /// Multi-label: train's label sets and the dev split (each point also picks its threshold).
+    pub(super) multi: Option<(Vec<Vec<u32>>, &'a Split)>,
+}
+
+impl TextProblem<'_> {
+    /// Fits the classifier of `settings` on the vectorized train split `x` and scores its
+    /// ranking of the vectorized dev split `x_dev`.
+    pub(super) fn fit_and_score(
+        &self,
+        settings: &FitSettings,
+        x: &CsrMatrix,
+        x_dev: &CsrMatrix,
+    ) -> Result<(TaskScore, FitSettings)> {
+        let params = LogRegParams {
+            seed: settings.seed,
+            ..settings.logreg
+        };
+        if let Some((sets, dev)) = &self.multi {
+            // Multi-label: the threshold is searched on the point's dev probabilities.
+            let clf = params.fit_sets_owned(x.clone(), sets, self.classes.len())?;
+            let proba = clf.predict_proba_independent(x_dev);
+            let (t, score, _) =
+                pipeline::best_threshold(self.task, &self.classes, settings.multi, &proba, dev)?;
+            let mut chosen = settings.clone();
+            chosen.multi.threshold = t;
+            return Ok((score, chosen));
+        }
+        let clf = params.fit(x, &self.y, self.classes.len())?;
+        let proba = clf.predict_proba(x_dev);
+        let outcomes = proba
+            .chunks(self.classes.len())
+            .zip(&self.gold)
+            .map(|(row, g)| {
+                let ranked: Vec<String> = pipeline::rank_row(row, &self.classes, self.k)
+                    .into_iter()
+                    .map(|r| r.0)
+                    .collect();
+                metrics::class_outcome(g, &ranked)
+            })
+            .collect();
+        let score = TaskScore::from_outcomes(self.task.clone(), Outcomes::Class(outcomes));
+        Ok((score, settings.clone()))
+    }
+}
+
+/// The targets of the text search: train's classes (or label sets) and dev's gold labels.
+pub(super) fn text_problem<'a>(
+    task: &'a TaskSpec,
+    train: &Split,
+    dev: &'a Split,
+) -> Result<TextProblem<'a>> {
+    let k = task.top_k.max(3);
+    if task.multi_label {
+        let (classes, sets) = pipeline::label_sets(task, train)?;
+        return Ok(TextProblem {
+            task,
+            classes,
+            y: Vec::new(),
+            gold: Vec::new(),
+            k,
+            multi: Some((sets, dev)),
+        });
+    }
+    let (classes, y) = pipeline::text_targets(task, train)?;
+    Ok(TextProblem {
+        task,
+        classes,
+        y,
+        gold: pipeline::split_labels(task, dev, "tuning")?,
+        k,
+        multi: None,
+    })
+}
+
+/// The text search vectorizes train and dev once per n-gram setting and refits only the
+/// classifier for each C and class weight; the vectorizer is deterministic, so this scores
+/// exactly what `pipeline::fit` would (a test checks it).
+pub(super) fn search_text(
+    task: &TaskSpec,
+    train: &Split,
+    dev: &Split,
+    grid: &[FitSettings],
+    progress: &ProgressBar,
+    open: &(dyn Fn(usize) -> bool + Sync),
+) -> Result<Vec<Option<PointResult>>> {
+    let problem = text_problem(task, train, dev)?;
+    let train_texts = data::joined_texts(&train.examples);
+    let train_docs: Vec<&str> = train_texts.iter().map(|t| t.as_ref()).collect();
+    let dev_texts = data::joined_texts(&dev.examples);
+    let dev_docs: Vec<&str> = dev_texts.iter().map(|t| t.as_ref()).collect();
+
+    let mut results: Vec<Option<PointResult>> = vec![None; grid.len()];
+    // Groups run in grid order; a group none of whose points is open is not vectorized.
+    for (params, members) in vectorizer_groups(grid) {
+        if !members.iter().any(|&i| open(i)) {
+            continue;
+        }
+        let t = Instant::now();
+        let (tfidf, x) = params
+            .fit(&train_docs)
+            .with_context(|| format!("vectorizing {}", train.path.display()))?;
+        let x_dev = tfidf.transform(&dev_docs);
+        // The vocabulary is the bulk of the vectorizer's memory and is not needed again.
+        drop(tfidf);
+        let vectorize = t.elapsed().as_secs_f64() / members.len() as f64;
+        // Points run in parallel because a binary task's classifier is one problem, which the
+        // solver cannot spread over cores.
+        let fitted: Vec<Result<Option<PointResult>>> = members
+            .par_iter()
+            .map(|&i| {
+                if !open(i) {
+                    return Ok(None);
+                }
+                let t = Instant::now();
+                let (score, settings) = problem.fit_and_score(&grid[i], &x, &x_dev)?;
+                progress.inc(1);
+                Ok(Some(PointResult {
+                    index: i,
+                    settings,
+                    selection: selection_score(&score),
+                    dev: score,
+                    seconds: vectorize + t.elapsed().as_secs_f64(),
+                }))
+            })
+            .collect();
+        for (&i, r) in members.iter().zip(fitted) {
+            results[i] = r?;
+        }
+    }
+    Ok(results)
+}
+
+/// [`point_json`], with the threshold of a multi-label task.
+pub(super) fn point_settings(kind: TaskKind, multi: bool, s: &FitSettings) -> Value {
+    let mut v = point_json(kind, s);
+    if multi {
+        v["threshold"] = json!(s.multi.threshold);
+    }
+    v
+}
+
+/// The settings of one grid point that the grid varies, for the tune record and the log.
+pub fn point_json(kind: TaskKind, s: &FitSettings) -> Value {
+    match kind {
+        TaskKind::Tokens => json!({"c1": s.crf.c1, "c2": s.crf.c2}),
+        _ => json!({
+            "C": s.logreg.c,
+            "analyzer": s.tfidf.analyzer.name(),
+            "ngram_range": [s.tfidf.ngram_min, s.tfidf.ngram_max],
+            "sublinear_tf": s.tfidf.sublinear_tf,
+            "class_weight": if s.logreg.class_weight_balanced { "balanced" } else { "none" },
+        }),
+    }
+}
+
+/// `C=10 ngram=(3,8) sublinear=false class_weight=none`.
+pub fn describe_point(kind: TaskKind, s: &FitSettings) -> String {
+    match kind {
+        TaskKind::Tokens => format!("c1={} c2={}", s.crf.c1, s.crf.c2),
+        _ => format!(
+            "C={} ngram=({},{}) sublinear_tf={} class_weight={}",
+            s.logreg.c,
+            s.tfidf.ngram_min,
+            s.tfidf.ngram_max,
+            s.tfidf.sublinear_tf,
+            if s.logreg.class_weight_balanced {
+                "balanced"
+            } else {
+                "none"
+            }
+        ),
+    }
+}

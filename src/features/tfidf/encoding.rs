@@ -1,0 +1,186 @@
+//! How the parameters and the fitted vectorizer are written in a model file (format-dependent:
+//! format 4 adds the analyzer and the vocabulary limits to the parameters, see [`crate::wire`]).
+
+use super::model::Tfidf;
+use super::params::{Extension, TfidfParams};
+use super::terms::{Arena, Terms};
+use crate::wire;
+use crate::wire::FORMAT_BASE;
+use crate::wire::FORMAT_VECTORIZER;
+use serde::de::MapAccess;
+use serde::de::SeqAccess;
+use serde::de::Visitor;
+use serde::ser::SerializeSeq;
+use serde::ser::SerializeStruct;
+use serde::Deserialize;
+use serde::Deserializer;
+use serde::Serialize;
+use serde::Serializer;
+
+impl Serialize for TfidfParams {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let extended = wire::format() >= FORMAT_VECTORIZER;
+        if !extended && self.needs_format() > FORMAT_BASE {
+            // An older format cannot say this (the model file picks the format beforehand).
+            wire::needs(FORMAT_VECTORIZER);
+        }
+        let mut st = s.serialize_struct("TfidfParams", 4 + extended as usize)?;
+        st.serialize_field("ngram_min", &self.ngram_min)?;
+        st.serialize_field("ngram_max", &self.ngram_max)?;
+        st.serialize_field("sublinear_tf", &self.sublinear_tf)?;
+        st.serialize_field("hash_bits", &self.hash_bits)?;
+        if extended {
+            st.serialize_field("vectorizer", &self.extension())?;
+        }
+        st.end()
+    }
+}
+
+/// The named (self-describing) form of [`TfidfParams`], for JSON.
+#[derive(Deserialize)]
+pub(super) struct NamedParams {
+    pub(super) ngram_min: usize,
+    pub(super) ngram_max: usize,
+    pub(super) sublinear_tf: bool,
+    #[serde(default)]
+    pub(super) hash_bits: Option<u8>,
+    #[serde(default)]
+    pub(super) vectorizer: Option<Extension>,
+}
+
+impl NamedParams {
+    pub(super) fn params(self) -> TfidfParams {
+        let base = TfidfParams {
+            ngram_min: self.ngram_min,
+            ngram_max: self.ngram_max,
+            sublinear_tf: self.sublinear_tf,
+            hash_bits: self.hash_bits,
+            ..TfidfParams::default()
+        };
+        match self.vectorizer {
+            Some(e) => base.with_extension(e),
+            None => base,
+        }
+    }
+}
+
+pub(super) const PARAM_FIELDS: &[&str] = &[
+    "ngram_min",
+    "ngram_max",
+    "sublinear_tf",
+    "hash_bits",
+    "vectorizer",
+];
+
+impl<'de> Deserialize<'de> for TfidfParams {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct ParamsVisitor;
+        impl<'de> Visitor<'de> for ParamsVisitor {
+            type Value = TfidfParams;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("vectorizer parameters")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> std::result::Result<Self::Value, A::Error> {
+                let missing = |i| serde::de::Error::invalid_length(i, &self);
+                let base = TfidfParams {
+                    ngram_min: seq.next_element()?.ok_or_else(|| missing(0))?,
+                    ngram_max: seq.next_element()?.ok_or_else(|| missing(1))?,
+                    sublinear_tf: seq.next_element()?.ok_or_else(|| missing(2))?,
+                    hash_bits: seq.next_element()?.ok_or_else(|| missing(3))?,
+                    ..TfidfParams::default()
+                };
+                if wire::format() < FORMAT_VECTORIZER {
+                    return Ok(base);
+                }
+                let ext: Extension = seq.next_element()?.ok_or_else(|| missing(4))?;
+                Ok(base.with_extension(ext))
+            }
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> std::result::Result<Self::Value, A::Error> {
+                let named =
+                    NamedParams::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(named.params())
+            }
+        }
+        d.deserialize_struct("TfidfParams", PARAM_FIELDS, ParamsVisitor)
+    }
+}
+
+impl Serialize for Tfidf {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct("Tfidf", 3)?;
+        st.serialize_field("params", &self.params)?;
+        st.serialize_field("vocabulary", &TermsOut(&self.terms))?;
+        st.serialize_field("idf", &self.idf)?;
+        st.end()
+    }
+}
+
+/// The vocabulary written as a sequence of strings, decoded one at a time.
+pub(super) struct TermsOut<'a>(&'a Terms);
+
+impl Serialize for TermsOut<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let n = match self.0 {
+            Terms::Hashed { .. } => 0,
+            t => t.len(),
+        };
+        let mut seq = s.serialize_seq(Some(n))?;
+        let mut buf = String::new();
+        for i in 0..n {
+            buf.clear();
+            self.0.write_term(i, &mut buf);
+            seq.serialize_element(buf.as_str())?;
+        }
+        seq.end()
+    }
+}
+
+/// Wire form of [`Tfidf`], validated before it becomes one.
+#[derive(Deserialize)]
+pub(super) struct TfidfParts {
+    pub(super) params: TfidfParams,
+    pub(super) vocabulary: Arena,
+    pub(super) idf: Vec<f32>,
+}
+
+impl<'de> Deserialize<'de> for Tfidf {
+    /// Decodes the parts, then checks them ([`Tfidf::from_parts`]); the check's own message
+    /// reaches the model file's error ([`wire::custom`]).
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let p = TfidfParts::deserialize(d)?;
+        Tfidf::from_arena(p.params, p.vocabulary, p.idf).map_err(wire::custom)
+    }
+}
+
+impl<'de> Deserialize<'de> for Arena {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct ArenaVisitor;
+        impl<'de> Visitor<'de> for ArenaVisitor {
+            type Value = Arena;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a sequence of vocabulary terms")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> std::result::Result<Arena, A::Error> {
+                let mut arena = Arena::default();
+                // Capacity hints come from the file: trust them only up to a bound.
+                arena
+                    .ends
+                    .reserve(seq.size_hint().unwrap_or(0).min(1 << 20));
+                while let Some(term) = seq.next_element::<String>()? {
+                    arena.push(&term);
+                }
+                Ok(arena)
+            }
+        }
+        d.deserialize_seq(ArenaVisitor)
+    }
+}
