@@ -150,7 +150,7 @@ pub(super) struct TfidfParts {
     pub(super) idf: Vec<f32>,
 }
 
-/// Decoding goes through [`TfidfParts`], validated by [`TryFrom`] (what
+/// Decoding goes through `TfidfParts`, validated by [`TryFrom`] (what
 /// `#[serde(try_from = "TfidfParts")]` generates).
 impl<'de> Deserialize<'de> for Tfidf {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
