@@ -74,8 +74,9 @@ pub struct MultiLabelExtension {
     pub label_separator: Option<String>,
 }
 
-/// Everything a model file holds.
-#[derive(Debug, Serialize, Deserialize)]
+/// Everything a model file holds. Read only through [`Bundle::from_bytes`] (or
+/// [`Bundle::load`]), which checks it.
+#[derive(Debug, Serialize)]
 pub struct Bundle {
     /// Provenance.
     pub meta: BundleMeta,
@@ -194,10 +195,11 @@ impl Bundle {
     /// Decodes a bundle, checking magic, version, length and checksum first.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
         let (version, payload) = check_header(bytes)?;
-        let (mut bundle, rest): (Bundle, &[u8]) =
+        let (decoded, rest): (BundleWire, &[u8]) =
             wire::with(version, || postcard::take_from_bytes(payload))
                 .0
                 .context("corrupted model file: cannot decode the payload")?;
+        let mut bundle = decoded.bundle();
         if version > FORMAT_BASE {
             let (ext, rest): (Extension, &[u8]) = postcard::take_from_bytes(rest)
                 .context("corrupted model file: cannot decode the format-3 extension")?;
@@ -341,6 +343,38 @@ impl Bundle {
             .map(|(v, _)| v)
             .with_context(|| format!("{}: cannot decode its task", path.display()))?;
         Ok(ModelIdentity { meta, task, kind })
+    }
+}
+
+/// The payload as it is decoded: [`Bundle`] and [`Pipeline`] field for field (the same
+/// encoding), before [`Bundle::from_bytes`] adds the extension and checks the whole. The public
+/// types do not implement `Deserialize`, so an unchecked pipeline cannot be made from outside.
+#[derive(Deserialize)]
+struct BundleWire {
+    meta: BundleMeta,
+    pipeline: PipelineWire,
+}
+
+#[derive(Deserialize)]
+struct PipelineWire {
+    #[serde(with = "crate::task::wire")]
+    task: crate::task::TaskSpec,
+    kind: crate::pipeline::ModelKind,
+    model: Fitted,
+}
+
+impl BundleWire {
+    fn bundle(self) -> Bundle {
+        let PipelineWire { task, kind, model } = self.pipeline;
+        Bundle {
+            meta: self.meta,
+            pipeline: Pipeline {
+                task,
+                kind,
+                model,
+                multi_label: None,
+            },
+        }
     }
 }
 

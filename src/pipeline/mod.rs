@@ -306,19 +306,46 @@ impl crate::task::TaskFile {
 }
 
 /// A task and its fitted model.
-#[derive(Debug, Serialize, Deserialize)]
+///
+/// Its fields are private so that it keeps its invariants (the model's sizes agree with each
+/// other and with the task): a pipeline comes only from [`fit`] or from a model file that
+/// [`Bundle::from_bytes`](crate::bundle::Bundle::from_bytes) has checked, so predicting cannot
+/// index out of bounds. It is written with `Serialize`; it is read only through the model file.
+#[derive(Debug, Serialize)]
 pub struct Pipeline {
     /// The task the model was trained for (encoded as model format 2 encodes it: the
     /// multi-label fields travel in the model file's extension).
     #[serde(with = "crate::task::wire")]
-    pub task: TaskSpec,
+    pub(crate) task: TaskSpec,
     /// Which family was trained.
-    pub kind: ModelKind,
+    pub(crate) kind: ModelKind,
     /// The fitted model.
-    pub model: Fitted,
+    pub(crate) model: Fitted,
     /// Multi-label tasks: the decision rule (set exactly when `task.multi_label`).
     #[serde(skip)]
-    pub multi_label: Option<MultiLabelRule>,
+    pub(crate) multi_label: Option<MultiLabelRule>,
+}
+
+impl Pipeline {
+    /// The task the model was trained for.
+    pub fn task(&self) -> &TaskSpec {
+        &self.task
+    }
+
+    /// Which family was trained.
+    pub fn kind(&self) -> ModelKind {
+        self.kind
+    }
+
+    /// The fitted model.
+    pub fn model(&self) -> &Fitted {
+        &self.model
+    }
+
+    /// Multi-label tasks: the decision rule.
+    pub fn multi_label(&self) -> Option<MultiLabelRule> {
+        self.multi_label
+    }
 }
 
 /// The gold label of every example of `split`; `purpose` ("training", "tuning") names
