@@ -74,8 +74,9 @@ pub struct MultiLabelExtension {
     pub label_separator: Option<String>,
 }
 
-/// Everything a model file holds.
-#[derive(Debug, Serialize, Deserialize)]
+/// Everything a model file holds. Read only through [`Bundle::from_bytes`] (or
+/// [`Bundle::load`]), which checks it.
+#[derive(Debug, Serialize)]
 pub struct Bundle {
     /// Provenance.
     pub meta: BundleMeta,
@@ -195,8 +196,8 @@ impl Bundle {
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
         let (version, payload) = check_header(bytes)?;
         wire::take_decode_error();
-        let decoded = wire::with(version, || postcard::take_from_bytes::<Bundle>(payload)).0;
-        let (mut bundle, rest) = match decoded {
+        let decoded = wire::with(version, || postcard::take_from_bytes::<BundleWire>(payload)).0;
+        let (decoded, rest) = match decoded {
             Ok(v) => v,
             Err(e) => {
                 let kept = wire::take_decode_error();
@@ -207,6 +208,7 @@ impl Bundle {
                 )
             }
         };
+        let mut bundle = decoded.bundle();
         if version > FORMAT_BASE {
             let (ext, rest): (Extension, &[u8]) = postcard::take_from_bytes(rest)
                 .context("corrupted model file: cannot decode the format-3 extension")?;
@@ -474,6 +476,38 @@ fn locate_decode_error(payload: &[u8], version: u32) -> Option<String> {
         }
     };
     walk().err()
+}
+
+/// The payload as it is decoded: [`Bundle`] and [`Pipeline`] field for field (the same
+/// encoding), before [`Bundle::from_bytes`] adds the extension and checks the whole. The public
+/// types do not implement `Deserialize`, so an unchecked pipeline cannot be made from outside.
+#[derive(Deserialize)]
+struct BundleWire {
+    meta: BundleMeta,
+    pipeline: PipelineWire,
+}
+
+#[derive(Deserialize)]
+struct PipelineWire {
+    #[serde(with = "crate::task::wire")]
+    task: crate::task::TaskSpec,
+    kind: crate::pipeline::ModelKind,
+    model: Fitted,
+}
+
+impl BundleWire {
+    fn bundle(self) -> Bundle {
+        let PipelineWire { task, kind, model } = self.pipeline;
+        Bundle {
+            meta: self.meta,
+            pipeline: Pipeline {
+                task,
+                kind,
+                model,
+                multi_label: None,
+            },
+        }
+    }
 }
 
 /// The header checks of [`Bundle::from_bytes`]: magic, a format version this build reads, the

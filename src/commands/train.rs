@@ -557,8 +557,10 @@ pub fn run_task(req: &TrainRequest, src: &TaskSource, log: &mut dyn Write) -> Re
         req.kind.name()
     ));
     let (pipeline, multi_label) = times.time("fit", || -> Result<_> {
-        let mut p = pipeline::fit(spec, req.kind, &req.settings, &splits.train)
-            .with_context(|| format!("training {} on {}", spec.name, src.train.display()))?;
+        let mut p = pipeline::fit_logged(spec, req.kind, &req.settings, &splits.train, &mut |n| {
+            eprintln!("{n}")
+        })
+        .with_context(|| format!("training {} on {}", spec.name, src.train.display()))?;
         let m = settle_threshold(req, &mut p, splits.dev.as_ref(), &mut std::io::stderr())?;
         Ok((p, m))
     })?;

@@ -56,7 +56,13 @@ impl ModelKind {
 
     /// Fits this kind for a task of kind `task_kind`: the one place a model kind is
     /// registered with its training code.
-    fn fit(self, task: &TaskSpec, settings: &FitSettings, train: &Split) -> Result<Fitted> {
+    fn fit(
+        self,
+        task: &TaskSpec,
+        settings: &FitSettings,
+        train: &Split,
+        log: &mut dyn FnMut(&str),
+    ) -> Result<Fitted> {
         Ok(match (self, task.kind()) {
             (ModelKind::Naive, TaskKind::Tokens) => {
                 Fitted::NaiveTagger(NaiveParams.fit_tagger(&train_sentences(task, train)?)?)
@@ -75,7 +81,9 @@ impl ModelKind {
                         .map_err(|e| crate::error::err!("{}: {e}", train.path.display()))?,
                 )
             }
-            (ModelKind::Feature, _) => Fitted::Text(Box::new(fit_text(task, settings, train)?)),
+            (ModelKind::Feature, _) => {
+                Fitted::Text(Box::new(fit_text(task, settings, train, log)?))
+            }
         })
     }
 
@@ -298,19 +306,46 @@ impl crate::task::TaskFile {
 }
 
 /// A task and its fitted model.
-#[derive(Debug, Serialize, Deserialize)]
+///
+/// Its fields are private so that it keeps its invariants (the model's sizes agree with each
+/// other and with the task): a pipeline comes only from [`fit`] or from a model file that
+/// [`Bundle::from_bytes`](crate::bundle::Bundle::from_bytes) has checked, so predicting cannot
+/// index out of bounds. It is written with `Serialize`; it is read only through the model file.
+#[derive(Debug, Serialize)]
 pub struct Pipeline {
     /// The task the model was trained for (encoded as model format 2 encodes it: the
     /// multi-label fields travel in the model file's extension).
     #[serde(with = "crate::task::wire")]
-    pub task: TaskSpec,
+    pub(crate) task: TaskSpec,
     /// Which family was trained.
-    pub kind: ModelKind,
+    pub(crate) kind: ModelKind,
     /// The fitted model.
-    pub model: Fitted,
+    pub(crate) model: Fitted,
     /// Multi-label tasks: the decision rule (set exactly when `task.multi_label`).
     #[serde(skip)]
-    pub multi_label: Option<MultiLabelRule>,
+    pub(crate) multi_label: Option<MultiLabelRule>,
+}
+
+impl Pipeline {
+    /// The task the model was trained for.
+    pub fn task(&self) -> &TaskSpec {
+        &self.task
+    }
+
+    /// Which family was trained.
+    pub fn kind(&self) -> ModelKind {
+        self.kind
+    }
+
+    /// The fitted model.
+    pub fn model(&self) -> &Fitted {
+        &self.model
+    }
+
+    /// Multi-label tasks: the decision rule.
+    pub fn multi_label(&self) -> Option<MultiLabelRule> {
+        self.multi_label
+    }
 }
 
 /// The gold label of every example of `split`; `purpose` ("training", "tuning") names
@@ -371,6 +406,18 @@ pub fn fit(
     settings: &FitSettings,
     train: &Split,
 ) -> Result<Pipeline> {
+    fit_logged(task, kind, settings, train, &mut |_| {})
+}
+
+/// [`fit`], handing its notes (the text model's sizes and times: `note: RuMedTop3: 4690 rows x
+/// 759783 features, ...`) to `log`; the library itself prints nothing.
+pub fn fit_logged(
+    task: &TaskSpec,
+    kind: ModelKind,
+    settings: &FitSettings,
+    train: &Split,
+    log: &mut dyn FnMut(&str),
+) -> Result<Pipeline> {
     if task.multi_label {
         if kind != ModelKind::Feature {
             bail!(
@@ -380,9 +427,14 @@ pub fn fit(
         }
         settings.multi.check()?;
         let (labels, sets) = label_sets(task, train)?;
-        let model = fit_text_with(task, settings, train, labels, |params, x, n| {
-            params.fit_sets_owned(x, &sets, n)
-        })?;
+        let model = fit_text_with(
+            task,
+            settings,
+            train,
+            labels,
+            |params, x, n| params.fit_sets_owned(x, &sets, n),
+            log,
+        )?;
         return Ok(Pipeline {
             task: task.clone(),
             kind,
@@ -390,7 +442,7 @@ pub fn fit(
             multi_label: Some(settings.multi),
         });
     }
-    let model = kind.fit(task, settings, train)?;
+    let model = kind.fit(task, settings, train, log)?;
     Ok(Pipeline {
         task: task.clone(),
         kind,
@@ -453,11 +505,21 @@ pub fn text_targets(task: &TaskSpec, train: &Split) -> Result<(Vec<String>, Vec<
     Ok((classes, y))
 }
 
-fn fit_text(task: &TaskSpec, settings: &FitSettings, train: &Split) -> Result<TextModel> {
+fn fit_text(
+    task: &TaskSpec,
+    settings: &FitSettings,
+    train: &Split,
+    log: &mut dyn FnMut(&str),
+) -> Result<TextModel> {
     let (classes, y) = text_targets(task, train)?;
-    fit_text_with(task, settings, train, classes, |params, x, n| {
-        params.fit_owned(x, &y, n)
-    })
+    fit_text_with(
+        task,
+        settings,
+        train,
+        classes,
+        |params, x, n| params.fit_owned(x, &y, n),
+        log,
+    )
 }
 
 /// Vectorizes train and fits the classifier `fit` gives (`n` = the number of classes), with
@@ -468,6 +530,7 @@ fn fit_text_with(
     train: &Split,
     classes: Vec<String>,
     fit: impl FnOnce(&LogRegParams, TrainMatrix, usize) -> Result<LogReg>,
+    log: &mut dyn FnMut(&str),
 ) -> Result<TextModel> {
     let texts = data::joined_texts(&train.examples);
     let docs: Vec<&str> = texts.iter().map(|t| t.as_ref()).collect();
@@ -489,12 +552,12 @@ fn fit_text_with(
     };
     let (rows, cols, nnz) = (x.n_rows(), x.n_cols(), x.nnz());
     let clf = fit(&params, x, classes.len())?;
-    eprintln!(
+    log(&format!(
         "note: {}: {rows} rows x {cols} features, {nnz} non-zeros; vectorized in {t_vec:.2} s, \
          fitted in {:.2} s",
         task.name,
         t0.elapsed().as_secs_f64() - t_vec
-    );
+    ));
     // Extreme settings (C = 1e300) overflow to NaN or infinite weights: an error, not a model.
     clf.validate().map_err(|e| {
         Error::Invalid(format!(

@@ -310,6 +310,29 @@ impl TaskFile {
     }
 }
 
+/// Parses a `--delimiter` value: one ASCII character other than a quote or a line break, or a
+/// name: `\t` (the two characters), `tab`, `comma`, `semicolon`, `pipe`, `space`.
+pub fn parse_delimiter(s: &str) -> std::result::Result<u8, String> {
+    let named = match s {
+        "\\t" | "tab" | "\t" => Some(b'\t'),
+        "comma" => Some(b','),
+        "semicolon" => Some(b';'),
+        "pipe" => Some(b'|'),
+        "space" => Some(b' '),
+        _ => None,
+    };
+    if let Some(d) = named {
+        return Ok(d);
+    }
+    match s.as_bytes() {
+        [b] if b.is_ascii() && !matches!(b, b'"' | b'\n' | b'\r') => Ok(*b),
+        _ => Err(format!(
+            "expected one ASCII character (not a quote or line break) or one of \\t, tab, \
+             comma, semicolon, pipe, space; got {s:?}"
+        )),
+    }
+}
+
 #[cfg(test)]
 mod custom_tests {
     use super::*;
@@ -413,28 +436,5 @@ mod custom_tests {
         assert_eq!(s.metrics, vec![Metric::Acc]);
         s.settle_metrics(4);
         assert_eq!((s.metrics.len(), s.top_k), (2, 3));
-    }
-}
-
-/// Parses a `--delimiter` value: one ASCII character other than a quote or a line break, or a
-/// name: `\t` (the two characters), `tab`, `comma`, `semicolon`, `pipe`, `space`.
-pub fn parse_delimiter(s: &str) -> std::result::Result<u8, String> {
-    let named = match s {
-        "\\t" | "tab" | "\t" => Some(b'\t'),
-        "comma" => Some(b','),
-        "semicolon" => Some(b';'),
-        "pipe" => Some(b'|'),
-        "space" => Some(b' '),
-        _ => None,
-    };
-    if let Some(d) = named {
-        return Ok(d);
-    }
-    match s.as_bytes() {
-        [b] if b.is_ascii() && !matches!(b, b'"' | b'\n' | b'\r') => Ok(*b),
-        _ => Err(format!(
-            "expected one ASCII character (not a quote or line break) or one of \\t, tab, \
-             comma, semicolon, pipe, space; got {s:?}"
-        )),
     }
 }

@@ -107,7 +107,7 @@ pub struct TaskSpec {
     pub train_notice: Option<String>,
     /// Multi-label: each record's label field holds a set of labels (a JSON list, or a
     /// string split at [`TaskSpec::label_separator`]). Not part of the model file's task
-    /// encoding (see [`wire`]); absent from JSON when false.
+    /// encoding (see [`wire`](crate::task::wire)); absent from JSON when false.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub multi_label: bool,
     /// Multi-label: a label given as a string (a CSV/TSV cell) is split at this separator.

@@ -250,8 +250,10 @@ fn retrain_and_test(
     (test_path, delimiter): (&Path, Option<u8>),
 ) -> Result<TestedChoice> {
     let pb = train::spinner(format!("{}: retraining the chosen setting", spec.name));
-    let pipeline = pipeline::fit(spec, ModelKind::Feature, chosen, train)
-        .with_context(|| format!("retraining {} on {}", spec.name, train_path.display()));
+    let pipeline = pipeline::fit_logged(spec, ModelKind::Feature, chosen, train, &mut |n| {
+        eprintln!("{n}")
+    })
+    .with_context(|| format!("retraining {} on {}", spec.name, train_path.display()));
     pb.finish_and_clear();
     let pipeline = pipeline?;
     let test = data::load_split_with(spec, test_path, Labels::Required, delimiter)?;

@@ -227,7 +227,10 @@ pub(super) fn search_tagger(
                     return Ok(None);
                 }
                 let t = Instant::now();
-                let p = pipeline::fit(task, ModelKind::Feature, settings, train)?;
+                let p =
+                    pipeline::fit_logged(task, ModelKind::Feature, settings, train, &mut |n| {
+                        eprintln!("{n}")
+                    })?;
                 let preds = p.predict(&dev.examples, 1)?;
                 let (score, _) = p.score(&dev.examples, &preds)?;
                 progress.inc(1);

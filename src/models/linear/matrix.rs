@@ -3,7 +3,7 @@
 use crate::features::sparse::CsrMatrix;
 use crate::features::tfidf::HashedCounts;
 
-/// A training matrix as [`LogRegParams::fit_owned`] takes it.
+/// A training matrix as [`LogRegParams::fit_owned`](crate::models::linear::LogRegParams::fit_owned) takes it.
 #[derive(Debug, Clone)]
 pub enum TrainMatrix {
     /// The tf-idf values formed.

@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use serde::Serialize;
 
-/// Hyper-parameters of [`LogReg`].
+/// Hyper-parameters of [`LogReg`](crate::models::linear::LogReg).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct LogRegParams {
     /// Inverse regularisation strength (sklearn `C`): the loss of every
