@@ -19,6 +19,9 @@ fn main() -> ExitCode {
     // Ctrl-C, SIGTERM, SIGHUP: remove this run's temporary files (after a set being
     // committed is whole) and exit, leaving the earlier outputs as they were.
     let _ = ctrlc::set_handler(|| rumedbench::commands::output_set::clean_up_and_exit(130));
+    // The library's own temporary files (CRFsuite's model while it trains) go to a scratch
+    // folder that a signal removes too.
+    let _scratch = rumedbench::commands::output_set::ScratchDir::enter();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let mut err = std::io::stderr();

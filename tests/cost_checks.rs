@@ -225,3 +225,41 @@ fn submit_checks_its_folder_before_training() {
     );
     assert!(err.contains("is a folder"), "{err}");
 }
+
+/// `tune` checks like `train`: a task file's hashing past `--max-memory` is refused before any
+/// data is read, and every vectorizer of the grid is estimated on the train split before the
+/// first fit (long texts: the grid's char 3–8-grams past a small limit), nothing written.
+#[test]
+fn tune_checks_the_grid_against_the_memory_before_any_fit() {
+    let dir = tempfile::tempdir().unwrap();
+    let task = |extra: &str| {
+        format!(
+            "name = \"costly\"\ntext_fields = [\"text\"]\nlabel_field = \"label\"\n\
+             train = \"long.jsonl\"\ndev = \"long.jsonl\"\ntest = \"long.jsonl\"\n{extra}"
+        )
+    };
+    std::fs::write(dir.path().join("hashed.toml"), task("hash_features = 28\n")).unwrap();
+    let err = fails(
+        dir.path(),
+        &["tune", "--task-file", "hashed.toml", "--max-memory", "1G"],
+    );
+    assert!(
+        err.contains("estimated 4,096 MiB") && err.contains("--max-memory allows"),
+        "{err}"
+    );
+    assert!(!err.contains("long.jsonl"), "{err}");
+    nothing_written(dir.path());
+
+    write_texts(&dir.path().join("long.jsonl"), 40, 500);
+    std::fs::write(dir.path().join("plain.toml"), task("")).unwrap();
+    let err = fails(
+        dir.path(),
+        &["tune", "--task-file", "plain.toml", "--max-memory", "1M"],
+    );
+    assert!(
+        err.contains("costly") && err.contains("--max-memory allows"),
+        "{err}"
+    );
+    assert!(!dir.path().join("out/tuned/costly.jsonl").exists());
+    assert!(!dir.path().join("models/costly-tuned.rmb").exists());
+}

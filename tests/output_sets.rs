@@ -665,3 +665,62 @@ fn submit_data(dir: &Path) {
             .into(),
     );
 }
+
+/// CRFsuite writes its model to a named file while it trains. The library creates it in the
+/// system's temporary folder, which the command line makes a scratch folder of its own that a
+/// signal removes: SIGTERM while the CRF of RuMedNER trains leaves `TMPDIR` as it was (empty),
+/// and the earlier outputs untouched.
+#[cfg(unix)]
+#[test]
+fn a_signal_while_the_crf_trains_removes_its_scratch_folder() {
+    let tmpdir = tempfile::tempdir().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let mut child = Command::new(common::bin())
+        .args(["train", "--task", "ner", "--data-dir"])
+        .arg(common::data_dir())
+        .args(["--out", "out", "--models-dir", "models"])
+        .current_dir(work.path())
+        .env("TMPDIR", tmpdir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // The CRF's own temporary folder appears inside the scratch folder when training starts.
+    let start = Instant::now();
+    let crf_dir = loop {
+        let scratch: Vec<_> = std::fs::read_dir(tmpdir.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        let inner = scratch
+            .iter()
+            .filter(|p| p.is_dir())
+            .filter_map(|p| std::fs::read_dir(p).ok())
+            .flat_map(|d| d.flatten().map(|e| e.path()).collect::<Vec<_>>())
+            .find(|p| p.is_dir());
+        if let Some(d) = inner {
+            break d;
+        }
+        if let Some(s) = child.try_wait().unwrap() {
+            panic!("the run ended ({s}) before the CRF's folder was seen");
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "no CRF scratch folder within 120 s"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "{status}");
+    assert!(!crf_dir.exists(), "{} is left", crf_dir.display());
+    let left: Vec<_> = std::fs::read_dir(tmpdir.path())
+        .unwrap()
+        .flatten()
+        .collect();
+    assert!(left.is_empty(), "left in TMPDIR: {left:?}");
+    assert!(!work.path().join("out/feature/RuMedNER.jsonl").exists());
+}

@@ -542,6 +542,11 @@ pub struct TuneArgs {
     /// such files are refused).
     #[arg(long)]
     pub force: bool,
+    /// Refuse a grid whose estimated peak memory (from the train split's size, the n-gram
+    /// ranges and the hashing) exceeds SIZE (bytes, or 512M, 4G) [default: the memory
+    /// available, MemAvailable].
+    #[arg(long, value_name = "SIZE", value_parser = crate::features::cost::parse_size)]
+    pub max_memory: Option<u64>,
 }
 
 /// Parses `--budget SECONDS`: a positive, finite number.

@@ -151,6 +151,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
                 models_dir: args.models_dir.clone(),
                 budget: args.budget,
                 force: args.force,
+                max_memory: args.max_memory,
                 vectorizer: vectorizer.tfidf,
             };
             tune::run(&req, out)?;

@@ -64,9 +64,51 @@ fn pending() -> MutexGuard<'static, Vec<PathBuf>> {
 pub fn clean_up_and_exit(code: i32) -> ! {
     let files = pending();
     for f in files.iter() {
-        let _ = fs::remove_file(f);
+        if f.is_dir() {
+            let _ = fs::remove_dir_all(f);
+        } else {
+            let _ = fs::remove_file(f);
+        }
     }
     std::process::exit(code)
+}
+
+/// The process's scratch folder in the system's temporary folder, where the library's own
+/// temporary files go (CRFsuite writes its model to a named file while training): created
+/// at start, made `TMPDIR`, registered so that Ctrl-C, SIGTERM and SIGHUP remove it with
+/// everything in it, and removed when dropped.
+#[derive(Debug)]
+pub struct ScratchDir {
+    dir: Option<tempfile::TempDir>,
+}
+
+impl ScratchDir {
+    /// Creates the folder and points `TMPDIR` at it; call it before any thread that reads
+    /// the environment starts. Where it cannot be created, temporary files go where they
+    /// did (the system's temporary folder) and nothing else changes.
+    pub fn enter() -> ScratchDir {
+        let dir = tempfile::Builder::new()
+            .prefix("rumedbench-scratch-")
+            .tempdir()
+            .ok();
+        if let Some(d) = &dir {
+            pending().push(d.path().to_path_buf());
+            // Edition 2021: `set_var` is safe to call; no other thread reads the environment
+            // yet (the signal handler's thread does not).
+            std::env::set_var("TMPDIR", d.path());
+        }
+        ScratchDir { dir }
+    }
+}
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        if let Some(d) = self.dir.take() {
+            let path = d.path().to_path_buf();
+            let _ = d.close();
+            pending().retain(|f| f != &path);
+        }
+    }
 }
 
 fn parent_dir(path: &Path) -> &Path {

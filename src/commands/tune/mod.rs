@@ -48,6 +48,9 @@ pub struct TuneRequest {
     pub budget: Option<f64>,
     /// Replace results written for another task, other data or another seed.
     pub force: bool,
+    /// Refuse a grid whose estimated peak memory exceeds this many bytes (default: the memory
+    /// available, MemAvailable).
+    pub max_memory: Option<u64>,
     /// The vectorizer settings every grid point keeps (a task file's analyzer, vocabulary
     /// limits and hashing; the paper's for built-in tasks).
     pub vectorizer: TfidfParams,
@@ -131,6 +134,7 @@ pub fn run_task(req: &TuneRequest, src: &TaskSource, log: &mut dyn Write) -> Res
     let started = Instant::now();
     let (train, spec) = load_train(src)?;
     let spec = &spec;
+    check_grid_cost(req, spec, &train)?;
     // The train data must be that of the results this run replaces (all data: after test).
     let (targets, identity) = (targets(req, src), identity(req, src));
     let read = record::digests([&src.train])?;
@@ -186,6 +190,27 @@ pub fn run_task(req: &TuneRequest, src: &TaskSource, log: &mut dyn Write) -> Res
         predictions,
         record: record_path,
     })
+}
+
+/// Checks, on the loaded train split and before any fit, the estimated peak memory of every
+/// vectorizer the grid will fit (as `train` checks its one), against the memory available.
+fn check_grid_cost(req: &TuneRequest, spec: &TaskSpec, train: &Split) -> Result<()> {
+    if spec.kind() == task::TaskKind::Tokens {
+        return Ok(());
+    }
+    let texts = data::joined_texts(&train.examples);
+    let docs: Vec<&str> = texts.iter().map(|t| t.as_ref()).collect();
+    let mut seen: Vec<(usize, usize)> = Vec::new();
+    for point in grid_with(spec.kind(), req.seed, &req.vectorizer) {
+        let t = &point.tfidf;
+        if seen.contains(&(t.ngram_min, t.ngram_max)) {
+            continue;
+        }
+        seen.push((t.ngram_min, t.ngram_max));
+        let e = crate::features::cost::text_model(t, &docs);
+        crate::features::cost::check(&spec.name, &e, req.max_memory)?;
+    }
+    Ok(())
 }
 
 /// Loads the train split; a user's task whose first train label is a list is multi-label, and
@@ -368,6 +393,10 @@ fn identity<'a>(req: &TuneRequest, src: &'a TaskSource) -> replace::Identity<'a>
 pub fn run(req: &TuneRequest, log: &mut dyn Write) -> Result<Vec<TuneRun>> {
     if req.tasks.is_empty() {
         bail!("no task to tune");
+    }
+    // Hashed columns cost memory whatever the data: refused before anything is read.
+    if let Some(e) = crate::features::cost::hashed_columns(&req.vectorizer) {
+        crate::features::cost::check("the text model", &e, req.max_memory)?;
     }
     // Folders checked and locked before any search: a bad folder costs nothing.
     let pred_dir = req.out.join(OUT_SUBDIR);
