@@ -27,9 +27,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::output;
-use crate::pipeline::{Fitted, MultiLabelRule, Pipeline};
+use crate::pipeline::{Fitted, FittedIn, FittedOut, MultiLabelRule, Pipeline};
 use crate::task::TaskKind;
-use crate::wire;
+use crate::wire::{Format2, Format4, WireFormat};
 pub use crate::wire::{FORMAT_BASE, FORMAT_VECTORIZER, FORMAT_VERSION};
 
 /// The file's first eight bytes.
@@ -179,9 +179,12 @@ impl Bundle {
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&version.to_le_bytes());
         out.resize(HEADER_LEN, 0);
-        let mut out = wire::with(version, || postcard::to_extend(self, out))
-            .0
-            .context("cannot encode the model")?;
+        let mut out = if version >= FORMAT_VECTORIZER {
+            postcard::to_extend(&BundleIn::<Format4>::new(self), out)
+        } else {
+            postcard::to_extend(&BundleIn::<Format2>::new(self), out)
+        }
+        .context("cannot encode the model")?;
         if let Some(e) = &ext {
             out = postcard::to_extend(e, out).context("cannot encode the model")?;
         }
@@ -195,11 +198,12 @@ impl Bundle {
     /// Decodes a bundle, checking magic, version, length and checksum first.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
         let (version, payload) = check_header(bytes)?;
-        let (decoded, rest): (BundleWire, &[u8]) =
-            wire::with(version, || postcard::take_from_bytes(payload))
-                .0
-                .context("corrupted model file: cannot decode the payload")?;
-        let mut bundle = decoded.bundle();
+        let (mut bundle, rest): (Bundle, &[u8]) = if version >= FORMAT_VECTORIZER {
+            postcard::take_from_bytes::<BundleOut<Format4>>(payload).map(|(b, r)| (b.bundle(), r))
+        } else {
+            postcard::take_from_bytes::<BundleOut<Format2>>(payload).map(|(b, r)| (b.bundle(), r))
+        }
+        .context("corrupted model file: cannot decode the payload")?;
         if version > FORMAT_BASE {
             let (ext, rest): (Extension, &[u8]) = postcard::take_from_bytes(rest)
                 .context("corrupted model file: cannot decode the format-3 extension")?;
@@ -272,6 +276,16 @@ impl Bundle {
         Ok(())
     }
 
+    /// Streams the payload (without the header or the extension) in `version`'s encoding.
+    fn encode_to(&self, version: u32, w: &mut dyn std::io::Write) -> Result<()> {
+        if version >= FORMAT_VECTORIZER {
+            postcard::to_io(&BundleIn::<Format4>::new(self), w).map(|_| ())
+        } else {
+            postcard::to_io(&BundleIn::<Format2>::new(self), w).map(|_| ())
+        }
+        .context("cannot encode the model")
+    }
+
     /// Writes the model atomically, streaming the payload: one encoding pass measures and
     /// hashes it, a second writes it after the header, so the file is never held in memory
     /// (models of large corpora reach hundreds of MB). The bytes equal [`Bundle::to_bytes`].
@@ -289,9 +303,7 @@ impl Bundle {
             sha: Sha256::new(),
             len: 0,
         };
-        wire::with(version, || postcard::to_io(self, &mut sink).map(|_| ()))
-            .0
-            .context("cannot encode the model")?;
+        self.encode_to(version, &mut sink)?;
         if let Some(e) = &ext {
             postcard::to_io(e, &mut sink).context("cannot encode the model")?;
         }
@@ -300,9 +312,7 @@ impl Bundle {
         w.write_all(&version.to_le_bytes())?;
         w.write_all(&sink.len.to_le_bytes())?;
         w.write_all(&digest)?;
-        wire::with(version, || postcard::to_io(self, &mut *w).map(|_| ()))
-            .0
-            .context("cannot encode the model")?;
+        self.encode_to(version, &mut *w)?;
         if let Some(e) = &ext {
             postcard::to_io(e, w).context("cannot encode the model")?;
         }
@@ -346,32 +356,74 @@ impl Bundle {
     }
 }
 
-/// The payload as it is decoded: [`Bundle`] and [`Pipeline`] field for field (the same
-/// encoding), before [`Bundle::from_bytes`] adds the extension and checks the whole. The public
-/// types do not implement `Deserialize`, so an unchecked pipeline cannot be made from outside.
+/// The payload as format `F` encodes it: [`Bundle`] and [`Pipeline`] field for field (the
+/// derived encoding), the format passed down as a type to the values whose encoding depends on
+/// it (the vectorizer's parameters, see [`crate::wire`]).
+#[derive(Serialize)]
+#[serde(bound = "")]
+struct BundleIn<'a, F: WireFormat> {
+    meta: &'a BundleMeta,
+    pipeline: PipelineIn<'a, F>,
+}
+
+#[derive(Serialize)]
+#[serde(bound = "")]
+struct PipelineIn<'a, F: WireFormat> {
+    #[serde(serialize_with = "task_wire")]
+    task: &'a crate::task::TaskSpec,
+    kind: crate::pipeline::ModelKind,
+    model: FittedIn<'a, F>,
+}
+
+fn task_wire<S: serde::Serializer>(
+    t: &&crate::task::TaskSpec,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    crate::task::wire::serialize(t, s)
+}
+
+impl<'a, F: WireFormat> BundleIn<'a, F> {
+    fn new(b: &'a Bundle) -> Self {
+        let p = &b.pipeline;
+        BundleIn {
+            meta: &b.meta,
+            pipeline: PipelineIn {
+                task: &p.task,
+                kind: p.kind,
+                model: FittedIn::new(&p.model),
+            },
+        }
+    }
+}
+
+/// The payload as it is decoded from format `F`, before [`Bundle::from_bytes`] adds the
+/// extension and checks the whole. The public types do not implement `Deserialize`, so an
+/// unchecked pipeline cannot be made from outside.
 #[derive(Deserialize)]
-struct BundleWire {
+#[serde(bound = "")]
+struct BundleOut<F: WireFormat> {
     meta: BundleMeta,
-    pipeline: PipelineWire,
+    pipeline: PipelineOut<F>,
 }
 
 #[derive(Deserialize)]
-struct PipelineWire {
+#[serde(bound = "")]
+struct PipelineOut<F: WireFormat> {
     #[serde(with = "crate::task::wire")]
     task: crate::task::TaskSpec,
     kind: crate::pipeline::ModelKind,
-    model: Fitted,
+    model: FittedOut<F>,
 }
 
-impl BundleWire {
+impl<F: WireFormat> BundleOut<F> {
     fn bundle(self) -> Bundle {
-        let PipelineWire { task, kind, model } = self.pipeline;
+        let PipelineOut { task, kind, model } = self.pipeline;
         Bundle {
             meta: self.meta,
             pipeline: Pipeline {
                 task,
                 kind,
-                model,
+                model: model.into_inner(),
                 multi_label: None,
             },
         }
