@@ -27,9 +27,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::output;
-use crate::pipeline::{Fitted, MultiLabelRule, Pipeline};
+use crate::pipeline::{Fitted, FittedIn, FittedOut, MultiLabelRule, Pipeline};
 use crate::task::TaskKind;
-use crate::wire;
+use crate::wire::{self, Format2, Format4, WireFormat};
 pub use crate::wire::{FORMAT_BASE, FORMAT_VECTORIZER, FORMAT_VERSION};
 
 /// The file's first eight bytes.
@@ -179,9 +179,12 @@ impl Bundle {
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&version.to_le_bytes());
         out.resize(HEADER_LEN, 0);
-        let mut out = wire::with(version, || postcard::to_extend(self, out))
-            .0
-            .context("cannot encode the model")?;
+        let mut out = if version >= FORMAT_VECTORIZER {
+            postcard::to_extend(&BundleIn::<Format4>::new(self), out)
+        } else {
+            postcard::to_extend(&BundleIn::<Format2>::new(self), out)
+        }
+        .context("cannot encode the model")?;
         if let Some(e) = &ext {
             out = postcard::to_extend(e, out).context("cannot encode the model")?;
         }
@@ -196,8 +199,12 @@ impl Bundle {
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
         let (version, payload) = check_header(bytes)?;
         wire::take_decode_error();
-        let decoded = wire::with(version, || postcard::take_from_bytes::<BundleWire>(payload)).0;
-        let (decoded, rest) = match decoded {
+        let decoded = if version >= FORMAT_VECTORIZER {
+            postcard::take_from_bytes::<BundleOut<Format4>>(payload).map(|(b, r)| (b.bundle(), r))
+        } else {
+            postcard::take_from_bytes::<BundleOut<Format2>>(payload).map(|(b, r)| (b.bundle(), r))
+        };
+        let (mut bundle, rest): (Bundle, &[u8]) = match decoded {
             Ok(v) => v,
             Err(e) => {
                 let kept = wire::take_decode_error();
@@ -208,7 +215,6 @@ impl Bundle {
                 )
             }
         };
-        let mut bundle = decoded.bundle();
         if version > FORMAT_BASE {
             let (ext, rest): (Extension, &[u8]) = postcard::take_from_bytes(rest)
                 .context("corrupted model file: cannot decode the format-3 extension")?;
@@ -290,6 +296,16 @@ impl Bundle {
         Ok(())
     }
 
+    /// Streams the payload (without the header or the extension) in `version`'s encoding.
+    fn encode_to(&self, version: u32, w: &mut dyn std::io::Write) -> Result<()> {
+        if version >= FORMAT_VECTORIZER {
+            postcard::to_io(&BundleIn::<Format4>::new(self), w).map(|_| ())
+        } else {
+            postcard::to_io(&BundleIn::<Format2>::new(self), w).map(|_| ())
+        }
+        .context("cannot encode the model")
+    }
+
     /// Writes the model atomically, streaming the payload: one encoding pass measures and
     /// hashes it, a second writes it after the header, so the file is never held in memory
     /// (models of large corpora reach hundreds of MB). The bytes equal [`Bundle::to_bytes`].
@@ -307,9 +323,7 @@ impl Bundle {
             sha: Sha256::new(),
             len: 0,
         };
-        wire::with(version, || postcard::to_io(self, &mut sink).map(|_| ()))
-            .0
-            .context("cannot encode the model")?;
+        self.encode_to(version, &mut sink)?;
         if let Some(e) = &ext {
             postcard::to_io(e, &mut sink).context("cannot encode the model")?;
         }
@@ -324,14 +338,16 @@ impl Bundle {
             inner: w,
             error: None,
         };
-        let mut written = wire::with(version, || postcard::to_io(self, &mut w).map(|_| ())).0;
+        let mut written = self.encode_to(version, &mut w);
         if let (Ok(()), Some(e)) = (&written, &ext) {
-            written = postcard::to_io(e, &mut w).map(|_| ());
+            written = postcard::to_io(e, &mut w)
+                .map(|_| ())
+                .context("cannot encode the model");
         }
         match (written, w.error) {
             (Ok(()), _) => Ok(()),
             (Err(_), Some(io)) => Err(io.into()),
-            (Err(e), None) => Err(e).context("cannot encode the model"),
+            (Err(e), None) => Err(e),
         }
     }
 
@@ -430,6 +446,15 @@ fn decode_reason(e: postcard::Error, kept: Option<String>) -> String {
 /// its reason: "the classifier (logistic regression): ...". `None` when every section decodes
 /// (the failure was elsewhere).
 fn locate_decode_error(payload: &[u8], version: u32) -> Option<String> {
+    if version >= FORMAT_VECTORIZER {
+        locate_in::<Format4>(payload)
+    } else {
+        locate_in::<Format2>(payload)
+    }
+}
+
+/// [`locate_decode_error`] in format `F`.
+fn locate_in<F: WireFormat>(payload: &[u8]) -> Option<String> {
     use crate::models::crf::Crf;
     use crate::models::naive::{NaiveClassifier, NaiveTagger};
     #[derive(Deserialize)]
@@ -439,11 +464,10 @@ fn locate_decode_error(payload: &[u8], version: u32) -> Option<String> {
     /// Decodes a `T` from the front of `bytes`, returning the rest, or the section's error.
     fn take<'a, T: serde::de::DeserializeOwned>(
         bytes: &'a [u8],
-        version: u32,
         section: &str,
     ) -> std::result::Result<&'a [u8], String> {
         wire::take_decode_error();
-        match wire::with(version, || postcard::take_from_bytes::<T>(bytes)).0 {
+        match postcard::take_from_bytes::<T>(bytes) {
             Ok((_, rest)) => Ok(rest),
             Err(e) => Err(format!(
                 "{section}: {}",
@@ -452,23 +476,22 @@ fn locate_decode_error(payload: &[u8], version: u32) -> Option<String> {
         }
     }
     let walk = || -> std::result::Result<(), String> {
-        let rest = take::<BundleMeta>(payload, version, "the provenance (tool, settings, files)")?;
-        let rest = take::<Task>(rest, version, "the task definition")?;
-        let rest = take::<crate::pipeline::ModelKind>(rest, version, "the model kind")?;
+        let rest = take::<BundleMeta>(payload, "the provenance (tool, settings, files)")?;
+        let rest = take::<Task>(rest, "the task definition")?;
+        let rest = take::<crate::pipeline::ModelKind>(rest, "the model kind")?;
         let (variant, rest): (u32, &[u8]) =
             postcard::take_from_bytes(rest).map_err(|e| format!("the fitted model's type: {e}"))?;
         match variant {
-            0 => take::<NaiveClassifier>(rest, version, "the naive classifier").map(drop),
-            1 => take::<NaiveTagger>(rest, version, "the naive tagger").map(drop),
-            2 => take::<Crf>(rest, version, "the CRF model").map(drop),
+            0 => take::<NaiveClassifier>(rest, "the naive classifier").map(drop),
+            1 => take::<NaiveTagger>(rest, "the naive tagger").map(drop),
+            2 => take::<Crf>(rest, "the CRF model").map(drop),
             3 => {
-                let rest = take::<crate::features::tfidf::Tfidf>(rest, version, "the vectorizer")?;
+                let rest = take::<crate::features::tfidf::TfidfOut<F>>(rest, "the vectorizer")?;
                 let rest = take::<crate::models::logreg::LogReg>(
                     rest,
-                    version,
                     "the classifier (logistic regression)",
                 )?;
-                take::<Vec<String>>(rest, version, "the class labels").map(drop)
+                take::<Vec<String>>(rest, "the class labels").map(drop)
             }
             v => Err(format!(
                 "the fitted model: its type tag is {v}, not one of the 4 model types"
@@ -478,32 +501,74 @@ fn locate_decode_error(payload: &[u8], version: u32) -> Option<String> {
     walk().err()
 }
 
-/// The payload as it is decoded: [`Bundle`] and [`Pipeline`] field for field (the same
-/// encoding), before [`Bundle::from_bytes`] adds the extension and checks the whole. The public
-/// types do not implement `Deserialize`, so an unchecked pipeline cannot be made from outside.
+/// The payload as format `F` encodes it: [`Bundle`] and [`Pipeline`] field for field (the
+/// derived encoding), the format passed down as a type to the values whose encoding depends on
+/// it (the vectorizer's parameters, see [`crate::wire`]).
+#[derive(Serialize)]
+#[serde(bound = "")]
+struct BundleIn<'a, F: WireFormat> {
+    meta: &'a BundleMeta,
+    pipeline: PipelineIn<'a, F>,
+}
+
+#[derive(Serialize)]
+#[serde(bound = "")]
+struct PipelineIn<'a, F: WireFormat> {
+    #[serde(serialize_with = "task_wire")]
+    task: &'a crate::task::TaskSpec,
+    kind: crate::pipeline::ModelKind,
+    model: FittedIn<'a, F>,
+}
+
+fn task_wire<S: serde::Serializer>(
+    t: &&crate::task::TaskSpec,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    crate::task::wire::serialize(t, s)
+}
+
+impl<'a, F: WireFormat> BundleIn<'a, F> {
+    fn new(b: &'a Bundle) -> Self {
+        let p = &b.pipeline;
+        BundleIn {
+            meta: &b.meta,
+            pipeline: PipelineIn {
+                task: &p.task,
+                kind: p.kind,
+                model: FittedIn::new(&p.model),
+            },
+        }
+    }
+}
+
+/// The payload as it is decoded from format `F`, before [`Bundle::from_bytes`] adds the
+/// extension and checks the whole. The public types do not implement `Deserialize`, so an
+/// unchecked pipeline cannot be made from outside.
 #[derive(Deserialize)]
-struct BundleWire {
+#[serde(bound = "")]
+struct BundleOut<F: WireFormat> {
     meta: BundleMeta,
-    pipeline: PipelineWire,
+    pipeline: PipelineOut<F>,
 }
 
 #[derive(Deserialize)]
-struct PipelineWire {
+#[serde(bound = "")]
+struct PipelineOut<F: WireFormat> {
     #[serde(with = "crate::task::wire")]
     task: crate::task::TaskSpec,
     kind: crate::pipeline::ModelKind,
-    model: Fitted,
+    model: FittedOut<F>,
 }
 
-impl BundleWire {
+impl<F: WireFormat> BundleOut<F> {
     fn bundle(self) -> Bundle {
-        let PipelineWire { task, kind, model } = self.pipeline;
+        let PipelineOut { task, kind, model } = self.pipeline;
         Bundle {
             meta: self.meta,
             pipeline: Pipeline {
                 task,
                 kind,
-                model,
+                model: model.into_inner(),
                 multi_label: None,
             },
         }

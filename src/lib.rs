@@ -85,7 +85,7 @@ pub mod pipeline;
 pub(crate) mod rng;
 pub mod scoring;
 pub mod task;
-pub(crate) mod wire;
+pub mod wire;
 
 pub use api::{Tagger, TaggerKind, TaggerParams, TextClassifier, TextClassifierParams};
 pub use bundle::Bundle;

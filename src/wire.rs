@@ -1,12 +1,11 @@
-//! The model file's format numbers, and the format being encoded or decoded on this thread,
-//! for the types whose encoding differs between formats ([`crate::features::tfidf::TfidfParams`]). postcard is not self-describing,
-//! so a decoder must know which fields a format has.
+//! The model file's format numbers, and the formats as types for the values whose encoding
+//! differs between formats ([`crate::features::tfidf::TfidfParams`]: format 4 adds the analyzer
+//! and the vocabulary limits). postcard is not self-describing, so a decoder must know which
+//! fields a format has: [`crate::bundle`] encodes and decodes through wrappers that name the
+//! format as a type parameter ([`Format2`] or [`Format4`]), down to the vectorizer's
+//! parameters. Nothing is kept per thread.
 //!
-//! It sits at the bottom of the crate, below [`crate::features`] (whose vectorizer parameters
-//! encode differently in format 4) and [`crate::bundle`] (which writes and reads the formats and
-//! sets the format for the duration of one encoding or decoding, see [`with`]).
-
-use std::cell::Cell;
+//! It sits at the bottom of the crate, below [`crate::features`] and [`crate::bundle`].
 
 /// The newest format version this build writes and reads (single-label models are written as
 /// [`FORMAT_BASE`]).
@@ -18,15 +17,14 @@ pub const FORMAT_VECTORIZER: u32 = 4;
 pub const FORMAT_BASE: u32 = 2;
 
 thread_local! {
-    static FORMAT: Cell<u32> = const { Cell::new(FORMAT_VERSION) };
-    static NEEDED: Cell<u32> = const { Cell::new(0) };
     static DECODE_ERROR: std::cell::RefCell<Option<String>> =
         const { std::cell::RefCell::new(None) };
 }
 
 /// A decoder's own error, kept for the model file's message: postcard replaces every
 /// custom serde error by its generic "Serde Deserialization Error", so a type that checks
-/// what it decodes (the vectorizer, the CRF reader) reports through here.
+/// what it decodes (the vectorizer, the CRF reader) reports through here. (An error side
+/// channel only: the format itself is passed as a type, [`WireFormat`].)
 pub(crate) fn custom<E: serde::de::Error>(msg: impl std::fmt::Display) -> E {
     let msg = msg.to_string();
     let e = E::custom(&msg);
@@ -39,23 +37,25 @@ pub(crate) fn take_decode_error() -> Option<String> {
     DECODE_ERROR.with(|d| d.borrow_mut().take())
 }
 
-/// The format being encoded or decoded (outside a model file: the newest).
-pub(crate) fn format() -> u32 {
-    FORMAT.with(Cell::get)
+/// A model-file format, as a type: what differs in the encoding of its values.
+pub trait WireFormat: 'static {
+    /// Whether the vectorizer's parameters carry the analyzer and the vocabulary limits
+    /// (format 4 on).
+    const VECTORIZER_EXTENSION: bool;
 }
 
-/// Records that the value being encoded needs at least `version`.
-pub(crate) fn needs(version: u32) {
-    NEEDED.with(|n| n.set(n.get().max(version)));
+/// Formats 2 and 3 (they encode every value alike; format 3 only appends an extension).
+#[derive(Debug)]
+pub enum Format2 {}
+
+/// Format 4.
+#[derive(Debug)]
+pub enum Format4 {}
+
+impl WireFormat for Format2 {
+    const VECTORIZER_EXTENSION: bool = false;
 }
 
-/// Runs `f` encoding or decoding `version`; returns its result and the newest format a
-/// value met on the way needed (0 if none asked).
-pub(crate) fn with<R>(version: u32, f: impl FnOnce() -> R) -> (R, u32) {
-    let old_format = FORMAT.with(|c| c.replace(version));
-    let old_needed = NEEDED.with(|c| c.replace(0));
-    let r = f();
-    let needed = NEEDED.with(|c| c.replace(old_needed));
-    FORMAT.with(|c| c.set(old_format));
-    (r, needed)
+impl WireFormat for Format4 {
+    const VECTORIZER_EXTENSION: bool = true;
 }

@@ -6,8 +6,6 @@
 //! with `ToString` (`String`, `usize`, `bool`, ...). The fitted model predicts into an
 //! `Array1<L>` of any label type that parses back from those strings.
 
-use std::str::FromStr;
-
 use linfa::dataset::{AsSingleTargets, DatasetBase};
 use linfa::traits::{Fit, PredictInplace};
 use ndarray::{Array1, ArrayBase, Data, Ix2};
@@ -38,18 +36,84 @@ impl From<linfa::error::Error> for Error {
     }
 }
 
+/// A text classifier fitted through linfa's [`Fit`]: the classifier, and the dataset's target
+/// value of each class, so that predictions come back as the dataset's own target type without
+/// parsing labels (a prediction into another type does not compile, instead of failing at run
+/// time). It dereferences to the [`TextClassifier`] (probabilities, classes, saving).
+#[derive(Debug)]
+pub struct LinfaClassifier<L> {
+    model: TextClassifier,
+    targets: Vec<L>,
+}
+
+impl<L> LinfaClassifier<L> {
+    /// The fitted classifier.
+    pub fn classifier(&self) -> &TextClassifier {
+        &self.model
+    }
+
+    /// The fitted classifier, without the target values.
+    pub fn into_classifier(self) -> TextClassifier {
+        self.model
+    }
+
+    /// The target value of each class, in the order of [`TextClassifier::classes`].
+    pub fn targets(&self) -> &[L] {
+        &self.targets
+    }
+}
+
+impl<L> std::ops::Deref for LinfaClassifier<L> {
+    type Target = TextClassifier;
+    fn deref(&self) -> &TextClassifier {
+        &self.model
+    }
+}
+
 impl<D, S, T, L> Fit<ArrayBase<D, Ix2>, T, Error> for TextClassifierParams
 where
     D: Data<Elem = S>,
     S: AsRef<str>,
     T: AsSingleTargets<Elem = L>,
-    L: ToString,
+    L: ToString + Clone,
 {
-    type Object = TextClassifier;
+    type Object = LinfaClassifier<L>;
 
     /// Fits on one text column (single texts) or two (text pairs). Sample weights are not
     /// supported and are an error when given.
-    fn fit(&self, dataset: &DatasetBase<ArrayBase<D, Ix2>, T>) -> Result<TextClassifier> {
+    fn fit(&self, dataset: &DatasetBase<ArrayBase<D, Ix2>, T>) -> Result<LinfaClassifier<L>> {
+        let model = self.fit_classifier(dataset)?;
+        let targets = dataset.as_single_targets();
+        let values: Vec<L> = model
+            .classes()
+            .iter()
+            .map(|c| {
+                targets
+                    .iter()
+                    .find(|l| l.to_string() == *c)
+                    .cloned()
+                    .ok_or_else(|| Error::Invalid(format!("class {c:?} has no target value")))
+            })
+            .collect::<Result<_>>()?;
+        Ok(LinfaClassifier {
+            model,
+            targets: values,
+        })
+    }
+}
+
+impl TextClassifierParams {
+    /// [`Fit::fit`]'s classifier.
+    fn fit_classifier<D, S, T, L>(
+        &self,
+        dataset: &DatasetBase<ArrayBase<D, Ix2>, T>,
+    ) -> Result<TextClassifier>
+    where
+        D: Data<Elem = S>,
+        S: AsRef<str>,
+        T: AsSingleTargets<Elem = L>,
+        L: ToString,
+    {
         if !dataset.weights.is_empty() {
             return Err(Error::Invalid(
                 "the text classifier does not take sample weights".into(),
@@ -77,37 +141,51 @@ where
     }
 }
 
-impl<D, S, L> PredictInplace<ArrayBase<D, Ix2>, Array1<L>> for TextClassifier
+impl<D, S, L> PredictInplace<ArrayBase<D, Ix2>, Array1<L>> for LinfaClassifier<L>
 where
     D: Data<Elem = S>,
     S: AsRef<str>,
-    L: FromStr + Default,
+    L: Clone + Default,
 {
-    /// The most probable class of each record.
-    ///
-    /// # Panics
-    ///
-    /// When `y` does not have one entry per record, or when a class label does not parse as
-    /// `L` (a model fitted on `usize` targets predicts into `Array1<usize>` or
-    /// `Array1<String>`).
+    /// The most probable class of each record, as the dataset's target value. A `y` of
+    /// another length than the records is replaced by one of the right length.
     fn predict_inplace<'a>(&'a self, x: &'a ArrayBase<D, Ix2>, y: &mut Array1<L>) {
-        assert_eq!(
-            x.nrows(),
-            y.len(),
-            "the number of records and targets must agree"
-        );
         let texts = record_texts(x);
         let docs: Vec<&str> = texts.iter().map(|t| t.as_str()).collect();
-        let labels = self.argmax(&self.proba_docs(&docs));
-        for (slot, label) in y.iter_mut().zip(labels) {
-            *slot = label.parse().unwrap_or_else(|_| {
-                panic!("class label {label:?} does not parse as the target type")
-            });
-        }
+        let classes = self.model.classes();
+        let labels = self.model.argmax(&self.model.proba_docs(&docs));
+        let predicted: Array1<L> = labels
+            .iter()
+            .map(|label| {
+                // `argmax` returns one of `classes`, each of which has its target value.
+                let k = classes.iter().position(|c| c == label).unwrap_or(0);
+                self.targets[k].clone()
+            })
+            .collect();
+        *y = predicted;
     }
 
     fn default_target(&self, x: &ArrayBase<D, Ix2>) -> Array1<L> {
         Array1::from_shape_fn(x.nrows(), |_| L::default())
+    }
+}
+
+impl<D, S> PredictInplace<ArrayBase<D, Ix2>, Array1<String>> for TextClassifier
+where
+    D: Data<Elem = S>,
+    S: AsRef<str>,
+{
+    /// The most probable class label of each record (a loaded model, whose target values are
+    /// its class labels). A `y` of another length than the records is replaced by one of the
+    /// right length.
+    fn predict_inplace<'a>(&'a self, x: &'a ArrayBase<D, Ix2>, y: &mut Array1<String>) {
+        let texts = record_texts(x);
+        let docs: Vec<&str> = texts.iter().map(|t| t.as_str()).collect();
+        *y = Array1::from(self.argmax(&self.proba_docs(&docs)));
+    }
+
+    fn default_target(&self, x: &ArrayBase<D, Ix2>) -> Array1<String> {
+        Array1::from_shape_fn(x.nrows(), |_| String::new())
     }
 }
 
@@ -152,6 +230,25 @@ mod tests {
         assert_eq!(through_linfa.classes(), ["0", "1", "2"]);
         let predicted: Array1<usize> = Predict::predict(&through_linfa, &dataset());
         assert_eq!(predicted, dataset().targets);
+    }
+
+    #[test]
+    fn predicting_never_parses_labels_nor_panics_on_a_wrong_length_target() {
+        let model = Fit::fit(
+            &TextClassifierParams::default().ngram_range(2, 4),
+            &dataset(),
+        )
+        .unwrap();
+        assert_eq!(model.targets(), [0, 1, 2]);
+        // A target array of the wrong length is replaced, not a panic.
+        let mut y = Array1::from(vec![9usize; 2]);
+        model.predict_inplace(dataset().records(), &mut y);
+        assert_eq!(y, dataset().targets);
+        // A model read back from its bytes predicts its class labels as strings.
+        let loaded = TextClassifier::from_bytes(&model.to_bytes().unwrap()).unwrap();
+        let labels: Array1<String> = Predict::predict(&loaded, dataset().records());
+        let want: Vec<String> = dataset().targets.iter().map(|t| t.to_string()).collect();
+        assert_eq!(labels.to_vec(), want);
     }
 
     #[test]

@@ -3,10 +3,12 @@
 //! (`rumedbench train` writes it, `rumedbench predict --model` reads it).
 //!
 //! Parameters and fitted models are separate types, as in linfa: a [`TextClassifierParams`]
-//! fits a [`TextClassifier`], a [`TaggerParams`] fits a [`Tagger`]. The classifier also
-//! implements linfa's [`Fit`](::linfa::traits::Fit) and
-//! [`PredictInplace`](::linfa::traits::PredictInplace) on a `DatasetBase` whose records are an
-//! `Array2<String>` with one column (single texts) or two (text pairs).
+//! fits a [`TextClassifier`], a [`TaggerParams`] fits a [`Tagger`]. The classifier's parameters
+//! also implement linfa's [`Fit`](::linfa::traits::Fit) on a `DatasetBase` whose records are an
+//! `Array2<String>` with one column (single texts) or two (text pairs); the fitted
+//! [`LinfaClassifier`] implements [`PredictInplace`](::linfa::traits::PredictInplace) into the
+//! dataset's own target type (and a loaded [`TextClassifier`] into `Array1<String>`), so
+//! predicting neither parses labels nor panics.
 //! Because the inherent `fit` and `predict` take slices, linfa's traits are called by their
 //! path:
 //!
@@ -33,5 +35,6 @@ mod tagger;
 pub use crate::features::analyzer::Analyzer;
 pub use crate::features::limit::DocFreq;
 pub use classifier::{TextClassifier, TextClassifierParams};
+pub use linfa::LinfaClassifier;
 pub use scoring::{evaluate, score_ranked, score_tags};
 pub use tagger::{Tagger, TaggerKind, TaggerParams};

@@ -8,10 +8,11 @@ use serde_json::Value;
 
 use crate::data::{self, Example};
 use crate::error::Result;
-use crate::features::tfidf::Tfidf;
+use crate::features::tfidf::{Tfidf, TfidfIn, TfidfOut};
 use crate::models::linear::LogReg;
 use crate::models::Model;
 use crate::models::Prediction;
+use crate::wire::WireFormat;
 
 /// The text model: char n-gram tf-idf + one-vs-rest logistic regression.
 #[derive(Debug, Serialize, Deserialize)]
@@ -22,6 +23,46 @@ pub struct TextModel {
     pub clf: LogReg,
     /// Class labels by class index.
     pub labels: Vec<String>,
+}
+
+/// A text model as model format `F` encodes it (see [`crate::wire`]).
+#[derive(Serialize)]
+#[serde(bound = "")]
+pub struct TextModelIn<'a, F: WireFormat> {
+    tfidf: TfidfIn<'a, F>,
+    clf: &'a LogReg,
+    labels: &'a [String],
+}
+
+impl<'a, F: WireFormat> TextModelIn<'a, F> {
+    /// `m` to be encoded in format `F`.
+    pub fn new(m: &'a TextModel) -> Self {
+        TextModelIn {
+            tfidf: TfidfIn::new(&m.tfidf),
+            clf: &m.clf,
+            labels: &m.labels,
+        }
+    }
+}
+
+/// A text model decoded from model format `F`.
+#[derive(Deserialize)]
+#[serde(bound = "")]
+pub struct TextModelOut<F: WireFormat> {
+    tfidf: TfidfOut<F>,
+    clf: LogReg,
+    labels: Vec<String>,
+}
+
+impl<F: WireFormat> TextModelOut<F> {
+    /// The text model.
+    pub fn into_inner(self) -> TextModel {
+        TextModel {
+            tfidf: self.tfidf.into_inner(),
+            clf: self.clf,
+            labels: self.labels,
+        }
+    }
 }
 
 impl TextModel {

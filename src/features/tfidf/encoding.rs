@@ -1,12 +1,15 @@
 //! How the parameters and the fitted vectorizer are written in a model file (format-dependent:
-//! format 4 adds the analyzer and the vocabulary limits to the parameters, see [`crate::wire`]).
+//! format 4 adds the analyzer and the vocabulary limits to the parameters, see [`crate::wire`]):
+//! [`TfidfIn`] and [`TfidfOut`] take the format as a type.
 
 use super::model::Tfidf;
 use super::params::{Extension, TfidfParams};
 use super::terms::{Arena, Terms};
+use crate::error::Result;
 use crate::wire;
 use crate::wire::FORMAT_BASE;
 use crate::wire::FORMAT_VECTORIZER;
+use crate::wire::{Format4, WireFormat};
 use serde::de::MapAccess;
 use serde::de::SeqAccess;
 use serde::de::Visitor;
@@ -16,23 +19,36 @@ use serde::Deserialize;
 use serde::Deserializer;
 use serde::Serialize;
 use serde::Serializer;
+use std::marker::PhantomData;
 
+/// The parameters in a model file of the format that `extended` says (format 4 on: with the
+/// analyzer and the vocabulary limits).
+fn serialize_params<S: Serializer>(
+    p: &TfidfParams,
+    extended: bool,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    if !extended && p.needs_format() > FORMAT_BASE {
+        // An older format cannot say this (the model file picks the format beforehand).
+        return Err(serde::ser::Error::custom(format!(
+            "the vectorizer's analyzer and vocabulary limits need model format {FORMAT_VECTORIZER}"
+        )));
+    }
+    let mut st = s.serialize_struct("TfidfParams", 4 + extended as usize)?;
+    st.serialize_field("ngram_min", &p.ngram_min)?;
+    st.serialize_field("ngram_max", &p.ngram_max)?;
+    st.serialize_field("sublinear_tf", &p.sublinear_tf)?;
+    st.serialize_field("hash_bits", &p.hash_bits)?;
+    if extended {
+        st.serialize_field("vectorizer", &p.extension())?;
+    }
+    st.end()
+}
+
+/// Outside a model file the parameters are written as the newest format writes them.
 impl Serialize for TfidfParams {
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        let extended = wire::format() >= FORMAT_VECTORIZER;
-        if !extended && self.needs_format() > FORMAT_BASE {
-            // An older format cannot say this (the model file picks the format beforehand).
-            wire::needs(FORMAT_VECTORIZER);
-        }
-        let mut st = s.serialize_struct("TfidfParams", 4 + extended as usize)?;
-        st.serialize_field("ngram_min", &self.ngram_min)?;
-        st.serialize_field("ngram_max", &self.ngram_max)?;
-        st.serialize_field("sublinear_tf", &self.sublinear_tf)?;
-        st.serialize_field("hash_bits", &self.hash_bits)?;
-        if extended {
-            st.serialize_field("vectorizer", &self.extension())?;
-        }
-        st.end()
+        serialize_params(self, Format4::VECTORIZER_EXTENSION, s)
     }
 }
 
@@ -72,52 +88,99 @@ pub(super) const PARAM_FIELDS: &[&str] = &[
     "vectorizer",
 ];
 
+/// The parameters as the format that `extended` says writes them (JSON: by name, any format).
+fn deserialize_params<'de, D: Deserializer<'de>>(
+    d: D,
+    extended: bool,
+) -> std::result::Result<TfidfParams, D::Error> {
+    struct ParamsVisitor {
+        extended: bool,
+    }
+    impl<'de> Visitor<'de> for ParamsVisitor {
+        type Value = TfidfParams;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("vectorizer parameters")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> std::result::Result<Self::Value, A::Error> {
+            let missing = |i| serde::de::Error::invalid_length(i, &self);
+            let base = TfidfParams {
+                ngram_min: seq.next_element()?.ok_or_else(|| missing(0))?,
+                ngram_max: seq.next_element()?.ok_or_else(|| missing(1))?,
+                sublinear_tf: seq.next_element()?.ok_or_else(|| missing(2))?,
+                hash_bits: seq.next_element()?.ok_or_else(|| missing(3))?,
+                ..TfidfParams::default()
+            };
+            if !self.extended {
+                return Ok(base);
+            }
+            let ext: Extension = seq.next_element()?.ok_or_else(|| missing(4))?;
+            Ok(base.with_extension(ext))
+        }
+        fn visit_map<A: MapAccess<'de>>(
+            self,
+            map: A,
+        ) -> std::result::Result<Self::Value, A::Error> {
+            let named =
+                NamedParams::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+            Ok(named.params())
+        }
+    }
+    d.deserialize_struct("TfidfParams", PARAM_FIELDS, ParamsVisitor { extended })
+}
+
+/// Outside a model file the parameters are read as the newest format writes them.
 impl<'de> Deserialize<'de> for TfidfParams {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        struct ParamsVisitor;
-        impl<'de> Visitor<'de> for ParamsVisitor {
-            type Value = TfidfParams;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("vectorizer parameters")
-            }
-            fn visit_seq<A: SeqAccess<'de>>(
-                self,
-                mut seq: A,
-            ) -> std::result::Result<Self::Value, A::Error> {
-                let missing = |i| serde::de::Error::invalid_length(i, &self);
-                let base = TfidfParams {
-                    ngram_min: seq.next_element()?.ok_or_else(|| missing(0))?,
-                    ngram_max: seq.next_element()?.ok_or_else(|| missing(1))?,
-                    sublinear_tf: seq.next_element()?.ok_or_else(|| missing(2))?,
-                    hash_bits: seq.next_element()?.ok_or_else(|| missing(3))?,
-                    ..TfidfParams::default()
-                };
-                if wire::format() < FORMAT_VECTORIZER {
-                    return Ok(base);
-                }
-                let ext: Extension = seq.next_element()?.ok_or_else(|| missing(4))?;
-                Ok(base.with_extension(ext))
-            }
-            fn visit_map<A: MapAccess<'de>>(
-                self,
-                map: A,
-            ) -> std::result::Result<Self::Value, A::Error> {
-                let named =
-                    NamedParams::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
-                Ok(named.params())
-            }
-        }
-        d.deserialize_struct("TfidfParams", PARAM_FIELDS, ParamsVisitor)
+        deserialize_params(d, Format4::VECTORIZER_EXTENSION)
     }
 }
 
+/// A fitted vectorizer as model format `F` encodes it.
+pub struct TfidfIn<'a, F>(&'a Tfidf, PhantomData<F>);
+
+impl<'a, F: WireFormat> TfidfIn<'a, F> {
+    /// `t` to be encoded in format `F`.
+    pub fn new(t: &'a Tfidf) -> Self {
+        TfidfIn(t, PhantomData)
+    }
+}
+
+impl<F: WireFormat> Serialize for TfidfIn<'_, F> {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let t = self.0;
+        let mut st = s.serialize_struct("Tfidf", 3)?;
+        st.serialize_field("params", &ParamsIn::<F>(&t.params, PhantomData))?;
+        st.serialize_field("vocabulary", &TermsOut(&t.terms))?;
+        st.serialize_field("idf", &t.idf)?;
+        st.end()
+    }
+}
+
+/// Outside a model file the vectorizer is written as the newest format writes it.
 impl Serialize for Tfidf {
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        let mut st = s.serialize_struct("Tfidf", 3)?;
-        st.serialize_field("params", &self.params)?;
-        st.serialize_field("vocabulary", &TermsOut(&self.terms))?;
-        st.serialize_field("idf", &self.idf)?;
-        st.end()
+        TfidfIn::<Format4>::new(self).serialize(s)
+    }
+}
+
+/// Parameters to encode in format `F`.
+struct ParamsIn<'a, F>(&'a TfidfParams, PhantomData<F>);
+
+impl<F: WireFormat> Serialize for ParamsIn<'_, F> {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        serialize_params(self.0, F::VECTORIZER_EXTENSION, s)
+    }
+}
+
+/// Parameters decoded from format `F`.
+struct ParamsOut<F>(TfidfParams, PhantomData<F>);
+
+impl<'de, F: WireFormat> Deserialize<'de> for ParamsOut<F> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        deserialize_params(d, F::VECTORIZER_EXTENSION).map(|p| ParamsOut(p, PhantomData))
     }
 }
 
@@ -141,20 +204,47 @@ impl Serialize for TermsOut<'_> {
     }
 }
 
-/// Wire form of [`Tfidf`], validated before it becomes one.
+/// Wire form of [`Tfidf`] in format `F`, validated before it becomes one.
 #[derive(Deserialize)]
-pub(super) struct TfidfParts {
-    pub(super) params: TfidfParams,
+#[serde(bound = "")]
+pub(super) struct TfidfParts<F: WireFormat> {
+    params: ParamsOut<F>,
     pub(super) vocabulary: Arena,
     pub(super) idf: Vec<f32>,
 }
 
-impl<'de> Deserialize<'de> for Tfidf {
-    /// Decodes the parts, then checks them ([`Tfidf::from_parts`]); the check's own message
-    /// reaches the model file's error ([`wire::custom`]).
+/// A fitted vectorizer decoded from model format `F` (and checked: see
+/// [`Tfidf::from_parts`]).
+pub struct TfidfOut<F>(Tfidf, PhantomData<F>);
+
+impl<F> TfidfOut<F> {
+    /// The vectorizer.
+    pub fn into_inner(self) -> Tfidf {
+        self.0
+    }
+}
+
+impl<'de, F: WireFormat> Deserialize<'de> for TfidfOut<F> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        let p = TfidfParts::deserialize(d)?;
-        Tfidf::from_arena(p.params, p.vocabulary, p.idf).map_err(wire::custom)
+        TfidfParts::<F>::deserialize(d).and_then(|p| {
+            Tfidf::try_from(p)
+                .map(|t| TfidfOut(t, PhantomData))
+                .map_err(wire::custom)
+        })
+    }
+}
+
+/// Outside a model file the vectorizer is read as the newest format writes it.
+impl<'de> Deserialize<'de> for Tfidf {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        TfidfOut::<Format4>::deserialize(d).map(TfidfOut::into_inner)
+    }
+}
+
+impl<F: WireFormat> TryFrom<TfidfParts<F>> for Tfidf {
+    type Error = crate::error::Error;
+    fn try_from(p: TfidfParts<F>) -> Result<Self> {
+        Tfidf::from_arena(p.params.0, p.vocabulary, p.idf)
     }
 }
 
