@@ -24,6 +24,12 @@ use std::collections::HashMap;
 use super::error::CrfError;
 use crate::features::token::Feature;
 
+/// Largest weight magnitude a model file may hold: a token's score sums a few dozen weighted
+/// features and a path's score one per token, so with weights this small no score can reach
+/// `f64::MAX` and [`Tables::marginals`] stays finite. CRFsuite's trained weights are of order
+/// 1 to 100.
+pub(crate) const MAX_WEIGHT: f64 = 1e100;
+
 /// Most labels a model may declare: tagging allocates `labels²` transition scores, and a
 /// tagging task has a few dozen labels at most (RuMedNER: 13 with `O`).
 pub const MAX_LABELS: u32 = 512;
@@ -170,6 +176,12 @@ fn feature(bytes: &[u8], h: &Header, fid: u32) -> Result<(u32, f64)> {
     let weight = f64::from_le_bytes(bytes[at + 12..at + 20].try_into().expect("8 bytes"));
     if !weight.is_finite() {
         return bad(format!("feature {fid} has a non-finite weight ({weight})"));
+    }
+    if weight.abs() > MAX_WEIGHT {
+        return bad(format!(
+            "feature {fid} has the weight {weight:e}, past the {MAX_WEIGHT:e} that keeps every \
+             score and probability finite"
+        ));
     }
     Ok((target, weight))
 }
@@ -325,6 +337,61 @@ impl Tables {
     /// Per item, the marginal probability of each label: CRFsuite's forward-backward with a
     /// scale factor per item (crf1dc_alpha_score, crf1dc_beta_score, crf1dc_marginals).
     pub fn marginals(&self, items: &[Vec<Feature>]) -> Vec<Vec<f64>> {
+        let m = self.marginals_scaled(items);
+        if m.iter().flatten().all(|p| p.is_finite()) {
+            return m;
+        }
+        // Scores past what `exp` can take (|score| > ~709): the same marginals in log space.
+        self.marginals_log(items)
+    }
+
+    /// Forward-backward in log space: slower than [`Tables::marginals_scaled`], but finite for
+    /// any finite scores (weights are bounded by [`MAX_WEIGHT`] on load).
+    fn marginals_log(&self, items: &[Vec<Feature>]) -> Vec<Vec<f64>> {
+        let (l, t_len) = (self.labels.len(), items.len());
+        if t_len == 0 {
+            return Vec::new();
+        }
+        let lse = |v: &mut dyn Iterator<Item = f64>| -> f64 {
+            let v: Vec<f64> = v.collect();
+            let m = v.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+            if !m.is_finite() {
+                return m;
+            }
+            m + v.iter().map(|x| (x - m).exp()).sum::<f64>().ln()
+        };
+        let state = self.state_scores(items);
+        let trans = &self.trans;
+        let mut alpha = vec![0f64; t_len * l];
+        alpha[..l].copy_from_slice(&state[..l]);
+        for t in 1..t_len {
+            for j in 0..l {
+                let prev = &alpha[(t - 1) * l..t * l];
+                let a = lse(&mut (0..l).map(|i| prev[i] + trans[i * l + j]));
+                alpha[t * l + j] = a + state[t * l + j];
+            }
+        }
+        let mut beta = vec![0f64; t_len * l];
+        for t in (0..t_len - 1).rev() {
+            for i in 0..l {
+                let b = lse(&mut (0..l)
+                    .map(|j| trans[i * l + j] + state[(t + 1) * l + j] + beta[(t + 1) * l + j]));
+                beta[t * l + i] = b;
+            }
+        }
+        let log_z = lse(&mut alpha[(t_len - 1) * l..].iter().cloned());
+        (0..t_len)
+            .map(|t| {
+                (0..l)
+                    .map(|j| (alpha[t * l + j] + beta[t * l + j] - log_z).exp())
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// CRFsuite's scaled forward-backward (crf1dc_alpha_score, crf1dc_beta_score): scores
+    /// exponentiated, each position's alphas scaled to sum to 1.
+    fn marginals_scaled(&self, items: &[Vec<Feature>]) -> Vec<Vec<f64>> {
         let (l, t_len) = (self.labels.len(), items.len());
         if t_len == 0 {
             return Vec::new();
@@ -412,5 +479,78 @@ impl Tables {
             path[t] = back[(t + 1) * l + path[t + 1] as usize];
         }
         path
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::token::sent2features;
+    use crate::models::crf::{Crf, CrfParams};
+
+    fn toks(s: &str) -> Vec<String> {
+        s.split(' ').map(String::from).collect()
+    }
+
+    /// A small trained model's bytes, with every feature weight multiplied by `factor`.
+    fn scaled_model(factor: f64) -> Vec<u8> {
+        let sents = [
+            ("Принимал Арбидол три дня", "O B-Drug O O"),
+            ("После Нурофена началась тошнота", "O B-Drug O B-ADR"),
+            ("Была тошнота и головная боль", "O B-ADR O B-ADR I-ADR"),
+            ("Врач выписал Анаферон", "O O B-Drug"),
+        ];
+        let (x, y): (Vec<_>, Vec<_>) = sents.iter().map(|(s, t)| (toks(s), toks(t))).unzip();
+        let params = CrfParams {
+            max_iterations: 30,
+            ..CrfParams::default()
+        };
+        let mut bytes = params.fit(&x, &y).unwrap().to_bytes().to_vec();
+        let h = header(&bytes).unwrap();
+        for fid in 0..h.num_features as usize {
+            let at = h.off_features + CHUNK_LEN + FEATURE_LEN * fid + 12;
+            let w = f64::from_le_bytes(bytes[at..at + 8].try_into().unwrap());
+            bytes[at..at + 8].copy_from_slice(&(w * factor).to_le_bytes());
+        }
+        bytes
+    }
+
+    /// Weights far past what `exp` takes (but under the bound) load, and the marginals stay
+    /// finite, summing to 1 with the Viterbi tags most probable: the scaled recursion would
+    /// give NaN here, the log-space one takes over. Past the bound a model is refused.
+    #[test]
+    fn huge_weights_give_finite_marginals_or_are_refused() {
+        let crf = Crf::from_bytes(scaled_model(1e60)).unwrap();
+        let sent = toks("После Арбидола головная боль");
+        let items = sent2features(&sent);
+        let scaled = crf.tables.marginals_scaled(&items);
+        assert!(
+            scaled.iter().flatten().any(|p| !p.is_finite()),
+            "the scaled recursion stayed finite: the test does not reach the fallback"
+        );
+        let m = crf.marginals(&sent).unwrap();
+        let tags = crf.predict(&sent).unwrap();
+        for (row, tag) in m.iter().zip(&tags) {
+            assert!(row.iter().all(|p| p.is_finite()), "{row:?}");
+            assert!((row.iter().sum::<f64>() - 1.0).abs() < 1e-9, "{row:?}");
+            let best = (0..row.len())
+                .max_by(|&a, &b| row[a].total_cmp(&row[b]))
+                .unwrap();
+            assert_eq!(&crf.labels()[best], tag);
+        }
+        // Ordinary weights: the log-space marginals equal the scaled ones.
+        let plain = Crf::from_bytes(scaled_model(1.0)).unwrap();
+        let a = plain.tables.marginals_scaled(&items);
+        let b = plain.tables.marginals_log(&items);
+        for (x, y) in a.iter().flatten().zip(b.iter().flatten()) {
+            assert!((x - y).abs() < 1e-9, "{x} vs {y}");
+        }
+        let err = Crf::from_bytes(scaled_model(1e200))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("keeps every score and probability finite"),
+            "{err}"
+        );
     }
 }
