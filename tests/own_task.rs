@@ -345,14 +345,14 @@ fn predict_reads_plain_text_lines() {
         ],
     );
     let preds = parse_lines(&out);
-    assert_eq!(preds.len(), 2, "the blank line is skipped: {out}");
-    // Records are numbered by line.
-    assert_eq!(
-        (&preds[0]["id"], &preds[1]["id"]),
-        (&Value::from(1), &Value::from(3))
-    );
+    // Output line N answers input line N: the blank line keeps its line number as id, with an
+    // empty prediction.
+    assert_eq!(preds.len(), 3, "one output record per input line: {out}");
+    let ids: Vec<&Value> = preds.iter().map(|p| &p["id"]).collect();
+    assert_eq!(ids, [&Value::from(1), &Value::from(2), &Value::from(3)]);
     assert_eq!(preds[0]["prediction"][0]["label"], "K29");
-    assert_eq!(preds[1]["prediction"][0]["label"], "L30");
+    assert_eq!(preds[1]["prediction"], serde_json::json!([]));
+    assert_eq!(preds[2]["prediction"][0]["label"], "L30");
     assert_eq!(preds[0]["prediction"].as_array().unwrap().len(), 2);
 
     let (dir, model, _) = train(&TOKENS, "jsonl");

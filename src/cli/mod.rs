@@ -31,6 +31,9 @@ pub use args::{
 #[derive(Debug, Parser)]
 #[command(name = "rumedbench", version, about, long_about = None)]
 pub struct Cli {
+    /// Print results only: no notes, warnings or progress on stderr (errors still are).
+    #[arg(long, short = 'q', global = true)]
+    pub quiet: bool,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -108,6 +111,9 @@ pub enum Command {
 
 /// Runs a parsed command line, writing results to `out` and notes to `err`.
 pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
+    crate::commands::set_quiet(cli.quiet);
+    let mut sink = std::io::sink();
+    let err: &mut dyn Write = if cli.quiet { &mut sink } else { err };
     // A set that a killed run left half-replaced in a folder this command reads (or writes a
     // single file into) is put back first; train and tune do it under their locks.
     for dir in folders_read(&cli.command) {
