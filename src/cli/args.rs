@@ -222,9 +222,32 @@ pub struct ReportArgs {
     /// repeatable.
     #[arg(long, value_name = "DIR=NAME", value_parser = parse_label)]
     pub label: Vec<(PathBuf, String)>,
-    /// The chart's title.
-    #[arg(long, default_value = report::DEFAULT_TITLE)]
-    pub title: String,
+    /// The chart's title [default: "RuMedBench test scores, % (…)" when a RuMedBench task is
+    /// charted, else "Test scores, % (…)"].
+    #[arg(long, value_name = "TEXT")]
+    pub title: Option<String>,
+    /// The x axis's title.
+    #[arg(long, value_name = "TEXT", default_value = report::DEFAULT_X_TITLE)]
+    pub x_title: String,
+    /// The y axis's title.
+    #[arg(long, value_name = "TEXT", default_value = report::DEFAULT_Y_TITLE)]
+    pub y_title: String,
+    /// Chart width in CSS pixels (1/96 inch), 200 to 8000.
+    #[arg(long, value_name = "PX", default_value_t = report::DEFAULT_SIZE.0,
+          value_parser = clap::value_parser!(u32).range(report::SIZE_RANGE.0 as i64..=report::SIZE_RANGE.1 as i64))]
+    pub width: u32,
+    /// Chart height in CSS pixels, 200 to 8000.
+    #[arg(long, value_name = "PX", default_value_t = report::DEFAULT_SIZE.1,
+          value_parser = clap::value_parser!(u32).range(report::SIZE_RANGE.0 as i64..=report::SIZE_RANGE.1 as i64))]
+    pub height: u32,
+    /// PNG resolution, 72 to 1200: the PNG is width × DPI / 96 pixels wide, everything scaled
+    /// alike, and records the DPI (300 for print). SVG is resolution-free.
+    #[arg(long, value_name = "DPI", default_value_t = 96,
+          value_parser = clap::value_parser!(u32).range(72..=report::MAX_DPI as i64))]
+    pub dpi: u32,
+    /// Do not write each bar's figure above it.
+    #[arg(long)]
+    pub no_values: bool,
     /// Also chart <DIR>/<name>.jsonl of the task this task file defines, in every folder
     /// that holds it (tasks whose run record lies beside their predictions need none).
     #[arg(long, value_name = "FILE")]

@@ -95,8 +95,13 @@ pub enum Command {
     /// run record beside its predictions, or --task-file), with no Overall of its own. Each
     /// directory is one series, named after the directory or by --label. A directory missing
     /// some RuMedBench tasks has its Overall drawn pale and its legend says how many tasks
-    /// Overall counts as 0. Text uses a bundled Latin and Cyrillic subset of DejaVu Sans, so no
-    /// system font is needed.
+    /// Overall counts as 0. Each bar has its figure written above it (--no-values: not), and a
+    /// task a directory has no predictions for is marked n/a in its slot and named in its
+    /// legend. The title is neutral when no RuMedBench task is charted; --title, --x-title and
+    /// --y-title replace the texts, --width/--height set the size (CSS pixels) and --dpi the
+    /// PNG's resolution (recorded in the file). Text uses a bundled Latin and Cyrillic subset
+    /// of DejaVu Sans, laid out with its side bearings and kerning, so no system font is
+    /// needed.
     Report(ReportArgs),
     /// Make a MedBench leaderboard submission (medbench.ru): a zip of RuMedDaNet.jsonl,
     /// RuMedNLI.jsonl and RuMedTest.jsonl answering every record of each private test.

@@ -213,7 +213,15 @@ impl ReportArgs {
             replicates: self.bootstrap as usize,
             seed: self.seed,
             labels: self.label.clone(),
-            title: self.title.clone(),
+            style: report::ChartStyle {
+                title: self.title.clone(),
+                x_title: self.x_title.clone(),
+                y_title: self.y_title.clone(),
+                width: self.width,
+                height: self.height,
+                dpi: self.dpi,
+                values: !self.no_values,
+            },
             own: self
                 .task_file
                 .iter()
