@@ -4,7 +4,7 @@
 //! SVG text is written as `<text>` elements, which need no font here; layout and PNG
 //! rasterising do, so a subset of DejaVu Sans covering Latin-1 and Cyrillic (51 KB, Bitstream
 //! Vera licence, `assets/fonts/`) is compiled in and no system font is ever looked up. PNG text
-//! is drawn glyph by glyph with side bearings and kerning ([`png::Kerned`]), and the file
+//! is drawn glyph by glyph with side bearings and kerning (`report/png.rs`), and the file
 //! records its DPI.
 
 use std::path::{Path, PathBuf};

@@ -18,6 +18,8 @@ mod digest;
 use digest::{digests, HashingReader};
 
 mod encoding;
+mod label_kinds;
+use label_kinds::{type_name, LabelKinds};
 mod paths;
 pub use crate::caps::{
     cap_text, over_cap, read_capped, read_capped_from, read_capped_string, MAX_FILE_BYTES,
@@ -119,17 +121,6 @@ pub fn located(
     msg: impl std::fmt::Display,
 ) -> crate::error::Error {
     crate::error::Error::input(path, line, field, msg)
-}
-
-fn type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 /// Reads one record's fields with located errors.
@@ -589,72 +580,6 @@ fn load_with(
         },
         multi,
     ))
-}
-
-/// The JSON types of a file's labels so far: labels are classes by their text, so a file that
-/// mixes them (`1` and `"1"`, `true` and `"true"`, `1` and `1.0`) would silently make one
-/// class two, or two classes one. Refused at the first disagreement, naming both lines.
-#[derive(Default)]
-struct LabelKinds {
-    /// The first label's type and line.
-    first: Option<(&'static str, usize)>,
-    /// Numeric labels by value: their text and line (`1` and `1.0` disagree).
-    numbers: std::collections::HashMap<u64, (String, usize)>,
-}
-
-impl LabelKinds {
-    fn check(&mut self, path: &Path, line: usize, field: &str, v: &Value) -> Result<()> {
-        match v {
-            Value::Array(items) => items
-                .iter()
-                .try_for_each(|i| self.check(path, line, field, i)),
-            Value::String(_) | Value::Number(_) | Value::Bool(_) => {
-                let kind = type_name(v);
-                match self.first {
-                    None => self.first = Some((kind, line)),
-                    Some((k, first)) if k != kind => {
-                        return Err(located(
-                            path,
-                            line,
-                            Some(field),
-                            format!(
-                                "the label {v} is {kind}, but the label on line {first} is {k}: \
-                                 labels are classes by their text, so give every label the same \
-                                 JSON type (e.g. all strings)"
-                            ),
-                        ))
-                    }
-                    Some(_) => {}
-                }
-                if let Value::Number(n) = v {
-                    if let Some(x) = n.as_f64() {
-                        let key = if x == 0.0 { 0 } else { x.to_bits() };
-                        let text = n.to_string();
-                        match self.numbers.get(&key) {
-                            Some((t, first)) if *t != text => {
-                                return Err(located(
-                                    path,
-                                    line,
-                                    Some(field),
-                                    format!(
-                                        "the label {text} is the number {t} on line {first} \
-                                         written differently: labels are classes by their text, \
-                                         so write each the same way"
-                                    ),
-                                ))
-                            }
-                            Some(_) => {}
-                            None => {
-                                self.numbers.insert(key, (text, line));
-                            }
-                        }
-                    }
-                }
-                Ok(())
-            }
-            _ => Ok(()),
-        }
-    }
 }
 
 /// SHA-256 of a file, hex-encoded.
