@@ -33,5 +33,5 @@ mod tagger;
 pub use crate::features::analyzer::Analyzer;
 pub use crate::features::limit::DocFreq;
 pub use classifier::{TextClassifier, TextClassifierParams};
-pub use scoring::{evaluate, score_ranked, score_tags};
+pub use scoring::{compare, evaluate, evaluate_with, score_ranked, score_tags};
 pub use tagger::{Tagger, TaggerKind, TaggerParams};
