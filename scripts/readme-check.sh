@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Rebuilds the release binary, then checks every figure README.md quotes that takes under a minute
+# Rebuilds the release binary, then checks every figure README.md and docs/*.md quote that takes under a minute
 # to produce (see scripts/readme-check.py). `--update` rewrites the README instead of failing.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

@@ -21,6 +21,7 @@ fn source(tf: TaskFile) -> TaskSource {
         test: tf.test.clone(),
         custom: true,
         delimiter: None,
+        encoding: None,
     }
 }
 

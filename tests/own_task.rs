@@ -345,14 +345,14 @@ fn predict_reads_plain_text_lines() {
         ],
     );
     let preds = parse_lines(&out);
-    assert_eq!(preds.len(), 2, "the blank line is skipped: {out}");
-    // Records are numbered by line.
-    assert_eq!(
-        (&preds[0]["id"], &preds[1]["id"]),
-        (&Value::from(1), &Value::from(3))
-    );
+    // Output line N answers input line N: the blank line keeps its line number as id, with an
+    // empty prediction.
+    assert_eq!(preds.len(), 3, "one output record per input line: {out}");
+    let ids: Vec<&Value> = preds.iter().map(|p| &p["id"]).collect();
+    assert_eq!(ids, [&Value::from(1), &Value::from(2), &Value::from(3)]);
     assert_eq!(preds[0]["prediction"][0]["label"], "K29");
-    assert_eq!(preds[1]["prediction"][0]["label"], "L30");
+    assert_eq!(preds[1]["prediction"], serde_json::json!([]));
+    assert_eq!(preds[2]["prediction"][0]["label"], "L30");
     assert_eq!(preds[0]["prediction"].as_array().unwrap().len(), 2);
 
     let (dir, model, _) = train(&TOKENS, "jsonl");
@@ -463,47 +463,50 @@ fn explain_shows_ngrams_and_refuses_other_models() {
     );
 }
 
-/// The worked example of README's "Your own task", command for command, from a copy of the
-/// fixture so the default `out/` and `models/` land in a temp dir.
+/// The worked examples of README's "Your own task" and of `docs/own-task.md`, command for
+/// command (the `rumedbench` part of a pipeline), each from its own copy of the fixture so the
+/// default `out/` and `models/` land in a temp dir.
 #[test]
 fn readme_example_works() {
-    let readme =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
     let section = readme
         .split("## Your own task")
         .nth(1)
         .expect("README has a `Your own task` section")
         .split("\n## ")
         .next()
-        .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let dest = dir.path().join("tests/fixtures/toy");
-    std::fs::create_dir_all(&dest).unwrap();
-    for f in std::fs::read_dir(fixture()).unwrap() {
-        let f = f.unwrap().path();
-        std::fs::copy(&f, dest.join(f.file_name().unwrap())).unwrap();
-    }
-    let mut ran = 0;
-    for block in section.split("```sh\n").skip(1) {
-        let block = block.split("```").next().unwrap();
-        // Join continued lines, drop comments.
-        for cmd in block.replace("\\\n", " ").lines() {
-            let cmd = cmd.split(" #").next().unwrap().trim();
-            let Some(rest) = cmd.strip_prefix("rumedbench ") else {
-                continue;
-            };
-            let args = shell_words(rest);
-            let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-            ok(dir.path(), &refs);
-            ran += 1;
+        .unwrap()
+        .to_string();
+    let guide = std::fs::read_to_string(root.join("docs/own-task.md")).unwrap();
+    for (page, text, at_least) in [("README", section, 8), ("docs/own-task.md", guide, 4)] {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("tests/fixtures/toy");
+        std::fs::create_dir_all(&dest).unwrap();
+        for f in std::fs::read_dir(fixture()).unwrap() {
+            let f = f.unwrap().path();
+            std::fs::copy(&f, dest.join(f.file_name().unwrap())).unwrap();
         }
+        let mut ran = 0;
+        for block in text.split("```sh\n").skip(1) {
+            let block = block.split("```").next().unwrap();
+            // Join continued lines, drop comments and what a pipe feeds.
+            for cmd in block.replace("\\\n", " ").lines() {
+                let cmd = cmd.split(" #").next().unwrap();
+                let cmd = cmd.split(" | ").next().unwrap().trim();
+                let Some(rest) = cmd.strip_prefix("rumedbench ") else {
+                    continue;
+                };
+                let args = shell_words(rest);
+                let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+                ok(dir.path(), &refs);
+                ran += 1;
+            }
+        }
+        assert!(ran >= at_least, "{page}: only {ran} commands ran");
+        assert!(dir.path().join("models/toy-feature.rmb").is_file());
+        assert!(dir.path().join("out/feature/toy.jsonl").is_file());
     }
-    assert!(
-        ran >= 4,
-        "the README example runs train, train --task-file, predict, explain"
-    );
-    assert!(dir.path().join("models/toy-feature.rmb").is_file());
-    assert!(dir.path().join("out/feature/toy.jsonl").is_file());
 }
 
 /// Splits a command line at spaces, keeping double-quoted strings whole.

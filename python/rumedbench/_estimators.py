@@ -1,8 +1,10 @@
 """scikit-learn-style estimators over the Rust core (``rumedbench._native``)."""
 
 import json
+import logging
 import numbers
 import os
+import time as _time
 
 import numpy as np
 
@@ -10,6 +12,8 @@ from . import _native
 from ._compat import BaseEstimator, ClassifierMixin, NotFittedError
 
 __all__ = ["CharTfidfClassifier", "CrfTagger"]
+
+_log = logging.getLogger("rumedbench")
 
 
 def _describe(value):
@@ -99,6 +103,12 @@ def _field_names(X, y):
     return names, label if isinstance(label, str) and label not in names else None
 
 
+def _series_name(v):
+    """The name of a pandas Series (a record field for the model file), else None."""
+    name = getattr(v, "name", None) if hasattr(v, "to_numpy") else None
+    return name if isinstance(name, str) and name else None
+
+
 def _matrix(triple, dtype):
     data, rows, cols = triple
     return np.frombuffer(data, dtype=dtype).reshape(rows, cols)
@@ -119,6 +129,42 @@ def _refuse_label_sets(y):
             "Train multi-label tasks with the command line: `rumedbench train` with a label "
             "field holding a JSON list (see the README, 'Your own task')"
         )
+
+
+def _label_kind(v):
+    if isinstance(v, (bool, np.bool_)):
+        return "a boolean"
+    if isinstance(v, (int, float, np.integer, np.floating)):
+        return "a number"
+    if isinstance(v, (str, np.str_)):
+        return "a string"
+    return type(v).__name__
+
+
+def _refuse_mixed_label_types(y):
+    """Labels are classes by their text: ``1`` and ``"1"`` (or ``True`` and ``"True"``) in one
+    ``y`` would silently become one class, so a ``y`` mixing types is refused at the first
+    disagreement, as the command line refuses such a file (scikit-learn raises too)."""
+    if isinstance(y, (str, bytes)) or getattr(getattr(y, "dtype", None), "kind", "O") != "O":
+        return
+    first = None
+    for i, v in enumerate(y):
+        kind = _label_kind(v)
+        if first is None:
+            first = (kind, i, v)
+        elif kind != first[0]:
+            raise ValueError(
+                f"y[{i}] = {v!r} is {kind}, but y[{first[1]}] = {first[2]!r} is {first[0]}: "
+                "labels are classes by their text, so give every label the same type "
+                "(e.g. all str)"
+            )
+
+
+def _note(estimator, message):
+    """A fitting note: logged (logger ``rumedbench``, level INFO) when ``verbose`` is true, else
+    dropped, so notebooks stay quiet."""
+    if getattr(estimator, "verbose", False):
+        _log.info(message)
 
 
 class _NativeModel:
@@ -195,6 +241,9 @@ class CharTfidfClassifier(_NativeModel, ClassifierMixin, BaseEstimator):
     class_weight : None or "balanced", default None
     random_state : int or None, default 0
         Seed of the solver's coordinate order (None means 0: fits are deterministic).
+    verbose : bool, default False
+        Log the fit's size and time through :mod:`logging` (logger ``"rumedbench"``, level
+        INFO); ``fit`` prints nothing either way.
     """
 
     _native_type = _native.NativeClassifier
@@ -212,6 +261,7 @@ class CharTfidfClassifier(_NativeModel, ClassifierMixin, BaseEstimator):
         max_iter=1000,
         class_weight=None,
         random_state=0,
+        verbose=False,
     ):
         self.ngram_range = ngram_range
         self.analyzer = analyzer
@@ -224,6 +274,7 @@ class CharTfidfClassifier(_NativeModel, ClassifierMixin, BaseEstimator):
         self.max_iter = max_iter
         self.class_weight = class_weight
         self.random_state = random_state
+        self.verbose = verbose
 
     def _native_params(self):
         if not isinstance(self.analyzer, str) or self.analyzer not in ("char", "char_wb", "word"):
@@ -292,6 +343,8 @@ class CharTfidfClassifier(_NativeModel, ClassifierMixin, BaseEstimator):
         params = self._native_params()
         docs = _as_docs(X)
         _refuse_label_sets(y)
+        _refuse_mixed_label_types(y)
+        started = _time.perf_counter()
         y_in, y = y, np.asarray(y)
         if y.ndim != 1:
             raise ValueError(f"y must be one label per text, got shape {y.shape}")
@@ -309,6 +362,11 @@ class CharTfidfClassifier(_NativeModel, ClassifierMixin, BaseEstimator):
             docs, labels, name="model", text_fields=text_fields, label_field=label_field, **params
         )
         self._set_fitted(native, classes, keys)
+        _note(
+            self,
+            f"{len(docs)} texts x {self.n_ngrams_} features, {len(keys)} classes; fitted in "
+            f"{_time.perf_counter() - started:.2f} s",
+        )
         return self
 
     def _set_fitted(self, native, classes, keys):
@@ -371,6 +429,10 @@ class CrfTagger(_NativeModel, BaseEstimator):
     upstream's ``token_classifier.py`` features (the paper's), computed in Rust; training is
     CRFsuite's L-BFGS, as sklearn-crfsuite's ``CRF(algorithm='lbfgs', c1, c2, max_iterations,
     all_possible_transitions)``. ``model="naive"`` fits the most-frequent-tag baseline instead.
+    When ``X`` and ``y`` are pandas Series, their names are the token and tag fields the saved
+    model file names (as the classifier keeps a frame's column names), so ``rumedbench
+    predict``/``test`` read records with those fields. ``verbose=True`` logs the fit's size
+    and time through :mod:`logging` (logger ``"rumedbench"``).
     """
 
     _native_type = _native.NativeTagger
@@ -383,6 +445,7 @@ class CrfTagger(_NativeModel, BaseEstimator):
         max_iterations=200,
         all_possible_transitions=True,
         model="crf",
+        verbose=False,
     ):
         self.algorithm = algorithm
         self.c1 = c1
@@ -390,6 +453,7 @@ class CrfTagger(_NativeModel, BaseEstimator):
         self.max_iterations = max_iterations
         self.all_possible_transitions = all_possible_transitions
         self.model = model
+        self.verbose = verbose
 
     def fit(self, X, y):
         """Fits on token lists ``X`` and tag lists ``y``; returns ``self``."""
@@ -399,6 +463,8 @@ class CrfTagger(_NativeModel, BaseEstimator):
             raise ValueError(f"model must be 'crf' or 'naive', got {self.model!r}")
         if int(self.max_iterations) < 0:
             raise ValueError(f"max_iterations must be positive, got {self.max_iterations!r}")
+        started = _time.perf_counter()
+        tokens_field, tags_field = _series_name(X), _series_name(y)
         sents = _as_sents(X, "X")
         tags = _as_sents(y, "y")
         self._native = _native.NativeTagger.fit(
@@ -410,8 +476,15 @@ class CrfTagger(_NativeModel, BaseEstimator):
             all_possible_transitions=bool(self.all_possible_transitions),
             naive=self.model == "naive",
             name="tagger",
+            tokens_field=tokens_field,
+            tags_field=tags_field if tags_field != tokens_field else None,
         )
         self.classes_ = self._native.classes()
+        _note(
+            self,
+            f"{len(sents)} sentences, {len(self.classes_)} tags; fitted in "
+            f"{_time.perf_counter() - started:.2f} s",
+        )
         return self
 
     def predict(self, X):

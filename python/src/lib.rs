@@ -240,7 +240,7 @@ impl NativeTagger {
     /// Fits on token lists and their IOB2 tag lists.
     #[staticmethod]
     #[allow(clippy::too_many_arguments)]
-    #[pyo3(signature = (sents, tags, c1, c2, max_iterations, all_possible_transitions, naive, name))]
+    #[pyo3(signature = (sents, tags, c1, c2, max_iterations, all_possible_transitions, naive, name, tokens_field=None, tags_field=None))]
     fn fit(
         py: Python<'_>,
         sents: Vec<Vec<String>>,
@@ -251,8 +251,10 @@ impl NativeTagger {
         all_possible_transitions: bool,
         naive: bool,
         name: String,
+        tokens_field: Option<String>,
+        tags_field: Option<String>,
     ) -> PyResult<Self> {
-        let params = TaggerParams::default()
+        let mut params = TaggerParams::default()
             .kind(if naive {
                 TaggerKind::Naive
             } else {
@@ -263,6 +265,12 @@ impl NativeTagger {
             .max_iterations(max_iterations)
             .all_possible_transitions(all_possible_transitions)
             .name(name);
+        if tokens_field.is_some() || tags_field.is_some() {
+            params = params.fields(
+                tokens_field.as_deref().unwrap_or("tokens"),
+                tags_field.as_deref().unwrap_or("tags"),
+            );
+        }
         let inner = py.detach(|| params.fit(&sents, &tags)).map_err(to_py)?;
         Ok(NativeTagger { inner })
     }
@@ -338,6 +346,40 @@ fn evaluate(py: Python<'_>, folder: PathBuf, gold: Option<PathBuf>) -> PyResult<
     Ok(v.to_string())
 }
 
+/// `rumedbench eval DIR --task-file F… [--bootstrap N --seed S] --format json` as JSON text.
+#[pyfunction]
+#[pyo3(signature = (folder, gold=None, task_files=Vec::new(), replicates=None, seed=None))]
+fn evaluate_with(
+    py: Python<'_>,
+    folder: PathBuf,
+    gold: Option<PathBuf>,
+    task_files: Vec<PathBuf>,
+    replicates: Option<usize>,
+    seed: Option<u64>,
+) -> PyResult<String> {
+    let files: Vec<&std::path::Path> = task_files.iter().map(|p| p.as_path()).collect();
+    let v = py
+        .detach(|| api::evaluate_with(&folder, gold.as_deref(), &files, replicates, seed))
+        .map_err(to_py)?;
+    Ok(v.to_string())
+}
+
+/// `rumedbench compare A B --bootstrap N --seed S --format json` as JSON text.
+#[pyfunction]
+#[pyo3(signature = (a, b, replicates, seed=None))]
+fn compare(
+    py: Python<'_>,
+    a: PathBuf,
+    b: PathBuf,
+    replicates: usize,
+    seed: Option<u64>,
+) -> PyResult<String> {
+    let v = py
+        .detach(|| api::compare(&a, &b, replicates, seed))
+        .map_err(to_py)?;
+    Ok(v.to_string())
+}
+
 /// Accuracy and Hit@3 (percent) of ranked predictions.
 #[pyfunction]
 fn score_ranked(gold: Vec<String>, ranked: Vec<Vec<String>>) -> PyResult<Vec<(String, f64)>> {
@@ -357,6 +399,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<NativeClassifier>()?;
     m.add_class::<NativeTagger>()?;
     m.add_function(wrap_pyfunction!(evaluate, m)?)?;
+    m.add_function(wrap_pyfunction!(evaluate_with, m)?)?;
+    m.add_function(wrap_pyfunction!(compare, m)?)?;
     m.add_function(wrap_pyfunction!(score_ranked, m)?)?;
     m.add_function(wrap_pyfunction!(score_tags, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

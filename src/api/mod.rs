@@ -36,5 +36,5 @@ pub use crate::features::analyzer::Analyzer;
 pub use crate::features::limit::DocFreq;
 pub use classifier::{TextClassifier, TextClassifierParams};
 pub use linfa::LinfaClassifier;
-pub use scoring::{evaluate, score_ranked, score_tags};
+pub use scoring::{compare, evaluate, evaluate_with, score_ranked, score_tags};
 pub use tagger::{Tagger, TaggerKind, TaggerParams};

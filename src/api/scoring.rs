@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use crate::error::{Error, Result};
+use crate::scoring::bootstrap;
 use crate::scoring::eval::{self, Outcomes, TaskScore};
 use crate::scoring::metrics;
 use crate::task::{Metric, TaskFile};
@@ -13,6 +14,64 @@ use crate::task::{Metric, TaskFile};
 /// With `gold`, every prediction is matched by id to `gold/<Task>/test_v1.jsonl`.
 pub fn evaluate(dir: &Path, gold: Option<&Path>) -> Result<serde_json::Value> {
     Ok(eval::score_dir(dir, gold)?.to_json())
+}
+
+/// [`evaluate`] with the tasks `task_files` define (scored where `dir` holds their
+/// predictions; tasks with a run record beside their predictions need none) and, with
+/// `replicates`, a 95% percentile bootstrap interval beside every figure (`"acc_ci95": [lo,
+/// hi]`), as `rumedbench eval DIR --task-file F --bootstrap N --seed S --format json` prints.
+/// `seed` defaults to the command line's.
+pub fn evaluate_with(
+    dir: &Path,
+    gold: Option<&Path>,
+    task_files: &[&Path],
+    replicates: Option<usize>,
+    seed: Option<u64>,
+) -> Result<serde_json::Value> {
+    let own = task_files
+        .iter()
+        .map(|p| TaskFile::load(p)?.spec())
+        .collect::<Result<Vec<_>>>()?;
+    if let Some(n) = replicates {
+        check_replicates(n)?;
+    }
+    let report = eval::score_dir_with(dir, gold, &own)?;
+    Ok(match replicates {
+        None => report.to_json(),
+        Some(n) => {
+            let seed = seed.unwrap_or(bootstrap::DEFAULT_SEED);
+            bootstrap::json_with_intervals(&report, &bootstrap::bootstrap(&report.tasks, n, seed))
+        }
+    })
+}
+
+/// Two folders of prediction files compared with a paired bootstrap of `replicates`, as
+/// `rumedbench compare A B --bootstrap N --seed S --format json` prints: per task and metric
+/// A, B, A − B, its 95% interval and a two-sided p-value. `seed` defaults to the command
+/// line's.
+pub fn compare(
+    dir_a: &Path,
+    dir_b: &Path,
+    replicates: usize,
+    seed: Option<u64>,
+) -> Result<serde_json::Value> {
+    check_replicates(replicates)?;
+    let seed = seed.unwrap_or(bootstrap::DEFAULT_SEED);
+    Ok(bootstrap::compare(dir_a, dir_b, replicates, seed)?.to_json(dir_a, dir_b))
+}
+
+/// Most bootstrap replicates (as `--bootstrap` on the command line): every replicate's values
+/// are kept for exact quantiles.
+pub const MAX_REPLICATES: usize = 100_000;
+
+fn check_replicates(n: usize) -> Result<()> {
+    if n == 0 || n > MAX_REPLICATES {
+        return Err(Error::param(
+            "bootstrap",
+            format!("replicates must be 1 to {MAX_REPLICATES}, got {n}"),
+        ));
+    }
+    Ok(())
 }
 
 /// Accuracy and Hit@3 in percent of ranked label lists (best first) against gold labels, as

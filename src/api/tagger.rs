@@ -28,6 +28,7 @@ pub struct TaggerParams {
     kind: TaggerKind,
     crf: CrfParams,
     name: String,
+    fields: Option<(String, String)>,
 }
 
 impl Default for TaggerParams {
@@ -36,6 +37,7 @@ impl Default for TaggerParams {
             kind: TaggerKind::Crf,
             crf: CrfParams::default(),
             name: "tagger".into(),
+            fields: None,
         }
     }
 }
@@ -82,6 +84,14 @@ impl TaggerParams {
         self
     }
 
+    /// The record fields the model file names: the token-list field and the tag-list field,
+    /// so that `rumedbench predict`/`test` read JSONL or CSV records with those fields.
+    /// Default `tokens` and `tags`.
+    pub fn fields(mut self, tokens_field: &str, tags_field: &str) -> Self {
+        self.fields = Some((tokens_field.to_string(), tags_field.to_string()));
+        self
+    }
+
     /// The CRF settings.
     pub fn crf(&self) -> &CrfParams {
         &self.crf
@@ -107,7 +117,17 @@ impl TaggerParams {
             .iter()
             .map(|t| Gold::Tags(t.iter().map(|x| x.as_ref().to_string()).collect()))
             .collect();
-        let task = memory_task(&self.name, &[], "tags")?;
+        let task = match &self.fields {
+            None => memory_task(&self.name, &[], "tags")?,
+            Some((tokens, tags)) => crate::task::TaskFile {
+                name: Some(self.name.clone()),
+                tokens_field: Some(tokens.clone()),
+                tags_field: Some(tags.clone()),
+                train: Some(super::common::MEMORY_SOURCE.into()),
+                ..Default::default()
+            }
+            .spec()?,
+        };
         let kind = match self.kind {
             TaggerKind::Crf => ModelKind::Feature,
             TaggerKind::Naive => ModelKind::Naive,

@@ -75,6 +75,11 @@ pub struct PredictArgs {
     /// [default: by extension, `.csv` comma, `.tsv` tab; other files are JSONL or text lines].
     #[arg(long, value_name = "C", value_parser = data::parse_delimiter)]
     pub delimiter: Option<u8>,
+    /// The input's text encoding: `utf-8`, `cp1251` (what Russian Excel exports), `koi8-r`,
+    /// `cp866`, `utf-16le`, or any WHATWG label [default: UTF-8; a byte-order mark decides
+    /// first].
+    #[arg(long, value_name = "ENC", value_parser = data::parse_encoding)]
+    pub encoding: Option<&'static data::Encoding>,
     /// The input's id field [default: the task's].
     #[arg(long, value_name = "NAME")]
     pub id_field: Option<String>,
@@ -123,6 +128,11 @@ pub struct TestArgs {
     /// extension: one character, or `\t`, `tab`, `comma`, `semicolon`, `pipe`, `space`.
     #[arg(long, value_name = "C", value_parser = data::parse_delimiter)]
     pub delimiter: Option<u8>,
+    /// The input's text encoding: `utf-8`, `cp1251` (what Russian Excel exports), `koi8-r`,
+    /// `cp866`, `utf-16le`, or any WHATWG label [default: UTF-8; a byte-order mark decides
+    /// first].
+    #[arg(long, value_name = "ENC", value_parser = data::parse_encoding)]
+    pub encoding: Option<&'static data::Encoding>,
 }
 
 /// Flags of `eval`.
@@ -212,9 +222,32 @@ pub struct ReportArgs {
     /// repeatable.
     #[arg(long, value_name = "DIR=NAME", value_parser = parse_label)]
     pub label: Vec<(PathBuf, String)>,
-    /// The chart's title.
-    #[arg(long, default_value = report::DEFAULT_TITLE)]
-    pub title: String,
+    /// The chart's title [default: "RuMedBench test scores, % (…)" when a RuMedBench task is
+    /// charted, else "Test scores, % (…)"].
+    #[arg(long, value_name = "TEXT")]
+    pub title: Option<String>,
+    /// The x axis's title.
+    #[arg(long, value_name = "TEXT", default_value = report::DEFAULT_X_TITLE)]
+    pub x_title: String,
+    /// The y axis's title.
+    #[arg(long, value_name = "TEXT", default_value = report::DEFAULT_Y_TITLE)]
+    pub y_title: String,
+    /// Chart width in CSS pixels (1/96 inch), 200 to 8000.
+    #[arg(long, value_name = "PX", default_value_t = report::DEFAULT_SIZE.0,
+          value_parser = clap::value_parser!(u32).range(report::SIZE_RANGE.0 as i64..=report::SIZE_RANGE.1 as i64))]
+    pub width: u32,
+    /// Chart height in CSS pixels, 200 to 8000.
+    #[arg(long, value_name = "PX", default_value_t = report::DEFAULT_SIZE.1,
+          value_parser = clap::value_parser!(u32).range(report::SIZE_RANGE.0 as i64..=report::SIZE_RANGE.1 as i64))]
+    pub height: u32,
+    /// PNG resolution, 72 to 1200: the PNG is width × DPI / 96 pixels wide, everything scaled
+    /// alike, and records the DPI (300 for print). SVG is resolution-free.
+    #[arg(long, value_name = "DPI", default_value_t = 96,
+          value_parser = clap::value_parser!(u32).range(72..=report::MAX_DPI as i64))]
+    pub dpi: u32,
+    /// Do not write each bar's figure above it.
+    #[arg(long)]
+    pub no_values: bool,
     /// Also chart <DIR>/<name>.jsonl of the task this task file defines, in every folder
     /// that holds it (tasks whose run record lies beside their predictions need none).
     #[arg(long, value_name = "FILE")]
@@ -373,6 +406,11 @@ pub struct TrainArgs {
     /// JSONL].
     #[arg(long, value_name = "C", value_parser = check_delimiter, help_heading = "Your own task")]
     pub delimiter: Option<String>,
+    /// New task: the text encoding of the train, dev and test files: `utf-8`, `cp1251` (what
+    /// Russian Excel exports), `koi8-r`, `cp866`, `utf-16le`, or any WHATWG label
+    /// [default: UTF-8; a byte-order mark decides first].
+    #[arg(long, value_name = "ENC", value_parser = check_encoding, help_heading = "Your own task")]
+    pub encoding: Option<String>,
     /// New task: its name [default: the task file's name, else the train file's stem, or its
     /// folder's name for `train.jsonl`].
     #[arg(long, value_name = "NAME", help_heading = "Your own task", value_parser = parse_name)]
@@ -449,6 +487,11 @@ pub(super) fn parse_tol(s: &str) -> std::result::Result<f64, String> {
 /// `train --delimiter`: checked when parsed, kept as written (the task file's form).
 pub(super) fn check_delimiter(s: &str) -> std::result::Result<String, String> {
     data::parse_delimiter(s).map(|_| s.to_string())
+}
+
+/// `train --encoding`: checked when parsed, kept as written (the task file's form).
+pub(super) fn check_encoding(s: &str) -> std::result::Result<String, String> {
+    data::parse_encoding(s).map(|_| s.to_string())
 }
 
 /// `--name`: it names output files, so it is a plain file-name stem.
@@ -620,6 +663,7 @@ impl TrainArgs {
             dev: self.dev.clone(),
             test: self.test.clone(),
             delimiter: self.delimiter.clone(),
+            encoding: self.encoding.clone(),
             multi_label: self.multi_label.then_some(true),
             label_separator: self.label_separator.clone(),
             ..task::TaskFile::default()

@@ -31,6 +31,9 @@ pub use args::{
 #[derive(Debug, Parser)]
 #[command(name = "rumedbench", version, about, long_about = None)]
 pub struct Cli {
+    /// Print results only: no notes, warnings or progress on stderr (errors still are).
+    #[arg(long, short = 'q', global = true)]
+    pub quiet: bool,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -92,8 +95,13 @@ pub enum Command {
     /// run record beside its predictions, or --task-file), with no Overall of its own. Each
     /// directory is one series, named after the directory or by --label. A directory missing
     /// some RuMedBench tasks has its Overall drawn pale and its legend says how many tasks
-    /// Overall counts as 0. Text uses a bundled Latin and Cyrillic subset of DejaVu Sans, so no
-    /// system font is needed.
+    /// Overall counts as 0. Each bar has its figure written above it (--no-values: not), and a
+    /// task a directory has no predictions for is marked n/a in its slot and named in its
+    /// legend. The title is neutral when no RuMedBench task is charted; --title, --x-title and
+    /// --y-title replace the texts, --width/--height set the size (CSS pixels) and --dpi the
+    /// PNG's resolution (recorded in the file). Text uses a bundled Latin and Cyrillic subset
+    /// of DejaVu Sans, laid out with its side bearings and kerning, so no system font is
+    /// needed.
     Report(ReportArgs),
     /// Make a MedBench leaderboard submission (medbench.ru): a zip of RuMedDaNet.jsonl,
     /// RuMedNLI.jsonl and RuMedTest.jsonl answering every record of each private test.
@@ -108,6 +116,9 @@ pub enum Command {
 
 /// Runs a parsed command line, writing results to `out` and notes to `err`.
 pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
+    crate::commands::set_quiet(cli.quiet);
+    let mut sink = std::io::sink();
+    let err: &mut dyn Write = if cli.quiet { &mut sink } else { err };
     // A set that a killed run left half-replaced in a folder this command reads (or writes a
     // single file into) is put back first; train and tune do it under their locks.
     for dir in folders_read(&cli.command) {

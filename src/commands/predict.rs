@@ -3,7 +3,8 @@
 //! Input is a CSV file with a header (by extension, read like a train file), or lines that are
 //! JSON objects with the task's fields, or (single-text and tagging tasks) plain text; tagging
 //! tasks also accept raw text, split into words at Unicode word boundaries. Output keeps input order and is written batch by batch, so memory does not
-//! grow with the input.
+//! grow with the input. A blank line of a JSONL or text input gets an output record of its own (its
+//! line number as id, an empty prediction), so output line N answers input line N.
 
 use std::io::{BufRead, Write};
 use std::path::Path;
@@ -194,31 +195,60 @@ pub fn run<R: BufRead>(
     if top_k == 0 {
         bail!("--top-k must be at least 1");
     }
-    let mut batch: Vec<Example> = Vec::with_capacity(BATCH);
+    // A blank line of a JSONL or text input is kept as an entry of its own: it gets an output
+    // record with its line number as id and no prediction, so output line N answers input
+    // line N (and ids do not jump).
+    let mut batch: Vec<Option<Example>> = Vec::with_capacity(BATCH);
+    let mut blank_ids: Vec<usize> = Vec::new();
     let mut n = 0usize;
-    let flush = |batch: &mut Vec<Example>, out: &mut dyn Write| -> Result<()> {
+    let flush = |batch: &mut Vec<Option<Example>>,
+                 blank_ids: &mut Vec<usize>,
+                 out: &mut dyn Write|
+     -> Result<()> {
         if batch.is_empty() {
             return Ok(());
         }
-        let preds = pipeline.predict(batch, top_k)?;
-        for (e, p) in batch.iter().zip(&preds) {
-            match format {
-                PredictFormat::Jsonl => output::write_json_line(out, &render(e, p, top_k))?,
-                PredictFormat::Table => writeln!(out, "{}", render_table(e, p, top_k))?,
+        let examples: Vec<Example> = batch.iter().flatten().cloned().collect();
+        let preds = if examples.is_empty() {
+            Vec::new()
+        } else {
+            pipeline.predict(&examples, top_k)?
+        };
+        let mut done = examples.iter().zip(&preds);
+        let mut blanks = blank_ids.iter();
+        for entry in batch.iter() {
+            match entry {
+                Some(_) => {
+                    let (e, p) = done.next().expect("one prediction per record");
+                    match format {
+                        PredictFormat::Jsonl => output::write_json_line(out, &render(e, p, top_k))?,
+                        PredictFormat::Table => writeln!(out, "{}", render_table(e, p, top_k))?,
+                    }
+                }
+                None => {
+                    let id = blanks.next().expect("one id per blank line");
+                    match format {
+                        PredictFormat::Jsonl => {
+                            output::write_json_line(out, &render_blank(&pipeline.task, *id))?
+                        }
+                        PredictFormat::Table => writeln!(out, "{id}\t")?,
+                    }
+                }
             }
         }
         batch.clear();
+        blank_ids.clear();
         Ok(())
     };
     // A CSV file (by extension) is read by its header, like a train file; anything else is
     // JSONL or plain text, one record per line.
     let lists = data::list_fields(&pipeline.task);
-    let records: Box<dyn Iterator<Item = Result<Example>> + '_> =
+    let records: Box<dyn Iterator<Item = Result<Entry>> + '_> =
         if let Some(d) = data::delimiter_for(source, delimiter) {
             Box::new(
                 data::csv_objects_with(source, input, &lists, d)?.map(|row| {
                     let (line_no, obj) = row?;
-                    example_from_object(&pipeline.task, source, line_no, &obj)
+                    example_from_object(&pipeline.task, source, line_no, &obj).map(Entry::Record)
                 }),
             )
         } else {
@@ -227,26 +257,51 @@ pub fn run<R: BufRead>(
             Box::new(
                 data::capped_lines(source, input)
                     .enumerate()
-                    .filter_map(|(i, line)| {
+                    .map(|(i, line)| {
                         let line_no = i + 1;
                         match line {
-                            Err(e) => Some(Err(e.into())),
-                            Ok(l) if l.trim().is_empty() => None,
-                            Ok(l) => Some(example_from_line(&pipeline.task, source, line_no, &l)),
+                            Err(e) => Err(e.into()),
+                            Ok(l) if l.trim_start_matches('\u{feff}').trim().is_empty() => {
+                                Ok(Entry::Blank(line_no))
+                            }
+                            Ok(l) => example_from_line(&pipeline.task, source, line_no, &l)
+                                .map(Entry::Record),
                         }
                     }),
             )
         };
-    for example in records {
-        batch.push(example?);
+    for entry in records {
+        match entry? {
+            Entry::Record(e) => batch.push(Some(e)),
+            Entry::Blank(line) => {
+                batch.push(None);
+                blank_ids.push(line);
+            }
+        }
         n += 1;
         if batch.len() == BATCH {
-            flush(&mut batch, out)?;
+            flush(&mut batch, &mut blank_ids, out)?;
         }
     }
-    flush(&mut batch, out)?;
+    flush(&mut batch, &mut blank_ids, out)?;
     out.flush()?;
     Ok(n)
+}
+
+/// One input line: a record, or a blank line (its line number).
+enum Entry {
+    Record(Example),
+    Blank(usize),
+}
+
+/// The output record of a blank input line: its line number as id and an empty prediction in
+/// the task's schema.
+fn render_blank(task: &TaskSpec, line: usize) -> Value {
+    match (task.kind(), task.multi_label) {
+        (TaskKind::Tokens, _) => json!({"id": line, "tokens": [], "tags": [], "entities": []}),
+        (_, true) => json!({"id": line, "labels": [], "prediction": []}),
+        _ => json!({"id": line, "prediction": []}),
+    }
 }
 
 #[cfg(test)]

@@ -3,7 +3,9 @@
 //!
 //! SVG text is written as `<text>` elements, which need no font here; layout and PNG
 //! rasterising do, so a subset of DejaVu Sans covering Latin-1 and Cyrillic (51 KB, Bitstream
-//! Vera licence, `assets/fonts/`) is compiled in and no system font is ever looked up.
+//! Vera licence, `assets/fonts/`) is compiled in and no system font is ever looked up. PNG text
+//! is drawn glyph by glyph with side bearings and kerning (`report/png.rs`), and the file
+//! records its DPI.
 
 use std::path::{Path, PathBuf};
 use std::sync::Once;
@@ -12,8 +14,11 @@ use anyhow::{anyhow, bail, Result};
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::output_set;
+
+mod png;
 use crate::scoring::bootstrap::{self, Interval};
 use crate::scoring::eval;
 use crate::task::{TaskSpec, PAPER_OVERALL, PAPER_SYSTEMS};
@@ -71,7 +76,58 @@ pub fn chart_groups(systems: &[System]) -> Vec<Group> {
 pub const DEFAULT_PAPER_ROWS: &str = "naive,feature-based";
 
 const FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-LatinCyrillic.ttf");
-const SIZE: (u32, u32) = (1100, 560);
+
+/// How a chart looks: its title, axis titles, size, resolution and value labels.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChartStyle {
+    /// The title [default: [`DEFAULT_TITLE`] when a RuMedBench task is charted, else
+    /// [`OWN_TITLE`]].
+    pub title: Option<String>,
+    /// The x axis's title.
+    pub x_title: String,
+    /// The y axis's title.
+    pub y_title: String,
+    /// Width in CSS pixels (1/96 inch): the SVG's size, and the PNG's at 96 DPI.
+    pub width: u32,
+    /// Height in CSS pixels.
+    pub height: u32,
+    /// PNG resolution: the PNG is `width × dpi / 96` pixels wide (text, lines and margins
+    /// scaled alike) and records the DPI; SVG ignores it.
+    pub dpi: u32,
+    /// Write each bar's figure above it.
+    pub values: bool,
+}
+
+impl Default for ChartStyle {
+    fn default() -> Self {
+        ChartStyle {
+            title: None,
+            x_title: DEFAULT_X_TITLE.into(),
+            y_title: DEFAULT_Y_TITLE.into(),
+            width: DEFAULT_SIZE.0,
+            height: DEFAULT_SIZE.1,
+            dpi: 96,
+            values: true,
+        }
+    }
+}
+
+/// The chart's size in CSS pixels when `--width`/`--height` are not given.
+pub const DEFAULT_SIZE: (u32, u32) = (1100, 560);
+/// The x axis's title when `--x-title` is not given.
+pub const DEFAULT_X_TITLE: &str = "Task";
+/// The y axis's title when `--y-title` is not given.
+pub const DEFAULT_Y_TITLE: &str = "Score, %";
+/// Smallest and largest `--width`/`--height` (CSS pixels), and largest `--dpi`: a chart of at
+/// most 8000 × 8000 × (1200 / 96)² pixels is still drawn in memory.
+pub const SIZE_RANGE: (u32, u32) = (200, 8000);
+/// Largest `--dpi`.
+pub const MAX_DPI: u32 = 1200;
+/// Most pixels a PNG may have (about 200 MB of RGB).
+const MAX_PIXELS: u64 = 64_000_000;
+
+/// What a missing figure is marked with: a task the series has no prediction file for.
+pub const MISSING_MARK: &str = "n/a";
 
 /// One bar series: a system or a paper row.
 #[derive(Debug, Clone, PartialEq)]
@@ -89,9 +145,13 @@ pub struct Series {
     pub missing: usize,
 }
 
-/// The chart title used when `--title` is not given.
+/// The chart title used when `--title` is not given and a RuMedBench task is charted.
 pub const DEFAULT_TITLE: &str =
     "RuMedBench test scores, % (bars: primary figure; whiskers: 95% bootstrap interval)";
+
+/// The chart title used when `--title` is not given and only other tasks are charted.
+pub const OWN_TITLE: &str =
+    "Test scores, % (bars: primary figure; whiskers: 95% bootstrap interval)";
 
 /// What `report` draws and where.
 #[derive(Debug, Clone)]
@@ -109,8 +169,8 @@ pub struct ChartRequest {
     /// Legend names for some directories (`--label DIR=NAME`); others are named after the
     /// directory.
     pub labels: Vec<(PathBuf, String)>,
-    /// The chart's title.
-    pub title: String,
+    /// Title, axis titles, size, DPI, value labels.
+    pub style: ChartStyle,
     /// Tasks defined by task files (`--task-file`), scored in every folder that holds their
     /// predictions (tasks with a run record beside their predictions need none).
     pub own: Vec<TaskSpec>,
@@ -300,6 +360,8 @@ const SYSTEM_COLOURS: [RGBColor; 6] = [
     RGBColor(148, 103, 189),
     RGBColor(140, 86, 75),
 ];
+/// The colour of [`MISSING_MARK`].
+const MISSING_GREY: RGBColor = RGBColor(110, 110, 110);
 const PAPER_COLOURS: [RGBColor; 3] = [
     RGBColor(200, 200, 200),
     RGBColor(150, 150, 150),
@@ -308,9 +370,33 @@ const PAPER_COLOURS: [RGBColor; 3] = [
 
 type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
+/// What one drawing needs besides its groups and series: the style, the title it resolved to,
+/// and the scale of every length (PNG: dpi / 96).
+struct Look<'s> {
+    style: &'s ChartStyle,
+    title: &'s str,
+    scale: f64,
+}
+
+impl Look<'_> {
+    /// A length (a font size, a margin) at this scale.
+    fn px(&self, v: f64) -> u32 {
+        (v * self.scale).round().max(1.0) as u32
+    }
+}
+
+/// The top of the y axis: 100, with room above for the figures written over the bars.
+fn y_top(style: &ChartStyle) -> f64 {
+    if style.values {
+        108.0
+    } else {
+        100.0
+    }
+}
+
 fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
-    title: &str,
+    look: &Look,
     groups: &[Group],
     series: &[Series],
 ) -> Result<()>
@@ -319,7 +405,7 @@ where
 {
     let e = |err: DrawingAreaErrorKind<DB::ErrorType>| anyhow!("cannot draw the chart: {err}");
     root.fill(&WHITE).map_err(e)?;
-    let mut chart = axes(root, title, groups)?;
+    let mut chart = axes(root, look, groups)?;
     let overall = groups.iter().position(|g| g.key == OVERALL);
     let k = series.len().max(1) as f64;
     let (mut sys_i, mut paper_i) = (0, 0);
@@ -331,14 +417,18 @@ where
             sys_i += 1;
             SYSTEM_COLOURS[(sys_i - 1) % SYSTEM_COLOURS.len()]
         };
-        bars(&mut chart, s, colour, (si, 0.84 / k), overall)?;
+        bars(&mut chart, s, colour, (si, 0.84 / k), overall, look.scale)?;
+    }
+    for (si, s) in series.iter().enumerate() {
+        figures(&mut chart, look, groups, s, (si, 0.84 / k))?;
     }
     chart
         .configure_series_labels()
         .position(SeriesLabelPosition::UpperLeft)
         .background_style(WHITE.mix(0.9))
         .border_style(BLACK)
-        .label_font(("sans-serif", 14))
+        .label_font(("sans-serif", look.px(14.0)))
+        .legend_area_size(look.px(20.0))
         .draw()
         .map_err(e)?;
     root.present().map_err(e)?;
@@ -348,7 +438,7 @@ where
 /// The chart area with its caption, axes and one x label per group.
 fn axes<'a, DB: DrawingBackend>(
     root: &'a DrawingArea<DB, Shift>,
-    title: &str,
+    look: &Look,
     groups: &[Group],
 ) -> Result<Chart<'a, DB>>
 where
@@ -356,18 +446,19 @@ where
 {
     let e = |err: DrawingAreaErrorKind<DB::ErrorType>| anyhow!("cannot draw the chart: {err}");
     let n = groups.len() as f64;
+    let top = y_top(look.style);
     let mut chart = ChartBuilder::on(root)
-        .caption(chart_label(title), ("sans-serif", 20))
-        .margin(12)
-        .x_label_area_size(45)
-        .y_label_area_size(55)
-        .build_cartesian_2d(-0.5f64..n - 0.5, 0f64..100f64)
+        .caption(chart_label(look.title), ("sans-serif", look.px(20.0)))
+        .margin(look.px(12.0))
+        .x_label_area_size(look.px(45.0))
+        .y_label_area_size(look.px(55.0))
+        .build_cartesian_2d(-0.5f64..n - 0.5, 0f64..top)
         .map_err(e)?;
     chart
         .configure_mesh()
         .disable_x_mesh()
-        .x_desc("Task")
-        .y_desc("Score, %")
+        .x_desc(chart_label(&look.style.x_title))
+        .y_desc(chart_label(&look.style.y_title))
         // Ask for enough labels that every integer (a group centre) gets one; others are blank.
         .x_labels(groups.len() + 1)
         .x_label_formatter(&|x| {
@@ -378,13 +469,24 @@ where
                 String::new()
             }
         })
-        .y_labels(11)
-        .y_label_formatter(&|y| format!("{y:.0}"))
-        .label_style(("sans-serif", 15))
-        .axis_desc_style(("sans-serif", 16))
+        .y_labels(if top > 100.0 { 12 } else { 11 })
+        .y_label_formatter(&|y| {
+            if *y <= 100.0 + 1e-9 {
+                format!("{y:.0}")
+            } else {
+                String::new()
+            }
+        })
+        .label_style(("sans-serif", look.px(15.0)))
+        .axis_desc_style(("sans-serif", look.px(16.0)))
         .draw()
         .map_err(e)?;
     Ok(chart)
+}
+
+/// The centre of the `si`-th bar (of width `bar`) of group `g`.
+fn centre(g: usize, si: usize, bar: f64) -> f64 {
+    g as f64 - 0.42 + (si as f64 + 0.5) * bar
 }
 
 /// One series' bars (the `si`-th of each group, `bar` wide) and its interval whiskers;
@@ -395,15 +497,15 @@ fn bars<DB: DrawingBackend>(
     colour: RGBColor,
     (si, bar): (usize, f64),
     overall: Option<usize>,
+    scale: f64,
 ) -> Result<()>
 where
     DB::ErrorType: 'static,
 {
     let e = |err: DrawingAreaErrorKind<DB::ErrorType>| anyhow!("cannot draw the chart: {err}");
-    let centre = |g: usize| g as f64 - 0.42 + (si as f64 + 0.5) * bar;
     let rects = s.values.iter().enumerate().filter_map(|(g, v)| {
         v.map(|v| {
-            let c = centre(g);
+            let c = centre(g, si, bar);
             // An Overall that counts missing tasks as 0 is drawn pale.
             let fill = if Some(g) == overall && s.missing > 0 {
                 colour.mix(0.35).filled()
@@ -413,14 +515,21 @@ where
             Rectangle::new([(c - bar * 0.45, 0.0), (c + bar * 0.45, v)], fill)
         })
     });
+    let swatch = (7.0 * scale).round() as i32;
     chart
         .draw_series(rects)
         .map_err(e)?
         .label(s.name.clone())
-        .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 14, y + 6)], colour.filled()));
+        .legend(move |(x, y)| {
+            Rectangle::new(
+                [(x, y - swatch), (x + 2 * swatch, y + swatch)],
+                colour.filled(),
+            )
+        });
+    let stroke = scale.round().max(1.0) as u32;
     let whiskers = s.intervals.iter().enumerate().filter_map(|(g, iv)| {
         iv.map(|iv| {
-            let (c, cap) = (centre(g), bar * 0.2);
+            let (c, cap) = (centre(g, si, bar), bar * 0.2);
             PathElement::new(
                 vec![
                     (c - cap, iv.lo),
@@ -430,7 +539,7 @@ where
                     (c - cap, iv.hi),
                     (c + cap, iv.hi),
                 ],
-                BLACK.stroke_width(1),
+                BLACK.stroke_width(stroke),
             )
         })
     });
@@ -438,44 +547,132 @@ where
     Ok(())
 }
 
+/// The texts over one series' bars: each figure (one decimal) above its bar and whisker when
+/// the style asks for them, and [`MISSING_MARK`] in the slot of a task the series lacks (a
+/// system's; the paper's rows have no figure for other tasks, which is not a gap). Text
+/// wider than the bar is written upright.
+fn figures<DB: DrawingBackend>(
+    chart: &mut Chart<'_, DB>,
+    look: &Look,
+    groups: &[Group],
+    s: &Series,
+    (si, bar): (usize, f64),
+) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    let e = |err: DrawingAreaErrorKind<DB::ErrorType>| anyhow!("cannot draw the chart: {err}");
+    let (w_px, _) = chart.plotting_area().dim_in_pixel();
+    let bar_px = bar * 0.9 * f64::from(w_px) / groups.len().max(1) as f64;
+    let size = look.px(12.0);
+    // "100.0" is about 2.8 em wide in DejaVu Sans.
+    let upright = bar_px < 2.9 * f64::from(size);
+    let style = |colour: &'static RGBColor| {
+        let st = TextStyle::from(("sans-serif", size).into_font()).color(colour);
+        if upright {
+            st.transform(FontTransform::Rotate270)
+                .pos(Pos::new(HPos::Left, VPos::Center))
+        } else {
+            st.pos(Pos::new(HPos::Center, VPos::Bottom))
+        }
+    };
+    let gap = 0.8;
+    let mut texts = Vec::new();
+    for (g, v) in s.values.iter().enumerate() {
+        let c = centre(g, si, bar);
+        match v {
+            Some(v) if look.style.values => {
+                let top = s.intervals[g].map_or(*v, |iv| iv.hi.max(*v));
+                texts.push(Text::new(format!("{v:.1}"), (c, top + gap), style(&BLACK)));
+            }
+            None if !s.paper && groups[g].key != OVERALL => {
+                texts.push(Text::new(
+                    MISSING_MARK.to_string(),
+                    (c, gap),
+                    style(&MISSING_GREY),
+                ));
+            }
+            _ => {}
+        }
+    }
+    chart.draw_series(texts).map_err(e)?;
+    Ok(())
+}
+
+/// The title `style` resolves to for `groups`.
+fn resolved_title<'s>(style: &'s ChartStyle, groups: &[Group]) -> &'s str {
+    match &style.title {
+        Some(t) => t,
+        None if groups.iter().any(|g| g.key == OVERALL) => DEFAULT_TITLE,
+        None => OWN_TITLE,
+    }
+}
+
 /// Renders the chart of `series` to an SVG document.
-pub fn render_svg(title: &str, groups: &[Group], series: &[Series]) -> Result<String> {
+pub fn render_svg(style: &ChartStyle, groups: &[Group], series: &[Series]) -> Result<String> {
     register_font()?;
+    let look = Look {
+        style,
+        title: resolved_title(style, groups),
+        scale: 1.0,
+    };
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
-        draw(&root, title, groups, series)?;
+        let root =
+            SVGBackend::with_string(&mut svg, (style.width, style.height)).into_drawing_area();
+        draw(&root, &look, groups, series)?;
     }
     Ok(svg)
 }
 
+/// Renders the chart of `series` to PNG bytes: `width × dpi / 96` by `height × dpi / 96`
+/// pixels, with the DPI recorded in the file.
+pub fn render_png(style: &ChartStyle, groups: &[Group], series: &[Series]) -> Result<Vec<u8>> {
+    register_font()?;
+    let scale = f64::from(style.dpi) / 96.0;
+    let w = (f64::from(style.width) * scale).round() as u32;
+    let h = (f64::from(style.height) * scale).round() as u32;
+    if u64::from(w) * u64::from(h) > MAX_PIXELS {
+        bail!(
+            "a {w} x {h} pixel PNG is over the {MAX_PIXELS} pixels charts are drawn with: lower \
+             --dpi, --width or --height (or write .svg, which has no pixels)"
+        );
+    }
+    let look = Look {
+        style,
+        title: resolved_title(style, groups),
+        scale,
+    };
+    let mut rgb = vec![0u8; w as usize * h as usize * 3];
+    {
+        let bitmap = BitMapBackend::with_buffer(&mut rgb, (w, h));
+        let root = png::Kerned::new(bitmap, FONT)?.into_drawing_area();
+        draw(&root, &look, groups, series)?;
+    }
+    png::encode(&rgb, (w, h), style.dpi)
+}
+
 /// Writes the chart of `series` to `out`, as SVG or PNG by extension, atomically: a failed
 /// run leaves any earlier file untouched.
-pub fn write_chart(title: &str, groups: &[Group], series: &[Series], out: &Path) -> Result<()> {
+pub fn write_chart(
+    style: &ChartStyle,
+    groups: &[Group],
+    series: &[Series],
+    out: &Path,
+) -> Result<()> {
     let ext = out
         .extension()
         .map(|e| e.to_string_lossy().to_lowercase())
         .unwrap_or_default();
-    match ext.as_str() {
-        "svg" => {
-            let svg = render_svg(title, groups, series)?;
-            output_set::write_atomic(out, |w| Ok(w.write_all(svg.as_bytes())?))
-        }
-        "png" => {
-            register_font()?;
-            // plotters picks the encoder from the file name, so the temporary file in the
-            // target's directory keeps the .png suffix; it is renamed over `out` at the end
-            // (and made 0644 like every other output).
-            output_set::write_atomic_via_path(out, ".png", |tmp| {
-                let root = BitMapBackend::new(tmp, SIZE).into_drawing_area();
-                draw(&root, title, groups, series)
-            })
-        }
+    let bytes = match ext.as_str() {
+        "svg" => render_svg(style, groups, series)?.into_bytes(),
+        "png" => render_png(style, groups, series)?,
         _ => bail!(
             "--out {}: the file name must end in .svg or .png",
             out.display()
         ),
-    }
+    };
+    output_set::write_atomic(out, |w| Ok(w.write_all(&bytes)?))
 }
 
 /// Scores each directory, bootstraps its intervals, adds the paper rows and writes the chart.
@@ -500,6 +697,24 @@ pub fn run(req: &ChartRequest, log: &mut dyn std::io::Write) -> Result<(Vec<Grou
     }
     let groups = chart_groups(&systems);
     let mut series: Vec<Series> = systems.iter().map(|s| s.series(&groups)).collect();
+    // A task a system has no predictions for is marked n/a in its slot, and its legend says so.
+    for s in &mut series {
+        let gaps: Vec<&str> = groups
+            .iter()
+            .zip(&s.values)
+            .filter(|(g, v)| v.is_none() && g.key != OVERALL)
+            .map(|(g, _)| g.label.as_str())
+            .collect();
+        if gaps.is_empty() {
+            continue;
+        }
+        let note = format!("{MISSING_MARK}: no predictions for {}", gaps.join(", "));
+        s.name = match s.name.strip_suffix(')') {
+            // "(Overall counts N missing task(s) as 0)" gets the note inside.
+            Some(head) if s.missing > 0 => format!("{head}; {note})"),
+            _ => format!("{} ({note})", s.name),
+        };
+    }
     if systems.iter().any(|s| s.benchmark) {
         for mut p in paper_series(&req.paper)? {
             // The paper's rows have the benchmark's groups, which come first.
@@ -514,7 +729,7 @@ pub fn run(req: &ChartRequest, log: &mut dyn std::io::Write) -> Result<(Vec<Grou
              of the paper's table"
         )?;
     }
-    write_chart(&req.title, &groups, &series, &req.out)?;
+    write_chart(&req.style, &groups, &series, &req.out)?;
     Ok((groups, series))
 }
 

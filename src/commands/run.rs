@@ -35,6 +35,7 @@ impl TestArgs {
             per_label: self.per_label,
             out: self.out.clone(),
             delimiter: self.delimiter,
+            encoding: self.encoding,
         };
         test::print(&req, self.format == Format::Json, out, err)
     }
@@ -79,12 +80,15 @@ impl PredictArgs {
         let (p, k, f, d) = (&bundle.pipeline, self.top_k, self.format, self.delimiter);
         match self.input.as_deref() {
             Some(path) if path != Path::new("-") => {
-                predict::run(p, path, data::open(path)?, k, f, d, out)?
+                let input = data::decoded(data::open(path)?, self.encoding)
+                    .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+                predict::run(p, path, input, k, f, d, out)?
             }
             _ => predict::run(
                 p,
                 Path::new("<stdin>"),
-                std::io::stdin().lock(),
+                data::decoded(std::io::stdin().lock(), self.encoding)
+                    .map_err(|e| anyhow::anyhow!("cannot read <stdin>: {e}"))?,
                 k,
                 f,
                 d,
@@ -209,7 +213,15 @@ impl ReportArgs {
             replicates: self.bootstrap as usize,
             seed: self.seed,
             labels: self.label.clone(),
-            title: self.title.clone(),
+            style: report::ChartStyle {
+                title: self.title.clone(),
+                x_title: self.x_title.clone(),
+                y_title: self.y_title.clone(),
+                width: self.width,
+                height: self.height,
+                dpi: self.dpi,
+                values: !self.no_values,
+            },
             own: self
                 .task_file
                 .iter()

@@ -98,6 +98,8 @@ pub struct TestRequest {
     pub out: Option<PathBuf>,
     /// Read the input as CSV-like with this delimiter, whatever its extension.
     pub delimiter: Option<u8>,
+    /// The input's text encoding [default: UTF-8; a byte-order mark decides first].
+    pub encoding: Option<&'static data::Encoding>,
 }
 
 /// A saved model's figures on one labelled file.
@@ -124,7 +126,13 @@ pub fn run(req: &TestRequest) -> Result<TestReport> {
     let bundle = Bundle::load(&req.model)?;
     let pipeline = &bundle.pipeline;
     let spec = req.fields.apply(&pipeline.task)?;
-    let split = data::load_split_with(&spec, &req.input, Labels::Required, req.delimiter)?;
+    let split = data::load_split_with(
+        &spec,
+        &req.input,
+        Labels::Required,
+        req.delimiter,
+        req.encoding,
+    )?;
     let k = pipeline.task.top_k.max(1);
     let preds = pipeline.predict(&split.examples, k)?;
     let (score, unseen) = pipeline.score(&split.examples, &preds)?;

@@ -36,6 +36,8 @@ pub struct TaskSource {
     pub custom: bool,
     /// The field delimiter of its files when they are CSV-like whatever their extension.
     pub delimiter: Option<u8>,
+    /// The text encoding of its files [default: UTF-8; a byte-order mark decides first].
+    pub encoding: Option<&'static data::Encoding>,
 }
 
 impl TaskSource {
@@ -48,6 +50,12 @@ impl TaskSource {
             .map(data::parse_delimiter)
             .transpose()
             .map_err(|e| anyhow::anyhow!("delimiter: {e}"))?;
+        let encoding = tf
+            .encoding
+            .as_deref()
+            .map(data::parse_encoding)
+            .transpose()
+            .map_err(|e| anyhow::anyhow!("encoding: {e}"))?;
         Ok(TaskSource {
             spec,
             train: tf.train.clone().expect("checked by spec()"),
@@ -55,6 +63,7 @@ impl TaskSource {
             test: tf.test.clone(),
             custom: true,
             delimiter,
+            encoding,
         })
     }
 
@@ -91,6 +100,7 @@ impl TaskSource {
             train,
             custom: false,
             delimiter: None,
+            encoding: None,
         })
     }
 }
@@ -138,6 +148,9 @@ pub struct TaskRun {
 /// A spinner on a terminal, nothing otherwise (indicatif hides itself when stderr is not a
 /// TTY, so redirected runs stay clean).
 pub fn spinner(msg: String) -> ProgressBar {
+    if crate::commands::quiet() {
+        return ProgressBar::hidden();
+    }
     let pb = ProgressBar::new_spinner();
     pb.set_style(
         ProgressStyle::with_template("{spinner} {msg} [{elapsed}]")
@@ -301,7 +314,7 @@ fn number_of_classes(split: &Split) -> usize {
 /// label is a list. Then the multi-label flags are checked against the task.
 fn load_train(req: &TrainRequest, src: &TaskSource, spec: &mut TaskSpec) -> Result<Split> {
     let train = if src.custom {
-        let (train, multi) = data::load_train_split(spec, &src.train, src.delimiter)?;
+        let (train, multi) = data::load_train_split(spec, &src.train, src.delimiter, src.encoding)?;
         spec.multi_label = multi;
         train
     } else {
@@ -411,7 +424,7 @@ fn load_splits(req: &TrainRequest, src: &TaskSource) -> Result<LoadedSplits> {
     }
     let load = |p: &Option<PathBuf>| {
         p.as_ref()
-            .map(|p| data::load_split_with(&spec, p, Labels::Required, src.delimiter))
+            .map(|p| data::load_split_with(&spec, p, Labels::Required, src.delimiter, src.encoding))
             .transpose()
     };
     let (dev, test) = (load(&src.dev)?, load(&src.test)?);
@@ -437,7 +450,7 @@ fn predict_and_score(
     if !unseen.is_empty() {
         pb.suspend(|| {
             writeln!(
-                std::io::stderr(),
+                crate::commands::notes(),
                 "warning: {}: {} label(s) of {} never seen in train are counted wrong: {}",
                 spec.name,
                 unseen.len(),
@@ -558,10 +571,15 @@ pub fn run_task(req: &TrainRequest, src: &TaskSource, log: &mut dyn Write) -> Re
     ));
     let (pipeline, multi_label) = times.time("fit", || -> Result<_> {
         let mut p = pipeline::fit_logged(spec, req.kind, &req.settings, &splits.train, &mut |n| {
-            eprintln!("{n}")
+            crate::commands::note(n)
         })
         .with_context(|| format!("training {} on {}", spec.name, src.train.display()))?;
-        let m = settle_threshold(req, &mut p, splits.dev.as_ref(), &mut std::io::stderr())?;
+        let m = settle_threshold(
+            req,
+            &mut p,
+            splits.dev.as_ref(),
+            &mut crate::commands::notes(),
+        )?;
         Ok((p, m))
     })?;
 
@@ -660,7 +678,7 @@ pub fn run(req: &TrainRequest, log: &mut dyn Write) -> Result<Vec<TaskRun>> {
     if req.model_out.is_some() && req.tasks.len() != 1 {
         bail!("--model-out needs a single task, not `all`");
     }
-    let _locks = prepare_outputs(req, &mut std::io::stderr())?;
+    let _locks = prepare_outputs(req, &mut crate::commands::notes())?;
     let runs = if req.tasks.len() > 1 {
         run_overlapped(req, log)?
     } else {

@@ -17,11 +17,16 @@ use crate::task::{InputFields, TaskSpec};
 mod digest;
 use digest::{digests, HashingReader};
 
+mod encoding;
+mod label_kinds;
+use label_kinds::{type_name, LabelKinds};
 mod paths;
 pub use crate::caps::{
     cap_text, over_cap, read_capped, read_capped_from, read_capped_string, MAX_FILE_BYTES,
     MAX_MODEL_BYTES,
 };
+pub use encoding::{decoded, parse_encoding, UTF8_HINT};
+pub use encoding_rs::Encoding;
 pub use paths::{resolve_data_dir, split_path, SplitName, FETCH_HINT};
 
 /// What a model reads from one record.
@@ -116,17 +121,6 @@ pub fn located(
     msg: impl std::fmt::Display,
 ) -> crate::error::Error {
     crate::error::Error::input(path, line, field, msg)
-}
-
-fn type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 /// Reads one record's fields with located errors.
@@ -420,12 +414,29 @@ pub fn csv_objects_with<'a, R: Read + 'a>(
         .from_reader(reader);
     let headers = rdr
         .headers()
-        .map_err(|e| located(path, 1, None, format!("cannot read the CSV header: {e}")))?
+        .map_err(|e| {
+            let hint = if matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) {
+                format!(" ({UTF8_HINT})")
+            } else {
+                String::new()
+            };
+            located(
+                path,
+                1,
+                None,
+                format!("cannot read the CSV header: {e}{hint}"),
+            )
+        })?
         .clone();
     Ok(rdr.into_records().map(move |row| {
         let row = row.map_err(|e| {
             let line = e.position().map_or(0, |p| p.line() as usize);
-            located(path, line, None, format!("invalid CSV: {e}"))
+            let hint = if matches!(e.kind(), csv::ErrorKind::Utf8 { .. }) {
+                format!(" ({UTF8_HINT})")
+            } else {
+                String::new()
+            };
+            located(path, line, None, format!("invalid CSV: {e}{hint}"))
         })?;
         let line = row.position().map_or(0, |p| p.line() as usize);
         let mut obj = Map::new();
@@ -455,17 +466,20 @@ pub type Records<'a> = Box<dyn Iterator<Item = Result<(usize, Map<String, Value>
 /// bytes read is kept for [`sha256_file`], so a FIFO or `<(cat f)` works and the run record
 /// hashes what was actually read.
 pub fn records<'a>(path: &'a Path, list_fields: &'a [&'a str]) -> Result<Records<'a>> {
-    records_with(path, list_fields, None)
+    records_with(path, list_fields, None, None)
 }
 
-/// [`records`], read as delimited with `delimiter` when it is given (whatever the extension).
+/// [`records`], read as delimited with `delimiter` when it is given (whatever the extension),
+/// decoded from `encoding` (see [`decoded`]: a BOM decides first; default UTF-8).
 pub fn records_with<'a>(
     path: &'a Path,
     list_fields: &'a [&'a str],
     delimiter: Option<u8>,
+    encoding: Option<&'static Encoding>,
 ) -> Result<Records<'a>> {
     let f = File::open(path).map_err(|e| Error::io("cannot open", path, e))?;
-    let reader = BufReader::new(HashingReader::new(f, path));
+    let reader = decoded(HashingReader::new(f, path), encoding)
+        .map_err(|e| Error::io("cannot read", path, e))?;
     match delimiter_for(path, delimiter) {
         Some(d) => Ok(Box::new(csv_objects_with(path, reader, list_fields, d)?)),
         None => Ok(Box::new(jsonl_objects(path, reader))),
@@ -483,30 +497,33 @@ pub fn list_fields(task: &TaskSpec) -> Vec<&str> {
 /// Loads every record of a split of `task` (JSONL, or CSV by extension). An empty file is an
 /// error.
 pub fn load_split(task: &TaskSpec, path: &Path, labels: Labels) -> Result<Split> {
-    Ok(load_with(task, path, labels, false, None)?.0)
+    Ok(load_with(task, path, labels, false, None, None)?.0)
 }
 
-/// [`load_split`], read as delimited with `delimiter` when it is given (whatever the extension).
+/// [`load_split`], read as delimited with `delimiter` when it is given (whatever the extension)
+/// and decoded from `encoding` (a BOM decides first; default UTF-8).
 pub fn load_split_with(
     task: &TaskSpec,
     path: &Path,
     labels: Labels,
     delimiter: Option<u8>,
+    encoding: Option<&'static Encoding>,
 ) -> Result<Split> {
-    Ok(load_with(task, path, labels, false, delimiter)?.0)
+    Ok(load_with(task, path, labels, false, delimiter, encoding)?.0)
 }
 
 /// [`load_split`] for the train split of a user's classification task, which is multi-label
 /// when it is declared so or when its first record's label is a JSON list: returns the split
 /// and whether the task is multi-label. Inferring while reading keeps the file read once.
-/// `delimiter` as for [`load_split_with`].
+/// `delimiter` and `encoding` as for [`load_split_with`].
 pub fn load_train_split(
     task: &TaskSpec,
     path: &Path,
     delimiter: Option<u8>,
+    encoding: Option<&'static Encoding>,
 ) -> Result<(Split, bool)> {
     let infer = !task.multi_label && task.kind() != crate::task::TaskKind::Tokens;
-    load_with(task, path, Labels::Required, infer, delimiter)
+    load_with(task, path, Labels::Required, infer, delimiter, encoding)
 }
 
 fn load_with(
@@ -515,13 +532,15 @@ fn load_with(
     labels: Labels,
     infer: bool,
     delimiter: Option<u8>,
+    encoding: Option<&'static Encoding>,
 ) -> Result<(Split, bool)> {
     let lists = list_fields(task);
     let mut examples = Vec::new();
     let mut inferred: Option<TaskSpec> = None;
     // Ids are matched as text (`1` and `"1"` are the same id), so each may appear once.
     let mut first_line = std::collections::HashMap::new();
-    for item in records_with(path, &lists, delimiter)? {
+    let mut label_kinds = LabelKinds::default();
+    for item in records_with(path, &lists, delimiter, encoding)? {
         let (line, obj) = item?;
         if infer
             && examples.is_empty()
@@ -532,6 +551,11 @@ fn load_with(
             inferred = Some(t);
         }
         let task = inferred.as_ref().unwrap_or(task);
+        if task.kind() != crate::task::TaskKind::Tokens {
+            if let Some(v) = obj.get(&task.label_field) {
+                label_kinds.check(path, line, &task.label_field, v)?;
+            }
+        }
         let rec = RecordReader::new(path, line, &obj);
         let example = parse_record(task, &rec, line, labels)?;
         if let Some(first) = first_line.insert(example.id_key(), line) {
@@ -619,7 +643,12 @@ pub fn capped_lines<'a, R: BufRead + 'a>(
         }
         Some(String::from_utf8(buf).map_err(|_| {
             done = true;
-            located(path, n, None, "the line is not valid UTF-8".to_string())
+            located(
+                path,
+                n,
+                None,
+                format!("the line is not valid UTF-8 ({UTF8_HINT})"),
+            )
         }))
     })
 }

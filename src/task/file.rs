@@ -115,6 +115,9 @@ pub struct TaskFile {
     /// The field delimiter of the train, dev and test files, read as CSV-like whatever their
     /// extension (`--delimiter`): one character, or `\t`, `tab`, `comma`, `semicolon`.
     pub delimiter: Option<String>,
+    /// The text encoding of the train, dev and test files (`--encoding`): `utf-8`, `cp1251`,
+    /// or any WHATWG label; a byte-order mark decides first.
+    pub encoding: Option<String>,
 }
 
 /// A `min_df`/`max_df` value as a task file writes it: an integer is a number of documents, a
@@ -157,6 +160,14 @@ impl TaskFile {
         if let Some(d) = &tf.delimiter {
             parse_delimiter(d)
                 .map_err(|e| crate::error::err!("{}: delimiter: {e}", path.display()))?;
+        }
+        if let Some(e) = &tf.encoding {
+            encoding_rs::Encoding::for_label(e.trim().as_bytes()).ok_or_else(|| {
+                crate::error::err!(
+                    "{}: encoding: unknown encoding {e:?} (e.g. utf-8, cp1251, koi8-r)",
+                    path.display()
+                )
+            })?;
         }
         // The name names output files: refused here, before any data is read.
         if let Some(n) = &tf.name {
@@ -217,6 +228,7 @@ impl TaskFile {
             max_df: self.max_df.or(other.max_df),
             max_features: self.max_features.or(other.max_features),
             delimiter: self.delimiter.or(other.delimiter),
+            encoding: self.encoding.or(other.encoding),
             multi_label: self.multi_label.or(other.multi_label),
             label_separator: self.label_separator.or(other.label_separator),
             threshold: self.threshold.or(other.threshold),

@@ -111,6 +111,9 @@ pub fn sources(task: &str, data_dir: &Path, log: &mut dyn Write) -> Result<Vec<T
 }
 
 fn grid_bar(len: usize, task: &str) -> ProgressBar {
+    if crate::commands::quiet() {
+        return ProgressBar::hidden();
+    }
     let pb = ProgressBar::new(len as u64);
     pb.set_style(
         ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} points [{elapsed}]")
@@ -139,7 +142,13 @@ pub fn run_task(req: &TuneRequest, src: &TaskSource, log: &mut dyn Write) -> Res
     let (targets, identity) = (targets(req, src), identity(req, src));
     let read = record::digests([&src.train])?;
     replace::check(&targets, &identity, Some(&read), req.force)?;
-    let result = search_on_dev(req, spec, &train, (dev_path, src.delimiter), started)?;
+    let result = search_on_dev(
+        req,
+        spec,
+        &train,
+        (dev_path, src.delimiter, src.encoding),
+        started,
+    )?;
     let search_secs = started.elapsed().as_secs_f64();
 
     // Only now, with the choice fixed, is the test split read.
@@ -150,7 +159,7 @@ pub fn run_task(req: &TuneRequest, src: &TaskSource, log: &mut dyn Write) -> Res
         &src.train,
         &train,
         &chosen,
-        (test_path, src.delimiter),
+        (test_path, src.delimiter, src.encoding),
     )?;
     let digests = record::digests([&src.train, dev_path, test_path])?;
     replace::check(&targets, &identity, Some(&digests), req.force)?;
@@ -219,11 +228,17 @@ fn load_train(src: &TaskSource) -> Result<(Split, TaskSpec)> {
     let mut spec = src.spec.clone();
     if !src.custom {
         return Ok((
-            data::load_split_with(&spec, &src.train, Labels::Required, src.delimiter)?,
+            data::load_split_with(
+                &spec,
+                &src.train,
+                Labels::Required,
+                src.delimiter,
+                src.encoding,
+            )?,
             spec,
         ));
     }
-    let (train, multi) = data::load_train_split(&spec, &src.train, src.delimiter)?;
+    let (train, multi) = data::load_train_split(&spec, &src.train, src.delimiter, src.encoding)?;
     if multi {
         spec.multi_label = true;
         let labels: std::collections::BTreeSet<&str> = train
@@ -245,10 +260,10 @@ fn search_on_dev(
     req: &TuneRequest,
     spec: &TaskSpec,
     train: &Split,
-    (dev_path, delimiter): (&Path, Option<u8>),
+    (dev_path, delimiter, encoding): (&Path, Option<u8>, Option<&'static data::Encoding>),
     started: Instant,
 ) -> Result<SearchResult> {
-    let dev = data::load_split_with(spec, dev_path, Labels::Required, delimiter)?;
+    let dev = data::load_split_with(spec, dev_path, Labels::Required, delimiter, encoding)?;
     let grid = grid_with(spec.kind(), req.seed, &req.vectorizer);
     let pb = grid_bar(grid.len(), &spec.name);
     let deadline = req.budget.map(|b| started + Duration::from_secs_f64(b));
@@ -272,16 +287,16 @@ fn retrain_and_test(
     train_path: &Path,
     train: &Split,
     chosen: &FitSettings,
-    (test_path, delimiter): (&Path, Option<u8>),
+    (test_path, delimiter, encoding): (&Path, Option<u8>, Option<&'static data::Encoding>),
 ) -> Result<TestedChoice> {
     let pb = train::spinner(format!("{}: retraining the chosen setting", spec.name));
     let pipeline = pipeline::fit_logged(spec, ModelKind::Feature, chosen, train, &mut |n| {
-        eprintln!("{n}")
+        crate::commands::note(n)
     })
     .with_context(|| format!("retraining {} on {}", spec.name, train_path.display()));
     pb.finish_and_clear();
     let pipeline = pipeline?;
-    let test = data::load_split_with(spec, test_path, Labels::Required, delimiter)?;
+    let test = data::load_split_with(spec, test_path, Labels::Required, delimiter, encoding)?;
     let preds = pipeline.predict(&test.examples, spec.top_k.max(3))?;
     let (score, _) = pipeline.score(&test.examples, &preds)?;
     Ok(TestedChoice {
@@ -407,7 +422,7 @@ pub fn run(req: &TuneRequest, log: &mut dyn Write) -> Result<Vec<TuneRun>> {
         _locks.push(output_set::RunLock::acquire(&req.models_dir)?);
     }
     // A set that a killed run left half-replaced is put back before anything is compared.
-    output_set::recover_locked(&[&pred_dir, &req.models_dir], &mut std::io::stderr())?;
+    output_set::recover_locked(&[&pred_dir, &req.models_dir], &mut crate::commands::notes())?;
     for src in &req.tasks {
         replace::check(&targets(req, src), &identity(req, src), None, req.force)?;
     }

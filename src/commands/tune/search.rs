@@ -229,7 +229,7 @@ pub(super) fn search_tagger(
                 let t = Instant::now();
                 let p =
                     pipeline::fit_logged(task, ModelKind::Feature, settings, train, &mut |n| {
-                        eprintln!("{n}")
+                        crate::commands::note(n)
                     })?;
                 let preds = p.predict(&dev.examples, 1)?;
                 let (score, _) = p.score(&dev.examples, &preds)?;

@@ -717,4 +717,70 @@ mod tests {
         let items = train_items(&["x\0y"]);
         assert_eq!(items[0][1].name, "word.lower():x");
     }
+
+    fn words(s: &str) -> Vec<String> {
+        s.split(' ').map(String::from).collect()
+    }
+
+    /// A small trained model's bytes, with every feature weight multiplied by `factor`.
+    fn scaled_model(factor: f64) -> Vec<u8> {
+        let sents = [
+            ("Принимал Арбидол три дня", "O B-Drug O O"),
+            ("После Нурофена началась тошнота", "O B-Drug O B-ADR"),
+            ("Была тошнота и головная боль", "O B-ADR O B-ADR I-ADR"),
+            ("Врач выписал Анаферон", "O O B-Drug"),
+        ];
+        let (x, y): (Vec<_>, Vec<_>) = sents.iter().map(|(s, t)| (words(s), words(t))).unzip();
+        let params = CrfParams {
+            max_iterations: 30,
+            ..CrfParams::default()
+        };
+        let mut bytes = params.fit(&x, &y).unwrap().to_bytes().to_vec();
+        let h = reader::header(&bytes).unwrap();
+        for fid in 0..h.num_features as usize {
+            let at = h.off_features + reader::CHUNK_LEN + reader::FEATURE_LEN * fid + 12;
+            let w = f64::from_le_bytes(bytes[at..at + 8].try_into().unwrap());
+            bytes[at..at + 8].copy_from_slice(&(w * factor).to_le_bytes());
+        }
+        bytes
+    }
+
+    /// Weights far past what `exp` takes (but under the bound) load, and the marginals stay
+    /// finite, summing to 1 with the Viterbi tags most probable: the scaled recursion would
+    /// give NaN here, the log-space one takes over. Past the bound a model is refused.
+    #[test]
+    fn huge_weights_give_finite_marginals_or_are_refused() {
+        let crf = Crf::from_bytes(scaled_model(1e60)).unwrap();
+        let sent = words("После Арбидола головная боль");
+        let items = sent2features(&sent);
+        let scaled = crf.tables.marginals_scaled(&items);
+        assert!(
+            scaled.iter().flatten().any(|p| !p.is_finite()),
+            "the scaled recursion stayed finite: the test does not reach the fallback"
+        );
+        let m = crf.marginals(&sent).unwrap();
+        let tags = crf.predict(&sent).unwrap();
+        for (row, tag) in m.iter().zip(&tags) {
+            assert!(row.iter().all(|p| p.is_finite()), "{row:?}");
+            assert!((row.iter().sum::<f64>() - 1.0).abs() < 1e-9, "{row:?}");
+            let best = (0..row.len())
+                .max_by(|&a, &b| row[a].total_cmp(&row[b]))
+                .unwrap();
+            assert_eq!(&crf.labels()[best], tag);
+        }
+        // Ordinary weights: the log-space marginals equal the scaled ones.
+        let plain = Crf::from_bytes(scaled_model(1.0)).unwrap();
+        let a = plain.tables.marginals_scaled(&items);
+        let b = plain.tables.marginals_log(&items);
+        for (x, y) in a.iter().flatten().zip(b.iter().flatten()) {
+            assert!((x - y).abs() < 1e-9, "{x} vs {y}");
+        }
+        let err = Crf::from_bytes(scaled_model(1e200))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("keeps every score and probability finite"),
+            "{err}"
+        );
+    }
 }

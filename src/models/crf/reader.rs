@@ -35,8 +35,8 @@ pub(crate) const MAX_WEIGHT: f64 = 1e100;
 pub const MAX_LABELS: u32 = 512;
 
 const HEADER_LEN: usize = 48;
-const CHUNK_LEN: usize = 12;
-const FEATURE_LEN: usize = 20;
+pub(super) const CHUNK_LEN: usize = 12;
+pub(super) const FEATURE_LEN: usize = 20;
 const CQDB_HEADER: usize = 24;
 const CQDB_TABLES: usize = 256;
 const CQDB_BYTEORDER: u32 = 0x6244_5371;
@@ -77,18 +77,18 @@ pub(crate) struct Tables {
 }
 
 /// The header fields the reader uses.
-struct Header {
+pub(super) struct Header {
     num_labels: u32,
     num_attrs: u32,
-    num_features: u32,
-    off_features: usize,
+    pub(super) num_features: u32,
+    pub(super) off_features: usize,
     off_labels: usize,
     off_attrs: usize,
     off_label_refs: usize,
     off_attr_refs: usize,
 }
 
-fn header(bytes: &[u8]) -> Result<Header> {
+pub(super) fn header(bytes: &[u8]) -> Result<Header> {
     if bytes.len() <= HEADER_LEN {
         return bad(format!(
             "{} bytes is shorter than a model header",
@@ -347,7 +347,7 @@ impl Tables {
 
     /// Forward-backward in log space: slower than [`Tables::marginals_scaled`], but finite for
     /// any finite scores (weights are bounded by [`MAX_WEIGHT`] on load).
-    fn marginals_log(&self, items: &[Vec<Feature>]) -> Vec<Vec<f64>> {
+    pub(super) fn marginals_log(&self, items: &[Vec<Feature>]) -> Vec<Vec<f64>> {
         let (l, t_len) = (self.labels.len(), items.len());
         if t_len == 0 {
             return Vec::new();
@@ -391,7 +391,7 @@ impl Tables {
 
     /// CRFsuite's scaled forward-backward (crf1dc_alpha_score, crf1dc_beta_score): scores
     /// exponentiated, each position's alphas scaled to sum to 1.
-    fn marginals_scaled(&self, items: &[Vec<Feature>]) -> Vec<Vec<f64>> {
+    pub(super) fn marginals_scaled(&self, items: &[Vec<Feature>]) -> Vec<Vec<f64>> {
         let (l, t_len) = (self.labels.len(), items.len());
         if t_len == 0 {
             return Vec::new();
@@ -479,78 +479,5 @@ impl Tables {
             path[t] = back[(t + 1) * l + path[t + 1] as usize];
         }
         path
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::features::token::sent2features;
-    use crate::models::crf::{Crf, CrfParams};
-
-    fn toks(s: &str) -> Vec<String> {
-        s.split(' ').map(String::from).collect()
-    }
-
-    /// A small trained model's bytes, with every feature weight multiplied by `factor`.
-    fn scaled_model(factor: f64) -> Vec<u8> {
-        let sents = [
-            ("Принимал Арбидол три дня", "O B-Drug O O"),
-            ("После Нурофена началась тошнота", "O B-Drug O B-ADR"),
-            ("Была тошнота и головная боль", "O B-ADR O B-ADR I-ADR"),
-            ("Врач выписал Анаферон", "O O B-Drug"),
-        ];
-        let (x, y): (Vec<_>, Vec<_>) = sents.iter().map(|(s, t)| (toks(s), toks(t))).unzip();
-        let params = CrfParams {
-            max_iterations: 30,
-            ..CrfParams::default()
-        };
-        let mut bytes = params.fit(&x, &y).unwrap().to_bytes().to_vec();
-        let h = header(&bytes).unwrap();
-        for fid in 0..h.num_features as usize {
-            let at = h.off_features + CHUNK_LEN + FEATURE_LEN * fid + 12;
-            let w = f64::from_le_bytes(bytes[at..at + 8].try_into().unwrap());
-            bytes[at..at + 8].copy_from_slice(&(w * factor).to_le_bytes());
-        }
-        bytes
-    }
-
-    /// Weights far past what `exp` takes (but under the bound) load, and the marginals stay
-    /// finite, summing to 1 with the Viterbi tags most probable: the scaled recursion would
-    /// give NaN here, the log-space one takes over. Past the bound a model is refused.
-    #[test]
-    fn huge_weights_give_finite_marginals_or_are_refused() {
-        let crf = Crf::from_bytes(scaled_model(1e60)).unwrap();
-        let sent = toks("После Арбидола головная боль");
-        let items = sent2features(&sent);
-        let scaled = crf.tables.marginals_scaled(&items);
-        assert!(
-            scaled.iter().flatten().any(|p| !p.is_finite()),
-            "the scaled recursion stayed finite: the test does not reach the fallback"
-        );
-        let m = crf.marginals(&sent).unwrap();
-        let tags = crf.predict(&sent).unwrap();
-        for (row, tag) in m.iter().zip(&tags) {
-            assert!(row.iter().all(|p| p.is_finite()), "{row:?}");
-            assert!((row.iter().sum::<f64>() - 1.0).abs() < 1e-9, "{row:?}");
-            let best = (0..row.len())
-                .max_by(|&a, &b| row[a].total_cmp(&row[b]))
-                .unwrap();
-            assert_eq!(&crf.labels()[best], tag);
-        }
-        // Ordinary weights: the log-space marginals equal the scaled ones.
-        let plain = Crf::from_bytes(scaled_model(1.0)).unwrap();
-        let a = plain.tables.marginals_scaled(&items);
-        let b = plain.tables.marginals_log(&items);
-        for (x, y) in a.iter().flatten().zip(b.iter().flatten()) {
-            assert!((x - y).abs() < 1e-9, "{x} vs {y}");
-        }
-        let err = Crf::from_bytes(scaled_model(1e200))
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("keeps every score and probability finite"),
-            "{err}"
-        );
     }
 }
