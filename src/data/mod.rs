@@ -666,11 +666,28 @@ mod tests {
         let p = write(
             dir.path(),
             "n.jsonl",
-            "{\"idx\": 1, \"symptoms\": \"a\", \"code\": 3}\n{\"idx\": 2, \"symptoms\": \"b\", \"code\": true}\n",
+            "{\"idx\": 1, \"symptoms\": \"a\", \"code\": 3}\n{\"idx\": 2, \"symptoms\": \"b\", \"code\": 4.0}\n",
         );
         let s = load_split(&t, &p, Labels::Required).unwrap();
         assert_eq!(s.examples[0].gold, Some(Gold::Label("3".into())));
-        assert_eq!(s.examples[1].gold, Some(Gold::Label("true".into())));
+        assert_eq!(s.examples[1].gold, Some(Gold::Label("4.0".into())));
+        let p = write(
+            dir.path(),
+            "b.jsonl",
+            "{\"idx\": 1, \"symptoms\": \"a\", \"code\": true}\n",
+        );
+        let s = load_split(&t, &p, Labels::Required).unwrap();
+        assert_eq!(s.examples[0].gold, Some(Gold::Label("true".into())));
+        // A number beside a boolean is two JSON types of label: refused at the second.
+        let p = write(
+            dir.path(),
+            "mixed.jsonl",
+            "{\"idx\": 1, \"symptoms\": \"a\", \"code\": 3}\n{\"idx\": 2, \"symptoms\": \"b\", \"code\": true}\n",
+        );
+        let e = load_split(&t, &p, Labels::Required)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("mixed.jsonl:2") && e.contains("boolean"), "{e}");
         let p = write(
             dir.path(),
             "n.tsv",
