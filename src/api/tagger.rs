@@ -8,7 +8,7 @@ use super::common::{fit_bundle, memory_split, model_file_methods};
 use crate::bundle::Bundle;
 use crate::data::{Gold, Input};
 use crate::error::{Error, Result};
-use crate::models::crf::CrfParams;
+use crate::recipe::CrfRecipe;
 use crate::pipeline::{FitSettings, Fitted, ModelKind, Pipeline};
 
 /// Which tagger to fit.
@@ -26,7 +26,7 @@ pub enum TaggerKind {
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaggerParams {
     kind: TaggerKind,
-    crf: CrfParams,
+    crf: CrfRecipe,
     name: String,
 }
 
@@ -34,7 +34,7 @@ impl Default for TaggerParams {
     fn default() -> Self {
         TaggerParams {
             kind: TaggerKind::Crf,
-            crf: CrfParams::default(),
+            crf: CrfRecipe::default(),
             name: "tagger".into(),
         }
     }
@@ -82,8 +82,14 @@ impl TaggerParams {
         self
     }
 
+    /// Sets the whole CRF recipe at once (as `rumedbench train` and task files take it).
+    pub fn with_recipe(mut self, recipe: CrfRecipe) -> Self {
+        self.crf = recipe;
+        self
+    }
+
     /// The CRF settings.
-    pub fn crf(&self) -> &CrfParams {
+    pub fn crf(&self) -> &CrfRecipe {
         &self.crf
     }
 
@@ -100,7 +106,7 @@ impl TaggerParams {
                 tags.len()
             )));
         }
-        self.crf.check()?;
+        let crf = self.crf.check()?;
         let owned = |v: &[S]| v.iter().map(|t| t.as_ref().to_string()).collect();
         let inputs = sents.iter().map(|s| Input::Tokens(owned(s))).collect();
         let gold = tags
@@ -112,10 +118,7 @@ impl TaggerParams {
             TaggerKind::Crf => ModelKind::Feature,
             TaggerKind::Naive => ModelKind::Naive,
         };
-        let settings = FitSettings {
-            crf: self.crf,
-            ..FitSettings::default()
-        };
+        let settings = FitSettings::new(&Default::default(), &crf);
         let bundle = fit_bundle(&task, kind, &settings, &memory_split(inputs, gold))?;
         Tagger::from_bundle(bundle)
     }
