@@ -14,7 +14,7 @@ use crate::models::linear::{LogReg, LogRegParams, TrainMatrix};
 use crate::models::naive::{NaiveClassifier, NaiveParams, NaiveTagger};
 pub use crate::models::prediction::Prediction;
 pub use crate::models::text::{rank_row, TextModel};
-use crate::models::text::{TextModelIn, TextModelOut};
+use crate::models::text::TextModelOut;
 use crate::models::Model;
 use crate::recipe::{CheckedCrfRecipe, CheckedTextRecipe, TextRecipe};
 use crate::scoring::eval::{Examples, Outcomes, TaskScore};
@@ -197,27 +197,6 @@ pub enum Fitted {
     Crf(Crf),
     /// Char n-gram tf-idf + one-vs-rest logistic regression.
     Text(Box<TextModel>),
-}
-
-/// A fitted model as model format `F` encodes it (the variants of [`Fitted`], in its order).
-#[derive(Serialize)]
-#[serde(rename_all = "snake_case", bound = "")]
-pub(crate) enum FittedIn<'a, F: WireFormat> {
-    NaiveClassifier(&'a NaiveClassifier),
-    NaiveTagger(&'a NaiveTagger),
-    Crf(&'a Crf),
-    Text(TextModelIn<'a, F>),
-}
-
-impl<'a, F: WireFormat> FittedIn<'a, F> {
-    pub(crate) fn new(m: &'a Fitted) -> Self {
-        match m {
-            Fitted::NaiveClassifier(m) => FittedIn::NaiveClassifier(m),
-            Fitted::NaiveTagger(m) => FittedIn::NaiveTagger(m),
-            Fitted::Crf(m) => FittedIn::Crf(m),
-            Fitted::Text(m) => FittedIn::Text(TextModelIn::new(m)),
-        }
-    }
 }
 
 /// A fitted model decoded from model format `F`.

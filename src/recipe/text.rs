@@ -272,3 +272,46 @@ fn parse_max_features(s: &str) -> std::result::Result<usize, String> {
         _ => Err(format!("expected a number of terms >= 1, got {s:?}")),
     }
 }
+
+/// The keys of a [`TextRecipe`] that set the vectorizer (what a model file keeps of the recipe:
+/// predicting needs the vectorizer, not the classifier's training settings).
+pub const VECTORIZER_KEYS: &[&str] = &[
+    "analyzer",
+    "ngram_range",
+    "sublinear_tf",
+    "hash_features",
+    "min_df",
+    "max_df",
+    "max_features",
+];
+
+/// A fitted vectorizer's parameters as recipe keys ([`VECTORIZER_KEYS`]), in the recipe's serde
+/// form.
+pub fn vectorizer_map(t: &TfidfParams) -> serde_json::Map<String, serde_json::Value> {
+    let recipe = TextRecipe {
+        analyzer: t.analyzer,
+        ngram_range: NgramRange(t.ngram_min, t.ngram_max),
+        sublinear_tf: t.sublinear_tf,
+        hash_features: t.hash_bits,
+        min_df: t.min_df,
+        max_df: t.max_df,
+        max_features: t.max_features,
+        ..TextRecipe::default()
+    };
+    let mut m = super::to_map(&recipe);
+    m.retain(|k, _| VECTORIZER_KEYS.contains(&k.as_str()));
+    m
+}
+
+/// The vectorizer's parameters from recipe keys (missing keys keep their defaults; other
+/// keys are refused), checked as a recipe is.
+pub fn vectorizer_from(map: &serde_json::Map<String, serde_json::Value>) -> Result<TfidfParams> {
+    if let Some(k) = map.keys().find(|k| !VECTORIZER_KEYS.contains(&k.as_str())) {
+        return Err(Error::param(
+            k,
+            format!("not a vectorizer setting (one of {})", VECTORIZER_KEYS.join(", ")),
+        ));
+    }
+    let recipe: TextRecipe = super::layered(&[map])?;
+    Ok(recipe.check()?.tfidf())
+}
