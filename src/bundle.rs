@@ -44,25 +44,7 @@ const HEADER_LEN: usize = 8 + 4 + 8 + 32;
 /// Format numbers up to this far past ours are read as "newer"; larger ones as corruption.
 const PLAUSIBLE_NEWER: u32 = 100;
 
-/// A training file and its checksum, so a model can be traced to its data.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FileDigest {
-    /// The path as given at training time.
-    pub path: String,
-    /// Hex SHA-256 of its bytes.
-    pub sha256: String,
-}
-
-/// Facts about how a model was made.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct BundleMeta {
-    /// `rumedbench` version that trained the model.
-    pub tool_version: String,
-    /// Hyperparameters as a JSON string (kept as text so the binary format stays simple).
-    pub hyperparameters: String,
-    /// The files the model was trained on.
-    pub train_files: Vec<FileDigest>,
-}
+pub use meta::{BundleMeta, FileDigest};
 
 /// What format 3 adds after format 2's payload.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -169,8 +151,10 @@ impl Bundle {
                 let kept = wire::take_decode_error();
                 bail!(
                     "corrupted model file: cannot decode {}",
-                    locate_decode_error(payload, version)
-                        .unwrap_or_else(|| format!("the payload: {}", decode_reason(e, kept)))
+                    locate_decode_error(payload, version).unwrap_or_else(|| format!(
+                        "the payload: {}",
+                        wire::decode_reason(e, kept)
+                    ))
                 )
             }
         };
@@ -377,19 +361,6 @@ impl Bundle {
     }
 }
 
-/// Why postcard stopped: the decoder's own message when it left one ([`wire::custom`]), else
-/// postcard's, where its generic "Serde Deserialization Error" (a value serde refused: an
-/// unknown variant, a wrong length) is said in words.
-fn decode_reason(e: postcard::Error, kept: Option<String>) -> String {
-    match (e, kept) {
-        (postcard::Error::SerdeDeCustom, Some(msg)) => msg,
-        (postcard::Error::SerdeDeCustom, None) => {
-            "a value out of its range (an unknown variant tag or a wrong length)".into()
-        }
-        (e, _) => e.to_string(),
-    }
-}
-
 /// After the payload failed to decode: decodes it again section by section (provenance, task,
 /// model kind, then the fitted model's parts) and names the first section that fails, with
 /// its reason: "the classifier (logistic regression): ...". `None` when every section decodes
@@ -420,7 +391,7 @@ fn locate_in<F: WireFormat>(payload: &[u8]) -> Option<String> {
             Ok((_, rest)) => Ok(rest),
             Err(e) => Err(format!(
                 "{section}: {}",
-                decode_reason(e, wire::take_decode_error())
+                wire::decode_reason(e, wire::take_decode_error())
             )),
         }
     }
@@ -608,6 +579,7 @@ impl std::io::Write for Digesting {
     }
 }
 
+mod meta;
 #[cfg(test)]
 mod tests;
 mod v5;

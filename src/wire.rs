@@ -63,3 +63,16 @@ impl WireFormat for Format2 {
 impl WireFormat for Format4 {
     const VECTORIZER_EXTENSION: bool = true;
 }
+
+/// Why postcard stopped: the decoder's own message when it left one ([`custom`]), else
+/// postcard's, where its generic "Serde Deserialization Error" (a value serde refused: an
+/// unknown variant, a wrong length) is said in words.
+pub(crate) fn decode_reason(e: postcard::Error, kept: Option<String>) -> String {
+    match (e, kept) {
+        (postcard::Error::SerdeDeCustom, Some(msg)) => msg,
+        (postcard::Error::SerdeDeCustom, None) => {
+            "a value out of its range (an unknown variant tag or a wrong length)".into()
+        }
+        (e, _) => e.to_string(),
+    }
+}

@@ -9,8 +9,8 @@ use crate::data::{Gold, Input};
 use crate::error::{Error, Result};
 use crate::features::analyzer::Analyzer;
 use crate::features::limit::DocFreq;
-use crate::recipe::{ClassWeight, NgramRange, TextRecipe};
 use crate::pipeline::{FitSettings, Fitted, ModelKind, Pipeline, TextModel};
+use crate::recipe::{ClassWeight, NgramRange, TextRecipe};
 use crate::task::{TaskFile, TaskKind, TaskSpec};
 
 /// Hyperparameters of the text classifier, defaulting to the paper's recipe: char 3–8-grams,

@@ -8,8 +8,8 @@ use super::common::{fit_bundle, memory_split, model_file_methods};
 use crate::bundle::Bundle;
 use crate::data::{Gold, Input};
 use crate::error::{Error, Result};
-use crate::recipe::CrfRecipe;
 use crate::pipeline::{FitSettings, Fitted, ModelKind, Pipeline};
+use crate::recipe::CrfRecipe;
 
 /// Which tagger to fit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

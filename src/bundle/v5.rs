@@ -14,7 +14,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{BundleMeta, FileDigest};
+use super::meta::{BundleMeta, FileDigest};
 use crate::error::{bail, Context, Result};
 use crate::features::tfidf::{TfidfArrays, TfidfArraysIn};
 use crate::models::crf::Crf;
@@ -173,7 +173,7 @@ fn arrays<T: serde::de::DeserializeOwned>(bytes: &[u8], section: &str) -> Result
         ),
         Err(e) => bail!(
             "corrupted model file: cannot decode {section}: {}",
-            super::decode_reason(e, wire::take_decode_error())
+            wire::decode_reason(e, wire::take_decode_error())
         ),
     }
 }

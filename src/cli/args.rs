@@ -475,14 +475,15 @@ impl TrainArgs {
     /// the command line, each recipe built once from these layers and checked.
     pub(super) fn settings(&self) -> Result<FitSettings> {
         let file = match &self.task_file {
-            Some(p) => task::TaskFile::load(p)?.recipe,
+            Some(p) => task::TaskFile::load(p, &crate::recipe::all_keys())?.recipe,
             None => serde_json::Map::new(),
         };
         let mut flags = recipe::to_map(&self.text);
         flags.extend(recipe::to_map(&self.crf));
         flags.retain(|k, _| self.given.contains(k));
         let located = |e: crate::error::Error| -> anyhow::Error {
-            let from_flag = matches!(&e, crate::error::Error::Param { name, .. } if flags.contains_key(name));
+            let from_flag =
+                matches!(&e, crate::error::Error::Param { name, .. } if flags.contains_key(name));
             match &self.task_file {
                 Some(p) if !from_flag => anyhow::anyhow!("{}: {e}", p.display()),
                 _ => e.into(),
@@ -546,7 +547,7 @@ impl TrainArgs {
                     bail!("--train-file is for built-in tasks; a new task takes --train FILE");
                 }
                 let tf = match &self.task_file {
-                    Some(p) => flags.or(task::TaskFile::load(p)?),
+                    Some(p) => flags.or(task::TaskFile::load(p, &crate::recipe::all_keys())?),
                     None => flags,
                 };
                 Ok(vec![TaskSource::from_task_file(&tf)?])

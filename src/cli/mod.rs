@@ -164,7 +164,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
             };
             let mut vectorizer = FitSettings::default();
             if let Some(p) = &args.task_file {
-                let file = task::TaskFile::load(p)?.recipe;
+                let file = task::TaskFile::load(p, &crate::recipe::all_keys())?.recipe;
                 vectorizer = crate::recipe::layered(&[&file])
                     .and_then(|r| FitSettings::from_text(&r))
                     .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;

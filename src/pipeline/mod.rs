@@ -13,8 +13,8 @@ use crate::models::crf::{is_iob, Crf, CrfParams};
 use crate::models::linear::{LogReg, LogRegParams, TrainMatrix};
 use crate::models::naive::{NaiveClassifier, NaiveParams, NaiveTagger};
 pub use crate::models::prediction::Prediction;
-pub use crate::models::text::{rank_row, TextModel};
 use crate::models::text::TextModelOut;
+pub use crate::models::text::{rank_row, TextModel};
 use crate::models::Model;
 use crate::recipe::{CheckedCrfRecipe, CheckedTextRecipe, TextRecipe};
 use crate::scoring::eval::{Examples, Outcomes, TaskScore};
@@ -180,7 +180,10 @@ impl FitSettings {
 
     /// The paper's recipes with `text`'s settings, checked.
     pub fn from_text(text: &TextRecipe) -> Result<FitSettings> {
-        Ok(FitSettings::new(&text.check()?, &CheckedCrfRecipe::default()))
+        Ok(FitSettings::new(
+            &text.check()?,
+            &CheckedCrfRecipe::default(),
+        ))
     }
 }
 

@@ -19,7 +19,10 @@ pub struct CrfRecipe {
     #[cfg_attr(feature = "cli", arg(long, default_value = "0.01", value_parser = parse_coefficient, help_heading = "Recipe"))]
     pub c2: f64,
     /// CRF: L-BFGS iterations.
-    #[cfg_attr(feature = "cli", arg(long, default_value = "200", help_heading = "Recipe"))]
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, default_value = "200", help_heading = "Recipe")
+    )]
     pub max_iterations: usize,
     /// CRF: transition features for every label pair, also pairs never seen in training
     /// (task file only).
@@ -57,7 +60,11 @@ impl CrfRecipe {
         if self.max_iterations == 0 || self.max_iterations > i32::MAX as usize {
             return Err(Error::param(
                 "max_iterations",
-                format!("must be between 1 and {}, got {}", i32::MAX, self.max_iterations),
+                format!(
+                    "must be between 1 and {}, got {}",
+                    i32::MAX,
+                    self.max_iterations
+                ),
             ));
         }
         Ok(CheckedCrfRecipe(*self))

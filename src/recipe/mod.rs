@@ -10,25 +10,14 @@
 //!
 //! Adding a knob means adding a field to a recipe, its check, and its use.
 
-use serde::de::DeserializeOwned;
-use serde::Serialize;
-use serde_json::{Map, Value};
-
-use crate::error::{err, Result};
-
 pub mod crf;
+mod layers;
 pub mod text;
+
+pub use layers::{keys, layered, to_map};
 
 pub use crf::{CheckedCrfRecipe, CrfRecipe};
 pub use text::{CheckedTextRecipe, ClassWeight, NgramRange, TextRecipe};
-
-/// The keys of a recipe type, as its serde form (and its flags' ids) spells them.
-pub fn keys<T: Serialize + Default>() -> Vec<String> {
-    match serde_json::to_value(T::default()) {
-        Ok(Value::Object(m)) => m.keys().cloned().collect(),
-        _ => Vec::new(),
-    }
-}
 
 /// Every recipe key a task file may hold at its top level.
 pub fn all_keys() -> Vec<String> {
@@ -37,71 +26,10 @@ pub fn all_keys() -> Vec<String> {
     k
 }
 
-/// Builds a recipe from layers of settings, later layers winning: each layer is a map of
-/// recipe keys (others are ignored) to values in the recipe's serde form; keys set by no
-/// layer keep their defaults. A value of the wrong type is an error naming its key.
-pub fn layered<T: Serialize + DeserializeOwned + Default>(layers: &[&Map<String, Value>]) -> Result<T> {
-    let known = keys::<T>();
-    let mut map = Map::new();
-    for layer in layers {
-        for (k, v) in layer.iter() {
-            if known.contains(k) {
-                map.insert(k.clone(), v.clone());
-            }
-        }
-    }
-    serde_json::from_value(Value::Object(map.clone())).map_err(|e| {
-        // Name the key whose value does not fit, trying them one at a time.
-        let bad = map.iter().find(|(k, v)| {
-            let one: Map<String, Value> = [((*k).clone(), (*v).clone())].into_iter().collect();
-            serde_json::from_value::<T>(Value::Object(one)).is_err()
-        });
-        match bad {
-            Some((k, v)) => crate::error::Error::param(k, format!("{e} (got {v})")),
-            None => err!("{e}"),
-        }
-    })
-}
-
-/// The serde form of a recipe as a JSON map.
-pub fn to_map<T: Serialize>(recipe: &T) -> Map<String, Value> {
-    match serde_json::to_value(recipe) {
-        Ok(Value::Object(m)) => m,
-        _ => Map::new(),
-    }
-}
-
-/// `min_df`/`max_df` in a recipe's serde form: an integer is a number of documents, a float a
-/// fraction of them (scikit-learn's convention).
-pub(crate) mod doc_freq {
-    use crate::features::limit::DocFreq;
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Form {
-        Count(usize),
-        Fraction(f64),
-    }
-
-    pub fn serialize<S: Serializer>(d: &DocFreq, s: S) -> Result<S::Ok, S::Error> {
-        match *d {
-            DocFreq::Count(c) => s.serialize_u64(c as u64),
-            DocFreq::Fraction(f) => s.serialize_f64(f),
-        }
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DocFreq, D::Error> {
-        Ok(match Form::deserialize(d)? {
-            Form::Count(c) => DocFreq::Count(c),
-            Form::Fraction(f) => DocFreq::Fraction(f),
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::{Map, Value};
 
     #[test]
     fn layers_override_in_order_and_a_bad_value_names_its_key() {
@@ -125,7 +53,10 @@ mod tests {
             ..TextRecipe::default()
         };
         let m = to_map(&r);
-        assert_eq!((m["min_df"].to_string(), m["max_df"].to_string()), ("2".into(), "0.5".into()));
+        assert_eq!(
+            (m["min_df"].to_string(), m["max_df"].to_string()),
+            ("2".into(), "0.5".into())
+        );
         let back: TextRecipe = layered(&[&m]).unwrap();
         assert_eq!(back, r);
     }

@@ -66,13 +66,29 @@ pub struct TextRecipe {
     pub hash_features: Option<u8>,
     /// Text model: drop terms found in fewer training documents: an integer is a number of
     /// documents, a number with a point (0.01) a fraction of them.
-    #[serde(with = "crate::recipe::doc_freq")]
-    #[cfg_attr(feature = "cli", arg(long, value_name = "N|FRACTION", default_value = "1", help_heading = "Recipe"))]
+    #[serde(with = "crate::recipe::layers::doc_freq")]
+    #[cfg_attr(
+        feature = "cli",
+        arg(
+            long,
+            value_name = "N|FRACTION",
+            default_value = "1",
+            help_heading = "Recipe"
+        )
+    )]
     pub min_df: DocFreq,
     /// Text model: drop terms found in more training documents: an integer is a number of
     /// documents, a number with a point (0.9) a fraction of them.
-    #[serde(with = "crate::recipe::doc_freq")]
-    #[cfg_attr(feature = "cli", arg(long, value_name = "N|FRACTION", default_value = "1.0", help_heading = "Recipe"))]
+    #[serde(with = "crate::recipe::layers::doc_freq")]
+    #[cfg_attr(
+        feature = "cli",
+        arg(
+            long,
+            value_name = "N|FRACTION",
+            default_value = "1.0",
+            help_heading = "Recipe"
+        )
+    )]
     pub max_df: DocFreq,
     /// Text model: keep only the N terms with the highest term frequency over the training
     /// documents (ties: the earlier term in code point order) [default: all].
@@ -86,7 +102,15 @@ pub struct TextRecipe {
     #[cfg_attr(feature = "cli", arg(long, default_value = "0.1", value_parser = parse_tol, help_heading = "Recipe"))]
     pub tol: f64,
     /// Text model: most solver epochs per binary problem.
-    #[cfg_attr(feature = "cli", arg(long, value_name = "N", default_value = "1000", help_heading = "Recipe"))]
+    #[cfg_attr(
+        feature = "cli",
+        arg(
+            long,
+            value_name = "N",
+            default_value = "1000",
+            help_heading = "Recipe"
+        )
+    )]
     pub max_iter: usize,
     /// Text model: class weights, `none` or `balanced` (n / (classes × class count)).
     #[cfg_attr(feature = "cli", arg(long, value_name = "none|balanced", value_enum, default_value_t = ClassWeight::None, help_heading = "Recipe"))]
@@ -298,7 +322,7 @@ pub fn vectorizer_map(t: &TfidfParams) -> serde_json::Map<String, serde_json::Va
         max_features: t.max_features,
         ..TextRecipe::default()
     };
-    let mut m = super::to_map(&recipe);
+    let mut m = super::layers::to_map(&recipe);
     m.retain(|k, _| VECTORIZER_KEYS.contains(&k.as_str()));
     m
 }
@@ -309,9 +333,12 @@ pub fn vectorizer_from(map: &serde_json::Map<String, serde_json::Value>) -> Resu
     if let Some(k) = map.keys().find(|k| !VECTORIZER_KEYS.contains(&k.as_str())) {
         return Err(Error::param(
             k,
-            format!("not a vectorizer setting (one of {})", VECTORIZER_KEYS.join(", ")),
+            format!(
+                "not a vectorizer setting (one of {})",
+                VECTORIZER_KEYS.join(", ")
+            ),
         ));
     }
-    let recipe: TextRecipe = super::layered(&[map])?;
+    let recipe: TextRecipe = super::layers::layered(&[map])?;
     Ok(recipe.check()?.tfidf())
 }

@@ -90,8 +90,10 @@ pub struct TaskFile {
 }
 
 impl TaskFile {
-    /// Reads a TOML task file; its relative paths are resolved against its folder.
-    pub fn load(path: &std::path::Path) -> Result<Self> {
+    /// Reads a TOML task file; its relative paths are resolved against its folder. Keys named
+    /// in `recipe_keys` (the recipes' keys, [`crate::recipe::all_keys`] for callers above the
+    /// recipes) are kept aside in [`TaskFile::recipe`]; any other unknown key is refused.
+    pub fn load(path: &std::path::Path, recipe_keys: &[String]) -> Result<Self> {
         // Capped before reading: a task file is a few lines of TOML, `/dev/zero` is not one.
         let text =
             crate::caps::read_capped_string(path, crate::caps::MAX_FILE_BYTES, "a task file")
@@ -101,7 +103,7 @@ impl TaskFile {
                     }
                     other => other,
                 })?;
-        let mut tf = Self::parse(&text)
+        let mut tf = Self::parse(&text, recipe_keys)
             .map_err(|e| crate::error::err!("{}: {}", path.display(), e.to_string().trim_end()))?;
         if let Some(d) = &tf.delimiter {
             parse_delimiter(d)
@@ -138,19 +140,18 @@ impl TaskFile {
 
     /// Parses a task file's text: the task's keys, and the recipe keys kept aside (checked
     /// when the recipe is built); any other key is refused with the list of known keys.
-    fn parse(text: &str) -> Result<Self> {
+    fn parse(text: &str, recipe_keys: &[String]) -> Result<Self> {
         let mut table: toml::Table = toml::from_str(text).map_err(|e| crate::error::err!("{e}"))?;
         let task_keys: Vec<String> = match serde_json::to_value(TaskFile::default()) {
             Ok(serde_json::Value::Object(m)) => m.keys().cloned().collect(),
             _ => Vec::new(),
         };
-        let recipe_keys = crate::recipe::all_keys();
         let line_of = |key: &str| {
             text.lines()
                 .position(|l| {
-                    l.trim_start().strip_prefix(key).is_some_and(|r| {
-                        r.trim_start().starts_with('=')
-                    })
+                    l.trim_start()
+                        .strip_prefix(key)
+                        .is_some_and(|r| r.trim_start().starts_with('='))
                 })
                 .map_or(String::new(), |i| format!("line {}: ", i + 1))
         };
@@ -396,7 +397,7 @@ mod custom_tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("t.toml");
         std::fs::write(&p, "name = \"x\"\nlabel = \"y\"\n").unwrap();
-        let e = TaskFile::load(&p).unwrap_err().to_string();
+        let e = TaskFile::load(&p, &[]).unwrap_err().to_string();
         assert!(e.contains("t.toml") && e.contains("label"), "{e}");
     }
 
