@@ -120,7 +120,7 @@ fn a_flag_given_overrides_the_task_file_even_at_its_default_and_only_then() {
     assert_eq!(h["classifier"]["tol"], 0.05, "the file's tol stays: {h}");
     assert_eq!(h["vectorizer"]["sublinear_tf"], true, "{h}");
     // Without the flag the file's value holds.
-    common::ok_in(d, &["train", "--task-file", &tfs]);
+    common::ok_in(d, &["train", "--task-file", &tfs, "--force"]);
     let h = &record(d, "layers")["hyperparameters"];
     assert_eq!(h["classifier"]["C"], 3.0, "{h}");
 }

@@ -53,7 +53,10 @@ impl CrfRecipe {
             if !(v.is_finite() && (0.0..=MAX_COEFFICIENT).contains(&v)) {
                 return Err(Error::param(
                     name,
-                    format!("must be between 0 and {MAX_COEFFICIENT:e}, got {v:e}"),
+                    format!(
+                        "must be between 0 and {MAX_COEFFICIENT:e}, got {}",
+                        super::text::show(v)
+                    ),
                 ));
             }
         }

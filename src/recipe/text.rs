@@ -182,7 +182,7 @@ impl TextRecipe {
         if !(self.c.is_finite() && self.c > 0.0 && self.c <= MAX_C) {
             return Err(Error::param(
                 "C",
-                format!("must be > 0 and <= {MAX_C:e}, got {:e}", self.c),
+                format!("must be > 0 and <= {MAX_C:e}, got {}", show(self.c)),
             ));
         }
         if !(self.tol.is_finite() && self.tol > 0.0) {
@@ -341,4 +341,13 @@ pub fn vectorizer_from(map: &serde_json::Map<String, serde_json::Value>) -> Resu
     }
     let recipe: TextRecipe = super::layers::layered(&[map])?;
     Ok(recipe.check()?.tfidf())
+}
+
+/// A number as an error message shows it: huge ones in exponent form.
+pub(crate) fn show(v: f64) -> String {
+    if v.abs() >= 1e6 {
+        format!("{v:e}")
+    } else {
+        v.to_string()
+    }
 }
