@@ -290,6 +290,7 @@ pub fn parse_range(s: &str) -> std::result::Result<NgramRange, String> {
 }
 
 /// `--max-features N`: at least 1.
+#[cfg(feature = "cli")]
 fn parse_max_features(s: &str) -> std::result::Result<usize, String> {
     match s.parse::<usize>() {
         Ok(n) if n >= 1 => Ok(n),
