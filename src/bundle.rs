@@ -8,7 +8,13 @@
 //! | 8 | 4 | format version (`u32`) |
 //! | 12 | 8 | payload length in bytes (`u64`) |
 //! | 20 | 32 | SHA-256 of the payload |
-//! | 52 | n | payload: postcard encoding of [`Bundle`]; format 3 appends an [`Extension`] |
+//! | 52 | n | payload: format 5, the settings as JSON and the arrays (see below); formats 2–4, postcard encoding of [`Bundle`] (format 3 appends an [`Extension`]) |
+//!
+//! This build writes format 5, self-describing: the payload starts with a length-prefixed JSON
+//! object holding the provenance, the task, the model kind, the multi-label rule and the
+//! vectorizer's recipe keys, all by name, followed by the postcard encoding of the fitted
+//! model's arrays (layout in the `v5` module). A setting added with a default needs no new
+//! format. Formats 2 to 4 (below) are still read, by the legacy decoder.
 //!
 //! Format 3 extends format 2 compatibly: its payload is format 2's followed by the postcard
 //! encoding of an [`Extension`] (today: a multi-label task's decision rule and label
@@ -27,10 +33,10 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::output;
-use crate::pipeline::{Fitted, FittedIn, FittedOut, MultiLabelRule, Pipeline};
+use crate::pipeline::{Fitted, FittedOut, MultiLabelRule, Pipeline};
 use crate::task::TaskKind;
 use crate::wire::{self, Format2, Format4, WireFormat};
-pub use crate::wire::{FORMAT_BASE, FORMAT_VECTORIZER, FORMAT_VERSION};
+pub use crate::wire::{FORMAT_BASE, FORMAT_SELF_DESCRIBING, FORMAT_VECTORIZER, FORMAT_VERSION};
 
 /// The file's first eight bytes.
 pub const MAGIC: &[u8; 8] = b"RMDBENCH";
@@ -38,25 +44,7 @@ const HEADER_LEN: usize = 8 + 4 + 8 + 32;
 /// Format numbers up to this far past ours are read as "newer"; larger ones as corruption.
 const PLAUSIBLE_NEWER: u32 = 100;
 
-/// A training file and its checksum, so a model can be traced to its data.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FileDigest {
-    /// The path as given at training time.
-    pub path: String,
-    /// Hex SHA-256 of its bytes.
-    pub sha256: String,
-}
-
-/// Facts about how a model was made.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct BundleMeta {
-    /// `rumedbench` version that trained the model.
-    pub tool_version: String,
-    /// Hyperparameters as a JSON string (kept as text so the binary format stays simple).
-    pub hyperparameters: String,
-    /// The files the model was trained on.
-    pub train_files: Vec<FileDigest>,
-}
+pub use meta::{BundleMeta, FileDigest};
 
 /// What format 3 adds after format 2's payload.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -121,41 +109,6 @@ impl Bundle {
         Ok(bundle)
     }
 
-    /// What follows format 2's payload, `None` when nothing does (the file is format 2).
-    fn extension(&self) -> Option<Extension> {
-        let p = &self.pipeline;
-        let multi = p.multi_label.map(|rule| MultiLabelExtension {
-            rule,
-            label_separator: p.task.label_separator.clone(),
-        });
-        multi.map(|m| Extension {
-            multi_label: Some(m),
-        })
-    }
-
-    /// The format this bundle is written in: 3 with an extension, else 2.
-    fn version(&self, ext: &Option<Extension>) -> u32 {
-        let vectorizer = match &self.pipeline.model {
-            Fitted::Text(m) => m.tfidf.params().needs_format() > FORMAT_BASE,
-            _ => false,
-        };
-        if vectorizer {
-            FORMAT_VECTORIZER
-        } else if ext.is_some() {
-            3
-        } else {
-            FORMAT_BASE
-        }
-    }
-
-    /// The extension written after the payload in `version` (from format 3 on, always one).
-    fn trailer(ext: Option<Extension>, version: u32) -> Option<Extension> {
-        match (ext, version) {
-            (None, v) if v > FORMAT_BASE => Some(Extension { multi_label: None }),
-            (e, _) => e,
-        }
-    }
-
     /// Applies a decoded extension to the pipeline.
     fn extend(&mut self, ext: Extension) -> Result<()> {
         if let Some(m) = ext.multi_label {
@@ -168,36 +121,24 @@ impl Bundle {
         Ok(())
     }
 
-    /// Encodes the bundle with its header.
+    /// Encodes the bundle with its header (format 5).
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
-        // The payload is encoded straight after a placeholder header, then the header is
-        // filled in: one buffer, not a payload plus a copy (models reach hundreds of MB).
-        let ext = self.extension();
-        let version = self.version(&ext);
-        let ext = Self::trailer(ext, version);
-        let mut out = Vec::with_capacity(HEADER_LEN);
-        out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&version.to_le_bytes());
-        out.resize(HEADER_LEN, 0);
-        let mut out = if version >= FORMAT_VECTORIZER {
-            postcard::to_extend(&BundleIn::<Format4>::new(self), out)
-        } else {
-            postcard::to_extend(&BundleIn::<Format2>::new(self), out)
-        }
-        .context("cannot encode the model")?;
-        if let Some(e) = &ext {
-            out = postcard::to_extend(e, out).context("cannot encode the model")?;
-        }
-        let len = (out.len() - HEADER_LEN) as u64;
-        let digest = Sha256::digest(&out[HEADER_LEN..]);
-        out[12..20].copy_from_slice(&len.to_le_bytes());
-        out[20..HEADER_LEN].copy_from_slice(&digest);
+        let mut out = Vec::new();
+        self.write_to(&mut out)?;
         Ok(out)
     }
 
     /// Decodes a bundle, checking magic, version, length and checksum first.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
         let (version, payload) = check_header(bytes)?;
+        if version == FORMAT_SELF_DESCRIBING {
+            let (meta, pipeline) = v5::decode(payload)?;
+            let bundle = Bundle { meta, pipeline };
+            bundle
+                .validate()
+                .context("corrupted model file: the decoded model is inconsistent")?;
+            return Ok(bundle);
+        }
         wire::take_decode_error();
         let decoded = if version >= FORMAT_VECTORIZER {
             postcard::take_from_bytes::<BundleOut<Format4>>(payload).map(|(b, r)| (b.bundle(), r))
@@ -210,8 +151,10 @@ impl Bundle {
                 let kept = wire::take_decode_error();
                 bail!(
                     "corrupted model file: cannot decode {}",
-                    locate_decode_error(payload, version)
-                        .unwrap_or_else(|| format!("the payload: {}", decode_reason(e, kept)))
+                    locate_decode_error(payload, version).unwrap_or_else(|| format!(
+                        "the payload: {}",
+                        wire::decode_reason(e, kept)
+                    ))
                 )
             }
         };
@@ -296,16 +239,6 @@ impl Bundle {
         Ok(())
     }
 
-    /// Streams the payload (without the header or the extension) in `version`'s encoding.
-    fn encode_to(&self, version: u32, w: &mut dyn std::io::Write) -> Result<()> {
-        if version >= FORMAT_VECTORIZER {
-            postcard::to_io(&BundleIn::<Format4>::new(self), w).map(|_| ())
-        } else {
-            postcard::to_io(&BundleIn::<Format2>::new(self), w).map(|_| ())
-        }
-        .context("cannot encode the model")
-    }
-
     /// Writes the model atomically, streaming the payload: one encoding pass measures and
     /// hashes it, a second writes it after the header, so the file is never held in memory
     /// (models of large corpora reach hundreds of MB). The bytes equal [`Bundle::to_bytes`].
@@ -316,17 +249,12 @@ impl Bundle {
     /// Streams the model file's bytes (header, then payload) to `w`, in two encoding passes
     /// (see [`Bundle::save`]); the bytes equal [`Bundle::to_bytes`].
     pub fn write_to(&self, w: &mut dyn std::io::Write) -> Result<()> {
-        let ext = self.extension();
-        let version = self.version(&ext);
-        let ext = Self::trailer(ext, version);
+        let version = FORMAT_SELF_DESCRIBING;
         let mut sink = Digesting {
             sha: Sha256::new(),
             len: 0,
         };
-        self.encode_to(version, &mut sink)?;
-        if let Some(e) = &ext {
-            postcard::to_io(e, &mut sink).context("cannot encode the model")?;
-        }
+        v5::encode(&self.meta, &self.pipeline, &mut sink)?;
         let digest = sink.sha.finalize();
         w.write_all(MAGIC)?;
         w.write_all(&version.to_le_bytes())?;
@@ -338,12 +266,7 @@ impl Bundle {
             inner: w,
             error: None,
         };
-        let mut written = self.encode_to(version, &mut w);
-        if let (Ok(()), Some(e)) = (&written, &ext) {
-            written = postcard::to_io(e, &mut w)
-                .map(|_| ())
-                .context("cannot encode the model");
-        }
+        let written = v5::encode(&self.meta, &self.pipeline, &mut w);
         match (written, w.error) {
             (Ok(()), _) => Ok(()),
             (Err(_), Some(io)) => Err(io.into()),
@@ -412,7 +335,17 @@ impl Bundle {
         if bytes.len() < HEADER_LEN || &bytes[..8] != MAGIC {
             bail!("{} is not a rumedbench model file", path.display());
         }
-        // The payload's first fields, encoded as the payload encodes them (the task through
+        let version = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
+        if version == FORMAT_SELF_DESCRIBING {
+            let (s, _) = v5::read_settings(&bytes[HEADER_LEN..])
+                .with_context(|| format!("{}: cannot decode its task", path.display()))?;
+            return Ok(ModelIdentity {
+                meta: s.meta(),
+                task: s.task().clone(),
+                kind: s.kind(),
+            });
+        }
+        // Formats 2 to 4: the payload's first fields, encoded as the payload encodes them (the task through
         // `task::wire`, as `Pipeline` writes it).
         #[derive(Deserialize)]
         struct Prefix {
@@ -425,19 +358,6 @@ impl Bundle {
             .map(|(v, _)| v)
             .with_context(|| format!("{}: cannot decode its task", path.display()))?;
         Ok(ModelIdentity { meta, task, kind })
-    }
-}
-
-/// Why postcard stopped: the decoder's own message when it left one ([`wire::custom`]), else
-/// postcard's, where its generic "Serde Deserialization Error" (a value serde refused: an
-/// unknown variant, a wrong length) is said in words.
-fn decode_reason(e: postcard::Error, kept: Option<String>) -> String {
-    match (e, kept) {
-        (postcard::Error::SerdeDeCustom, Some(msg)) => msg,
-        (postcard::Error::SerdeDeCustom, None) => {
-            "a value out of its range (an unknown variant tag or a wrong length)".into()
-        }
-        (e, _) => e.to_string(),
     }
 }
 
@@ -471,7 +391,7 @@ fn locate_in<F: WireFormat>(payload: &[u8]) -> Option<String> {
             Ok((_, rest)) => Ok(rest),
             Err(e) => Err(format!(
                 "{section}: {}",
-                decode_reason(e, wire::take_decode_error())
+                wire::decode_reason(e, wire::take_decode_error())
             )),
         }
     }
@@ -499,46 +419,6 @@ fn locate_in<F: WireFormat>(payload: &[u8]) -> Option<String> {
         }
     };
     walk().err()
-}
-
-/// The payload as format `F` encodes it: [`Bundle`] and [`Pipeline`] field for field (the
-/// derived encoding), the format passed down as a type to the values whose encoding depends on
-/// it (the vectorizer's parameters, see [`crate::wire`]).
-#[derive(Serialize)]
-#[serde(bound = "")]
-struct BundleIn<'a, F: WireFormat> {
-    meta: &'a BundleMeta,
-    pipeline: PipelineIn<'a, F>,
-}
-
-#[derive(Serialize)]
-#[serde(bound = "")]
-struct PipelineIn<'a, F: WireFormat> {
-    #[serde(serialize_with = "task_wire")]
-    task: &'a crate::task::TaskSpec,
-    kind: crate::pipeline::ModelKind,
-    model: FittedIn<'a, F>,
-}
-
-fn task_wire<S: serde::Serializer>(
-    t: &&crate::task::TaskSpec,
-    s: S,
-) -> std::result::Result<S::Ok, S::Error> {
-    crate::task::wire::serialize(t, s)
-}
-
-impl<'a, F: WireFormat> BundleIn<'a, F> {
-    fn new(b: &'a Bundle) -> Self {
-        let p = &b.pipeline;
-        BundleIn {
-            meta: &b.meta,
-            pipeline: PipelineIn {
-                task: &p.task,
-                kind: p.kind,
-                model: FittedIn::new(&p.model),
-            },
-        }
-    }
 }
 
 /// The payload as it is decoded from format `F`, before [`Bundle::from_bytes`] adds the
@@ -615,7 +495,7 @@ fn check_header(bytes: &[u8]) -> Result<(u32, &[u8])> {
     if version < FORMAT_BASE {
         bail!(
             "model file format {version} was written by an older rumedbench; this one reads \
-                 formats {FORMAT_BASE} and {FORMAT_VERSION} only (format 2 added hashed features \
+                 formats {FORMAT_BASE} to {FORMAT_VERSION} only (format 2 added hashed features \
                  and the primal route's model form): retrain the model"
         );
     }
@@ -699,5 +579,7 @@ impl std::io::Write for Digesting {
     }
 }
 
+mod meta;
 #[cfg(test)]
 mod tests;
+mod v5;

@@ -7,13 +7,17 @@
 //!
 //! It sits at the bottom of the crate, below [`crate::features`] and [`crate::bundle`].
 
-/// The newest format version this build writes and reads (single-label models are written as
-/// [`FORMAT_BASE`]).
-pub const FORMAT_VERSION: u32 = 4;
+/// The newest format version this build reads, and the one it writes: format 5, whose
+/// settings are a JSON object by name beside the postcard-encoded arrays (see
+/// `crate::bundle`'s format-5 module).
+pub const FORMAT_VERSION: u32 = 5;
+/// The self-describing format.
+pub const FORMAT_SELF_DESCRIBING: u32 = 5;
 /// The format that adds the vectorizer's analyzer and vocabulary limits to its parameters
 /// (format 3's extension follows the payload as in format 3).
 pub const FORMAT_VECTORIZER: u32 = 4;
-/// The oldest format this build reads, and the one it writes when there is no [`Extension`](crate::bundle::Extension).
+/// The oldest format this build reads (formats 2 to 4 are read by a legacy decoder; format 2
+/// had no [`Extension`](crate::bundle::Extension)).
 pub const FORMAT_BASE: u32 = 2;
 
 thread_local! {
@@ -58,4 +62,17 @@ impl WireFormat for Format2 {
 
 impl WireFormat for Format4 {
     const VECTORIZER_EXTENSION: bool = true;
+}
+
+/// Why postcard stopped: the decoder's own message when it left one ([`custom`]), else
+/// postcard's, where its generic "Serde Deserialization Error" (a value serde refused: an
+/// unknown variant, a wrong length) is said in words.
+pub(crate) fn decode_reason(e: postcard::Error, kept: Option<String>) -> String {
+    match (e, kept) {
+        (postcard::Error::SerdeDeCustom, Some(msg)) => msg,
+        (postcard::Error::SerdeDeCustom, None) => {
+            "a value out of its range (an unknown variant tag or a wrong length)".into()
+        }
+        (e, _) => e.to_string(),
+    }
 }

@@ -260,7 +260,10 @@ fn bad_input_and_bad_files_are_typed_errors() {
         .c(-1.0)
         .fit(&["a b c d", "e f g h"], &["x", "y"])
         .unwrap_err();
-    assert!(chain(&e).contains("C must be positive"), "{e}");
+    assert!(
+        matches!(e, Error::Param { .. }) && chain(&e).contains("C: must be > 0"),
+        "{e}"
+    );
     let e = p.fit(&["a b c d", "e f g h"], &["x", "x"]).unwrap_err();
     assert!(chain(&e).contains("at least two classes"), "{e}");
     let e = TextClassifier::load("/nonexistent/model.rmb").unwrap_err();

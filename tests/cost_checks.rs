@@ -164,7 +164,7 @@ fn crf_penalties_out_of_range_are_refused_up_front() {
     .unwrap();
     let err = fails(dir.path(), &["train", "--task-file", "tags.toml"]);
     assert!(
-        err.contains("c1 must be between 0 and 1e4, got 1e300"),
+        err.contains("c1: must be between 0 and 1e4, got 1e300"),
         "{err}"
     );
     assert!(!err.contains("absent.jsonl"), "{err}");

@@ -378,7 +378,7 @@ fn huge_finite_weights_are_refused() {
     );
 }
 
-/// A crafted vectorizer (n-gram range 3..=2) and a crafted CRF (its magic changed) are
+/// A crafted vectorizer (n-gram range 3..=2, in the settings) and a crafted CRF (its magic changed) are
 /// refused with their decoders' own messages and the section, not postcard's generic
 /// "Serde Deserialization Error".
 #[test]
@@ -386,12 +386,12 @@ fn crafted_models_name_the_section_and_the_decoders_message() {
     let mut all = models();
     let (_, text, _) = all.remove(3);
     let mut payload = text[HEADER_LEN..].to_vec();
-    // The vectorizer's parameters: ngram_min 3, ngram_max 8, raw tf, no hashing.
-    let at = find_once(&payload, &[3, 8, 0, 0]);
-    payload[at + 1] = 2;
+    // The vectorizer's settings, by name in the format-5 file's JSON: n-gram range 3..=8.
+    let at = find_once(&payload, b"\"ngram_range\":[3,8]");
+    payload[at + 17] = b'2';
     let err = chain(&Bundle::from_bytes(&with_payload(&text, payload)).unwrap_err());
     assert!(
-        err.contains("cannot decode the vectorizer: ngram_min (3) must not exceed ngram_max (2)"),
+        err.contains("the vectorizer: ngram_range: expected MIN,MAX with 1 <= MIN <= MAX, got 3,2"),
         "{err}"
     );
     assert!(!err.contains("Serde"), "{err}");

@@ -99,10 +99,13 @@ fn train_writes_sets_and_scores_them_as_scikit_learn_does() {
     assert_eq!(c["threshold"], 0.5, "{record}");
     // One binary problem per label (six labels).
     assert_eq!(record["fit"]["binary_problems"], 6);
-    // The model file is format 3 (format 2 plus the multi-label extension).
+    // The model file is format 5, its settings holding the multi-label rule by name.
     let bytes = std::fs::read(dir.path().join("models/codes-feature.rmb")).unwrap();
     assert_eq!(&bytes[..8], b"RMDBENCH");
-    assert_eq!(u32::from_le_bytes(bytes[8..12].try_into().unwrap()), 3);
+    assert_eq!(u32::from_le_bytes(bytes[8..12].try_into().unwrap()), 5);
+    let n = u32::from_le_bytes(bytes[52..56].try_into().unwrap()) as usize;
+    let settings: serde_json::Value = serde_json::from_slice(&bytes[56..56 + n]).unwrap();
+    assert_eq!(settings["multi_label"]["threshold"], 0.5, "{settings}");
 }
 
 #[test]

@@ -292,7 +292,7 @@ fn recipe_knobs_come_from_the_task_file_then_flags_and_are_recorded() {
     let o = run(dir.path(), &["train", "--task-file", &tfs]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
-        err.contains("unknown field `CC`, expected one of") && err.contains("`C`"),
+        err.contains("unknown key `CC`; a task file knows") && err.contains(", C, "),
         "{err}"
     );
     let o = run(dir.path(), &["train", "--task", "top3", "--c", "1"]);

@@ -1,6 +1,6 @@
 //! The vectorizer's knobs from the command line and the task file: `--analyzer`, `--min-df`,
 //! `--max-df`, `--max-features` (task-file keys `analyzer`, `min_df`, `max_df`, `max_features`)
-//! reach the model file (format 4; the paper's recipe stays format 2) and the run record, and
+//! reach the model file (format 5's settings, by name) and the run record, and
 //! `predict` and `test` honour them through the model. On the synthetic fixture
 //! `tests/fixtures/toy/`.
 
@@ -58,6 +58,15 @@ fn train(dir: &Path, name: &str, extra: &[&str]) -> String {
 fn record(dir: &Path, name: &str) -> Value {
     let path = dir.join(format!("out/feature/{name}.run.json"));
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// The vectorizer's settings a format-5 model file holds by name.
+fn model_vectorizer(model: &Path) -> Value {
+    let b = std::fs::read(model).unwrap();
+    let p = &b[52..];
+    let n = u32::from_le_bytes(p[..4].try_into().unwrap()) as usize;
+    let settings: Value = serde_json::from_slice(&p[4..4 + n]).unwrap();
+    settings["vectorizer"].clone()
 }
 
 fn format_version(model: &Path) -> u32 {
@@ -121,7 +130,8 @@ fn each_flag_reaches_the_model_file_and_the_run_record() {
         let rec = record(d, name);
         assert_eq!(rec["hyperparameters"]["vectorizer"][key], want, "{name}");
         let model = d.join(format!("models/{name}-feature.rmb"));
-        assert_eq!(format_version(&model), 4, "{name}");
+        assert_eq!(format_version(&model), 5, "{name}");
+        assert_eq!(model_vectorizer(&model)[key], want, "{name}");
         train_and_predict_agree(d, name);
         // `test` scores through the same model.
         let out = ok(
@@ -136,9 +146,9 @@ fn each_flag_reaches_the_model_file_and_the_run_record() {
         );
         assert!(out.contains("accuracy"), "{out}");
     }
-    // The paper's recipe keeps format 2 and records no limits.
+    // The paper's recipe is format 5 too, and records no limits.
     train(d, "plain", &[]);
-    assert_eq!(format_version(&d.join("models/plain-feature.rmb")), 2);
+    assert_eq!(format_version(&d.join("models/plain-feature.rmb")), 5);
     let v = &record(d, "plain")["hyperparameters"]["vectorizer"];
     assert_eq!(v["analyzer"], "char");
     assert!(
@@ -277,5 +287,9 @@ fn tune_keeps_the_task_files_vectorizer_at_every_point() {
         (Some("word"), Some(50)),
         "{v}"
     );
-    assert_eq!(format_version(&d.join("models/tw-tuned.rmb")), 4);
+    assert_eq!(format_version(&d.join("models/tw-tuned.rmb")), 5);
+    assert_eq!(
+        model_vectorizer(&d.join("models/tw-tuned.rmb"))["analyzer"],
+        "word"
+    );
 }

@@ -9,9 +9,8 @@ use crate::data::{Gold, Input};
 use crate::error::{Error, Result};
 use crate::features::analyzer::Analyzer;
 use crate::features::limit::DocFreq;
-use crate::features::tfidf::TfidfParams;
-use crate::models::linear::LogRegParams;
 use crate::pipeline::{FitSettings, Fitted, ModelKind, Pipeline, TextModel};
+use crate::recipe::{ClassWeight, NgramRange, TextRecipe};
 use crate::task::{TaskFile, TaskKind, TaskSpec};
 
 /// Hyperparameters of the text classifier, defaulting to the paper's recipe: char 3–8-grams,
@@ -20,11 +19,11 @@ use crate::task::{TaskFile, TaskKind, TaskSpec};
 /// ```
 /// use rumedbench::TextClassifierParams;
 /// let params = TextClassifierParams::default().c(1.0).ngram_range(2, 5).sublinear_tf(true);
-/// assert_eq!(params.settings().logreg.c, 1.0);
+/// assert_eq!(params.recipe().c, 1.0);
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct TextClassifierParams {
-    settings: FitSettings,
+    recipe: TextRecipe,
     name: String,
     fields: Option<(Vec<String>, String)>,
 }
@@ -32,7 +31,7 @@ pub struct TextClassifierParams {
 impl Default for TextClassifierParams {
     fn default() -> Self {
         TextClassifierParams {
-            settings: FitSettings::default(),
+            recipe: TextRecipe::default(),
             name: "model".into(),
             fields: None,
         }
@@ -47,69 +46,72 @@ impl TextClassifierParams {
 
     /// The n-gram lengths in code points, `min..=max` (sklearn `ngram_range`).
     pub fn ngram_range(mut self, min: usize, max: usize) -> Self {
-        self.settings.tfidf.ngram_min = min;
-        self.settings.tfidf.ngram_max = max;
+        self.recipe.ngram_range = NgramRange(min, max);
         self
     }
 
     /// Replace a raw count `tf` by `1 + ln(tf)` (sklearn `sublinear_tf`).
     pub fn sublinear_tf(mut self, on: bool) -> Self {
-        self.settings.tfidf.sublinear_tf = on;
+        self.recipe.sublinear_tf = on;
         self
     }
 
     /// Inverse regularisation strength (sklearn `C`).
     pub fn c(mut self, c: f64) -> Self {
-        self.settings.logreg.c = c;
+        self.recipe.c = c;
         self
     }
 
     /// The dual solver's stopping tolerance (liblinear's rule; default 0.1).
     pub fn tol(mut self, tol: f64) -> Self {
-        self.settings.logreg.tol = tol;
+        self.recipe.tol = tol;
         self
     }
 
     /// Upper bound on solver epochs per binary problem.
     pub fn max_iter(mut self, max_iter: usize) -> Self {
-        self.settings.logreg.max_iter = max_iter;
+        self.recipe.max_iter = max_iter;
         self
     }
 
     /// sklearn's `class_weight='balanced'` when `true`.
     pub fn class_weight_balanced(mut self, on: bool) -> Self {
-        self.settings.logreg.class_weight_balanced = on;
+        self.recipe.class_weight = if on {
+            ClassWeight::Balanced
+        } else {
+            ClassWeight::None
+        };
         self
     }
 
     /// Seed of the solver's coordinate order.
     pub fn seed(mut self, seed: u64) -> Self {
-        self.settings.seed = seed;
+        self.recipe.seed = seed;
         self
     }
 
     /// Drop n-grams found in fewer training documents (scikit-learn's `min_df`; default 1).
     pub fn min_df(mut self, min_df: DocFreq) -> Self {
-        self.settings.tfidf.min_df = min_df;
+        self.recipe.min_df = min_df;
         self
     }
 
     /// Drop n-grams found in more training documents (scikit-learn's `max_df`; default all).
     pub fn max_df(mut self, max_df: DocFreq) -> Self {
-        self.settings.tfidf.max_df = max_df;
+        self.recipe.max_df = max_df;
         self
     }
 
     /// Keep only the `n` n-grams with the highest term frequency over the training documents
     /// (scikit-learn's `max_features`; default all).
     pub fn max_features(mut self, n: Option<usize>) -> Self {
-        self.settings.tfidf.max_features = n;
+        self.recipe.max_features = n;
         self
     }
 
     /// How texts are cut into terms (scikit-learn's `analyzer`: `char`, `char_wb`, `word`).
     pub fn analyzer(mut self, analyzer: Analyzer) -> Self {
-        self.settings.tfidf.analyzer = analyzer;
+        self.recipe.analyzer = analyzer;
         self
     }
 
@@ -128,25 +130,26 @@ impl TextClassifierParams {
         self
     }
 
-    /// All settings, as `rumedbench train` takes them.
-    pub fn settings(&self) -> &FitSettings {
-        &self.settings
+    /// Sets the whole recipe at once (every knob, as `rumedbench train` and task files take
+    /// them).
+    pub fn with_recipe(mut self, recipe: TextRecipe) -> Self {
+        self.recipe = recipe;
+        self
     }
 
-    /// The vectorizer settings.
-    pub fn tfidf(&self) -> &TfidfParams {
-        &self.settings.tfidf
+    /// The recipe, as `rumedbench train` takes it.
+    pub fn recipe(&self) -> &TextRecipe {
+        &self.recipe
     }
 
-    /// The classifier settings.
-    pub fn logreg(&self) -> &LogRegParams {
-        &self.settings.logreg
+    /// All settings, checked, as the fitting code takes them.
+    pub fn settings(&self) -> Result<FitSettings> {
+        FitSettings::from_text(&self.recipe)
     }
 
     /// Checks every setting, naming the bad one.
     pub fn check(&self) -> Result<()> {
-        self.settings.tfidf.check()?;
-        self.settings.logreg.check()
+        self.recipe.check().map(|_| ())
     }
 
     /// Fits on single texts. Classes are the distinct labels, sorted as strings.
@@ -188,7 +191,7 @@ impl TextClassifierParams {
                 labels.len()
             )));
         }
-        self.check()?;
+        let settings = self.settings()?;
         let gold: Vec<Gold> = labels.iter().map(|l| Gold::Label(l.to_string())).collect();
         let mut task = match &self.fields {
             None => memory_task(&self.name, fields, "label")?,
@@ -214,7 +217,7 @@ impl TextClassifierParams {
             .len();
         task.settle_metrics(n_classes);
         let split = memory_split(inputs, gold);
-        let bundle = fit_bundle(&task, ModelKind::Feature, &self.settings, &split)?;
+        let bundle = fit_bundle(&task, ModelKind::Feature, &settings, &split)?;
         TextClassifier::from_bundle(bundle)
     }
 }

@@ -8,8 +8,8 @@ use super::common::{fit_bundle, memory_split, model_file_methods};
 use crate::bundle::Bundle;
 use crate::data::{Gold, Input};
 use crate::error::{Error, Result};
-use crate::models::crf::CrfParams;
 use crate::pipeline::{FitSettings, Fitted, ModelKind, Pipeline};
+use crate::recipe::CrfRecipe;
 
 /// Which tagger to fit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -26,7 +26,7 @@ pub enum TaggerKind {
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaggerParams {
     kind: TaggerKind,
-    crf: CrfParams,
+    crf: CrfRecipe,
     name: String,
     fields: Option<(String, String)>,
 }
@@ -35,7 +35,7 @@ impl Default for TaggerParams {
     fn default() -> Self {
         TaggerParams {
             kind: TaggerKind::Crf,
-            crf: CrfParams::default(),
+            crf: CrfRecipe::default(),
             name: "tagger".into(),
             fields: None,
         }
@@ -92,8 +92,14 @@ impl TaggerParams {
         self
     }
 
+    /// Sets the whole CRF recipe at once (as `rumedbench train` and task files take it).
+    pub fn with_recipe(mut self, recipe: CrfRecipe) -> Self {
+        self.crf = recipe;
+        self
+    }
+
     /// The CRF settings.
-    pub fn crf(&self) -> &CrfParams {
+    pub fn crf(&self) -> &CrfRecipe {
         &self.crf
     }
 
@@ -110,7 +116,7 @@ impl TaggerParams {
                 tags.len()
             )));
         }
-        self.crf.check()?;
+        let crf = self.crf.check()?;
         let owned = |v: &[S]| v.iter().map(|t| t.as_ref().to_string()).collect();
         let inputs = sents.iter().map(|s| Input::Tokens(owned(s))).collect();
         let gold = tags
@@ -132,10 +138,7 @@ impl TaggerParams {
             TaggerKind::Crf => ModelKind::Feature,
             TaggerKind::Naive => ModelKind::Naive,
         };
-        let settings = FitSettings {
-            crf: self.crf,
-            ..FitSettings::default()
-        };
+        let settings = FitSettings::new(&Default::default(), &crf);
         let bundle = fit_bundle(&task, kind, &settings, &memory_split(inputs, gold))?;
         Tagger::from_bundle(bundle)
     }

@@ -99,20 +99,52 @@ fn identity_reads_the_task_of_single_and_multi_label_files() {
     }
 }
 
+/// A format-5 payload: the settings' JSON object and the bytes after it.
+fn settings_of(bytes: &[u8]) -> (serde_json::Value, Vec<u8>) {
+    let p = &bytes[HEADER_LEN..];
+    let n = u32::from_le_bytes(p[..4].try_into().unwrap()) as usize;
+    (
+        serde_json::from_slice(&p[4..4 + n]).unwrap(),
+        p[4 + n..].to_vec(),
+    )
+}
+
+/// `settings` (JSON) and `arrays` as a signed format-5 model file.
+fn format_5(settings: &serde_json::Value, arrays: &[u8]) -> Vec<u8> {
+    let json = serde_json::to_vec(settings).unwrap();
+    let mut payload = (json.len() as u32).to_le_bytes().to_vec();
+    payload.extend(json);
+    payload.extend_from_slice(arrays);
+    let mut v = MAGIC.to_vec();
+    v.extend_from_slice(&FORMAT_SELF_DESCRIBING.to_le_bytes());
+    v.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+    v.extend_from_slice(&Sha256::digest(&payload));
+    v.extend(payload);
+    v
+}
+
 #[test]
-fn multi_label_models_are_format_3_and_single_label_ones_stay_format_2() {
+fn every_model_is_written_in_format_5_with_its_settings_by_name() {
     let single = bundle().to_bytes().unwrap();
-    assert_eq!(single[8..12], FORMAT_BASE.to_le_bytes());
-    // A format-2 payload is the plain encoding of the bundle: nothing appended.
-    assert_eq!(
-        single[HEADER_LEN..],
-        postcard::to_stdvec(&bundle()).unwrap()[..]
-    );
+    assert_eq!(single[8..12], FORMAT_SELF_DESCRIBING.to_le_bytes());
     let b = multi_label_bundle();
     let bytes = b.to_bytes().unwrap();
-    assert_eq!(bytes[8..12], 3u32.to_le_bytes());
+    assert_eq!(bytes[8..12], FORMAT_SELF_DESCRIBING.to_le_bytes());
+    let (settings, arrays) = settings_of(&bytes);
+    assert_eq!(
+        settings["task"]["name"],
+        serde_json::json!(b.pipeline.task.name)
+    );
+    assert_eq!(settings["model"], "feature");
+    assert_eq!(settings["fitted"], "text");
+    assert_eq!(settings["multi_label"]["threshold"], 0.3);
+    assert_eq!(
+        settings["vectorizer"]["ngram_range"],
+        serde_json::json!([3, 8])
+    );
     let back = Bundle::from_bytes(&bytes).unwrap();
     assert_eq!(back.pipeline.task, b.pipeline.task);
+    assert_eq!(back.meta, b.meta);
     assert!(back.pipeline.task.multi_label);
     assert_eq!(back.pipeline.task.label_separator.as_deref(), Some(";"));
     let rule = back.pipeline.multi_label.unwrap();
@@ -121,29 +153,57 @@ fn multi_label_models_are_format_3_and_single_label_ones_stay_format_2() {
     let path = dir.path().join("m.rmb");
     b.save(&path).unwrap();
     assert_eq!(std::fs::read(&path).unwrap(), bytes);
-    // Without its extension (a format-3 header on a format-2 payload), or with bytes after
-    // it, a file is corrupted.
-    let relabel = |mut v: Vec<u8>, payload: Vec<u8>| {
-        v.truncate(HEADER_LEN);
-        v[12..20].copy_from_slice(&(payload.len() as u64).to_le_bytes());
-        v[20..HEADER_LEN].copy_from_slice(&Sha256::digest(&payload));
-        v.extend(payload);
-        v
+    // The file as written, re-signed from its parts, is the same file.
+    assert_eq!(format_5(&settings, &arrays), bytes);
+
+    // A setting missing (written before it existed) takes its default; a key this build
+    // does not know (written after) is ignored: no new format either way.
+    let mut older = settings.clone();
+    older["vectorizer"]
+        .as_object_mut()
+        .unwrap()
+        .remove("max_features");
+    older["vectorizer"]
+        .as_object_mut()
+        .unwrap()
+        .remove("analyzer");
+    older["future_setting"] = serde_json::json!({"x": 1});
+    let back = Bundle::from_bytes(&format_5(&older, &arrays)).unwrap();
+    let Fitted::Text(m) = &back.pipeline.model else {
+        panic!("not a text model")
     };
-    let mut cut = single.clone();
-    cut[8..12].copy_from_slice(&3u32.to_le_bytes());
-    let e = Bundle::from_bytes(&cut).unwrap_err().to_string();
-    assert!(e.contains("format-3 extension"), "{e}");
-    let mut longer = bytes[HEADER_LEN..].to_vec();
+    assert_eq!(
+        m.tfidf.params(),
+        &crate::features::tfidf::TfidfParams::default()
+    );
+
+    // Crafted settings are clear errors.
+    let err = |v: Vec<u8>| Bundle::from_bytes(&v).unwrap_err().to_string();
+    let mut bad = settings.clone();
+    bad["vectorizer"]["ngram_range"] = serde_json::json!([3, 2]);
+    let e = err(format_5(&bad, &arrays));
+    assert!(e.contains("the vectorizer: ngram_range"), "{e}");
+    let mut bad = settings.clone();
+    bad["multi_label"] = serde_json::Value::Null;
+    let e = err(format_5(&bad, &arrays));
+    assert!(e.contains("multi-label flag disagrees"), "{e}");
+    let mut longer = arrays.clone();
     longer.push(0);
-    let e = Bundle::from_bytes(&relabel(bytes.clone(), longer))
-        .unwrap_err()
-        .to_string();
-    assert!(e.contains("follow the extension"), "{e}");
+    let e = err(format_5(&settings, &longer));
+    assert!(e.contains("1 bytes follow the text model"), "{e}");
+    let mut claim = format_5(&settings, &arrays);
+    let n = claim.len() as u32;
+    claim[HEADER_LEN..HEADER_LEN + 4].copy_from_slice(&n.to_le_bytes());
+    let payload = claim[HEADER_LEN..].to_vec();
+    claim[20..HEADER_LEN].copy_from_slice(&Sha256::digest(&payload));
+    let e = err(claim);
+    assert!(e.contains("the settings claim"), "{e}");
+    let e = err(format_5(&serde_json::json!({"task": 1}), &arrays));
+    assert!(e.contains("cannot decode the settings"), "{e}");
 }
 
 #[test]
-fn format_4_only_for_the_new_vectorizer_settings() {
+fn the_new_vectorizer_settings_round_trip_by_name() {
     use crate::features::analyzer::Analyzer;
     use crate::pipeline::FitSettings;
     let t = task::find("top3").unwrap();
@@ -170,16 +230,16 @@ fn format_4_only_for_the_new_vectorizer_settings() {
         },
         pipeline: pipeline::fit(&t, ModelKind::Feature, settings, &split).unwrap(),
     };
-    let version = |b: &[u8]| u32::from_le_bytes(b[8..12].try_into().unwrap());
     let plain = bundle(&FitSettings::default()).to_bytes().unwrap();
-    assert_eq!(version(&plain), FORMAT_BASE);
     let mut word = FitSettings::default();
     word.tfidf.analyzer = Analyzer::Word;
     word.tfidf.ngram_min = 1;
     word.tfidf.max_features = Some(4);
     let b = bundle(&word);
     let bytes = b.to_bytes().unwrap();
-    assert_eq!(version(&bytes), FORMAT_VECTORIZER);
+    let (settings, _) = settings_of(&bytes);
+    assert_eq!(settings["vectorizer"]["analyzer"], "word");
+    assert_eq!(settings["vectorizer"]["max_features"], 4);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("m.rmb");
     b.save(&path).unwrap();
@@ -191,7 +251,7 @@ fn format_4_only_for_the_new_vectorizer_settings() {
     assert_eq!(m.tfidf.params(), &word.tfidf);
     assert_eq!(m.tfidf.n_features(), 4);
     assert_eq!(back.pipeline.multi_label, None);
-    // The format 2 file still loads, with the default vectorizer.
+    // The paper's recipe loads with the default vectorizer.
     let Fitted::Text(m) = Bundle::from_bytes(&plain).unwrap().pipeline.model else {
         panic!("not a text model")
     };

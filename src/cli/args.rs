@@ -14,9 +14,8 @@ use crate::commands::predict::PredictFormat;
 use crate::commands::report;
 use crate::commands::train::TaskSource;
 use crate::data;
-use crate::features::analyzer::Analyzer;
-use crate::features::limit::DocFreq;
 use crate::pipeline::{FitSettings, ModelKind};
+use crate::recipe::{self, CrfRecipe, TextRecipe};
 use crate::scoring::bootstrap;
 use crate::task;
 
@@ -313,9 +312,6 @@ pub struct TrainArgs {
     /// train split is credentialed).
     #[arg(long, value_name = "FILE")]
     pub train_file: Option<PathBuf>,
-    /// Seed for randomised steps (the solver's coordinate order).
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
     /// Replace predictions, run record and model file even when they were written for another
     /// task, other data or other settings (without it, such files are refused).
     #[arg(long)]
@@ -325,53 +321,17 @@ pub struct TrainArgs {
     /// memory available, MemAvailable].
     #[arg(long, value_name = "SIZE", value_parser = crate::features::cost::parse_size)]
     pub max_memory: Option<u64>,
-    /// Text model: inverse regularisation strength C of the logistic regression [default: 10].
-    #[arg(long = "C", value_name = "C", help_heading = "Recipe", value_parser = parse_c)]
-    pub c: Option<f64>,
-    /// Text model: the dual solver's stopping tolerance (largest dual gradient of an epoch)
-    /// [default: 0.1].
-    #[arg(long, help_heading = "Recipe", value_parser = parse_tol)]
-    pub tol: Option<f64>,
-    /// Text model: shortest and longest character n-gram [default: 3,8].
-    #[arg(long, value_name = "MIN,MAX", value_parser = parse_range, help_heading = "Recipe")]
-    pub ngram_range: Option<(usize, usize)>,
-    /// Text model: term frequency 1 + ln(tf) instead of raw counts.
-    #[arg(long, help_heading = "Recipe")]
-    pub sublinear_tf: bool,
-    /// Text model: class weights, `none` or `balanced` (n / (classes × class count)).
-    #[arg(long, value_name = "none|balanced", value_parser = ["none", "balanced"], help_heading = "Recipe")]
-    pub class_weight: Option<String>,
-    /// CRF: L1 regularisation coefficient, 0 to 1e4 [default: 0.1].
-    #[arg(long, help_heading = "Recipe", value_parser = parse_crf_coefficient)]
-    pub c1: Option<f64>,
-    /// CRF: L2 regularisation coefficient, 0 to 1e4 [default: 0.01].
-    #[arg(long, help_heading = "Recipe", value_parser = parse_crf_coefficient)]
-    pub c2: Option<f64>,
-    /// CRF: L-BFGS iterations [default: 200].
-    #[arg(long, help_heading = "Recipe")]
-    pub max_iterations: Option<usize>,
-    /// Text model: hash n-grams into 2^BITS columns (scikit-learn's HashingVectorizer,
-    /// alternate_sign=False) instead of learning a vocabulary, so memory stops growing with
-    /// the vocabulary; 1..=31.
-    #[arg(long, value_name = "BITS", value_parser = clap::value_parser!(u8).range(1..=31), help_heading = "Recipe")]
-    pub hash_features: Option<u8>,
-    /// Text model: how texts are cut into terms, as scikit-learn's analyzer: `char` (character
-    /// n-grams), `char_wb` (character n-grams inside space-padded words) or `word` (n-grams of
-    /// `(?u)\b\w\w+\b` tokens, joined by a space) [default: char].
-    #[arg(long, value_name = "char|char_wb|word", help_heading = "Recipe")]
-    pub analyzer: Option<Analyzer>,
-    /// Text model: drop terms found in fewer training documents: an integer is a number of
-    /// documents, a number with a point (0.01) a fraction of them [default: 1].
-    #[arg(long, value_name = "N|FRACTION", help_heading = "Recipe")]
-    pub min_df: Option<DocFreq>,
-    /// Text model: drop terms found in more training documents: an integer is a number of
-    /// documents, a number with a point (0.9) a fraction of them [default: 1.0].
-    #[arg(long, value_name = "N|FRACTION", help_heading = "Recipe")]
-    pub max_df: Option<DocFreq>,
-    /// Text model: keep only the N terms with the highest term frequency over the training
-    /// documents (ties: the earlier term in code point order) [default: all].
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..), help_heading = "Recipe")]
-    pub max_features: Option<u64>,
+    /// The text model's recipe.
+    #[command(flatten)]
+    pub text: TextRecipe,
+    /// The CRF's recipe.
+    #[command(flatten)]
+    pub crf: CrfRecipe,
+    /// The ids of the recipe flags given on the command line (set by
+    /// [`Cli::parse_args`](super::Cli::parse_args)); the others keep the task file's value or
+    /// the default.
+    #[arg(skip)]
+    pub given: Vec<String>,
 
     /// New task: a TOML task file naming the fields and files (flags below override it).
     #[arg(long, value_name = "FILE", help_heading = "Your own task")]
@@ -424,65 +384,17 @@ pub struct TrainArgs {
     /// multi-label.
     #[arg(long, value_name = "S", help_heading = "Multi-label")]
     pub label_separator: Option<String>,
-    /// Multi-label: predict the labels whose probability is at least T, in (0, 1)
-    /// [default: 0.5].
-    #[arg(long, value_name = "T", value_parser = parse_threshold, help_heading = "Multi-label")]
-    pub threshold: Option<f64>,
-    /// Multi-label: allow an empty predicted set (otherwise the most probable label is always
-    /// predicted).
-    #[arg(long, help_heading = "Multi-label")]
-    pub allow_empty: bool,
     /// Multi-label: choose the threshold with the best dev micro-F1 among 0.1, 0.2, ..., 0.9
     /// (ties keep 0.5) and keep it in the model; needs a dev file.
     #[arg(long, help_heading = "Multi-label")]
     pub tune_threshold: bool,
 }
 
-/// `--threshold`: a number in (0, 1).
-pub(super) fn parse_threshold(s: &str) -> std::result::Result<f64, String> {
-    let v: f64 = s.parse().map_err(|_| format!("{s:?} is not a number"))?;
-    if !(v > 0.0 && v < 1.0) {
-        return Err(format!("the threshold must be in (0, 1), got {s}"));
-    }
-    Ok(v)
-}
+pub use crate::recipe::text::MAX_C;
 
 /// Most bootstrap replicates `--bootstrap` accepts: every replicate's values are kept for
 /// exact quantiles (8 bytes per metric and replicate), so memory stays under ~10 MB.
 pub const MAX_REPLICATES: u32 = 100_000;
-
-/// Largest `--C` accepted: beyond it the solver's weights overflow long before they help.
-pub const MAX_C: f64 = 1e6;
-
-/// `--C`: a finite number in (0, [`MAX_C`]].
-pub(super) fn parse_c(s: &str) -> std::result::Result<f64, String> {
-    let v: f64 = s.parse().map_err(|_| format!("{s:?} is not a number"))?;
-    if !(v.is_finite() && v > 0.0 && v <= MAX_C) {
-        return Err(format!("C must be > 0 and <= {MAX_C:e}, got {s}"));
-    }
-    Ok(v)
-}
-
-/// `--c1`, `--c2`: a number in [0, [`crate::models::crf::MAX_COEFFICIENT`]].
-fn parse_crf_coefficient(s: &str) -> std::result::Result<f64, String> {
-    let max = crate::models::crf::MAX_COEFFICIENT;
-    let v: f64 = s.parse().map_err(|_| format!("{s:?} is not a number"))?;
-    if !(v.is_finite() && (0.0..=max).contains(&v)) {
-        return Err(format!(
-            "a CRF penalty must be between 0 and {max:e}, got {s} (the paper's c1 is 0.1, c2 0.01)"
-        ));
-    }
-    Ok(v)
-}
-
-/// `--tol`: a finite number > 0.
-pub(super) fn parse_tol(s: &str) -> std::result::Result<f64, String> {
-    let v: f64 = s.parse().map_err(|_| format!("{s:?} is not a number"))?;
-    if !(v.is_finite() && v > 0.0) {
-        return Err(format!("tol must be a finite number > 0, got {s}"));
-    }
-    Ok(v)
-}
 
 /// `train --delimiter`: checked when parsed, kept as written (the task file's form).
 pub(super) fn check_delimiter(s: &str) -> std::result::Result<String, String> {
@@ -514,22 +426,23 @@ pub(super) fn parse_name(s: &str) -> std::result::Result<String, String> {
 /// and tagging tasks, the CRF's (`--c1`, `--c2`, `--max-iterations`) for the naive model and
 /// text tasks.
 pub(super) fn check_text_flags(args: &TrainArgs, tasks: &[TaskSource]) -> Result<()> {
-    let text = [
-        ("--C", args.c.is_some()),
-        ("--tol", args.tol.is_some()),
-        ("--ngram-range", args.ngram_range.is_some()),
-        ("--sublinear-tf", args.sublinear_tf),
-        ("--class-weight", args.class_weight.is_some()),
-        ("--analyzer", args.analyzer.is_some()),
-        ("--min-df", args.min_df.is_some()),
-        ("--max-df", args.max_df.is_some()),
-        ("--max-features", args.max_features.is_some()),
-    ];
-    let crf = [
-        ("--c1", args.c1.is_some()),
-        ("--c2", args.c2.is_some()),
-        ("--max-iterations", args.max_iterations.is_some()),
-    ];
+    let flag = |k: &String| {
+        if k == "C" {
+            "--C".to_string()
+        } else {
+            format!("--{}", k.replace('_', "-"))
+        }
+    };
+    // Settings of no model in particular stay allowed everywhere.
+    let general = ["seed", "threshold", "allow_empty", "hash_features"];
+    let given = |keys: Vec<String>| -> Vec<String> {
+        keys.into_iter()
+            .filter(|k| args.given.contains(k) && !general.contains(&k.as_str()))
+            .map(|k| flag(&k))
+            .collect()
+    };
+    let text = given(recipe::keys::<TextRecipe>());
+    let crf = given(recipe::keys::<CrfRecipe>());
     let tagging = |t: &&TaskSource| t.spec.kind() == crate::task::TaskKind::Tokens;
     for (flags, model, wrong_task) in [
         (
@@ -539,7 +452,7 @@ pub(super) fn check_text_flags(args: &TrainArgs, tasks: &[TaskSource]) -> Result
         ),
         (&crf[..], "the CRF", tasks.iter().find(|t| !tagging(t))),
     ] {
-        let Some((flag, _)) = flags.iter().find(|f| f.1) else {
+        let Some(flag) = flags.first() else {
             continue;
         };
         if args.model == ModelKind::Naive {
@@ -600,55 +513,31 @@ pub(super) fn parse_budget(s: &str) -> std::result::Result<f64, String> {
     }
 }
 
-/// Parses `--ngram-range MIN,MAX`.
-pub(super) fn parse_range(s: &str) -> std::result::Result<(usize, usize), String> {
-    let parsed = s
-        .split_once(',')
-        .and_then(|(a, b)| Some((a.trim().parse().ok()?, b.trim().parse().ok()?)));
-    match parsed {
-        Some((a, b)) if a >= 1 && a <= b => Ok((a, b)),
-        _ => Err(format!(
-            "expected MIN,MAX with 1 <= MIN <= MAX (e.g. 3,8), got {s:?}"
-        )),
-    }
-}
-
 impl TrainArgs {
-    /// The recipe the flags set.
-    pub(super) fn recipe(&self) -> crate::pipeline::Recipe {
-        crate::pipeline::Recipe {
-            c: self.c,
-            tol: self.tol,
-            ngram_range: self.ngram_range,
-            sublinear_tf: self.sublinear_tf.then_some(true),
-            class_weight_balanced: self.class_weight.as_deref().map(|w| w == "balanced"),
-            c1: self.c1,
-            c2: self.c2,
-            max_iterations: self.max_iterations,
-            hash_features: self.hash_features,
-            analyzer: self.analyzer,
-            min_df: self.min_df,
-            max_df: self.max_df,
-            max_features: self.max_features.map(|n| n as usize),
-            threshold: self.threshold,
-            allow_empty: self.allow_empty.then_some(true),
-        }
-    }
-
-    /// The settings: the paper's recipe, then the task file's settings, then the flags'.
+    /// The settings: the paper's recipe, then the task file's keys, then the flags given on
+    /// the command line, each recipe built once from these layers and checked.
     pub(super) fn settings(&self) -> Result<FitSettings> {
-        let mut s = FitSettings {
-            seed: self.seed,
-            ..FitSettings::default()
+        let file = match &self.task_file {
+            Some(p) => task::TaskFile::load(p, &crate::recipe::all_keys())?.recipe,
+            None => serde_json::Map::new(),
         };
-        if let Some(p) = &self.task_file {
-            let recipe = task::TaskFile::load(p)?
-                .recipe()
-                .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
-            s.apply(&recipe);
-        }
-        s.apply(&self.recipe());
-        Ok(s)
+        let mut flags = recipe::to_map(&self.text);
+        flags.extend(recipe::to_map(&self.crf));
+        flags.retain(|k, _| self.given.contains(k));
+        let located = |e: crate::error::Error| -> anyhow::Error {
+            let from_flag =
+                matches!(&e, crate::error::Error::Param { name, .. } if flags.contains_key(name));
+            match &self.task_file {
+                Some(p) if !from_flag => anyhow::anyhow!("{}: {e}", p.display()),
+                _ => e.into(),
+            }
+        };
+        let text: TextRecipe = recipe::layered(&[&file, &flags]).map_err(located)?;
+        let crf: CrfRecipe = recipe::layered(&[&file, &flags]).map_err(located)?;
+        Ok(FitSettings::new(
+            &text.check().map_err(located)?,
+            &crf.check().map_err(located)?,
+        ))
     }
 
     pub(super) fn custom_flags(&self) -> task::TaskFile {
@@ -702,7 +591,7 @@ impl TrainArgs {
                     bail!("--train-file is for built-in tasks; a new task takes --train FILE");
                 }
                 let tf = match &self.task_file {
-                    Some(p) => flags.or(task::TaskFile::load(p)?),
+                    Some(p) => flags.or(task::TaskFile::load(p, &crate::recipe::all_keys())?),
                     None => flags,
                 };
                 Ok(vec![TaskSource::from_task_file(&tf)?])

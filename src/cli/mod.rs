@@ -114,6 +114,31 @@ pub enum Command {
     Submit(Box<SubmitArgs>),
 }
 
+impl Cli {
+    /// Parses a command line, noting which recipe flags `train` was given on it (so that they,
+    /// and only they, override the task file's keys).
+    pub fn parse_args<I, T>(args: I) -> std::result::Result<Cli, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        use clap::parser::ValueSource;
+        use clap::{CommandFactory, FromArgMatches};
+        let mut cmd = Cli::command();
+        let matches = cmd.try_get_matches_from_mut(args)?;
+        let mut cli = Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut cmd))?;
+        if let (Command::Train(t), Some(("train", sub))) = (&mut cli.command, matches.subcommand())
+        {
+            t.given = sub
+                .ids()
+                .map(|id| id.as_str().to_string())
+                .filter(|id| sub.value_source(id) == Some(ValueSource::CommandLine))
+                .collect();
+        }
+        Ok(cli)
+    }
+}
+
 /// Runs a parsed command line, writing results to `out` and notes to `err`.
 pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
     crate::commands::set_quiet(cli.quiet);
@@ -150,10 +175,10 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
             };
             let mut vectorizer = FitSettings::default();
             if let Some(p) = &args.task_file {
-                let recipe = task::TaskFile::load(p)?
-                    .recipe()
+                let file = task::TaskFile::load(p, &crate::recipe::all_keys())?.recipe;
+                vectorizer = crate::recipe::layered(&[&file])
+                    .and_then(|r| FitSettings::from_text(&r))
                     .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
-                vectorizer.apply(&recipe);
             }
             let req = tune::TuneRequest {
                 tasks,

@@ -104,7 +104,7 @@ impl EvalArgs {
         let own: Vec<task::TaskSpec> = self
             .task_file
             .iter()
-            .map(|p| task::TaskFile::load(p)?.spec())
+            .map(|p| task::TaskFile::load(p, &crate::recipe::all_keys())?.spec())
             .collect::<crate::Result<_>>()?;
         let report = eval::score_dir_with(&self.dir, self.gold.as_deref(), &own)?;
         let boot = self
@@ -225,7 +225,7 @@ impl ReportArgs {
             own: self
                 .task_file
                 .iter()
-                .map(|p| task::TaskFile::load(p)?.spec())
+                .map(|p| task::TaskFile::load(p, &crate::recipe::all_keys())?.spec())
                 .collect::<crate::Result<_>>()?,
         };
         let (_, series) = report::run(&req, err)?;

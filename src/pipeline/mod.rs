@@ -8,16 +8,15 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::data::{self, Example, Gold, Input, Split};
-use crate::features::analyzer::Analyzer;
-use crate::features::limit::DocFreq;
 use crate::features::tfidf::TfidfParams;
 use crate::models::crf::{is_iob, Crf, CrfParams};
 use crate::models::linear::{LogReg, LogRegParams, TrainMatrix};
 use crate::models::naive::{NaiveClassifier, NaiveParams, NaiveTagger};
 pub use crate::models::prediction::Prediction;
+use crate::models::text::TextModelOut;
 pub use crate::models::text::{rank_row, TextModel};
-use crate::models::text::{TextModelIn, TextModelOut};
 use crate::models::Model;
+use crate::recipe::{CheckedCrfRecipe, CheckedTextRecipe, TextRecipe};
 use crate::scoring::eval::{Examples, Outcomes, TaskScore};
 use crate::scoring::metrics;
 use crate::task::{TaskKind, TaskSpec};
@@ -163,91 +162,28 @@ pub struct FitSettings {
     pub multi: MultiLabelRule,
 }
 
-/// Settings of the recipe a user may change, each `None` when not given: from a task file, then
-/// from flags, laid over the paper's defaults by [`FitSettings::apply`].
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Recipe {
-    /// Logistic regression C.
-    pub c: Option<f64>,
-    /// Dual solver tolerance.
-    pub tol: Option<f64>,
-    /// Character n-gram range.
-    pub ngram_range: Option<(usize, usize)>,
-    /// Sublinear tf.
-    pub sublinear_tf: Option<bool>,
-    /// Balanced class weights.
-    pub class_weight_balanced: Option<bool>,
-    /// CRF L1 coefficient.
-    pub c1: Option<f64>,
-    /// CRF L2 coefficient.
-    pub c2: Option<f64>,
-    /// CRF iterations.
-    pub max_iterations: Option<usize>,
-    /// Hashed n-gram columns, `2^bits`.
-    pub hash_features: Option<u8>,
-    /// How documents are cut into terms.
-    pub analyzer: Option<Analyzer>,
-    /// Vocabulary limit: fewest documents a term is found in.
-    pub min_df: Option<DocFreq>,
-    /// Vocabulary limit: most documents a term is found in.
-    pub max_df: Option<DocFreq>,
-    /// Vocabulary limit: the most frequent terms kept.
-    pub max_features: Option<usize>,
-    /// Multi-label decision threshold.
-    pub threshold: Option<f64>,
-    /// Multi-label: allow an empty predicted set.
-    pub allow_empty: Option<bool>,
-}
-
 impl FitSettings {
-    /// Sets every setting `r` gives.
-    pub fn apply(&mut self, r: &Recipe) {
-        if let Some(v) = r.c {
-            self.logreg.c = v;
+    /// The settings of checked recipes: the only way from a recipe to the fitting code.
+    pub fn new(text: &CheckedTextRecipe, crf: &CheckedCrfRecipe) -> FitSettings {
+        let r = text.recipe();
+        FitSettings {
+            seed: r.seed,
+            crf: crf.params(),
+            tfidf: text.tfidf(),
+            logreg: text.logreg(),
+            multi: MultiLabelRule {
+                threshold: r.threshold,
+                allow_empty: r.allow_empty,
+            },
         }
-        if let Some(v) = r.tol {
-            self.logreg.tol = v;
-        }
-        if let Some((a, b)) = r.ngram_range {
-            self.tfidf.ngram_min = a;
-            self.tfidf.ngram_max = b;
-        }
-        if let Some(v) = r.sublinear_tf {
-            self.tfidf.sublinear_tf = v;
-        }
-        if let Some(v) = r.class_weight_balanced {
-            self.logreg.class_weight_balanced = v;
-        }
-        if let Some(v) = r.c1 {
-            self.crf.c1 = v;
-        }
-        if r.hash_features.is_some() {
-            self.tfidf.hash_bits = r.hash_features;
-        }
-        if let Some(v) = r.c2 {
-            self.crf.c2 = v;
-        }
-        if let Some(v) = r.max_iterations {
-            self.crf.max_iterations = v;
-        }
-        if let Some(v) = r.analyzer {
-            self.tfidf.analyzer = v;
-        }
-        if let Some(v) = r.min_df {
-            self.tfidf.min_df = v;
-        }
-        if let Some(v) = r.max_df {
-            self.tfidf.max_df = v;
-        }
-        if r.max_features.is_some() {
-            self.tfidf.max_features = r.max_features;
-        }
-        if let Some(v) = r.threshold {
-            self.multi.threshold = v;
-        }
-        if let Some(v) = r.allow_empty {
-            self.multi.allow_empty = v;
-        }
+    }
+
+    /// The paper's recipes with `text`'s settings, checked.
+    pub fn from_text(text: &TextRecipe) -> Result<FitSettings> {
+        Ok(FitSettings::new(
+            &text.check()?,
+            &CheckedCrfRecipe::default(),
+        ))
     }
 }
 
@@ -264,27 +200,6 @@ pub enum Fitted {
     Crf(Crf),
     /// Char n-gram tf-idf + one-vs-rest logistic regression.
     Text(Box<TextModel>),
-}
-
-/// A fitted model as model format `F` encodes it (the variants of [`Fitted`], in its order).
-#[derive(Serialize)]
-#[serde(rename_all = "snake_case", bound = "")]
-pub(crate) enum FittedIn<'a, F: WireFormat> {
-    NaiveClassifier(&'a NaiveClassifier),
-    NaiveTagger(&'a NaiveTagger),
-    Crf(&'a Crf),
-    Text(TextModelIn<'a, F>),
-}
-
-impl<'a, F: WireFormat> FittedIn<'a, F> {
-    pub(crate) fn new(m: &'a Fitted) -> Self {
-        match m {
-            Fitted::NaiveClassifier(m) => FittedIn::NaiveClassifier(m),
-            Fitted::NaiveTagger(m) => FittedIn::NaiveTagger(m),
-            Fitted::Crf(m) => FittedIn::Crf(m),
-            Fitted::Text(m) => FittedIn::Text(TextModelIn::new(m)),
-        }
-    }
 }
 
 /// A fitted model decoded from model format `F`.
@@ -317,35 +232,6 @@ impl Fitted {
             Fitted::Crf(m) => m,
             Fitted::Text(m) => m.as_ref(),
         }
-    }
-}
-
-impl crate::task::TaskFile {
-    /// The recipe settings this file sets (the rest keep their defaults).
-    pub fn recipe(&self) -> Result<crate::pipeline::Recipe> {
-        let class_weight_balanced = match self.class_weight.as_deref() {
-            None => None,
-            Some("none") => Some(false),
-            Some("balanced") => Some(true),
-            Some(other) => bail!("class_weight: expected \"none\" or \"balanced\", got {other:?}"),
-        };
-        Ok(crate::pipeline::Recipe {
-            c: self.c,
-            tol: self.tol,
-            ngram_range: self.ngram_range.map(|[a, b]| (a, b)),
-            sublinear_tf: self.sublinear_tf,
-            class_weight_balanced,
-            c1: self.c1,
-            c2: self.c2,
-            max_iterations: self.max_iterations,
-            hash_features: self.hash_features,
-            analyzer: self.analyzer,
-            min_df: self.min_df.map(|d| d.doc_freq("min_df")).transpose()?,
-            max_df: self.max_df.map(|d| d.doc_freq("max_df")).transpose()?,
-            max_features: self.max_features,
-            threshold: self.threshold,
-            allow_empty: self.allow_empty,
-        })
     }
 }
 

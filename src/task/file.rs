@@ -73,79 +73,30 @@ pub struct TaskFile {
     pub dev: Option<std::path::PathBuf>,
     /// Test file.
     pub test: Option<std::path::PathBuf>,
-    /// Text model: inverse regularisation strength (`--C`).
-    #[serde(rename = "C")]
-    pub c: Option<f64>,
-    /// Text model: the solver's stopping tolerance (`--tol`).
-    pub tol: Option<f64>,
-    /// Text model: shortest and longest character n-gram (`--ngram-range`).
-    pub ngram_range: Option<[usize; 2]>,
-    /// Text model: `1 + ln(tf)` instead of raw counts (`--sublinear-tf`).
-    pub sublinear_tf: Option<bool>,
-    /// Text model: `none` or `balanced` (`--class-weight`).
-    pub class_weight: Option<String>,
-    /// CRF: L1 coefficient (`--c1`).
-    pub c1: Option<f64>,
-    /// CRF: L2 coefficient (`--c2`).
-    pub c2: Option<f64>,
-    /// CRF: L-BFGS iterations (`--max-iterations`).
-    pub max_iterations: Option<usize>,
-    /// Text model: hash n-grams into `2^hash_features` columns instead of a vocabulary
-    /// (`--hash-features`).
-    pub hash_features: Option<u8>,
     /// Multi-label task: every label field holds a set of labels (`--multi-label`); also
     /// inferred when train's labels are JSON lists.
     pub multi_label: Option<bool>,
     /// Multi-label: split string labels (CSV/TSV cells) at this separator
     /// (`--label-separator`); implies `multi_label`.
     pub label_separator: Option<String>,
-    /// Multi-label: labels with probability at least this are predicted (`--threshold`).
-    pub threshold: Option<f64>,
-    /// Multi-label: an empty predicted set is allowed (`--allow-empty`); otherwise the most
-    /// probable label is always predicted.
-    pub allow_empty: Option<bool>,
-    /// Text model: `char`, `char_wb` or `word` (`--analyzer`).
-    pub analyzer: Option<crate::features::analyzer::Analyzer>,
-    /// Text model: drop terms in fewer documents, an integer count or a fraction (`--min-df`).
-    pub min_df: Option<DocFreqKey>,
-    /// Text model: drop terms in more documents, an integer count or a fraction (`--max-df`).
-    pub max_df: Option<DocFreqKey>,
-    /// Text model: keep the most frequent terms only (`--max-features`).
-    pub max_features: Option<usize>,
     /// The field delimiter of the train, dev and test files, read as CSV-like whatever their
     /// extension (`--delimiter`): one character, or `\t`, `tab`, `comma`, `semicolon`.
     pub delimiter: Option<String>,
     /// The text encoding of the train, dev and test files (`--encoding`): `utf-8`, `cp1251`,
     /// or any WHATWG label; a byte-order mark decides first.
     pub encoding: Option<String>,
-}
-
-/// A `min_df`/`max_df` value as a task file writes it: an integer is a number of documents, a
-/// float a fraction of them (scikit-learn's convention).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum DocFreqKey {
-    /// `min_df = 2`
-    Count(usize),
-    /// `min_df = 0.01`
-    Fraction(f64),
-}
-
-impl DocFreqKey {
-    pub(crate) fn doc_freq(self, key: &str) -> Result<crate::features::limit::DocFreq> {
-        use crate::features::limit::DocFreq;
-        let d = match self {
-            DocFreqKey::Count(c) => DocFreq::Count(c),
-            DocFreqKey::Fraction(f) => DocFreq::Fraction(f),
-        };
-        d.check(key)?;
-        Ok(d)
-    }
+    /// The recipe keys the file sets (those of [`TextRecipe`](crate::recipe::TextRecipe) and
+    /// [`CrfRecipe`](crate::recipe::CrfRecipe), at the file's top level), in their serde form;
+    /// laid under the command line's flags by [`crate::recipe::layered`].
+    #[serde(skip)]
+    pub recipe: serde_json::Map<String, serde_json::Value>,
 }
 
 impl TaskFile {
-    /// Reads a TOML task file; its relative paths are resolved against its folder.
-    pub fn load(path: &std::path::Path) -> Result<Self> {
+    /// Reads a TOML task file; its relative paths are resolved against its folder. Keys named
+    /// in `recipe_keys` (the recipes' keys, [`crate::recipe::all_keys`] for callers above the
+    /// recipes) are kept aside in [`TaskFile::recipe`]; any other unknown key is refused.
+    pub fn load(path: &std::path::Path, recipe_keys: &[String]) -> Result<Self> {
         // Capped before reading: a task file is a few lines of TOML, `/dev/zero` is not one.
         let text =
             crate::caps::read_capped_string(path, crate::caps::MAX_FILE_BYTES, "a task file")
@@ -155,7 +106,7 @@ impl TaskFile {
                     }
                     other => other,
                 })?;
-        let mut tf: TaskFile = toml::from_str(&text)
+        let mut tf = Self::parse(&text, recipe_keys)
             .map_err(|e| crate::error::err!("{}: {}", path.display(), e.to_string().trim_end()))?;
         if let Some(d) = &tf.delimiter {
             parse_delimiter(d)
@@ -198,6 +149,45 @@ impl TaskFile {
         Ok(tf)
     }
 
+    /// Parses a task file's text: the task's keys, and the recipe keys kept aside (checked
+    /// when the recipe is built); any other key is refused with the list of known keys.
+    fn parse(text: &str, recipe_keys: &[String]) -> Result<Self> {
+        let mut table: toml::Table = toml::from_str(text).map_err(|e| crate::error::err!("{e}"))?;
+        let task_keys: Vec<String> = match serde_json::to_value(TaskFile::default()) {
+            Ok(serde_json::Value::Object(m)) => m.keys().cloned().collect(),
+            _ => Vec::new(),
+        };
+        let line_of = |key: &str| {
+            text.lines()
+                .position(|l| {
+                    l.trim_start()
+                        .strip_prefix(key)
+                        .is_some_and(|r| r.trim_start().starts_with('='))
+                })
+                .map_or(String::new(), |i| format!("line {}: ", i + 1))
+        };
+        let mut recipe = serde_json::Map::new();
+        for key in table.keys().cloned().collect::<Vec<_>>() {
+            if recipe_keys.contains(&key) {
+                let v = table.remove(&key).unwrap_or(toml::Value::Boolean(false));
+                let v = serde_json::to_value(v).map_err(|e| crate::error::err!("{key}: {e}"))?;
+                recipe.insert(key, v);
+            } else if !task_keys.contains(&key) {
+                let mut known = task_keys.clone();
+                known.extend(recipe_keys.iter().cloned());
+                bail!(
+                    "{}unknown key `{key}`; a task file knows {}",
+                    line_of(&key),
+                    known.join(", ")
+                );
+            }
+        }
+        let mut tf = TaskFile::deserialize(toml::Value::Table(table))
+            .map_err(|e| crate::error::err!("{}", e.to_string().trim_end()))?;
+        tf.recipe = recipe;
+        Ok(tf)
+    }
+
     /// Fills fields not set here from `other` (command-line flags override a task file).
     pub fn or(self, other: TaskFile) -> TaskFile {
         TaskFile {
@@ -214,25 +204,15 @@ impl TaskFile {
             train: self.train.or(other.train),
             dev: self.dev.or(other.dev),
             test: self.test.or(other.test),
-            c: self.c.or(other.c),
-            tol: self.tol.or(other.tol),
-            ngram_range: self.ngram_range.or(other.ngram_range),
-            sublinear_tf: self.sublinear_tf.or(other.sublinear_tf),
-            class_weight: self.class_weight.or(other.class_weight),
-            c1: self.c1.or(other.c1),
-            c2: self.c2.or(other.c2),
-            max_iterations: self.max_iterations.or(other.max_iterations),
-            hash_features: self.hash_features.or(other.hash_features),
-            analyzer: self.analyzer.or(other.analyzer),
-            min_df: self.min_df.or(other.min_df),
-            max_df: self.max_df.or(other.max_df),
-            max_features: self.max_features.or(other.max_features),
             delimiter: self.delimiter.or(other.delimiter),
             encoding: self.encoding.or(other.encoding),
             multi_label: self.multi_label.or(other.multi_label),
             label_separator: self.label_separator.or(other.label_separator),
-            threshold: self.threshold.or(other.threshold),
-            allow_empty: self.allow_empty.or(other.allow_empty),
+            recipe: {
+                let mut m = other.recipe;
+                m.extend(self.recipe);
+                m
+            },
         }
     }
 
@@ -429,7 +409,7 @@ mod custom_tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("t.toml");
         std::fs::write(&p, "name = \"x\"\nlabel = \"y\"\n").unwrap();
-        let e = TaskFile::load(&p).unwrap_err().to_string();
+        let e = TaskFile::load(&p, &[]).unwrap_err().to_string();
         assert!(e.contains("t.toml") && e.contains("label"), "{e}");
     }
 

@@ -18,7 +18,7 @@ mod registry;
 mod spec;
 pub mod wire;
 
-pub use file::{parse_delimiter, DocFreqKey, TaskFile};
+pub use file::{parse_delimiter, TaskFile};
 pub use registry::{
     builtin, builtin_list, find, overall_tasks, registry, resolve, Builtin, PAPER_OVERALL,
     PAPER_SYSTEMS,

@@ -71,7 +71,7 @@ pub struct TuneRun {
 
 /// A task file's task for tuning: it must name a dev file (the selection set) and a test file.
 pub fn file_sources(path: &Path) -> Result<Vec<TaskSource>> {
-    let tf = task::TaskFile::load(path)?;
+    let tf = task::TaskFile::load(path, &crate::recipe::all_keys())?;
     let src = TaskSource::from_task_file(&tf)?;
     if tf.dev.is_none() || tf.test.is_none() {
         bail!(

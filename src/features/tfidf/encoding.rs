@@ -274,3 +274,38 @@ impl<'de> Deserialize<'de> for Arena {
         d.deserialize_seq(ArenaVisitor)
     }
 }
+
+/// Model format 5: the fitted vectorizer's arrays (vocabulary and idf) only; its parameters
+/// travel by name in the file's JSON settings.
+pub struct TfidfArraysIn<'a>(&'a Tfidf);
+
+impl<'a> TfidfArraysIn<'a> {
+    /// The arrays of `t`.
+    pub fn new(t: &'a Tfidf) -> Self {
+        TfidfArraysIn(t)
+    }
+}
+
+impl Serialize for TfidfArraysIn<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct("TfidfArrays", 2)?;
+        st.serialize_field("vocabulary", &TermsOut(&self.0.terms))?;
+        st.serialize_field("idf", &self.0.idf)?;
+        st.end()
+    }
+}
+
+/// The arrays of a vectorizer decoded from model format 5, to be joined with its parameters
+/// (and checked) by [`TfidfArrays::with_params`].
+#[derive(Deserialize)]
+pub struct TfidfArrays {
+    vocabulary: Arena,
+    idf: Vec<f32>,
+}
+
+impl TfidfArrays {
+    /// The vectorizer of these arrays and `params`, checked as [`Tfidf::from_parts`] checks.
+    pub fn with_params(self, params: TfidfParams) -> Result<Tfidf> {
+        Tfidf::from_arena(params, self.vocabulary, self.idf)
+    }
+}

@@ -66,7 +66,7 @@ mod terms;
 mod tests;
 
 pub use crate::features::limit::DocFreq;
-pub use encoding::{TfidfIn, TfidfOut};
+pub use encoding::{TfidfArrays, TfidfArraysIn, TfidfIn, TfidfOut};
 pub use hashing::{hash_column, murmurhash3_32, tf_idf_raw, HashedCounts};
 pub use model::Tfidf;
 pub use normalize::{is_py_space, normalize};

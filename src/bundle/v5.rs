@@ -1,0 +1,224 @@
+//! Model format 5, self-describing: after the header, the payload is
+//!
+//! | size | content |
+//! |---|---|
+//! | 4 | length `n` of the settings (`u32`, little-endian) |
+//! | n | the settings: a JSON object, every value by name (see [`Settings`]) |
+//! | rest | the fitted model's arrays: the postcard encoding of the type the settings' `fitted` names |
+//!
+//! The settings hold the provenance, the task definition, the model kind, the multi-label
+//! rule and the vectorizer's recipe keys; the postcard part only arrays (vocabulary, idf,
+//! weights, CRFsuite bytes, naive tables). A setting added later with a default is read from
+//! older format-5 files as its default: no new format.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::meta::{BundleMeta, FileDigest};
+use crate::error::{bail, Context, Result};
+use crate::features::tfidf::{TfidfArrays, TfidfArraysIn};
+use crate::models::crf::Crf;
+use crate::models::linear::LogReg;
+use crate::models::naive::{NaiveClassifier, NaiveTagger};
+use crate::pipeline::{Fitted, ModelKind, MultiLabelRule, Pipeline, TextModel};
+use crate::recipe::text::{vectorizer_from, vectorizer_map};
+use crate::task::TaskSpec;
+use crate::wire;
+
+/// Which fitted model the arrays are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum FittedKind {
+    NaiveClassifier,
+    NaiveTagger,
+    Crf,
+    Text,
+}
+
+/// The JSON settings of a format-5 file.
+#[derive(Serialize, Deserialize)]
+pub(super) struct Settings {
+    /// `rumedbench` version that trained the model.
+    tool_version: String,
+    /// The run record's hyperparameters.
+    hyperparameters: Value,
+    /// The files the model was trained on.
+    #[serde(default)]
+    train_files: Vec<FileDigest>,
+    /// The task definition, every field by name.
+    task: TaskSpec,
+    /// The model family (`feature`, `naive`).
+    model: ModelKind,
+    /// Which fitted model the arrays hold.
+    fitted: FittedKind,
+    /// Text model: the vectorizer's recipe keys (missing keys: their defaults).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    vectorizer: Option<Map<String, Value>>,
+    /// Multi-label text model: the decision rule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    multi_label: Option<MultiLabelRule>,
+}
+
+impl Settings {
+    /// The provenance these settings hold.
+    pub(super) fn meta(&self) -> BundleMeta {
+        BundleMeta {
+            tool_version: self.tool_version.clone(),
+            hyperparameters: match &self.hyperparameters {
+                Value::String(s) => s.clone(),
+                v => v.to_string(),
+            },
+            train_files: self.train_files.clone(),
+        }
+    }
+
+    pub(super) fn task(&self) -> &TaskSpec {
+        &self.task
+    }
+
+    pub(super) fn kind(&self) -> ModelKind {
+        self.model
+    }
+}
+
+/// The fitted model's arrays, encoded.
+#[derive(Serialize)]
+struct TextArraysIn<'a> {
+    tfidf: TfidfArraysIn<'a>,
+    clf: &'a LogReg,
+    labels: &'a [String],
+}
+
+#[derive(Deserialize)]
+struct TextArraysOut {
+    tfidf: TfidfArrays,
+    clf: LogReg,
+    labels: Vec<String>,
+}
+
+/// The settings of `b` (`meta`, `p`).
+fn settings(meta: &BundleMeta, p: &Pipeline) -> Settings {
+    let (fitted, vectorizer) = match &p.model {
+        Fitted::NaiveClassifier(_) => (FittedKind::NaiveClassifier, None),
+        Fitted::NaiveTagger(_) => (FittedKind::NaiveTagger, None),
+        Fitted::Crf(_) => (FittedKind::Crf, None),
+        Fitted::Text(m) => (FittedKind::Text, Some(vectorizer_map(m.tfidf.params()))),
+    };
+    Settings {
+        tool_version: meta.tool_version.clone(),
+        hyperparameters: serde_json::from_str(&meta.hyperparameters)
+            .unwrap_or_else(|_| Value::String(meta.hyperparameters.clone())),
+        train_files: meta.train_files.clone(),
+        task: p.task.clone(),
+        model: p.kind,
+        fitted,
+        vectorizer,
+        multi_label: p.multi_label,
+    }
+}
+
+/// Writes the payload of `meta` and `p` in format 5 to `w`.
+pub(super) fn encode(meta: &BundleMeta, p: &Pipeline, w: &mut dyn std::io::Write) -> Result<()> {
+    let json = serde_json::to_vec(&settings(meta, p)).context("cannot encode the model")?;
+    let n = u32::try_from(json.len())
+        .map_err(|_| crate::error::err!("the model's settings exceed 4 GiB"))?;
+    w.write_all(&n.to_le_bytes())?;
+    w.write_all(&json)?;
+    match &p.model {
+        Fitted::NaiveClassifier(m) => postcard::to_io(m, w).map(drop),
+        Fitted::NaiveTagger(m) => postcard::to_io(m, w).map(drop),
+        Fitted::Crf(m) => postcard::to_io(m, w).map(drop),
+        Fitted::Text(m) => postcard::to_io(
+            &TextArraysIn {
+                tfidf: TfidfArraysIn::new(&m.tfidf),
+                clf: &m.clf,
+                labels: &m.labels,
+            },
+            w,
+        )
+        .map(drop),
+    }
+    .context("cannot encode the model")
+}
+
+/// Splits a format-5 payload into its settings and its arrays.
+pub(super) fn read_settings(payload: &[u8]) -> Result<(Settings, &[u8])> {
+    if payload.len() < 4 {
+        bail!(
+            "corrupted model file: a format-5 payload of {} bytes has no settings length",
+            payload.len()
+        );
+    }
+    let n = u32::from_le_bytes(payload[..4].try_into().expect("4 bytes")) as usize;
+    let rest = &payload[4..];
+    if n > rest.len() {
+        bail!(
+            "corrupted model file: the settings claim {n} bytes, {} follow",
+            rest.len()
+        );
+    }
+    let settings: Settings = serde_json::from_slice(&rest[..n])
+        .map_err(|e| crate::error::err!("corrupted model file: cannot decode the settings: {e}"))?;
+    Ok((settings, &rest[n..]))
+}
+
+/// Decodes `T` from `bytes`, which it must fill exactly; the error names `section`.
+fn arrays<T: serde::de::DeserializeOwned>(bytes: &[u8], section: &str) -> Result<T> {
+    wire::take_decode_error();
+    match postcard::take_from_bytes::<T>(bytes) {
+        Ok((v, [])) => Ok(v),
+        Ok((_, rest)) => bail!(
+            "corrupted model file: {} bytes follow {section}",
+            rest.len()
+        ),
+        Err(e) => bail!(
+            "corrupted model file: cannot decode {section}: {}",
+            wire::decode_reason(e, wire::take_decode_error())
+        ),
+    }
+}
+
+/// Decodes a format-5 payload into a pipeline and its provenance (not yet validated).
+pub(super) fn decode(payload: &[u8]) -> Result<(BundleMeta, Pipeline)> {
+    let (s, rest) = read_settings(payload)?;
+    let model = match s.fitted {
+        FittedKind::NaiveClassifier => {
+            Fitted::NaiveClassifier(arrays::<NaiveClassifier>(rest, "the naive classifier")?)
+        }
+        FittedKind::NaiveTagger => {
+            Fitted::NaiveTagger(arrays::<NaiveTagger>(rest, "the naive tagger")?)
+        }
+        FittedKind::Crf => Fitted::Crf(arrays::<Crf>(rest, "the CRF model")?),
+        FittedKind::Text => {
+            let params = vectorizer_from(&s.vectorizer.clone().unwrap_or_default())
+                .map_err(|e| crate::error::err!("corrupted model file: the vectorizer: {e}"))?;
+            let a: TextArraysOut = arrays(rest, "the text model (vocabulary, idf, classifier)")?;
+            let tfidf = a
+                .tfidf
+                .with_params(params)
+                .map_err(|e| crate::error::err!("corrupted model file: the vectorizer: {e}"))?;
+            Fitted::Text(Box::new(TextModel {
+                tfidf,
+                clf: a.clf,
+                labels: a.labels,
+            }))
+        }
+    };
+    if let Some(rule) = &s.multi_label {
+        rule.check()
+            .context("corrupted model file: the multi-label rule is invalid")?;
+    }
+    if s.task.multi_label != s.multi_label.is_some() {
+        bail!("corrupted model file: the task's multi-label flag disagrees with its rule");
+    }
+    let meta = s.meta();
+    Ok((
+        meta,
+        Pipeline {
+            task: s.task,
+            kind: s.model,
+            model,
+            multi_label: s.multi_label,
+        },
+    ))
+}
