@@ -112,7 +112,13 @@ fn taggers_train_on_and_predict_empty_sentences() {
             let first: serde_json::Value =
                 serde_json::from_str(out.lines().next().unwrap()).unwrap();
             assert_eq!(first["tags"], serde_json::json!([]), "{model}: {out}");
-            assert_eq!(out.lines().count(), 9, "{out}");
+            // The input ends with a blank line (line 10): it keeps its place, its line number
+            // as id.
+            assert_eq!(out.lines().count(), 10, "{out}");
+            let last: serde_json::Value =
+                serde_json::from_str(out.lines().last().unwrap()).unwrap();
+            assert_eq!(last["id"], 10, "{out}");
+            assert_eq!(last["tags"], serde_json::json!([]), "{out}");
             outputs.push(out);
         }
         // Training skipped the empty sentence: the model tags as the one trained without it.

@@ -30,7 +30,7 @@ pub fn evaluate_with(
 ) -> Result<serde_json::Value> {
     let own = task_files
         .iter()
-        .map(|p| TaskFile::load(p)?.spec())
+        .map(|p| TaskFile::load(p, &crate::recipe::all_keys())?.spec())
         .collect::<Result<Vec<_>>>()?;
     if let Some(n) = replicates {
         check_replicates(n)?;

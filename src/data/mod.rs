@@ -666,11 +666,10 @@ mod tests {
         let p = write(
             dir.path(),
             "n.jsonl",
-            "{\"idx\": 1, \"symptoms\": \"a\", \"code\": 3}\n{\"idx\": 2, \"symptoms\": \"b\", \"code\": 4.0}\n",
+            "{\"idx\": 1, \"symptoms\": \"a\", \"code\": 3}\n{\"idx\": 2, \"symptoms\": \"b\", \"code\": 4}\n",
         );
         let s = load_split(&t, &p, Labels::Required).unwrap();
         assert_eq!(s.examples[0].gold, Some(Gold::Label("3".into())));
-        assert_eq!(s.examples[1].gold, Some(Gold::Label("4.0".into())));
         let p = write(
             dir.path(),
             "b.jsonl",
@@ -678,16 +677,16 @@ mod tests {
         );
         let s = load_split(&t, &p, Labels::Required).unwrap();
         assert_eq!(s.examples[0].gold, Some(Gold::Label("true".into())));
-        // A number beside a boolean is two JSON types of label: refused at the second.
+        // A file mixing label types is refused at the first disagreement.
         let p = write(
             dir.path(),
-            "mixed.jsonl",
+            "m.jsonl",
             "{\"idx\": 1, \"symptoms\": \"a\", \"code\": 3}\n{\"idx\": 2, \"symptoms\": \"b\", \"code\": true}\n",
         );
         let e = load_split(&t, &p, Labels::Required)
             .unwrap_err()
             .to_string();
-        assert!(e.contains("mixed.jsonl:2") && e.contains("boolean"), "{e}");
+        assert!(e.contains("m.jsonl:2: field `code`: the label true is a boolean, but the label on line 1 is a number"), "{e}");
         let p = write(
             dir.path(),
             "n.tsv",
