@@ -3,13 +3,12 @@
 
 use ndarray::Array2;
 
-use super::classifier::memory_task;
-use super::common::{fit_bundle, memory_split, model_file_methods};
+use super::common::{bundle_of, memory_task, model_file_methods};
 use crate::bundle::Bundle;
-use crate::data::{Gold, Input};
 use crate::error::{Error, Result};
 use crate::models::crf::CrfParams;
-use crate::pipeline::{FitSettings, Fitted, ModelKind, Pipeline};
+use crate::pipeline::{self, FitSettings, Fitted, ModelKind, Pipeline, Rows};
+use crate::task::InputFields;
 
 /// Which tagger to fit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -93,21 +92,17 @@ impl TaggerParams {
         sents: &[Vec<S>],
         tags: &[Vec<T>],
     ) -> Result<Tagger> {
-        if sents.len() != tags.len() {
-            return Err(Error::Invalid(format!(
-                "{} sentences but {} tag sequences: give one tag list per sentence",
-                sents.len(),
-                tags.len()
-            )));
-        }
         self.crf.check()?;
         let owned = |v: &[S]| v.iter().map(|t| t.as_ref().to_string()).collect();
-        let inputs = sents.iter().map(|s| Input::Tokens(owned(s))).collect();
-        let gold = tags
+        let sents: Vec<Vec<String>> = sents.iter().map(|s| owned(s)).collect();
+        let tags: Vec<Vec<String>> = tags
             .iter()
-            .map(|t| Gold::Tags(t.iter().map(|x| x.as_ref().to_string()).collect()))
+            .map(|t| t.iter().map(|x| x.as_ref().to_string()).collect())
             .collect();
-        let task = memory_task(&self.name, &[], "tags")?;
+        let tokens = InputFields::Tokens {
+            tokens: "tokens".into(),
+        };
+        let task = memory_task(&self.name, tokens, "tags", false)?;
         let kind = match self.kind {
             TaggerKind::Crf => ModelKind::Feature,
             TaggerKind::Naive => ModelKind::Naive,
@@ -116,7 +111,9 @@ impl TaggerParams {
             crf: self.crf,
             ..FitSettings::default()
         };
-        let bundle = fit_bundle(&task, kind, &settings, &memory_split(inputs, gold))?;
+        let pipeline =
+            pipeline::fit_tagger(&task, kind, &sents, &tags, &settings, &Rows::memory())?;
+        let bundle = bundle_of(pipeline, &settings);
         Tagger::from_bundle(bundle)
     }
 }
