@@ -28,6 +28,7 @@ pub struct TextClassifierParams {
     settings: FitSettings,
     name: String,
     fields: Option<(Vec<String>, String)>,
+    classes: Option<Vec<String>>,
 }
 
 impl Default for TextClassifierParams {
@@ -36,6 +37,7 @@ impl Default for TextClassifierParams {
             settings: FitSettings::default(),
             name: "model".into(),
             fields: None,
+            classes: None,
         }
     }
 }
@@ -134,6 +136,21 @@ impl TextClassifierParams {
     pub fn fields(mut self, text_fields: &[&str], label_field: &str) -> Self {
         let texts = text_fields.iter().map(|f| f.to_string()).collect();
         self.fields = Some((texts, label_field.to_string()));
+        self
+    }
+
+    /// Hashed n-gram columns, `2^bits` (scikit-learn's `HashingVectorizer`; default: none,
+    /// a vocabulary).
+    pub fn hash_features(mut self, bits: Option<u8>) -> Self {
+        self.settings.tfidf.hash_bits = bits;
+        self
+    }
+
+    /// The class order of the fitted model (its probability and indicator columns) instead of
+    /// the labels sorted as strings; every training label must be one of `classes`, which
+    /// must be distinct.
+    pub fn classes(mut self, classes: Vec<String>) -> Self {
+        self.classes = Some(classes);
         self
     }
 
@@ -238,7 +255,15 @@ impl TextClassifierParams {
                 text: texts[0].to_string(),
             },
         };
-        memory_task(&self.name, inputs, label, multi_label)
+        let mut task = memory_task(&self.name, inputs, label, multi_label)?;
+        if let Some(order) = &self.classes {
+            let distinct: std::collections::BTreeSet<&String> = order.iter().collect();
+            if distinct.len() != order.len() {
+                return Err(Error::param("classes", "the class order repeats a class"));
+            }
+            task.label_order = Some(order.clone());
+        }
+        Ok(task)
     }
 
     fn fit_docs(&self, pair: bool, docs: &[&str], labels: Labels<'_>) -> Result<TextClassifier> {

@@ -200,3 +200,44 @@ impl Tagger {
             .collect()
     }
 }
+
+impl Tagger {
+    /// Token accuracy (a fraction) of the tags predicted for `sents` against gold `tags`, as
+    /// sklearn-crfsuite's `score`; counted by the scorer `eval` uses. Errors when the numbers
+    /// of sentences or of tags per sentence differ.
+    pub fn score<S: AsRef<str>, T: AsRef<str>>(
+        &self,
+        sents: &[Vec<S>],
+        tags: &[Vec<T>],
+    ) -> Result<f64> {
+        if sents.len() != tags.len() {
+            return Err(Error::Invalid(format!(
+                "{} sentences but {} tag sequences: give one tag list per sentence",
+                sents.len(),
+                tags.len()
+            )));
+        }
+        let pred = self.predict(sents)?;
+        let mut gold = Vec::with_capacity(tags.len());
+        for (i, (g, p)) in tags.iter().zip(&pred).enumerate() {
+            if g.len() != p.len() {
+                return Err(Error::Invalid(format!(
+                    "y[{i}] has {} tags for {} tokens",
+                    g.len(),
+                    p.len()
+                )));
+            }
+            gold.push(g.iter().map(|t| t.as_ref().to_string()).collect::<Vec<_>>());
+        }
+        let (mut right, mut total) = (0, 0);
+        for c in crate::scoring::metrics::corpus_sentence_counts(&gold, &pred) {
+            right += c.tokens_correct;
+            total += c.tokens;
+        }
+        Ok(if total == 0 {
+            0.0
+        } else {
+            right as f64 / total as f64
+        })
+    }
+}

@@ -145,12 +145,27 @@ pub(super) fn label_table(
     golds: &[Vec<String>],
     rows: &Rows<'_>,
 ) -> Result<(Vec<String>, Vec<Vec<u32>>)> {
-    let labels: Vec<String> = golds
-        .iter()
-        .flat_map(|l| l.iter().cloned())
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    let labels: Vec<String> = match &task.label_order {
+        Some(fixed) => {
+            for (i, l) in golds.iter().enumerate() {
+                if let Some(x) = l.iter().find(|x| !fixed.contains(x)) {
+                    return Err(Error::input(
+                        rows.path(),
+                        rows.line(i),
+                        Some(&task.label_field),
+                        format!("label {x:?} is not one of {}", fixed.join(", ")),
+                    ));
+                }
+            }
+            fixed.clone()
+        }
+        None => golds
+            .iter()
+            .flat_map(|l| l.iter().cloned())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect(),
+    };
     if labels.len() < 2 {
         return Err(Error::input(
             rows.path(),
@@ -162,14 +177,18 @@ pub(super) fn label_table(
             ),
         ));
     }
+    let index: std::collections::BTreeMap<&str, u32> = labels
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.as_str(), i as u32))
+        .collect();
     let sets = golds
         .iter()
         .map(|l| {
-            // Every label of `golds` is in the table built from them.
+            // Every label of `golds` is in the table (checked or built from them).
             let mut v: Vec<u32> = l
                 .iter()
-                .filter_map(|x| labels.binary_search(x).ok())
-                .map(|i| i as u32)
+                .filter_map(|x| index.get(x.as_str()).copied())
                 .collect();
             v.sort_unstable();
             v.dedup();
