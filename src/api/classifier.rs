@@ -3,7 +3,7 @@
 
 use ndarray::Array2;
 
-use super::common::{bundle_of, memory_task, model_file_methods};
+use super::common::{bundle_of, in_memory_task, model_file_methods};
 use crate::bundle::Bundle;
 use crate::error::{Error, Result};
 use crate::features::analyzer::Analyzer;
@@ -255,7 +255,7 @@ impl TextClassifierParams {
                 text: texts[0].to_string(),
             },
         };
-        let mut task = memory_task(&self.name, inputs, label, multi_label)?;
+        let mut task = in_memory_task(&self.name, inputs, label, multi_label)?;
         if let Some(order) = &self.classes {
             let distinct: std::collections::BTreeSet<&String> = order.iter().collect();
             if distinct.len() != order.len() {

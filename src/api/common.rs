@@ -38,7 +38,7 @@ pub(crate) use model_file_methods;
 
 /// A task definition for data in memory, built directly: task `name` (trimmed, checked as a
 /// task file's is), inputs `inputs`, label field `label_field`; records are numbered from 1.
-pub(super) fn memory_task(
+pub(super) fn in_memory_task(
     name: &str,
     inputs: InputFields,
     label_field: &str,

@@ -3,7 +3,7 @@
 
 use ndarray::Array2;
 
-use super::common::{bundle_of, memory_task, model_file_methods};
+use super::common::{bundle_of, in_memory_task, model_file_methods};
 use crate::bundle::Bundle;
 use crate::error::{Error, Result};
 use crate::models::crf::CrfParams;
@@ -102,7 +102,7 @@ impl TaggerParams {
         let tokens = InputFields::Tokens {
             tokens: "tokens".into(),
         };
-        let task = memory_task(&self.name, tokens, "tags", false)?;
+        let task = in_memory_task(&self.name, tokens, "tags", false)?;
         let kind = match self.kind {
             TaggerKind::Crf => ModelKind::Feature,
             TaggerKind::Naive => ModelKind::Naive,
