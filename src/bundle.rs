@@ -33,8 +33,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::output;
-use crate::pipeline::{Fitted, FittedOut, MultiLabelRule, Pipeline};
-use crate::task::TaskKind;
+use crate::pipeline::{FittedOut, MultiLabelRule, Pipeline};
 use crate::wire::{self, Format2, Format4, WireFormat};
 pub use crate::wire::{FORMAT_BASE, FORMAT_SELF_DESCRIBING, FORMAT_VECTORIZER, FORMAT_VERSION};
 
@@ -128,8 +127,14 @@ impl Bundle {
         Ok(out)
     }
 
-    /// Decodes a bundle, checking magic, version, length and checksum first.
+    /// Decodes a bundle, checking magic, version, length and checksum first; an error is an
+    /// [`Error::Model`](crate::error::Error::Model) of the path `model bytes`.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        Self::decode(bytes).map_err(|e| crate::error::Error::model(Path::new("model bytes"), &e))
+    }
+
+    /// [`Bundle::from_bytes`] before its errors are model-file errors.
+    fn decode(bytes: &[u8]) -> Result<Self> {
         let (version, payload) = check_header(bytes)?;
         if version == FORMAT_SELF_DESCRIBING {
             let (meta, pipeline) = v5::decode(payload)?;
@@ -179,64 +184,12 @@ impl Bundle {
 
     /// Checks what decoding cannot: that the sizes and indices of the fitted model agree with
     /// each other and with the task, so that predicting can neither index out of bounds nor
-    /// allocate without limit. (The CRF checks its own bytes when it is decoded.)
+    /// allocate without limit. Each model kind checks itself ([`Model::validate`]).
+    ///
+    /// [`Model::validate`]: crate::models::Model::validate
     pub fn validate(&self) -> Result<()> {
         let p = &self.pipeline;
-        let tagging = p.task.kind() == TaskKind::Tokens;
-        match &p.model {
-            Fitted::NaiveTagger(_) | Fitted::Crf(_) if !tagging => {
-                bail!(
-                    "a tagger for task {}, which is not a tagging task",
-                    p.task.name
-                )
-            }
-            Fitted::NaiveClassifier(_) | Fitted::Text(_) if tagging => {
-                bail!("a classifier for the tagging task {}", p.task.name)
-            }
-            Fitted::NaiveClassifier(m) if m.ranked.len() != m.share.len() => {
-                bail!("{} labels with {} shares", m.ranked.len(), m.share.len())
-            }
-            Fitted::NaiveClassifier(m) => {
-                // Shares are the predicted probabilities: each in [0, 1].
-                if let Some(i) = m.share.iter().position(|s| !(0.0..=1.0).contains(s)) {
-                    bail!(
-                        "the naive classifier's share of label {i} is {}, not a share in [0, 1]",
-                        m.share[i]
-                    );
-                }
-            }
-            Fitted::Text(m) => {
-                m.clf.validate()?;
-                let (k, np) = (m.clf.n_classes(), m.clf.n_problems());
-                let want = if p.multi_label.is_some() || k != 2 {
-                    k
-                } else {
-                    1
-                };
-                if np != want {
-                    bail!("{np} binary problems for {k} classes");
-                }
-                let (vocab, idf) = (m.tfidf.n_features(), m.tfidf.idf().len());
-                if vocab != idf || vocab != m.clf.n_features() {
-                    bail!(
-                        "vocabulary of {vocab} terms, {idf} idf values, classifier of {} features",
-                        m.clf.n_features()
-                    );
-                }
-                if m.labels.len() != m.clf.n_classes() {
-                    bail!(
-                        "{} labels for {} classes",
-                        m.labels.len(),
-                        m.clf.n_classes()
-                    );
-                }
-            }
-            _ => {}
-        }
-        if p.multi_label.is_some() && !matches!(p.model, Fitted::Text(_)) {
-            bail!("a multi-label task whose model is not the text model");
-        }
-        Ok(())
+        p.model.model().validate(&p.task, p.multi_label.is_some())
     }
 
     /// Writes the model atomically, streaming the payload: one encoding pass measures and
@@ -281,7 +234,7 @@ impl Bundle {
     /// the header states, which must be within the cap.
     pub fn load(path: &Path) -> Result<Self> {
         let bytes = Self::read_capped(path)?;
-        Self::from_bytes(&bytes).with_context(|| format!("{}", path.display()))
+        Self::decode(&bytes).map_err(|e| crate::error::Error::model(path, &e))
     }
 
     /// The bytes of a model file, within [`crate::caps::MAX_MODEL_BYTES`].

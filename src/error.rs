@@ -116,6 +116,25 @@ impl Error {
         }
     }
 
+    /// A model file (at `path`; `model bytes` for bytes in memory) that cannot be used, with
+    /// why: `cause` and its causes, on one line.
+    pub fn model(path: &Path, cause: &dyn std::error::Error) -> Self {
+        let mut message = cause.to_string();
+        let mut cur = cause.source();
+        while let Some(c) = cur {
+            let next = c.to_string();
+            if !message.ends_with(&next) {
+                message.push_str(": ");
+                message.push_str(&next);
+            }
+            cur = c.source();
+        }
+        Error::Model {
+            path: path.to_path_buf(),
+            message,
+        }
+    }
+
     /// A hyperparameter out of range.
     pub fn param(name: &str, message: impl Display) -> Self {
         Error::Param {

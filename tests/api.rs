@@ -273,6 +273,14 @@ fn bad_input_and_bad_files_are_typed_errors() {
     let junk = dir.path().join("junk.rmb");
     std::fs::write(&junk, b"not a model").unwrap();
     let e = TextClassifier::load(&junk).unwrap_err();
+    // A model file that cannot be used is a model error naming the file.
+    assert!(
+        matches!(&e, Error::Model { path, message } if path == &junk
+            && message.contains("not a rumedbench model")),
+        "{e:?}"
+    );
+    let short = TextClassifier::from_bytes(b"RMDBENCH").unwrap_err();
+    assert!(matches!(short, Error::Model { .. }), "{short:?}");
     assert!(
         format!("{e:#}").contains("not a rumedbench model")
             || std::error::Error::source(&e)

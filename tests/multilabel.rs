@@ -666,3 +666,126 @@ fn a_multi_label_task_re_run_replaces_its_own_outputs() {
     ok(d, &args[..3]);
     assert_eq!(std::fs::read(&preds).unwrap(), first, "inferred differs");
 }
+
+fn texts_and_sets(name: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let recs = common::read_jsonl(Path::new(&fixture(name)));
+    let texts = recs
+        .iter()
+        .map(|r| r["text"].as_str().unwrap().to_string())
+        .collect();
+    let sets = recs
+        .iter()
+        .map(|r| {
+            r["codes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c.as_str().unwrap().to_string())
+                .collect()
+        })
+        .collect();
+    (texts, sets)
+}
+
+fn sorted_set(v: &Value) -> Vec<String> {
+    let mut s: Vec<String> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap().to_string())
+        .collect();
+    s.sort();
+    s
+}
+
+#[test]
+fn the_api_fits_the_model_train_writes_and_saves_and_loads_it() {
+    use rumedbench::{Error, TextClassifier, TextClassifierParams};
+    let dir = tempfile::tempdir().unwrap();
+    trained(dir.path());
+    let (texts, sets) = texts_and_sets("train.jsonl");
+    let (test, _) = texts_and_sets("test.jsonl");
+    let params = TextClassifierParams::default()
+        .name("codes")
+        .fields(&["text"], "codes");
+    let model = params.fit_multi(&texts, &sets).unwrap();
+    assert!(model.is_multi_label());
+    // The same classes and probabilities as the model file `train` wrote.
+    let cli_model = TextClassifier::load(dir.path().join("models/codes-feature.rmb")).unwrap();
+    assert!(cli_model.is_multi_label());
+    assert_eq!(model.classes(), cli_model.classes());
+    assert_eq!(
+        model.predict_proba(&test).unwrap(),
+        cli_model.predict_proba(&test).unwrap()
+    );
+    // The same sets as train's prediction file, in class order.
+    let cli_preds = common::read_jsonl(&dir.path().join("out/feature/codes.jsonl"));
+    let got = model.predict_sets(&test).unwrap();
+    assert_eq!(got.len(), cli_preds.len());
+    for (g, p) in got.iter().zip(&cli_preds) {
+        assert_eq!(g, &sorted_set(&p["prediction"]), "{p}");
+    }
+    let ind = model.predict_indicator(&test).unwrap();
+    assert_eq!(ind.dim(), (test.len(), model.classes().len()));
+    for (row, g) in ind.rows().into_iter().zip(&got) {
+        let picked: Vec<&String> = row
+            .iter()
+            .zip(model.classes())
+            .filter(|(&v, _)| v == 1)
+            .map(|(_, c)| c)
+            .collect();
+        assert_eq!(picked, g.iter().collect::<Vec<_>>());
+    }
+    // Saved and loaded: the same rule and predictions; the command line reads the file.
+    let path = dir.path().join("api.rmb");
+    model.save(&path).unwrap();
+    let back = TextClassifier::load(&path).unwrap();
+    assert_eq!(back.multi_label_rule(), model.multi_label_rule());
+    assert_eq!(back.predict_indicator(&test).unwrap(), ind);
+    let (out, _) = ok(
+        dir.path(),
+        &[
+            "predict",
+            "--model",
+            "api.rmb",
+            "--input",
+            &fixture("test.jsonl"),
+        ],
+    );
+    for (line, g) in out.lines().zip(&got) {
+        let v: Value = serde_json::from_str(line).unwrap();
+        assert_eq!(&sorted_set(&v["labels"]), g, "{v}");
+    }
+    // A higher threshold picks no more labels; allow_empty lets a set be empty.
+    let strict = params
+        .clone()
+        .threshold(0.9)
+        .allow_empty(true)
+        .fit_multi(&texts, &sets)
+        .unwrap();
+    let strict_sets = strict.predict_sets(&test).unwrap();
+    assert!(strict_sets
+        .iter()
+        .zip(&got)
+        .all(|(s, g)| s.len() <= g.len()));
+    assert!(strict_sets.iter().any(|s| s.is_empty()));
+    // Sets from a single-label model, one label from a multi-label one, a bad threshold: errors.
+    assert!(model.predict(&test).is_err());
+    let single = TextClassifierParams::default()
+        .fit(
+            &texts,
+            &sets.iter().map(|s| s[0].clone()).collect::<Vec<_>>(),
+        )
+        .unwrap();
+    assert!(single.predict_sets(&test).is_err());
+    let e = params
+        .clone()
+        .threshold(1.5)
+        .fit_multi(&texts, &sets)
+        .unwrap_err();
+    assert!(matches!(e, Error::Param { .. }), "{e:?}");
+    // Fewer than two labels: an error naming the in-memory input and the label field.
+    let one: Vec<Vec<String>> = sets.iter().map(|_| vec!["K29".to_string()]).collect();
+    let e = params.fit_multi(&texts, &one).unwrap_err().to_string();
+    assert!(e.starts_with("input: field `codes`: "), "{e}");
+}

@@ -114,21 +114,44 @@ def _matrix(triple, dtype):
     return np.frombuffer(data, dtype=dtype).reshape(rows, cols)
 
 
-def _refuse_label_sets(y):
-    """Multi-label data (a list of labels per text, or an indicator matrix) is for the CLI."""
+def _label_sets(y):
+    """Multi-label targets in scikit-learn's conventions, or None for one label per text.
+
+    ``y`` as a 2-D indicator matrix (numpy array, or anything with a 2-D ``shape``): the
+    classes are its columns, ``classes_`` = ``arange(n_columns)``. ``y`` as a list of label
+    lists (or tuples, sets): ``classes_`` are the distinct labels, sorted. Returns
+    ``(sets as lists of str, classes_, the classes as str)``."""
     shape = getattr(y, "shape", None)
-    sets = shape is not None and len(shape) == 2
-    if not sets and not isinstance(y, (str, bytes)):
-        try:
-            sets = any(isinstance(v, (list, tuple, set, frozenset, np.ndarray)) for v in y)
-        except TypeError:
-            sets = False
-    if sets:
-        raise ValueError(
-            "y holds label sets (multi-label); CharTfidfClassifier fits one label per text. "
-            "Train multi-label tasks with the command line: `rumedbench train` with a label "
-            "field holding a JSON list (see the README, 'Your own task')"
-        )
+    if shape is not None and len(shape) == 2:
+        if hasattr(y, "toarray"):  # a scipy sparse matrix
+            y = y.toarray()
+        ind = np.asarray(y)
+        if not np.isin(ind, (0, 1)).all():
+            raise ValueError("an indicator matrix y must hold only 0 and 1")
+        classes = np.arange(ind.shape[1])
+        keys = [str(c) for c in classes.tolist()]
+        sets = [[keys[j] for j in np.flatnonzero(row)] for row in ind]
+        return sets, classes, keys
+    if isinstance(y, (str, bytes)):
+        return None
+    try:
+        items = list(y)
+    except TypeError:
+        return None
+    if not any(isinstance(v, (list, tuple, set, frozenset, np.ndarray)) for v in items):
+        return None
+    values = set()
+    for i, v in enumerate(items):
+        if not isinstance(v, (list, tuple, set, frozenset, np.ndarray)):
+            raise ValueError(f"y[{i}] is {_describe(v)}: give a list of labels for every text")
+        values.update(list(v))
+    try:
+        classes = sorted(values)
+    except TypeError:
+        raise ValueError("the labels of y cannot be sorted: give labels of one type") from None
+    keys = [str(c) for c in classes]
+    sets = [[str(c) for c in v] for v in items]
+    return sets, np.array(classes), keys
 
 
 def _label_kind(v):
@@ -262,6 +285,9 @@ class CharTfidfClassifier(_NativeModel, ClassifierMixin, BaseEstimator):
         class_weight=None,
         random_state=0,
         verbose=False,
+        hash_features=None,
+        threshold=0.5,
+        allow_empty=False,
     ):
         self.ngram_range = ngram_range
         self.analyzer = analyzer
@@ -275,6 +301,9 @@ class CharTfidfClassifier(_NativeModel, ClassifierMixin, BaseEstimator):
         self.class_weight = class_weight
         self.random_state = random_state
         self.verbose = verbose
+        self.hash_features = hash_features
+        self.threshold = threshold
+        self.allow_empty = allow_empty
 
     def _native_params(self):
         if not isinstance(self.analyzer, str) or self.analyzer not in ("char", "char_wb", "word"):
@@ -336,32 +365,50 @@ class CharTfidfClassifier(_NativeModel, ClassifierMixin, BaseEstimator):
             seed=seed,
             analyzer=self.analyzer,
             max_features=max_features,
+            hash_features=None if self.hash_features is None else int(self.hash_features),
+            threshold=float(self.threshold),
+            allow_empty=bool(self.allow_empty),
         )
 
     def fit(self, X, y):
-        """Fits on texts (or text pairs) ``X`` and labels ``y``; returns ``self``."""
+        """Fits on texts (or text pairs) ``X`` and labels ``y``; returns ``self``.
+
+        ``y`` is one label per text, or (multi-label) a list of label lists or a 2-D 0/1
+        indicator matrix; a multi-label model predicts indicator matrices."""
         params = self._native_params()
         docs = _as_docs(X)
-        _refuse_label_sets(y)
-        _refuse_mixed_label_types(y)
         started = _time.perf_counter()
-        y_in, y = y, np.asarray(y)
-        if y.ndim != 1:
-            raise ValueError(f"y must be one label per text, got shape {y.shape}")
-        if len(y) != len(docs):
-            raise ValueError(f"X has {len(docs)} texts but y has {len(y)} labels")
-        classes = np.unique(y)
-        keys = [str(c) for c in classes.tolist()]
-        if len(set(keys)) != len(keys):
-            raise ValueError(f"labels {keys!r} are not distinct as strings")
-        labels = [str(v) for v in y.tolist()]
-        text_fields, label_field = _field_names(X, y_in)
+        multi = _label_sets(y)
+        if multi is None:
+            _refuse_mixed_label_types(y)
+        text_fields, label_field = _field_names(X, y)
         if text_fields is not None and len(text_fields) != (2 if isinstance(docs[0], tuple) else 1):
             text_fields = None
+        if multi is not None:
+            labels, classes, keys = multi
+        else:
+            y = np.asarray(y)
+            if y.ndim != 1:
+                raise ValueError(f"y must be one label per text, got shape {y.shape}")
+            classes = np.unique(y)
+            keys = [str(c) for c in classes.tolist()]
+            labels = [str(v) for v in y.tolist()]
+        if len(labels) != len(docs):
+            raise ValueError(f"X has {len(docs)} texts but y has {len(labels)} labels")
+        if len(set(keys)) != len(keys):
+            raise ValueError(f"labels {keys!r} are not distinct as strings")
         native = _native.NativeClassifier.fit(
-            docs, labels, name="model", text_fields=text_fields, label_field=label_field, **params
+            docs,
+            labels,
+            name="model",
+            text_fields=text_fields,
+            label_field=label_field,
+            # Rust sorts classes as strings; another order (ints, an indicator's columns) is
+            # passed, so that the native model's columns are in `classes_` order.
+            classes=None if keys == sorted(keys) else keys,
+            **params,
         )
-        self._set_fitted(native, classes, keys)
+        self._set_fitted(native, classes)
         _note(
             self,
             f"{len(docs)} texts x {self.n_ngrams_} features, {len(keys)} classes; fitted in "
@@ -369,30 +416,51 @@ class CharTfidfClassifier(_NativeModel, ClassifierMixin, BaseEstimator):
         )
         return self
 
-    def _set_fitted(self, native, classes, keys):
-        index = {c: i for i, c in enumerate(native.classes())}
+    def _set_fitted(self, native, classes):
+        # The native model's columns are in `classes_` order (the order fit passed to Rust).
         self._native = native
-        self._perm = np.array([index[k] for k in keys], dtype=np.intp)
         self.classes_ = classes
         self.n_features_in_ = 2 if native.is_pair() else 1
         self.n_ngrams_ = native.n_features()
 
     def predict_proba(self, X):
-        """Class probabilities, one column per class in ``classes_`` order."""
+        """Class probabilities, one column per class in ``classes_`` order (multi-label: each
+        class's own probability)."""
         native = self._fitted()
-        proba = _matrix(native.predict_proba(_as_docs(X)), "<f4")
-        return proba[:, self._perm]
+        return _matrix(native.predict_proba(_as_docs(X)), "<f4")
 
     def decision_function(self, X):
         """Decision scores; for two classes one score per text (positive: ``classes_[1]``)."""
         native = self._fitted()
-        scores = _matrix(native.decision_function(_as_docs(X)), "<f4")[:, self._perm]
-        return scores[:, 1] if len(self.classes_) == 2 else scores
+        scores = _matrix(native.decision_function(_as_docs(X)), "<f4")
+        return scores[:, 1] if len(self.classes_) == 2 and not native.is_multi_label() else scores
 
     def predict(self, X):
-        """The most probable class of each text."""
+        """The most probable class of each text; a multi-label model gives the indicator
+        matrix of its predicted sets (int, ``(n_texts, n_classes)``, columns in ``classes_``
+        order)."""
+        native = self._fitted()
+        if native.is_multi_label():
+            return _matrix(native.predict_indicator(_as_docs(X)), "u1").astype(int)
         proba = self.predict_proba(X)
         return self.classes_[np.argmax(proba, axis=1)]
+
+    def score(self, X, y):
+        """Mean accuracy; multi-label: subset accuracy (every class right), as scikit-learn's."""
+        native = self._fitted()
+        if not native.is_multi_label():
+            return super().score(X, y)
+        pred = self.predict(X)
+        multi = _label_sets(y)
+        if multi is None:
+            raise ValueError("this model is multi-label: y must hold a set of labels per text")
+        index = {str(c): j for j, c in enumerate(self.classes_.tolist())}
+        gold = np.zeros_like(pred)
+        for i, labels in enumerate(multi[0]):
+            for label in labels:
+                if label in index:
+                    gold[i, index[label]] = 1
+        return float((gold == pred).all(axis=1).mean())
 
     @classmethod
     def load(cls, path):
@@ -401,6 +469,7 @@ class CharTfidfClassifier(_NativeModel, ClassifierMixin, BaseEstimator):
         Classes are the file's labels (str); parameters are read from the file."""
         native, hp = cls._load_native(path)
         vec, clf = hp.get("vectorizer", {}), hp.get("classifier", {})
+        rule = native.multi_label_rule()
         est = cls(
             ngram_range=tuple(vec.get("ngram_range", (3, 8))),
             analyzer=vec.get("analyzer", "char"),
@@ -413,9 +482,11 @@ class CharTfidfClassifier(_NativeModel, ClassifierMixin, BaseEstimator):
             max_iter=clf.get("max_iter", 1000),
             class_weight="balanced" if clf.get("class_weight") == "balanced" else None,
             random_state=hp.get("seed", 0),
+            hash_features=vec.get("hash_features"),
+            threshold=rule[0] if rule else 0.5,
+            allow_empty=rule[1] if rule else False,
         )
-        keys = native.classes()
-        est._set_fitted(native, np.array(keys, dtype=object), keys)
+        est._set_fitted(native, np.array(native.classes(), dtype=object))
         return est
 
     def _more_tags(self):
@@ -509,16 +580,8 @@ class CrfTagger(_NativeModel, BaseEstimator):
         return self.predict_marginals([tokens])[0]
 
     def score(self, X, y):
-        """Token accuracy (a fraction), as sklearn-crfsuite's ``score``."""
-        pred = self.predict(X)
-        gold = _as_sents(y, "y")
-        right = total = 0
-        for i, (g, p) in enumerate(zip(gold, pred)):
-            if len(g) != len(p):
-                raise ValueError(f"y[{i}] has {len(g)} tags for {len(p)} tokens")
-            right += sum(a == b for a, b in zip(g, p))
-            total += len(g)
-        return right / total if total else 0.0
+        """Token accuracy (a fraction), as sklearn-crfsuite's ``score``; scored in Rust."""
+        return self._fitted().score(_as_sents(X), _as_sents(y, "y"))
 
     @classmethod
     def load(cls, path):

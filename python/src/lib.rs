@@ -68,6 +68,13 @@ enum Docs {
     Pairs(Vec<(String, String)>),
 }
 
+/// One label per text, or a set of labels per text (multi-label).
+#[derive(FromPyObject)]
+enum Targets {
+    Labels(Vec<String>),
+    Sets(Vec<Vec<String>>),
+}
+
 /// A document-frequency bound: an int is a number of documents, a float a fraction of them
 /// (scikit-learn's `min_df`/`max_df` convention).
 #[derive(FromPyObject)]
@@ -96,11 +103,11 @@ impl NativeClassifier {
     /// Fits on texts (a list of str) or pairs (a list of 2-tuples of str).
     #[staticmethod]
     #[allow(clippy::too_many_arguments)]
-    #[pyo3(signature = (docs, labels, ngram_min, ngram_max, sublinear_tf, min_df, max_df, c, tol, max_iter, balanced, seed, name, text_fields=None, label_field=None, analyzer="char", max_features=None))]
+    #[pyo3(signature = (docs, labels, ngram_min, ngram_max, sublinear_tf, min_df, max_df, c, tol, max_iter, balanced, seed, name, text_fields=None, label_field=None, analyzer="char", max_features=None, hash_features=None, threshold=0.5, allow_empty=false, classes=None))]
     fn fit(
         py: Python<'_>,
         docs: Docs,
-        labels: Vec<String>,
+        labels: Targets,
         ngram_min: usize,
         ngram_max: usize,
         sublinear_tf: bool,
@@ -116,6 +123,10 @@ impl NativeClassifier {
         label_field: Option<String>,
         analyzer: &str,
         max_features: Option<usize>,
+        hash_features: Option<u8>,
+        threshold: f64,
+        allow_empty: bool,
+        classes: Option<Vec<String>>,
     ) -> PyResult<Self> {
         let analyzer: api::Analyzer = analyzer
             .parse()
@@ -132,15 +143,23 @@ impl NativeClassifier {
             .max_iter(max_iter)
             .class_weight_balanced(balanced)
             .seed(seed)
+            .hash_features(hash_features)
+            .threshold(threshold)
+            .allow_empty(allow_empty)
             .name(name);
+        if let Some(order) = classes {
+            params = params.classes(order);
+        }
         if let Some(texts) = &text_fields {
             let texts: Vec<&str> = texts.iter().map(|t| t.as_str()).collect();
             params = params.fields(&texts, label_field.as_deref().unwrap_or("label"));
         }
         let inner = py
-            .detach(|| match &docs {
-                Docs::Texts(t) => params.fit(t, &labels),
-                Docs::Pairs(p) => params.fit_pairs(p, &labels),
+            .detach(|| match (&docs, &labels) {
+                (Docs::Texts(t), Targets::Labels(l)) => params.fit(t, l),
+                (Docs::Pairs(p), Targets::Labels(l)) => params.fit_pairs(p, l),
+                (Docs::Texts(t), Targets::Sets(l)) => params.fit_multi(t, l),
+                (Docs::Pairs(p), Targets::Sets(l)) => params.fit_multi_pairs(p, l),
             })
             .map_err(to_py)?;
         Ok(NativeClassifier { inner })
@@ -174,6 +193,35 @@ impl NativeClassifier {
             })
             .map_err(to_py)?;
         Ok(matrix_out(py, ndarray_compat::f32s(&m)))
+    }
+
+    /// A multi-label model's predicted sets as an indicator matrix `(bytes of u8, rows,
+    /// classes)`, columns in `classes()` order.
+    fn predict_indicator<'py>(
+        &self,
+        py: Python<'py>,
+        docs: Docs,
+    ) -> PyResult<(Bound<'py, PyBytes>, usize, usize)> {
+        let m = py
+            .detach(|| match &docs {
+                Docs::Texts(t) => self.inner.predict_indicator(t),
+                Docs::Pairs(p) => self.inner.predict_indicator_pairs(p),
+            })
+            .map_err(to_py)?;
+        let bytes: Vec<u8> = m.iter().copied().collect();
+        Ok(matrix_out(py, (bytes, m.nrows(), m.ncols())))
+    }
+
+    /// Whether the model is multi-label.
+    fn is_multi_label(&self) -> bool {
+        self.inner.is_multi_label()
+    }
+
+    /// A multi-label model's `(threshold, allow_empty)`, else `None`.
+    fn multi_label_rule(&self) -> Option<(f64, bool)> {
+        self.inner
+            .multi_label_rule()
+            .map(|r| (r.threshold, r.allow_empty))
     }
 
     /// Class labels in column order.
@@ -293,6 +341,16 @@ impl NativeTagger {
             .iter()
             .map(|m| matrix_out(py, ndarray_compat::f64s(m)))
             .collect())
+    }
+
+    /// Token accuracy (a fraction) against gold tag lists, scored in Rust.
+    fn score(
+        &self,
+        py: Python<'_>,
+        sents: Vec<Vec<String>>,
+        tags: Vec<Vec<String>>,
+    ) -> PyResult<f64> {
+        py.detach(|| self.inner.score(&sents, &tags)).map_err(to_py)
     }
 
     /// The tags the model can predict, in marginal column order.

@@ -153,8 +153,9 @@ def test_a_cli_model_predicts_identically_in_python(cli, tmp_path):
         (["a b c d", "e f g h"], ["x", "x"], "at least two classes"),
         ([("a", "b"), ("c",)], ["x", "y"], r"X\[1\] must be a \(text, text_pair\) pair"),
         (["ab", "cd"], ["x", "y"], "empty vocabulary|no n-gram|vocabulary"),
-        (["a b c d", "e f g h"], [["x", "y"], ["x"]], "label sets"),
-        (["a b c d", "e f g h"], [["x", "y"], ["y", "x"]], "label sets"),
+        (["a b c d", "e f g h"], [["x"], ["x"]], "at least two distinct labels"),
+        (["a b c d", "e f g h"], [["x"], "y"], r"y\[1\] is str: give a list of labels"),
+        (["a b c d", "e f g h"], np.array([[1, 2], [0, 1]]), "only 0 and 1"),
     ],
 )
 def test_bad_data_raises_value_error_with_the_message(X, y, message):

@@ -3,15 +3,16 @@
 
 use ndarray::Array2;
 
-use super::common::{fit_bundle, memory_split, model_file_methods};
+use super::common::{bundle_of, in_memory_task, model_file_methods};
 use crate::bundle::Bundle;
-use crate::data::{Gold, Input};
 use crate::error::{Error, Result};
 use crate::features::analyzer::Analyzer;
 use crate::features::limit::DocFreq;
-use crate::pipeline::{FitSettings, Fitted, ModelKind, Pipeline, TextModel};
+use crate::pipeline::{
+    self, FitSettings, Fitted, Labels, ModelKind, MultiLabelRule, Pipeline, Rows, TextModel,
+};
 use crate::recipe::{ClassWeight, NgramRange, TextRecipe};
-use crate::task::{TaskFile, TaskKind, TaskSpec};
+use crate::task::{InputFields, TaskKind, TaskSpec};
 
 /// Hyperparameters of the text classifier, defaulting to the paper's recipe: char 3–8-grams,
 /// raw tf, `C = 10`, tolerance 0.1, no class weights, seed 0.
@@ -26,6 +27,7 @@ pub struct TextClassifierParams {
     recipe: TextRecipe,
     name: String,
     fields: Option<(Vec<String>, String)>,
+    classes: Option<Vec<String>>,
 }
 
 impl Default for TextClassifierParams {
@@ -34,6 +36,7 @@ impl Default for TextClassifierParams {
             recipe: TextRecipe::default(),
             name: "model".into(),
             fields: None,
+            classes: None,
         }
     }
 }
@@ -115,12 +118,41 @@ impl TextClassifierParams {
         self
     }
 
+    /// Multi-label models: a label is predicted when its probability is at least `threshold`,
+    /// in (0, 1) (default 0.5).
+    pub fn threshold(mut self, threshold: f64) -> Self {
+        self.recipe.threshold = threshold;
+        self
+    }
+
+    /// Multi-label models: whether a prediction may be the empty set (default `false`: the
+    /// most probable label when none reaches the threshold).
+    pub fn allow_empty(mut self, on: bool) -> Self {
+        self.recipe.allow_empty = on;
+        self
+    }
+
     /// The record fields the model file names: the text field (two for pairs) and the label
     /// field, so that `rumedbench predict --model` reads JSONL or CSV records with those fields.
     /// Default `text` (pairs: `text`, `text_pair`) and `label`.
     pub fn fields(mut self, text_fields: &[&str], label_field: &str) -> Self {
         let texts = text_fields.iter().map(|f| f.to_string()).collect();
         self.fields = Some((texts, label_field.to_string()));
+        self
+    }
+
+    /// Hashed n-gram columns, `2^bits` (scikit-learn's `HashingVectorizer`; default: none,
+    /// a vocabulary).
+    pub fn hash_features(mut self, bits: Option<u8>) -> Self {
+        self.recipe.hash_features = bits;
+        self
+    }
+
+    /// The class order of the fitted model (its probability and indicator columns) instead of
+    /// the labels sorted as strings; every training label must be one of `classes`, which
+    /// must be distinct.
+    pub fn classes(mut self, classes: Vec<String>) -> Self {
+        self.classes = Some(classes);
         self
     }
 
@@ -158,11 +190,9 @@ impl TextClassifierParams {
         texts: &[S],
         labels: &[L],
     ) -> Result<TextClassifier> {
-        let inputs = texts
-            .iter()
-            .map(|t| Input::Text(t.as_ref().into()))
-            .collect();
-        self.fit_inputs(&["text"], inputs, labels)
+        let docs: Vec<&str> = texts.iter().map(|t| t.as_ref()).collect();
+        let labels: Vec<String> = labels.iter().map(|l| l.to_string()).collect();
+        self.fit_docs(false, &docs, Labels::Single(&labels))
     }
 
     /// Fits on text pairs; the two texts are joined with one space, as upstream does.
@@ -171,71 +201,114 @@ impl TextClassifierParams {
         pairs: &[(A, B)],
         labels: &[L],
     ) -> Result<TextClassifier> {
-        let inputs = pairs
-            .iter()
-            .map(|(a, b)| Input::Pair(a.as_ref().into(), b.as_ref().into()))
-            .collect();
-        self.fit_inputs(&["text", "text_pair"], inputs, labels)
+        let joined = join_pairs(pairs);
+        let docs: Vec<&str> = joined.iter().map(|t| t.as_str()).collect();
+        let labels: Vec<String> = labels.iter().map(|l| l.to_string()).collect();
+        self.fit_docs(true, &docs, Labels::Single(&labels))
     }
 
-    fn fit_inputs<L: ToString>(
+    /// Fits a multi-label model on single texts, each with its set of labels (order and
+    /// repeats do not matter; a set may be empty). Classes are the distinct labels, sorted as
+    /// strings; one independent logistic regression per class.
+    pub fn fit_multi<S: AsRef<str>, L: ToString>(
         &self,
-        fields: &[&str],
-        inputs: Vec<Input>,
-        labels: &[L],
+        texts: &[S],
+        label_sets: &[Vec<L>],
     ) -> Result<TextClassifier> {
-        if inputs.len() != labels.len() {
+        let docs: Vec<&str> = texts.iter().map(|t| t.as_ref()).collect();
+        self.fit_docs(false, &docs, Labels::Multi(&owned_sets(label_sets)))
+    }
+
+    /// Fits a multi-label model on text pairs (joined with one space).
+    pub fn fit_multi_pairs<A: AsRef<str>, B: AsRef<str>, L: ToString>(
+        &self,
+        pairs: &[(A, B)],
+        label_sets: &[Vec<L>],
+    ) -> Result<TextClassifier> {
+        let joined = join_pairs(pairs);
+        let docs: Vec<&str> = joined.iter().map(|t| t.as_str()).collect();
+        self.fit_docs(true, &docs, Labels::Multi(&owned_sets(label_sets)))
+    }
+
+    /// The in-memory task of these settings: single texts or pairs, single- or multi-label.
+    fn task(&self, pair: bool, multi_label: bool) -> Result<TaskSpec> {
+        let n = if pair { 2 } else { 1 };
+        let (texts, label): (Vec<&str>, &str) = match &self.fields {
+            None if pair => (vec!["text", "text_pair"], "label"),
+            None => (vec!["text"], "label"),
+            Some((texts, label)) => {
+                if texts.len() != n {
+                    return Err(Error::param(
+                        "fields",
+                        format!(
+                            "{} text field(s) named for {n} text(s) per input",
+                            texts.len()
+                        ),
+                    ));
+                }
+                (texts.iter().map(|t| t.as_str()).collect(), label.as_str())
+            }
+        };
+        let inputs = match texts.as_slice() {
+            [a, b] => InputFields::Pair {
+                first: a.to_string(),
+                second: b.to_string(),
+            },
+            _ => InputFields::Single {
+                text: texts[0].to_string(),
+            },
+        };
+        let mut task = in_memory_task(&self.name, inputs, label, multi_label)?;
+        if let Some(order) = &self.classes {
+            let distinct: std::collections::BTreeSet<&String> = order.iter().collect();
+            if distinct.len() != order.len() {
+                return Err(Error::param("classes", "the class order repeats a class"));
+            }
+            task.label_order = Some(order.clone());
+        }
+        Ok(task)
+    }
+
+    fn fit_docs(&self, pair: bool, docs: &[&str], labels: Labels<'_>) -> Result<TextClassifier> {
+        if docs.len() != labels.len() {
             return Err(Error::Invalid(format!(
                 "{} inputs but {} labels: give one label per input",
-                inputs.len(),
+                docs.len(),
                 labels.len()
             )));
         }
         let settings = self.settings()?;
-        let gold: Vec<Gold> = labels.iter().map(|l| Gold::Label(l.to_string())).collect();
-        let mut task = match &self.fields {
-            None => memory_task(&self.name, fields, "label")?,
-            Some((texts, label)) => {
-                if texts.len() != fields.len() {
-                    return Err(Error::param(
-                        "fields",
-                        format!(
-                            "{} text field(s) named for {} text(s) per input",
-                            texts.len(),
-                            fields.len()
-                        ),
-                    ));
-                }
-                let texts: Vec<&str> = texts.iter().map(|t| t.as_str()).collect();
-                memory_task(&self.name, &texts, label)?
-            }
+        let multi = matches!(labels, Labels::Multi(_));
+        if multi {
+            settings.multi.check()?;
+        }
+        let mut task = self.task(pair, multi)?;
+        let n_classes = match labels {
+            Labels::Single(l) => l.iter().collect::<std::collections::BTreeSet<_>>().len(),
+            Labels::Multi(l) => l
+                .iter()
+                .flatten()
+                .collect::<std::collections::BTreeSet<_>>()
+                .len(),
         };
-        let n_classes = labels
-            .iter()
-            .map(|l| l.to_string())
-            .collect::<std::collections::BTreeSet<_>>()
-            .len();
         task.settle_metrics(n_classes);
-        let split = memory_split(inputs, gold);
-        let bundle = fit_bundle(&task, ModelKind::Feature, &settings, &split)?;
-        TextClassifier::from_bundle(bundle)
+        let pipeline = pipeline::fit_text(
+            &task,
+            ModelKind::Feature,
+            docs,
+            labels,
+            &settings,
+            &Rows::memory(),
+            &mut |_| {},
+        )?;
+        TextClassifier::from_bundle(bundle_of(pipeline, &settings))
     }
 }
 
-/// A task definition for in-memory data: text fields `fields` and label field `label`, or a
-/// tagging task (`tokens` and `tags`) when `fields` is empty; records numbered from 1.
-pub(super) fn memory_task(name: &str, fields: &[&str], label: &str) -> Result<TaskSpec> {
-    let tagging = fields.is_empty();
-    let tf = TaskFile {
-        name: Some(name.into()),
-        text_fields: fields.iter().map(|f| f.to_string()).collect(),
-        label_field: (!tagging).then(|| label.into()),
-        tokens_field: tagging.then(|| "tokens".into()),
-        tags_field: tagging.then(|| "tags".into()),
-        train: Some(super::common::MEMORY_SOURCE.into()),
-        ..Default::default()
-    };
-    tf.spec()
+fn owned_sets<L: ToString>(sets: &[Vec<L>]) -> Vec<Vec<String>> {
+    sets.iter()
+        .map(|s| s.iter().map(|l| l.to_string()).collect())
+        .collect()
 }
 
 /// A fitted text classifier: a pipeline of the model file's format.
@@ -249,13 +322,6 @@ model_file_methods!(TextClassifier);
 impl TextClassifier {
     /// Wraps a model file's content; errors unless it holds a text classifier.
     pub fn from_bundle(bundle: Bundle) -> Result<Self> {
-        if bundle.pipeline.multi_label.is_some() {
-            return Err(Error::Invalid(format!(
-                "the model of task {} is multi-label; the library API fits and loads \
-                 single-label classifiers only (use `rumedbench predict` / `rumedbench test`)",
-                bundle.pipeline.task.name
-            )));
-        }
         match &bundle.pipeline.model {
             Fitted::Text(_) => Ok(TextClassifier { bundle }),
             _ => Err(Error::Invalid(format!(
@@ -315,7 +381,8 @@ impl TextClassifier {
         }
     }
 
-    /// Class probabilities (sklearn's one-vs-rest normalisation), `texts x classes`.
+    /// Class probabilities (sklearn's one-vs-rest normalisation; a multi-label model: each
+    /// class's own probability), `texts x classes`.
     pub fn predict_proba<S: AsRef<str>>(&self, texts: &[S]) -> Result<Array2<f32>> {
         self.expect_pairs(false)?;
         let docs: Vec<&str> = texts.iter().map(|t| t.as_ref()).collect();
@@ -351,8 +418,10 @@ impl TextClassifier {
         Ok(self.decision_docs(&docs))
     }
 
-    /// The most probable class of each text (ties: the earlier class).
+    /// The most probable class of each text (ties: the earlier class). A multi-label model
+    /// predicts sets: see [`TextClassifier::predict_sets`].
     pub fn predict<S: AsRef<str>>(&self, texts: &[S]) -> Result<Vec<String>> {
+        self.expect_single_label()?;
         Ok(self.argmax(&self.predict_proba(texts)?))
     }
 
@@ -361,13 +430,94 @@ impl TextClassifier {
         &self,
         pairs: &[(A, B)],
     ) -> Result<Vec<String>> {
+        self.expect_single_label()?;
         Ok(self.argmax(&self.predict_proba_pairs(pairs)?))
     }
 
-    /// Probabilities of already joined documents (pairs joined with one space).
+    /// Whether the model is multi-label (one set of labels per text).
+    pub fn is_multi_label(&self) -> bool {
+        self.bundle.pipeline.multi_label.is_some()
+    }
+
+    /// A multi-label model's decision rule (threshold and whether a set may be empty).
+    pub fn multi_label_rule(&self) -> Option<MultiLabelRule> {
+        self.bundle.pipeline.multi_label
+    }
+
+    fn expect_single_label(&self) -> Result<()> {
+        if self.is_multi_label() {
+            return Err(Error::Invalid(
+                "this model is multi-label: predict_sets or predict_indicator give its label \
+                 sets"
+                    .into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// A multi-label model's predicted set of each text, each in [`TextClassifier::classes`]
+    /// order: the classes whose probability reaches the threshold (unless empty sets are
+    /// allowed, the most probable class when none does). Errors for a single-label model.
+    pub fn predict_sets<S: AsRef<str>>(&self, texts: &[S]) -> Result<Vec<Vec<String>>> {
+        Ok(self.sets(&self.predict_indicator(texts)?))
+    }
+
+    /// [`TextClassifier::predict_sets`] of text pairs.
+    pub fn predict_sets_pairs<A: AsRef<str>, B: AsRef<str>>(
+        &self,
+        pairs: &[(A, B)],
+    ) -> Result<Vec<Vec<String>>> {
+        Ok(self.sets(&self.predict_indicator_pairs(pairs)?))
+    }
+
+    /// A multi-label model's predictions as an indicator matrix, `texts x classes`: 1 where
+    /// the class is in the text's predicted set (scikit-learn's multi-label convention).
+    pub fn predict_indicator<S: AsRef<str>>(&self, texts: &[S]) -> Result<Array2<u8>> {
+        let rule = self.rule()?;
+        Ok(indicator(&self.predict_proba(texts)?, rule))
+    }
+
+    /// [`TextClassifier::predict_indicator`] of text pairs.
+    pub fn predict_indicator_pairs<A: AsRef<str>, B: AsRef<str>>(
+        &self,
+        pairs: &[(A, B)],
+    ) -> Result<Array2<u8>> {
+        let rule = self.rule()?;
+        Ok(indicator(&self.predict_proba_pairs(pairs)?, rule))
+    }
+
+    fn rule(&self) -> Result<MultiLabelRule> {
+        self.multi_label_rule().ok_or_else(|| {
+            Error::Invalid(
+                "this model is single-label: predict gives one class per text, not sets".into(),
+            )
+        })
+    }
+
+    fn sets(&self, indicator: &Array2<u8>) -> Vec<Vec<String>> {
+        let classes = self.classes();
+        indicator
+            .rows()
+            .into_iter()
+            .map(|row| {
+                row.iter()
+                    .zip(classes)
+                    .filter(|(&v, _)| v == 1)
+                    .map(|(_, c)| c.clone())
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// Probabilities of already joined documents (pairs joined with one space): normalised
+    /// over classes, or each class's own for a multi-label model.
     pub(crate) fn proba_docs(&self, docs: &[&str]) -> Array2<f32> {
         let m = self.model();
-        let flat = m.proba(docs);
+        let flat = if self.is_multi_label() {
+            m.clf.predict_proba_independent(&m.tfidf.transform(docs))
+        } else {
+            m.proba(docs)
+        };
         Array2::from_shape_vec((docs.len(), m.labels.len()), flat).expect("rows x classes")
     }
 
@@ -393,6 +543,22 @@ impl TextClassifier {
             })
             .collect()
     }
+}
+
+/// The indicator matrix of multi-label probabilities `proba` under `rule`: as the command line
+/// decides (the labels ranked by probability, the first `rule.set_size` of them predicted).
+fn indicator(proba: &Array2<f32>, rule: MultiLabelRule) -> Array2<u8> {
+    let mut out = Array2::zeros(proba.raw_dim());
+    for (row, mut dst) in proba.rows().into_iter().zip(out.rows_mut()) {
+        let mut order: Vec<usize> = (0..row.len()).collect();
+        // The command line's ranking: by decreasing probability, ties in class order.
+        order.sort_by(|&a, &b| row[b].total_cmp(&row[a]).then(a.cmp(&b)));
+        let ranked: Vec<f32> = order.iter().map(|&k| row[k]).collect();
+        for &k in &order[..rule.set_size(&ranked)] {
+            dst[k] = 1;
+        }
+    }
+    out
 }
 
 pub(crate) fn join_pairs<A: AsRef<str>, B: AsRef<str>>(pairs: &[(A, B)]) -> Vec<String> {

@@ -1,11 +1,10 @@
-//! What the classifier and the tagger share: building a task and split from memory, fitting a
-//! bundle, and the model-file methods.
+//! What the classifier and the tagger share: a task for data in memory, a bundle around a
+//! fitted pipeline, and the model-file methods.
 
 use crate::bundle::{Bundle, BundleMeta};
-use crate::data::{Example, Gold, Input, Split};
 use crate::error::Result;
-use crate::pipeline::{self, FitSettings, ModelKind, Pipeline};
-use crate::task::TaskSpec;
+use crate::pipeline::{FitSettings, Pipeline};
+use crate::task::{multi_label_metrics, InputFields, Metric, TaskSpec};
 
 /// The model-file methods of an API model that holds a [`Bundle`] in its field `bundle` and
 /// checks the bundle's model kind in its own `from_bundle`: `load`, `save`, `to_bytes` and
@@ -37,46 +36,48 @@ macro_rules! model_file_methods {
 }
 pub(crate) use model_file_methods;
 
-/// The name given to in-memory training data in error messages (`input:3: ...` is row 3).
-pub(super) const MEMORY_SOURCE: &str = "input";
-
-/// Builds a split from in-memory inputs and gold values, numbering rows from 1.
-pub(super) fn memory_split(inputs: Vec<Input>, gold: Vec<Gold>) -> Split {
-    let examples = inputs
-        .into_iter()
-        .zip(gold)
-        .enumerate()
-        .map(|(i, (input, gold))| Example {
-            id: (i as u64 + 1).into(),
-            line: i + 1,
-            input,
-            gold: Some(gold),
-        })
-        .collect();
-    Split {
-        path: MEMORY_SOURCE.into(),
-        examples,
-    }
+/// A task definition for data in memory, built directly: task `name` (trimmed, checked as a
+/// task file's is), inputs `inputs`, label field `label_field`; records are numbered from 1.
+pub(super) fn in_memory_task(
+    name: &str,
+    inputs: InputFields,
+    label_field: &str,
+    multi_label: bool,
+) -> Result<TaskSpec> {
+    let name = name.trim().to_string();
+    crate::task::check_name(&name)?;
+    let metrics = match (&inputs, multi_label) {
+        (InputFields::Tokens { .. }, _) => vec![Metric::Acc, Metric::F1],
+        (_, true) => multi_label_metrics(false),
+        (_, false) => vec![Metric::Acc],
+    };
+    Ok(TaskSpec {
+        alias: name.to_lowercase(),
+        name,
+        id_field: String::new(),
+        inputs,
+        label_field: label_field.to_string(),
+        metrics,
+        label_order: None,
+        top_k: 1,
+        train_notice: None,
+        multi_label,
+        label_separator: None,
+    })
 }
 
-/// Fits a pipeline on in-memory data and wraps it with this build's provenance, as `train`
-/// does for a file (the train-file list is empty: the data never was a file).
-pub(super) fn fit_bundle(
-    task: &TaskSpec,
-    kind: ModelKind,
-    settings: &FitSettings,
-    split: &Split,
-) -> Result<Bundle> {
-    let pipeline = pipeline::fit(task, kind, settings, split)?;
+/// Wraps a fitted pipeline with this build's provenance, as `train` does for a file (the
+/// train-file list is empty: the data never was a file).
+pub(super) fn bundle_of(pipeline: Pipeline, settings: &FitSettings) -> Bundle {
     let hyperparameters = pipeline.hyperparameters(settings).to_string();
-    Ok(Bundle {
+    Bundle {
         meta: BundleMeta {
             tool_version: env!("CARGO_PKG_VERSION").into(),
             hyperparameters,
             train_files: vec![],
         },
         pipeline,
-    })
+    }
 }
 
 /// The pipeline of a bundle, for callers that only need to predict.

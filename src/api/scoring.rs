@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::scoring::bootstrap;
 use crate::scoring::eval::{self, Outcomes, TaskScore};
 use crate::scoring::metrics;
-use crate::task::{Metric, TaskFile};
+use crate::task::{InputFields, Metric};
 
 /// Scores every `RuMed*.jsonl` prediction file in `dir` and returns exactly what
 /// `rumedbench eval DIR --format json` prints: `{"tasks": {...}, "overall": x, "missing": [...]}`.
@@ -30,7 +30,7 @@ pub fn evaluate_with(
 ) -> Result<serde_json::Value> {
     let own = task_files
         .iter()
-        .map(|p| TaskFile::load(p, &crate::recipe::all_keys())?.spec())
+        .map(|p| crate::task::TaskFile::load(p, &crate::recipe::all_keys())?.spec())
         .collect::<Result<Vec<_>>>()?;
     if let Some(n) = replicates {
         check_replicates(n)?;
@@ -152,16 +152,17 @@ fn values(
     metrics: Vec<Metric>,
     tagging: bool,
 ) -> Result<Vec<(&'static str, f64)>> {
-    let mut task = TaskFile {
-        name: Some("scores".into()),
-        text_fields: if tagging { vec![] } else { vec!["text".into()] },
-        label_field: (!tagging).then(|| "label".into()),
-        tokens_field: tagging.then(|| "tokens".into()),
-        tags_field: tagging.then(|| "tags".into()),
-        train: Some("input".into()),
-        ..Default::default()
-    }
-    .spec()?;
+    let inputs = if tagging {
+        InputFields::Tokens {
+            tokens: "tokens".into(),
+        }
+    } else {
+        InputFields::Single {
+            text: "text".into(),
+        }
+    };
+    let label = if tagging { "tags" } else { "label" };
+    let mut task = super::common::in_memory_task("scores", inputs, label, false)?;
     task.metrics = metrics;
     let score = TaskScore::from_outcomes(task, outcomes);
     Ok(score.values.iter().map(|(m, v)| (m.key(), *v)).collect())

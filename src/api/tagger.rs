@@ -3,13 +3,12 @@
 
 use ndarray::Array2;
 
-use super::classifier::memory_task;
-use super::common::{fit_bundle, memory_split, model_file_methods};
+use super::common::{bundle_of, in_memory_task, model_file_methods};
 use crate::bundle::Bundle;
-use crate::data::{Gold, Input};
 use crate::error::{Error, Result};
-use crate::pipeline::{FitSettings, Fitted, ModelKind, Pipeline};
+use crate::pipeline::{self, FitSettings, Fitted, ModelKind, Pipeline, Rows};
 use crate::recipe::CrfRecipe;
+use crate::task::InputFields;
 
 /// Which tagger to fit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -118,28 +117,27 @@ impl TaggerParams {
         }
         let crf = self.crf.check()?;
         let owned = |v: &[S]| v.iter().map(|t| t.as_ref().to_string()).collect();
-        let inputs = sents.iter().map(|s| Input::Tokens(owned(s))).collect();
-        let gold = tags
+        let sents: Vec<Vec<String>> = sents.iter().map(|s| owned(s)).collect();
+        let tags: Vec<Vec<String>> = tags
             .iter()
-            .map(|t| Gold::Tags(t.iter().map(|x| x.as_ref().to_string()).collect()))
+            .map(|t| t.iter().map(|x| x.as_ref().to_string()).collect())
             .collect();
-        let task = match &self.fields {
-            None => memory_task(&self.name, &[], "tags")?,
-            Some((tokens, tags)) => crate::task::TaskFile {
-                name: Some(self.name.clone()),
-                tokens_field: Some(tokens.clone()),
-                tags_field: Some(tags.clone()),
-                train: Some(super::common::MEMORY_SOURCE.into()),
-                ..Default::default()
-            }
-            .spec()?,
+        let (tokens_field, tags_field) = match &self.fields {
+            None => ("tokens".to_string(), "tags".to_string()),
+            Some((tokens, tags)) => (tokens.clone(), tags.clone()),
         };
+        let tokens = InputFields::Tokens {
+            tokens: tokens_field,
+        };
+        let task = in_memory_task(&self.name, tokens, &tags_field, false)?;
         let kind = match self.kind {
             TaggerKind::Crf => ModelKind::Feature,
             TaggerKind::Naive => ModelKind::Naive,
         };
         let settings = FitSettings::new(&Default::default(), &crf);
-        let bundle = fit_bundle(&task, kind, &settings, &memory_split(inputs, gold))?;
+        let pipeline =
+            pipeline::fit_tagger(&task, kind, &sents, &tags, &settings, &Rows::memory())?;
+        let bundle = bundle_of(pipeline, &settings);
         Tagger::from_bundle(bundle)
     }
 }
@@ -224,5 +222,46 @@ impl Tagger {
                 Ok(Array2::from_shape_vec((s.len(), n), flat).expect("tokens x labels"))
             })
             .collect()
+    }
+}
+
+impl Tagger {
+    /// Token accuracy (a fraction) of the tags predicted for `sents` against gold `tags`, as
+    /// sklearn-crfsuite's `score`; counted by the scorer `eval` uses. Errors when the numbers
+    /// of sentences or of tags per sentence differ.
+    pub fn score<S: AsRef<str>, T: AsRef<str>>(
+        &self,
+        sents: &[Vec<S>],
+        tags: &[Vec<T>],
+    ) -> Result<f64> {
+        if sents.len() != tags.len() {
+            return Err(Error::Invalid(format!(
+                "{} sentences but {} tag sequences: give one tag list per sentence",
+                sents.len(),
+                tags.len()
+            )));
+        }
+        let pred = self.predict(sents)?;
+        let mut gold = Vec::with_capacity(tags.len());
+        for (i, (g, p)) in tags.iter().zip(&pred).enumerate() {
+            if g.len() != p.len() {
+                return Err(Error::Invalid(format!(
+                    "y[{i}] has {} tags for {} tokens",
+                    g.len(),
+                    p.len()
+                )));
+            }
+            gold.push(g.iter().map(|t| t.as_ref().to_string()).collect::<Vec<_>>());
+        }
+        let (mut right, mut total) = (0, 0);
+        for c in crate::scoring::metrics::corpus_sentence_counts(&gold, &pred) {
+            right += c.tokens_correct;
+            total += c.tokens;
+        }
+        Ok(if total == 0 {
+            0.0
+        } else {
+            right as f64 / total as f64
+        })
     }
 }

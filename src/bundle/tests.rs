@@ -1,5 +1,6 @@
 use super::*;
 use crate::data::{Example, Gold, Input};
+use crate::pipeline::Fitted;
 use crate::pipeline::{self, ModelKind};
 use crate::task;
 

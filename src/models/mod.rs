@@ -3,8 +3,9 @@
 //!
 //! Every fitted model implements [`Model`]; [`crate::pipeline::Fitted`] holds one of them and
 //! delegates to it, as tokenizers' `ModelWrapper` does. Adding a model kind is one module here
-//! (its params, fitted type and `impl Model`), one variant of `Fitted` and of
-//! [`crate::pipeline::ModelKind`], and its `fit` arm in `ModelKind::fit`.
+//! (its params, fitted type and `impl Model`, whose `validate` checks its own
+//! invariants when a model file is read), one variant of `Fitted` and of
+//! [`crate::pipeline::ModelKind`], and its arm in `ModelKind::fit_classifier` or `fit_tags`.
 
 use std::collections::BTreeSet;
 
@@ -12,6 +13,7 @@ use serde_json::Value;
 
 use crate::data::Example;
 use crate::error::Result;
+use crate::task::{TaskKind, TaskSpec};
 
 pub mod crf;
 pub mod linear;
@@ -40,6 +42,34 @@ pub trait Model {
     fn fit_summary(&self) -> Value {
         Value::Null
     }
+
+    /// Checks, when a model file is read, what decoding cannot: that this model fits a task of
+    /// kind `task` (multi-label when `multi_label`) and that its sizes and indices agree with
+    /// each other, so that predicting can neither index out of bounds nor allocate without
+    /// limit. Each model kind checks its own invariants here.
+    fn validate(&self, task: &TaskSpec, multi_label: bool) -> Result<()>;
+}
+
+/// The check every tagger makes in [`Model::validate`]: a tagging task, not multi-label.
+pub(crate) fn expect_tagging(task: &TaskSpec, multi_label: bool) -> Result<()> {
+    if task.kind() != TaskKind::Tokens {
+        crate::error::bail!(
+            "a tagger for task {}, which is not a tagging task",
+            task.name
+        );
+    }
+    if multi_label {
+        crate::error::bail!("a multi-label task whose model is not the text model");
+    }
+    Ok(())
+}
+
+/// The check every classifier makes in [`Model::validate`]: not a tagging task.
+pub(crate) fn expect_classification(task: &TaskSpec) -> Result<()> {
+    if task.kind() == TaskKind::Tokens {
+        crate::error::bail!("a classifier for the tagging task {}", task.name);
+    }
+    Ok(())
 }
 
 /// The tokens of each example, for taggers; an error names the first example without them.

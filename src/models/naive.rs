@@ -12,6 +12,7 @@ use crate::data::Example;
 use crate::error::{bail, Result};
 use crate::models::Prediction;
 use crate::models::{token_inputs, Model};
+use crate::task::TaskSpec;
 use serde::{Deserialize, Serialize};
 
 /// Hyperparameters of the naive baseline (there are none; kept for the params/model split).
@@ -118,6 +119,28 @@ impl NaiveTagger {
 }
 
 impl Model for NaiveClassifier {
+    fn validate(&self, task: &TaskSpec, multi_label: bool) -> Result<()> {
+        super::expect_classification(task)?;
+        if multi_label {
+            bail!("a multi-label task whose model is not the text model");
+        }
+        if self.ranked.len() != self.share.len() {
+            bail!(
+                "{} labels with {} shares",
+                self.ranked.len(),
+                self.share.len()
+            );
+        }
+        // Shares are the predicted probabilities: each in [0, 1].
+        if let Some(i) = self.share.iter().position(|s| !(0.0..=1.0).contains(s)) {
+            bail!(
+                "the naive classifier's share of label {i} is {}, not a share in [0, 1]",
+                self.share[i]
+            );
+        }
+        Ok(())
+    }
+
     fn describe(&self) -> &'static str {
         "a naive classifier"
     }
@@ -133,6 +156,10 @@ impl Model for NaiveClassifier {
 }
 
 impl Model for NaiveTagger {
+    fn validate(&self, task: &TaskSpec, multi_label: bool) -> Result<()> {
+        super::expect_tagging(task, multi_label)
+    }
+
     fn describe(&self) -> &'static str {
         "a naive tagger"
     }

@@ -12,6 +12,7 @@ use crate::features::tfidf::{Tfidf, TfidfIn, TfidfOut};
 use crate::models::linear::LogReg;
 use crate::models::Model;
 use crate::models::Prediction;
+use crate::task::TaskSpec;
 use crate::wire::WireFormat;
 
 /// The text model: char n-gram tf-idf + one-vs-rest logistic regression.
@@ -84,6 +85,31 @@ pub fn rank_row(row: &[f32], labels: &[String], k: usize) -> Vec<(String, f32)> 
 }
 
 impl Model for TextModel {
+    fn validate(&self, task: &TaskSpec, multi_label: bool) -> Result<()> {
+        super::expect_classification(task)?;
+        self.clf.validate()?;
+        let (k, np) = (self.clf.n_classes(), self.clf.n_problems());
+        let want = if multi_label || k != 2 { k } else { 1 };
+        if np != want {
+            crate::error::bail!("{np} binary problems for {k} classes");
+        }
+        let (vocab, idf) = (self.tfidf.n_features(), self.tfidf.idf().len());
+        if vocab != idf || vocab != self.clf.n_features() {
+            crate::error::bail!(
+                "vocabulary of {vocab} terms, {idf} idf values, classifier of {} features",
+                self.clf.n_features()
+            );
+        }
+        if self.labels.len() != self.clf.n_classes() {
+            crate::error::bail!(
+                "{} labels for {} classes",
+                self.labels.len(),
+                self.clf.n_classes()
+            );
+        }
+        Ok(())
+    }
+
     fn describe(&self) -> &'static str {
         "the feature text model"
     }

@@ -1,13 +1,11 @@
 //! A trained pipeline: a task definition plus a fitted model, the unit that is trained,
 //! predicted with, scored and saved. Adding a model means adding a [`Fitted`] variant.
 
-use std::collections::BTreeSet;
-
 use crate::error::{bail, Error, Result};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use crate::data::{self, Example, Gold, Input, Split};
+use crate::data::{self, Split};
 use crate::features::tfidf::TfidfParams;
 use crate::models::crf::{is_iob, Crf, CrfParams};
 use crate::models::linear::{LogReg, LogRegParams, TrainMatrix};
@@ -17,13 +15,15 @@ use crate::models::text::TextModelOut;
 pub use crate::models::text::{rank_row, TextModel};
 use crate::models::Model;
 use crate::recipe::{CheckedCrfRecipe, CheckedTextRecipe, TextRecipe};
-use crate::scoring::eval::{Examples, Outcomes, TaskScore};
-use crate::scoring::metrics;
 use crate::task::{TaskKind, TaskSpec};
 use crate::wire::WireFormat;
 
 mod multi;
-pub use multi::{best_threshold, label_sets, MultiLabelRule, THRESHOLD_GRID};
+mod predict;
+mod targets;
+pub use multi::{best_threshold, MultiLabelRule, THRESHOLD_GRID};
+use targets::{class_targets, label_table, split_label_sets, train_sentences};
+pub use targets::{label_sets, split_labels, text_targets, Labels, Rows};
 
 /// Which model family to train.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,39 +53,6 @@ impl ModelKind {
             ModelKind::Naive => "Naive",
             ModelKind::Feature => "Feature-based",
         }
-    }
-
-    /// Fits this kind for a task of kind `task_kind`: the one place a model kind is
-    /// registered with its training code.
-    fn fit(
-        self,
-        task: &TaskSpec,
-        settings: &FitSettings,
-        train: &Split,
-        log: &mut dyn FnMut(&str),
-    ) -> Result<Fitted> {
-        Ok(match (self, task.kind()) {
-            (ModelKind::Naive, TaskKind::Tokens) => {
-                Fitted::NaiveTagger(NaiveParams.fit_tagger(&train_sentences(task, train)?)?)
-            }
-            (ModelKind::Naive, _) => Fitted::NaiveClassifier(
-                NaiveParams.fit_classifier(&split_labels(task, train, "training")?)?,
-            ),
-            (ModelKind::Feature, TaskKind::Tokens) => {
-                let pairs = train_sentences(task, train)?;
-                let sents: Vec<Vec<String>> = pairs.iter().map(|p| p.0.to_vec()).collect();
-                let tags: Vec<Vec<String>> = pairs.iter().map(|p| p.1.to_vec()).collect();
-                Fitted::Crf(
-                    settings
-                        .crf
-                        .fit(&sents, &tags)
-                        .map_err(|e| crate::error::err!("{}: {e}", train.path.display()))?,
-                )
-            }
-            (ModelKind::Feature, _) => {
-                Fitted::Text(Box::new(fit_text(task, settings, train, log)?))
-            }
-        })
     }
 
     /// The hyperparameters that matter for this kind on a task of kind `task_kind`, for run
@@ -278,55 +245,212 @@ impl Pipeline {
     }
 }
 
-/// The gold label of every example of `split`; `purpose` ("training", "tuning") names
-/// what needs them in the error for an example without one.
-pub fn split_labels<'a>(task: &TaskSpec, split: &'a Split, purpose: &str) -> Result<Vec<&'a str>> {
-    split
-        .examples
-        .iter()
-        .map(|e| match &e.gold {
-            Some(Gold::Label(l)) => Ok(l.as_str()),
-            _ => Err(Error::input(
-                &split.path,
-                e.line,
-                Some(&task.label_field),
-                format!("a label is required for {purpose}"),
-            )),
-        })
-        .collect()
+/// Marks `h` (a [`ModelKind::hyperparameters`] value) as a multi-label text model's, with the
+/// decision rule when it is known (`None`: chosen after fitting, by `--tune-threshold`).
+pub fn multi_label_hyperparameters(h: &mut Value, rule: Option<&MultiLabelRule>) {
+    if let Some(c) = h.get_mut("classifier") {
+        c["type"] = Value::from(
+            "multi-label: one independent L2 logistic regression per label (one-vs-rest), \
+             dual coordinate descent",
+        );
+        if let Some(rule) = rule {
+            c["multi_label"] = serde_json::json!({
+                "threshold": rule.threshold,
+                "allow_empty": rule.allow_empty,
+            });
+        }
+    }
 }
 
-fn train_sentences<'a>(
-    task: &TaskSpec,
-    train: &'a Split,
-) -> Result<Vec<(&'a [String], &'a [String])>> {
-    train
-        .examples
-        .iter()
-        .map(|e| match (&e.input, &e.gold) {
-            (Input::Tokens(t), Some(Gold::Tags(g))) => {
-                // Both taggers (naive and CRF) take IOB2 tags only, checked here with the line.
-                if let Some((i, tag)) = g.iter().enumerate().find(|(_, t)| !is_iob(t)) {
-                    return Err(Error::input(
-                        &train.path,
-                        e.line,
-                        Some(&task.label_field),
-                        format!(
-                            "token {}: tag {tag:?} is not IOB2 (O, B-<type> or I-<type>)",
-                            i + 1
-                        ),
-                    ));
-                }
-                Ok((t.as_slice(), g.as_slice()))
+/// Sets the pipeline's threshold to the one of [`THRESHOLD_GRID`] with the best micro-F1 on
+/// `dev` (the probabilities are computed once), and returns every tried threshold with its
+/// dev micro-F1 (percent).
+pub fn tune_threshold(p: &mut Pipeline, dev: &Split) -> Result<Vec<(f64, f64)>> {
+    let (Some(rule), Fitted::Text(m)) = (p.multi_label, &p.model) else {
+        crate::error::bail!("--tune-threshold needs a multi-label task");
+    };
+    let proba = multi::probabilities(m, &dev.examples);
+    let (best, _, tried) = multi::best_threshold(&p.task, &m.labels, rule, &proba, dev)?;
+    if let Some(r) = p.multi_label.as_mut() {
+        r.threshold = best;
+    }
+    Ok(tried)
+}
+
+impl ModelKind {
+    /// The one place a model kind is registered with its training code for a classification
+    /// task (single-label: multi-label tasks take the text model only).
+    fn fit_classifier(
+        self,
+        task: &TaskSpec,
+        settings: &FitSettings,
+        docs: &[&str],
+        labels: &[String],
+        rows: &Rows<'_>,
+        log: &mut dyn FnMut(&str),
+    ) -> Result<Fitted> {
+        Ok(match self {
+            ModelKind::Naive => {
+                let l: Vec<&str> = labels.iter().map(String::as_str).collect();
+                Fitted::NaiveClassifier(NaiveParams.fit_classifier(&l)?)
             }
-            _ => Err(Error::input(
-                &train.path,
-                e.line,
-                Some(&task.label_field),
-                "tags are required for training",
-            )),
+            ModelKind::Feature => {
+                let (classes, y) = class_targets(task, labels, rows)?;
+                Fitted::Text(Box::new(fit_text_model(
+                    task,
+                    settings,
+                    docs,
+                    classes,
+                    |params, x, n| params.fit_owned(x, &y, n),
+                    log,
+                )?))
+            }
         })
-        .collect()
+    }
+
+    /// The one place a model kind is registered with its training code for a tagging task.
+    fn fit_tags(
+        self,
+        settings: &FitSettings,
+        sents: &[Vec<String>],
+        tags: &[Vec<String>],
+        rows: &Rows<'_>,
+    ) -> Result<Fitted> {
+        Ok(match self {
+            ModelKind::Naive => {
+                let pairs: Vec<(&[String], &[String])> = sents
+                    .iter()
+                    .zip(tags)
+                    .map(|(s, t)| (s.as_slice(), t.as_slice()))
+                    .collect();
+                Fitted::NaiveTagger(NaiveParams.fit_tagger(&pairs)?)
+            }
+            ModelKind::Feature => Fitted::Crf(
+                settings
+                    .crf
+                    .fit(sents, tags)
+                    .map_err(|e| crate::error::err!("{}: {e}", rows.path().display()))?,
+            ),
+        })
+    }
+}
+
+/// Fits a classifier of kind `kind` for the classification task `task` on documents `docs`
+/// (text pairs already joined with one space) and their `labels`: single labels for a
+/// single-label task, label sets for a multi-label one. Errors about a row name it as `rows`
+/// says; notes (sizes and times) go to `log`.
+pub fn fit_text(
+    task: &TaskSpec,
+    kind: ModelKind,
+    docs: &[&str],
+    labels: Labels<'_>,
+    settings: &FitSettings,
+    rows: &Rows<'_>,
+    log: &mut dyn FnMut(&str),
+) -> Result<Pipeline> {
+    if task.kind() == TaskKind::Tokens {
+        bail!("{}: a tagging task is fitted with fit_tagger", task.name);
+    }
+    if docs.len() != labels.len() {
+        bail!(
+            "{} texts but {} labels: give one label per text",
+            docs.len(),
+            labels.len()
+        );
+    }
+    match labels {
+        Labels::Multi(sets) => {
+            if !task.multi_label {
+                bail!(
+                    "{}: label sets were given for a single-label task",
+                    task.name
+                );
+            }
+            if kind != ModelKind::Feature {
+                bail!(
+                    "{}: the naive baseline does not take multi-label tasks; use --model feature",
+                    task.name
+                );
+            }
+            settings.multi.check()?;
+            let (classes, sets) = label_table(task, sets, rows)?;
+            let model = fit_text_model(
+                task,
+                settings,
+                docs,
+                classes,
+                |params, x, n| params.fit_sets_owned(x, &sets, n),
+                log,
+            )?;
+            Ok(Pipeline {
+                task: task.clone(),
+                kind,
+                model: Fitted::Text(Box::new(model)),
+                multi_label: Some(settings.multi),
+            })
+        }
+        Labels::Single(labels) => {
+            if task.multi_label {
+                bail!(
+                    "{}: the task is multi-label: give a set of labels per text",
+                    task.name
+                );
+            }
+            let model = kind.fit_classifier(task, settings, docs, labels, rows, log)?;
+            Ok(Pipeline {
+                task: task.clone(),
+                kind,
+                model,
+                multi_label: None,
+            })
+        }
+    }
+}
+
+/// Fits a tagger of kind `kind` for the tagging task `task` on sentences `sents` and their
+/// IOB2 tags, one per token. Errors about a row name it as `rows` says.
+pub fn fit_tagger(
+    task: &TaskSpec,
+    kind: ModelKind,
+    sents: &[Vec<String>],
+    tags: &[Vec<String>],
+    settings: &FitSettings,
+    rows: &Rows<'_>,
+) -> Result<Pipeline> {
+    if task.kind() != TaskKind::Tokens {
+        bail!(
+            "{}: a classification task is fitted with fit_text",
+            task.name
+        );
+    }
+    if sents.len() != tags.len() {
+        bail!(
+            "{} sentences but {} tag sequences: give one tag list per sentence",
+            sents.len(),
+            tags.len()
+        );
+    }
+    for (i, g) in tags.iter().enumerate() {
+        // Both taggers (naive and CRF) take IOB2 tags only, checked here with the line.
+        if let Some((j, tag)) = g.iter().enumerate().find(|(_, t)| !is_iob(t)) {
+            return Err(Error::input(
+                rows.path(),
+                rows.line(i),
+                Some(&task.label_field),
+                format!(
+                    "token {}: tag {tag:?} is not IOB2 (O, B-<type> or I-<type>)",
+                    j + 1
+                ),
+            ));
+        }
+    }
+    let model = kind.fit_tags(settings, sents, tags, rows)?;
+    Ok(Pipeline {
+        task: task.clone(),
+        kind,
+        model,
+        multi_label: None,
+    })
 }
 
 /// Fits `kind` for `task` on a train split.
@@ -340,7 +464,8 @@ pub fn fit(
 }
 
 /// [`fit`], handing its notes (the text model's sizes and times: `note: RuMedTop3: 4690 rows x
-/// 759783 features, ...`) to `log`; the library itself prints nothing.
+/// 759783 features, ...`) to `log`; the library itself prints nothing. It reads the split's
+/// rows and hands them to [`fit_text`] or [`fit_tagger`].
 pub fn fit_logged(
     task: &TaskSpec,
     kind: ModelKind,
@@ -348,133 +473,67 @@ pub fn fit_logged(
     train: &Split,
     log: &mut dyn FnMut(&str),
 ) -> Result<Pipeline> {
+    let lines: Vec<usize> = train.examples.iter().map(|e| e.line).collect();
+    let rows = Rows::file(&train.path, &lines);
+    if task.kind() == TaskKind::Tokens {
+        let (sents, tags) = train_sentences(task, train)?;
+        return fit_tagger(task, kind, &sents, &tags, settings, &rows);
+    }
+    if task.multi_label && kind != ModelKind::Feature {
+        bail!(
+            "{}: the naive baseline does not take multi-label tasks; use --model feature",
+            task.name
+        );
+    }
+    let texts = data::joined_texts(&train.examples);
+    let docs: Vec<&str> = texts.iter().map(|t| t.as_ref()).collect();
     if task.multi_label {
-        if kind != ModelKind::Feature {
-            bail!(
-                "{}: the naive baseline does not take multi-label tasks; use --model feature",
-                task.name
-            );
-        }
         settings.multi.check()?;
-        let (labels, sets) = label_sets(task, train)?;
-        let model = fit_text_with(
+        let sets = split_label_sets(task, train)?;
+        return fit_text(
             task,
-            settings,
-            train,
-            labels,
-            |params, x, n| params.fit_sets_owned(x, &sets, n),
-            log,
-        )?;
-        return Ok(Pipeline {
-            task: task.clone(),
             kind,
-            model: Fitted::Text(Box::new(model)),
-            multi_label: Some(settings.multi),
-        });
+            &docs,
+            Labels::Multi(&sets),
+            settings,
+            &rows,
+            log,
+        );
     }
-    let model = kind.fit(task, settings, train, log)?;
-    Ok(Pipeline {
-        task: task.clone(),
-        kind,
-        model,
-        multi_label: None,
-    })
-}
-
-/// The class order: the task's fixed order (upstream's `l2i`) or sorted train labels.
-fn class_labels(task: &TaskSpec, train: &Split, labels: &[&str]) -> Result<Vec<String>> {
-    let order: Vec<String> = match &task.label_order {
-        Some(fixed) => {
-            for (e, l) in train.examples.iter().zip(labels) {
-                if !fixed.iter().any(|f| f == l) {
-                    return Err(Error::input(
-                        &train.path,
-                        e.line,
-                        Some(&task.label_field),
-                        format!("label {l:?} is not one of {}", fixed.join(", ")),
-                    ));
-                }
-            }
-            fixed.clone()
-        }
-        None => labels
-            .iter()
-            .map(|l| l.to_string())
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect(),
-    };
-    if order.len() < 2 {
-        return Err(Error::input(
-            &train.path,
-            None,
-            Some(&task.label_field),
-            format!(
-                "a classifier needs at least two classes, found {}",
-                order.len()
-            ),
-        ));
-    }
-    Ok(order)
-}
-
-/// The text model's class list and each train example's class index. Public so the tuner can
-/// refit only the classifier on a cached matrix and still see exactly the classes `fit` would.
-pub fn text_targets(task: &TaskSpec, train: &Split) -> Result<(Vec<String>, Vec<usize>)> {
-    let labels = split_labels(task, train, "training")?;
-    let classes = class_labels(task, train, &labels)?;
-    let y: Vec<usize> = labels
-        .iter()
-        .map(|l| {
-            classes
-                .iter()
-                .position(|c| c == l)
-                .expect("label in class list")
-        })
+    let labels: Vec<String> = split_labels(task, train, "training")?
+        .into_iter()
+        .map(str::to_string)
         .collect();
-    Ok((classes, y))
-}
-
-fn fit_text(
-    task: &TaskSpec,
-    settings: &FitSettings,
-    train: &Split,
-    log: &mut dyn FnMut(&str),
-) -> Result<TextModel> {
-    let (classes, y) = text_targets(task, train)?;
-    fit_text_with(
+    fit_text(
         task,
+        kind,
+        &docs,
+        Labels::Single(&labels),
         settings,
-        train,
-        classes,
-        |params, x, n| params.fit_owned(x, &y, n),
+        &rows,
         log,
     )
 }
 
-/// Vectorizes train and fits the classifier `fit` gives (`n` = the number of classes), with
+/// Vectorizes `docs` and fits the classifier `fit` gives (`n` = the number of classes), with
 /// the note on sizes and times and the check of the fitted weights.
-fn fit_text_with(
+fn fit_text_model(
     task: &TaskSpec,
     settings: &FitSettings,
-    train: &Split,
+    docs: &[&str],
     classes: Vec<String>,
     fit: impl FnOnce(&LogRegParams, TrainMatrix, usize) -> Result<LogReg>,
     log: &mut dyn FnMut(&str),
 ) -> Result<TextModel> {
-    let texts = data::joined_texts(&train.examples);
-    let docs: Vec<&str> = texts.iter().map(|t| t.as_ref()).collect();
     let t0 = std::time::Instant::now();
     let (tfidf, x): (_, TrainMatrix) = if settings.tfidf.hash_bits.is_some() {
         // Hashed features stay counts until the solver reads them (4 bytes per entry, not 8).
-        let (tfidf, m) = settings.tfidf.fit_counts(&docs)?;
+        let (tfidf, m) = settings.tfidf.fit_counts(docs)?;
         (tfidf, m.into())
     } else {
-        let (tfidf, x) = settings.tfidf.fit(&docs)?;
+        let (tfidf, x) = settings.tfidf.fit(docs)?;
         (tfidf, x.into())
     };
-    drop(docs);
-    drop(texts);
     let t_vec = t0.elapsed().as_secs_f64();
     let params = LogRegParams {
         seed: settings.seed,
@@ -500,185 +559,4 @@ fn fit_text_with(
         clf,
         labels: classes,
     })
-}
-
-impl Pipeline {
-    /// Predicts every example, keeping `k` ranked labels for classification.
-    pub fn predict(&self, examples: &[Example], k: usize) -> Result<Vec<Prediction>> {
-        if let (Some(rule), Fitted::Text(m)) = (&self.multi_label, &self.model) {
-            return Ok(multi::predict(m, rule, examples, k));
-        }
-        self.model.model().predict(examples, k)
-    }
-
-    /// Scores predictions against the examples' gold labels. Labels never seen in training
-    /// simply count as wrong; the second value lists them so the caller can warn.
-    pub fn score(
-        &self,
-        examples: &[Example],
-        preds: &[Prediction],
-    ) -> Result<(TaskScore, BTreeSet<String>)> {
-        if self.multi_label.is_some() {
-            return multi_score(self, examples, preds);
-        }
-        let mut unseen = BTreeSet::new();
-        let known = self.labels();
-        let outcomes = match self.task.kind() {
-            TaskKind::Tokens => {
-                let mut v = Vec::with_capacity(examples.len());
-                for (e, p) in examples.iter().zip(preds) {
-                    match (&e.gold, p) {
-                        (Some(Gold::Tags(g)), Prediction::Tags(t)) => {
-                            v.push(metrics::sentence_counts(g, t))
-                        }
-                        _ => bail!("line {}: no gold tags to score against", e.line),
-                    }
-                }
-                Outcomes::Tagging(v)
-            }
-            _ => {
-                let mut v = Vec::with_capacity(examples.len());
-                for (e, p) in examples.iter().zip(preds) {
-                    match (&e.gold, p) {
-                        (Some(Gold::Label(g)), Prediction::Ranked(r)) => {
-                            if let Some(k) = &known {
-                                if !k.contains(g) {
-                                    unseen.insert(g.clone());
-                                }
-                            }
-                            let labels: Vec<String> = r.iter().map(|x| x.0.clone()).collect();
-                            v.push(metrics::class_outcome(g, &labels));
-                        }
-                        _ => bail!("line {}: no gold label to score against", e.line),
-                    }
-                }
-                Outcomes::Class(v)
-            }
-        };
-        let mut score = TaskScore::from_outcomes(self.task.clone(), outcomes);
-        score.examples = Examples {
-            ids: examples.iter().map(Example::id_key).collect(),
-            lines: examples.iter().map(|e| e.line).collect(),
-            labels: examples
-                .iter()
-                .zip(preds)
-                .filter_map(|(e, p)| match (&e.gold, p) {
-                    (Some(Gold::Label(g)), Prediction::Ranked(r)) => Some((
-                        g.clone(),
-                        r.first().map(|x| x.0.clone()).unwrap_or_default(),
-                    )),
-                    _ => None,
-                })
-                .collect(),
-        };
-        Ok((score, unseen))
-    }
-
-    /// The labels the classifier can predict (`None` for taggers).
-    pub fn labels(&self) -> Option<BTreeSet<String>> {
-        self.model.model().labels()
-    }
-
-    /// The hyperparameters that matter for this pipeline, for run records and model files.
-    pub fn hyperparameters(&self, settings: &FitSettings) -> Value {
-        let mut h = self.kind.hyperparameters(self.task.kind(), settings);
-        if let Some(rule) = &self.multi_label {
-            multi_label_hyperparameters(&mut h, Some(rule));
-        }
-        h
-    }
-
-    /// What the solver reported (epochs, convergence), for run records.
-    pub fn fit_summary(&self) -> Value {
-        self.model.model().fit_summary()
-    }
-
-    /// One output record in upstream's schema: id, gold label (when known), prediction.
-    pub fn output_record(&self, e: &Example, p: &Prediction) -> Value {
-        self.output_record_as(&self.task, e, p)
-    }
-
-    /// [`Self::output_record`] with the id and label fields named as `names` names them (a
-    /// test file whose columns were remapped).
-    pub fn output_record_as(&self, names: &TaskSpec, e: &Example, p: &Prediction) -> Value {
-        let mut m = Map::new();
-        let id_key = if names.id_field.is_empty() {
-            "id".to_string()
-        } else {
-            names.id_field.clone()
-        };
-        m.insert(id_key, e.id.clone());
-        match &e.gold {
-            Some(Gold::Label(l)) => {
-                m.insert(names.label_field.clone(), Value::String(l.clone()));
-            }
-            Some(Gold::Tags(t)) | Some(Gold::Labels(t)) => {
-                m.insert(names.label_field.clone(), Value::from(t.clone()));
-            }
-            None => {}
-        }
-        if let Prediction::Set { ranked, .. } = p {
-            m.insert("prediction".into(), Value::from(p.set()));
-            let k = self.task.top_k.max(1);
-            let top: Vec<&str> = ranked.iter().take(k).map(|x| x.0.as_str()).collect();
-            m.insert("ranked".into(), Value::from(top));
-            return Value::Object(m);
-        }
-        let pred = match p {
-            Prediction::Tags(t) => Value::from(t.clone()),
-            Prediction::Ranked(r) if self.task.ranked_output() => Value::from(
-                r.iter()
-                    .take(self.task.top_k)
-                    .map(|x| x.0.clone())
-                    .collect::<Vec<_>>(),
-            ),
-            Prediction::Ranked(r) | Prediction::Set { ranked: r, .. } => {
-                Value::String(r.first().map(|x| x.0.clone()).unwrap_or_default())
-            }
-        };
-        m.insert("prediction".into(), pred);
-        Value::Object(m)
-    }
-}
-
-/// Marks `h` (a [`ModelKind::hyperparameters`] value) as a multi-label text model's, with the
-/// decision rule when it is known (`None`: chosen after fitting, by `--tune-threshold`).
-pub fn multi_label_hyperparameters(h: &mut Value, rule: Option<&MultiLabelRule>) {
-    if let Some(c) = h.get_mut("classifier") {
-        c["type"] = Value::from(
-            "multi-label: one independent L2 logistic regression per label (one-vs-rest), \
-             dual coordinate descent",
-        );
-        if let Some(rule) = rule {
-            c["multi_label"] = serde_json::json!({
-                "threshold": rule.threshold,
-                "allow_empty": rule.allow_empty,
-            });
-        }
-    }
-}
-
-/// Scores multi-label predictions against the examples' gold sets; the second value lists
-/// gold labels the model never saw (they can never be predicted).
-fn multi_score(
-    p: &Pipeline,
-    examples: &[Example],
-    preds: &[Prediction],
-) -> Result<(TaskScore, BTreeSet<String>)> {
-    multi::score_sets(&p.task, &p.labels().unwrap_or_default(), examples, preds)
-}
-
-/// Sets the pipeline's threshold to the one of [`THRESHOLD_GRID`] with the best micro-F1 on
-/// `dev` (the probabilities are computed once), and returns every tried threshold with its
-/// dev micro-F1 (percent).
-pub fn tune_threshold(p: &mut Pipeline, dev: &Split) -> Result<Vec<(f64, f64)>> {
-    let (Some(rule), Fitted::Text(m)) = (p.multi_label, &p.model) else {
-        crate::error::bail!("--tune-threshold needs a multi-label task");
-    };
-    let proba = multi::probabilities(m, &dev.examples);
-    let (best, _, tried) = multi::best_threshold(&p.task, &m.labels, rule, &proba, dev)?;
-    if let Some(r) = p.multi_label.as_mut() {
-        r.threshold = best;
-    }
-    Ok(tried)
 }

@@ -6,61 +6,13 @@
 use std::collections::BTreeSet;
 
 use crate::data::{Example, Gold, Split};
-use crate::error::{bail, Error, Result};
+use crate::error::{Error, Result};
 use crate::models::text::{rank_row, TextModel};
 use crate::scoring::eval::{Examples, MultiOutcomes, Outcomes, TaskScore};
 use crate::task::{Metric, TaskSpec};
 
 use crate::models::Prediction;
 use serde::{Deserialize, Serialize};
-
-/// The label table (sorted) and each train record's label indices. A multi-label task needs
-/// at least two distinct labels in train.
-pub fn label_sets(task: &TaskSpec, train: &Split) -> Result<(Vec<String>, Vec<Vec<u32>>)> {
-    let mut golds = Vec::with_capacity(train.examples.len());
-    for e in &train.examples {
-        match &e.gold {
-            Some(Gold::Labels(l)) => golds.push(l),
-            _ => {
-                return Err(Error::input(
-                    &train.path,
-                    e.line,
-                    Some(&task.label_field),
-                    "a list of labels is required for training a multi-label task",
-                ))
-            }
-        }
-    }
-    let labels: Vec<String> = golds
-        .iter()
-        .flat_map(|l| l.iter().cloned())
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    if labels.len() < 2 {
-        return Err(Error::input(
-            &train.path,
-            None,
-            Some(&task.label_field),
-            format!(
-                "a multi-label classifier needs at least two distinct labels, found {}",
-                labels.len()
-            ),
-        ));
-    }
-    let sets = golds
-        .iter()
-        .map(|l| {
-            let mut v: Vec<u32> = l
-                .iter()
-                .map(|x| labels.binary_search(x).expect("label in table") as u32)
-                .collect();
-            v.sort_unstable();
-            v
-        })
-        .collect();
-    Ok((labels, sets))
-}
 
 /// Each label's own probability, row-major `examples x labels`.
 pub(super) fn probabilities(m: &TextModel, examples: &[Example]) -> Vec<f32> {
@@ -185,10 +137,13 @@ impl MultiLabelRule {
     /// Refuses a threshold outside (0, 1).
     pub fn check(&self) -> Result<()> {
         if !(self.threshold > 0.0 && self.threshold < 1.0) {
-            bail!(
-                "the multi-label threshold must be in (0, 1), got {}",
-                self.threshold
-            );
+            return Err(Error::param(
+                "threshold",
+                format!(
+                    "the multi-label threshold must be in (0, 1), got {}",
+                    self.threshold
+                ),
+            ));
         }
         Ok(())
     }

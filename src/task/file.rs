@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// Refuses a task name that cannot name output files (`<name>.jsonl`, `<name>-<model>.rmb`):
 /// empty, with a path separator, a control character (NUL included) or a leading `.`.
-fn check_name(name: &str) -> Result<()> {
+pub(crate) fn check_name(name: &str) -> Result<()> {
     if name.is_empty() {
         bail!("the task name must not be empty");
     }

@@ -18,6 +18,7 @@ mod registry;
 mod spec;
 pub mod wire;
 
+pub(crate) use file::check_name;
 pub use file::{parse_delimiter, TaskFile};
 pub use registry::{
     builtin, builtin_list, find, overall_tasks, registry, resolve, Builtin, PAPER_OVERALL,

@@ -398,6 +398,15 @@ impl<'de> serde::Deserialize<'de> for ByteBuf {
 }
 
 impl crate::models::Model for Crf {
+    /// The CRF checks its own bytes when it is decoded; here only the task.
+    fn validate(
+        &self,
+        task: &crate::task::TaskSpec,
+        multi_label: bool,
+    ) -> crate::error::Result<()> {
+        crate::models::expect_tagging(task, multi_label)
+    }
+
     fn describe(&self) -> &'static str {
         "a CRF tagger"
     }
