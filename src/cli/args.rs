@@ -187,6 +187,10 @@ pub struct CompareArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// Your own task's TOML file: compare its <name>.jsonl in both folders (repeatable;
+    /// not needed where a run record lies beside the predictions).
+    #[arg(long, value_name = "FILE")]
+    pub task_file: Vec<PathBuf>,
 }
 
 /// Flags of `report`.

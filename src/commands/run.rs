@@ -191,7 +191,12 @@ impl EvalArgs {
 impl CompareArgs {
     pub(crate) fn run(&self, out: &mut dyn Write) -> Result<()> {
         let (a, b) = (&self.dir_a, &self.dir_b);
-        let c = bootstrap::compare(a, b, self.bootstrap as usize, self.seed)?;
+        let own: Vec<task::TaskSpec> = self
+            .task_file
+            .iter()
+            .map(|p| task::TaskFile::load(p)?.spec())
+            .collect::<crate::Result<_>>()?;
+        let c = bootstrap::compare_with(a, b, &own, self.bootstrap as usize, self.seed)?;
         match self.format {
             Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&c.to_json(a, b))?)?,
             Format::Table => write!(out, "{}", c.render_table(a, b))?,

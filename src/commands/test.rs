@@ -2,7 +2,7 @@
 //! `tag -qt` do. The records carry the task's fields, or others named by flags.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Result};
 use serde_json::{json, Map, Value};
@@ -138,6 +138,7 @@ pub fn run(req: &TestRequest) -> Result<TestReport> {
             }
             Ok(())
         })?;
+        write_record(req, &bundle, (&spec, &score), out)?;
     }
     Ok(TestReport {
         task: pipeline.task.name.clone(),
@@ -148,6 +149,47 @@ pub fn run(req: &TestRequest) -> Result<TestReport> {
         labels,
         unseen: unseen.into_iter().collect(),
     })
+}
+
+/// Where `test --out FILE` writes its run record: `<stem>.run.json` beside `<stem>.jsonl`, so
+/// `eval` and `compare` read the folder as one `train` wrote.
+pub fn record_path(out: &Path) -> PathBuf {
+    let stem = out.file_stem().map_or_else(
+        || "predictions".into(),
+        |s| s.to_string_lossy().into_owned(),
+    );
+    out.with_file_name(format!("{stem}.run.json"))
+}
+
+/// Writes the run record of `test --out`: the task as the predictions were written (the
+/// input's field names), the model's hyperparameters, the input's digest and the scores.
+fn write_record(
+    req: &TestRequest,
+    bundle: &Bundle,
+    (spec, score): (&TaskSpec, &TaskScore),
+    out: &Path,
+) -> Result<()> {
+    let pipeline = &bundle.pipeline;
+    let hyper: Value = serde_json::from_str(&bundle.meta.hyperparameters).unwrap_or(Value::Null);
+    let seed = hyper.get("seed").and_then(Value::as_u64).unwrap_or(0);
+    let digests = super::record::digests([&req.input])?;
+    let record = super::record::RunRecord::new(
+        "test",
+        spec,
+        pipeline.kind().name(),
+        &hyper,
+        seed,
+        &digests,
+    )
+    .with("model_file", json!(req.model.display().to_string()))
+    .with("predictions", json!(out.display().to_string()))
+    .with("test", super::record::scores_json(score));
+    let path = record_path(out);
+    super::output_set::write_atomic(&path, |w| {
+        serde_json::to_writer_pretty(&mut *w, &record)?;
+        Ok(w.write_all(b"\n")?)
+    })?;
+    Ok(())
 }
 
 impl TestReport {
@@ -253,7 +295,7 @@ pub fn print(
         write!(out, "{}", report.render(req.per_label))?;
     }
     if let Some(o) = &req.out {
-        writeln!(err, "wrote {}", o.display())?;
+        writeln!(err, "wrote {} and {}", o.display(), record_path(o).display())?;
     }
     Ok(())
 }

@@ -284,7 +284,8 @@ fn identity<'a>(
 
 pub use super::record::peak_memory_mib;
 
-fn number_of_classes(split: &Split) -> usize {
+/// How many distinct labels a split's examples carry.
+pub(crate) fn number_of_classes(split: &Split) -> usize {
     split
         .examples
         .iter()

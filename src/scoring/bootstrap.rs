@@ -16,7 +16,7 @@ use crate::data;
 use crate::rng::SplitMix64;
 use crate::scoring::eval::{self, Outcomes, OverallRule, Report, Tally, TaskScore};
 use crate::scoring::table;
-use crate::task::{self, Metric};
+use crate::task::{self, Metric, TaskSpec};
 
 /// The default seed of `--seed`.
 pub const DEFAULT_SEED: u64 = 42;
@@ -406,6 +406,8 @@ pub struct Comparison {
     pub overall: Difference,
     /// Built-in tasks not compared, with the reason.
     pub skipped: Vec<String>,
+    /// Whether a task of the paper's Overall was compared: only then is Overall reported.
+    pub benchmark: bool,
 }
 
 /// The two-sided paired bootstrap p-value: the share of replicates whose centred difference
@@ -469,8 +471,20 @@ fn align(
 /// Compares two prediction directories task by task with a paired bootstrap: each replicate
 /// draws one set of example indices per task and applies it to both systems (matched by id).
 pub fn compare(dir_a: &Path, dir_b: &Path, replicates: usize, seed: u64) -> Result<Comparison> {
-    let ra = eval::score_dir(dir_a, None)?;
-    let rb = eval::score_dir(dir_b, None)?;
+    compare_with(dir_a, dir_b, &[], replicates, seed)
+}
+
+/// [`compare`], also reading `<name>.jsonl` of each of `own` (tasks from task files) on both
+/// sides (see [`eval::score_dir_with`]).
+pub fn compare_with(
+    dir_a: &Path,
+    dir_b: &Path,
+    own: &[TaskSpec],
+    replicates: usize,
+    seed: u64,
+) -> Result<Comparison> {
+    let ra = eval::score_dir_with(dir_a, None, own)?;
+    let rb = eval::score_dir_with(dir_b, None, own)?;
     let (pairs, skipped) = pair_tasks(&ra, dir_a, &rb, dir_b)?;
     let a_tasks: Vec<&TaskScore> = pairs.iter().map(|p| p.0).collect();
     let b_tasks: Vec<&TaskScore> = pairs.iter().map(|p| p.1).collect();
@@ -545,6 +559,7 @@ pub fn compare(dir_a: &Path, dir_b: &Path, replicates: usize, seed: u64) -> Resu
         tasks,
         overall: difference(None, oa, ob, layout.overall),
         skipped,
+        benchmark: ra.has_benchmark() || rb.has_benchmark(),
     })
 }
 
@@ -582,6 +597,8 @@ fn pair_tasks<'a>(
                 let (b_aligned, map) = align(a, &dir_a.join(&file), b, &dir_b.join(&file))?;
                 pairs.push((a, b, a.outcomes.tallies(), b_aligned, map));
             }
+            // Outside the benchmark, the paper's tasks are not expected.
+            (None, None) if !(ra.has_benchmark() || rb.has_benchmark()) => {}
             (None, None) => skipped.push(format!("{name} (in neither)")),
             (None, Some(_)) => skipped.push(format!("{name} (only in {})", dir_b.display())),
             (Some(_), None) => skipped.push(format!("{name} (only in {})", dir_a.display())),
@@ -635,7 +652,7 @@ impl Comparison {
             "b": dir_b.display().to_string(),
             "bootstrap": {"replicates": self.replicates, "seed": self.seed, "method": "paired"},
             "tasks": tasks,
-            "overall": self.overall.to_json(),
+            "overall": if self.benchmark { self.overall.to_json() } else { Value::Null },
             "skipped": self.skipped,
         })
     }
@@ -654,8 +671,10 @@ impl Comparison {
                 s.push('\n');
             }
         }
-        s.push_str(&self.overall.row("Overall", ""));
-        s.push('\n');
+        if self.benchmark {
+            s.push_str(&self.overall.row("Overall", ""));
+            s.push('\n');
+        }
         s.push_str(&format!(
             "\nPaired bootstrap: {} replicates, seed {}; the same example ids resampled for A and B; \
              p = (1 + #{{|d* − d| ≥ |d|}}) / (N + 1).\n",

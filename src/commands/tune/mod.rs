@@ -210,6 +210,9 @@ fn load_train(src: &TaskSource) -> Result<(Split, TaskSpec)> {
             })
             .collect();
         spec.settle_metrics(labels.len());
+    } else if spec.kind() != crate::task::TaskKind::Tokens {
+        // As `train`: more than three classes are ranked (top 3) and scored with Hit@3.
+        spec.settle_metrics(train::number_of_classes(&train));
     }
     Ok((train, spec))
 }
