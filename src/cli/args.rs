@@ -519,17 +519,66 @@ pub(super) fn check_text_flags(args: &TrainArgs, tasks: &[TaskSource]) -> Result
 /// Flags of `tune`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct TuneArgs {
-    #[arg(long, short, help = task_help(), required_unless_present = "task_file",
-          conflicts_with = "task_file")]
+    #[arg(long, short, help = task_help(), required_unless_present_any = ["task_file", "train"],
+          conflicts_with_all = ["task_file", "train"])]
     pub task: Option<String>,
-    /// Your own task: a TOML task file with train, dev and test files.
+    /// Your own task: a TOML task file with train, dev and test files (flags below override
+    /// its keys).
     #[arg(long, value_name = "FILE")]
     pub task_file: Option<PathBuf>,
-    /// Seconds the search on dev may take per task (as fastText's autotune duration): grid
-    /// points whose turn comes later are not tried, and the record says how many were. The
-    /// paper's setting is always tried.
+    /// Seconds the whole run of a task may take, the final fit and test included (as
+    /// fastText's autotune duration): a grid point is not started when the time left would not
+    /// cover it and the final fit (estimated from the slowest point so far); the record says
+    /// how many were tried. The grid's point 0 (the paper's setting) is always tried.
     #[arg(long, value_name = "SECONDS", value_parser = parse_budget)]
     pub budget: Option<f64>,
+    /// The dev figure the search maximises: acc, macro_f1, micro_f1 or f1:LABEL (one label's
+    /// or entity type's F1) [default: accuracy; tagging: mean of token accuracy and entity
+    /// F1; multi-label: micro-F1].
+    #[arg(long, value_name = "METRIC", value_parser = crate::commands::tune::SelectBy::parse)]
+    pub select_by: Option<crate::commands::tune::SelectBy>,
+    /// Your own values for one knob, KNOB=V1,V2,... (repeatable): C, ngram_range (MIN-MAX),
+    /// sublinear_tf (true/false), class_weight (none/balanced); c1, c2 for a tagger. Knobs
+    /// not given keep the built-in grid's values; each knob's first value is point 0.
+    #[arg(long, value_name = "KNOB=VALUES")]
+    pub grid: Vec<String>,
+    /// New task: the train file (JSONL, CSV or TSV), with --dev and --test and the field flags
+    /// as `train` takes them.
+    #[arg(long, value_name = "FILE", help_heading = "New task")]
+    pub train: Option<PathBuf>,
+    /// New task: the dev file the grid is scored on.
+    #[arg(long, value_name = "FILE", help_heading = "New task")]
+    pub dev: Option<PathBuf>,
+    /// New task: the test file.
+    #[arg(long, value_name = "FILE", help_heading = "New task")]
+    pub test: Option<PathBuf>,
+    /// New task: the text field (twice for a text pair).
+    #[arg(long, value_name = "NAME", help_heading = "New task")]
+    pub text_field: Vec<String>,
+    /// New task: the label field.
+    #[arg(long, value_name = "NAME", help_heading = "New task")]
+    pub label_field: Option<String>,
+    /// New task: the token-list field (tagging).
+    #[arg(long, value_name = "NAME", help_heading = "New task")]
+    pub tokens_field: Option<String>,
+    /// New task: the tag-list field (tagging).
+    #[arg(long, value_name = "NAME", help_heading = "New task")]
+    pub tags_field: Option<String>,
+    /// New task: the id field.
+    #[arg(long, value_name = "NAME", help_heading = "New task")]
+    pub id_field: Option<String>,
+    /// New task: CSV-like field delimiter.
+    #[arg(long, value_name = "C", value_parser = check_delimiter, help_heading = "New task")]
+    pub delimiter: Option<String>,
+    /// New task: its name (names the output files).
+    #[arg(long, value_name = "NAME", value_parser = parse_name, help_heading = "New task")]
+    pub name: Option<String>,
+    /// New task: multi-label.
+    #[arg(long, help_heading = "New task")]
+    pub multi_label: bool,
+    /// New task: split text labels at this string (makes the task multi-label).
+    #[arg(long, value_name = "S", help_heading = "New task")]
+    pub label_separator: Option<String>,
     /// Folder holding <Task>/{train,dev,test}_v1.jsonl [default: $RUMEDBENCH_DATA, else ./data].
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
@@ -546,6 +595,27 @@ pub struct TuneArgs {
     /// such files are refused).
     #[arg(long)]
     pub force: bool,
+}
+
+impl TuneArgs {
+    /// The task the field flags define (empty when none is given).
+    pub(super) fn custom_flags(&self) -> task::TaskFile {
+        task::TaskFile {
+            name: self.name.clone(),
+            id_field: self.id_field.clone(),
+            text_fields: self.text_field.clone(),
+            label_field: self.label_field.clone(),
+            tokens_field: self.tokens_field.clone(),
+            tags_field: self.tags_field.clone(),
+            train: self.train.clone(),
+            dev: self.dev.clone(),
+            test: self.test.clone(),
+            delimiter: self.delimiter.clone(),
+            multi_label: self.multi_label.then_some(true),
+            label_separator: self.label_separator.clone(),
+            ..task::TaskFile::default()
+        }
+    }
 }
 
 /// Parses `--budget SECONDS`: a positive, finite number.

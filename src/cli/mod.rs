@@ -132,18 +132,27 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
         }
         Command::Tune(args) => {
             let data_dir = data::resolve_data_dir(args.data_dir.as_deref());
-            let tasks = match (&args.task, &args.task_file) {
-                (_, Some(f)) => tune::file_sources(f)?,
-                (Some(t), None) => tune::sources(t, &data_dir, err)?,
-                (None, None) => bail!("tune needs --task or --task-file"),
+            let flags = args.custom_flags();
+            let custom = args.task_file.is_some() || flags != task::TaskFile::default();
+            let tasks = match (&args.task, custom) {
+                (Some(_), true) => bail!(
+                    "--task tunes a built-in task; --train/--task-file and the field flags define \
+                     a new one: use one or the other"
+                ),
+                (Some(t), false) => tune::sources(t, &data_dir, err)?,
+                (None, true) => tune::flag_sources(args.task_file.as_deref(), flags)?,
+                (None, false) => bail!("tune needs --task, --task-file or --train"),
             };
-            let mut vectorizer = FitSettings::default();
+            // Every key of a task file is kept at every grid point, as `train` keeps it.
+            let mut base = FitSettings::default();
             if let Some(p) = &args.task_file {
                 let recipe = task::TaskFile::load(p)?
                     .recipe()
                     .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
-                vectorizer.apply(&recipe);
+                base.apply(&recipe);
             }
+            let kind = tasks.first().map(|t| t.spec.kind());
+            let grid = tune::GridValues::parse(&args.grid, kind.unwrap_or(task::TaskKind::Single))?;
             let req = tune::TuneRequest {
                 tasks,
                 seed: args.seed,
@@ -151,7 +160,9 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
                 models_dir: args.models_dir.clone(),
                 budget: args.budget,
                 force: args.force,
-                vectorizer: vectorizer.tfidf,
+                base,
+                select_by: args.select_by.clone(),
+                grid,
             };
             tune::run(&req, out)?;
         }
