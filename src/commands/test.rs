@@ -173,17 +173,11 @@ fn write_record(
     let hyper: Value = serde_json::from_str(&bundle.meta.hyperparameters).unwrap_or(Value::Null);
     let seed = hyper.get("seed").and_then(Value::as_u64).unwrap_or(0);
     let digests = super::record::digests([&req.input])?;
-    let record = super::record::RunRecord::new(
-        "test",
-        spec,
-        pipeline.kind().name(),
-        &hyper,
-        seed,
-        &digests,
-    )
-    .with("model_file", json!(req.model.display().to_string()))
-    .with("predictions", json!(out.display().to_string()))
-    .with("test", super::record::scores_json(score));
+    let record =
+        super::record::RunRecord::new("test", spec, pipeline.kind().name(), &hyper, seed, &digests)
+            .with("model_file", json!(req.model.display().to_string()))
+            .with("predictions", json!(out.display().to_string()))
+            .with("test", super::record::scores_json(score));
     let path = record_path(out);
     super::output_set::write_atomic(&path, |w| {
         serde_json::to_writer_pretty(&mut *w, &record)?;
@@ -295,7 +289,12 @@ pub fn print(
         write!(out, "{}", report.render(req.per_label))?;
     }
     if let Some(o) = &req.out {
-        writeln!(err, "wrote {} and {}", o.display(), record_path(o).display())?;
+        writeln!(
+            err,
+            "wrote {} and {}",
+            o.display(),
+            record_path(o).display()
+        )?;
     }
     Ok(())
 }

@@ -271,9 +271,7 @@ fn search_on_dev(
     // task refits the chosen point (about one more point); a tagger keeps its model.
     let reserve = if tagging { 1.0 } else { 2.0 };
     let open = |_: usize, longest: f64| {
-        deadline.is_none_or(|d| {
-            Instant::now() + Duration::from_secs_f64(longest * reserve) < d
-        })
+        deadline.is_none_or(|d| Instant::now() + Duration::from_secs_f64(longest * reserve) < d)
     };
     let how = Search {
         select: req.select_by.as_ref(),
@@ -348,7 +346,11 @@ fn tune_results(
                 (None, true) => "dev micro-F1, each point at its dev-best threshold".into(),
                 (None, false) => selection_rule(kind).to_string(),
             },
-            "ties": "the earlier grid point; point 0 is the paper's setting",
+            "ties": if req.grid == GridValues::default() {
+                "the earlier grid point; point 0 is the paper's setting"
+            } else {
+                "the earlier grid point; point 0 takes each --grid knob's first value"
+            },
             "searched_on": ["train (fit)", "dev (score)"],
         },
         "retrained_on": "train",

@@ -94,7 +94,8 @@ pub struct GridValues {
 }
 
 /// The knobs `--grid` knows, for error messages.
-pub const GRID_KNOBS: &str = "C, ngram_range, sublinear_tf, class_weight (text model); c1, c2 (CRF)";
+pub const GRID_KNOBS: &str =
+    "C, ngram_range, sublinear_tf, class_weight (text model); c1, c2 (CRF)";
 
 impl GridValues {
     /// Parses `--grid` arguments, each `KNOB=V1,V2,...` (an n-gram range is `MIN-MAX`), for a
@@ -132,7 +133,8 @@ impl GridValues {
                     let r = values
                         .iter()
                         .map(|v| {
-                            let (a, b) = v.split_once(['-', ':']).ok_or_else(|| bad(v, "MIN-MAX"))?;
+                            let (a, b) =
+                                v.split_once(['-', ':']).ok_or_else(|| bad(v, "MIN-MAX"))?;
                             match (a.parse::<usize>(), b.parse::<usize>()) {
                                 (Ok(a), Ok(b)) if a >= 1 && a <= b => Ok((a, b)),
                                 _ => Err(bad(v, "MIN-MAX with 1 <= MIN <= MAX")),
@@ -183,6 +185,8 @@ fn check_crf(s: &str) -> std::result::Result<f64, String> {
     let max = crate::models::crf::MAX_COEFFICIENT;
     match s.parse::<f64>() {
         Ok(v) if v.is_finite() && (0.0..=max).contains(&v) => Ok(v),
-        _ => Err(format!("a CRF penalty must be a number between 0 and {max:e}, got {s:?}")),
+        _ => Err(format!(
+            "a CRF penalty must be a number between 0 and {max:e}, got {s:?}"
+        )),
     }
 }
