@@ -165,9 +165,13 @@ pub struct EvalArgs {
     #[arg(long, value_name = "FILE")]
     pub task_file: Vec<PathBuf>,
     /// Add this label's precision, recall and F1 (the positive class of a binary task) to
-    /// every classification task that has it.
+    /// every classification task that has it (with --bootstrap, with intervals).
     #[arg(long, value_name = "LABEL")]
     pub positive_label: Option<String>,
+    /// Add each classification task's confusion matrix (rows gold, columns predicted;
+    /// JSON: "confusion": {"labels", "matrix"}).
+    #[arg(long)]
+    pub confusion: bool,
 }
 
 /// Flags of `compare`.
@@ -191,6 +195,10 @@ pub struct CompareArgs {
     /// not needed where a run record lies beside the predictions).
     #[arg(long, value_name = "FILE")]
     pub task_file: Vec<PathBuf>,
+    /// Also compare this label's precision, recall and F1 (the positive class of a binary
+    /// task), with paired intervals and p-values.
+    #[arg(long, value_name = "LABEL")]
+    pub positive_label: Option<String>,
 }
 
 /// Flags of `report`.

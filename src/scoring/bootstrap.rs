@@ -15,6 +15,7 @@ use serde_json::{json, Map, Value};
 use crate::data;
 use crate::rng::SplitMix64;
 use crate::scoring::eval::{self, Outcomes, OverallRule, Report, Tally, TaskScore};
+use crate::scoring::paired;
 use crate::scoring::table;
 use crate::task::{self, Metric, TaskSpec};
 
@@ -391,6 +392,9 @@ pub struct TaskComparison {
     pub examples: usize,
     /// One comparison per metric.
     pub metrics: Vec<Difference>,
+    /// Label figures that are not sums (macro-F1 of a task outside the benchmark; the positive
+    /// label's precision, recall and F1), see [`paired::label_differences`].
+    pub figures: Vec<(paired::Figure, Difference)>,
 }
 
 /// A paired comparison of two prediction directories.
@@ -471,15 +475,16 @@ fn align(
 /// Compares two prediction directories task by task with a paired bootstrap: each replicate
 /// draws one set of example indices per task and applies it to both systems (matched by id).
 pub fn compare(dir_a: &Path, dir_b: &Path, replicates: usize, seed: u64) -> Result<Comparison> {
-    compare_with(dir_a, dir_b, &[], replicates, seed)
+    compare_with(dir_a, dir_b, (&[], None), replicates, seed)
 }
 
 /// [`compare`], also reading `<name>.jsonl` of each of `own` (tasks from task files) on both
-/// sides (see [`eval::score_dir_with`]).
+/// sides (see [`eval::score_dir_with`]), and comparing the `positive` label's precision,
+/// recall and F1 where a classification task has it.
 pub fn compare_with(
     dir_a: &Path,
     dir_b: &Path,
-    own: &[TaskSpec],
+    (own, positive): (&[TaskSpec], Option<&str>),
     replicates: usize,
     seed: u64,
 ) -> Result<Comparison> {
@@ -536,7 +541,18 @@ pub fn compare_with(
     let tasks = pairs
         .iter()
         .enumerate()
-        .map(|(ti, (ta, tb, xa, _, _))| TaskComparison {
+        .map(|(ti, (ta, tb, xa, _, map))| TaskComparison {
+            figures: {
+                let benchmark = task::builtin().iter().any(|t| t.name == ta.task.name);
+                let mut f = paired::label_differences(
+                    (ta, tb, map),
+                    positive,
+                    (replicates, seed, keys[ti]),
+                );
+                // The benchmark's tasks keep the paper's metrics unless a label is asked.
+                f.retain(|(fig, _)| !(benchmark && *fig == paired::Figure::MacroF1));
+                f
+            },
             task: ta.task.name.clone(),
             examples: xa.len(),
             metrics: ta
@@ -612,82 +628,6 @@ fn pair_tasks<'a>(
         );
     }
     Ok((pairs, skipped))
-}
-
-impl Difference {
-    fn to_json(&self) -> Value {
-        json!({
-            "a": self.a,
-            "b": self.b,
-            "diff": self.diff,
-            "diff_ci95": self.ci.to_json(),
-            "p": self.p,
-        })
-    }
-
-    fn row(&self, task: &str, metric: &str) -> String {
-        format!(
-            "| {task} | {metric} | {:.2} | {:.2} | {:+.2} | [{:+.2}, {:+.2}] | {:.4} |",
-            self.a, self.b, self.diff, self.ci.lo, self.ci.hi, self.p
-        )
-    }
-}
-
-impl Comparison {
-    /// `{"a", "b", "bootstrap": {...}, "tasks": {"RuMedTop3": {"acc": {"a", "b", "diff",
-    /// "diff_ci95", "p"}, ...}, ...}, "overall": {...}, "skipped": [...]}`.
-    pub fn to_json(&self, dir_a: &Path, dir_b: &Path) -> Value {
-        let mut tasks = Map::new();
-        for t in &self.tasks {
-            let mut m = Map::new();
-            m.insert("examples".into(), json!(t.examples));
-            for d in &t.metrics {
-                let key = d.metric.map_or("primary", |m| m.key());
-                m.insert(key.into(), d.to_json());
-            }
-            tasks.insert(t.task.clone(), Value::Object(m));
-        }
-        json!({
-            "a": dir_a.display().to_string(),
-            "b": dir_b.display().to_string(),
-            "bootstrap": {"replicates": self.replicates, "seed": self.seed, "method": "paired"},
-            "tasks": tasks,
-            "overall": if self.benchmark { self.overall.to_json() } else { Value::Null },
-            "skipped": self.skipped,
-        })
-    }
-
-    /// A Markdown table: one row per task metric and one for Overall.
-    pub fn render_table(&self, dir_a: &Path, dir_b: &Path) -> String {
-        let mut s = format!(
-            "A = {}, B = {}\n\n| task | metric | A | B | A − B | 95% CI | p |\n|---|---|---|---|---|---|---|\n",
-            dir_a.display(),
-            dir_b.display()
-        );
-        for t in &self.tasks {
-            for d in &t.metrics {
-                let key = d.metric.map_or("primary", |m| m.key());
-                s.push_str(&d.row(&t.task, key));
-                s.push('\n');
-            }
-        }
-        if self.benchmark {
-            s.push_str(&self.overall.row("Overall", ""));
-            s.push('\n');
-        }
-        s.push_str(&format!(
-            "\nPaired bootstrap: {} replicates, seed {}; the same example ids resampled for A and B; \
-             p = (1 + #{{|d* − d| ≥ |d|}}) / (N + 1).\n",
-            self.replicates, self.seed
-        ));
-        if !self.skipped.is_empty() {
-            s.push_str(&format!(
-                "skipped (not in both directories; Overall counts them 0 on both sides): {}\n",
-                self.skipped.join(", ")
-            ));
-        }
-        s
-    }
 }
 
 #[cfg(test)]

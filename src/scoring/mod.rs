@@ -3,8 +3,11 @@
 //! comparisons ([`bootstrap`]).
 
 pub mod bootstrap;
+pub mod confusion;
+mod compare_render;
 pub mod eval;
 mod gold;
 pub mod metrics;
+pub mod paired;
 pub mod per_label;
 pub mod table;
