@@ -20,12 +20,15 @@ use crate::pipeline::{FitSettings, ModelKind};
 use crate::scoring::bootstrap;
 use crate::task;
 
-/// Output format of `eval`.
+/// Output format of `test`, `eval` and `compare`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
-    /// A Markdown table in the layout of the paper's Table 3.
+    /// A Markdown table (eval: in the layout of the paper's Table 3).
     Table,
-    /// `{"tasks": {...}, "overall": x, "missing": [...]}` with full-precision floats.
+    /// Full-precision JSON; every command keys its figures by task under `"tasks"`, each by
+    /// metric (`acc`, `hit3`, `f1`, `macro_f1`, `micro_f1`, ...): eval adds "overall" and
+    /// "missing"; compare gives each metric as {"a", "b", "diff", "diff_ci95", "p"}; test also
+    /// keeps its flat figures (`accuracy`, ...).
     Json,
 }
 
@@ -123,6 +126,12 @@ pub struct TestArgs {
     /// extension: one character, or `\t`, `tab`, `comma`, `semicolon`, `pipe`, `space`.
     #[arg(long, value_name = "C", value_parser = data::parse_delimiter)]
     pub delimiter: Option<u8>,
+    /// Add this label's precision, recall and F1 (the positive class of a binary task).
+    #[arg(long, value_name = "LABEL")]
+    pub positive_label: Option<String>,
+    /// Add the confusion matrix (rows gold, columns predicted).
+    #[arg(long)]
+    pub confusion: bool,
 }
 
 /// Flags of `eval`.

@@ -37,6 +37,8 @@ impl TestArgs {
             per_label: self.per_label,
             out: self.out.clone(),
             delimiter: self.delimiter,
+            positive_label: self.positive_label.clone(),
+            confusion: self.confusion,
         };
         test::print(&req, self.format == Format::Json, out, err)
     }
@@ -214,9 +216,13 @@ impl CompareArgs {
             .map(|p| task::TaskFile::load(p)?.spec())
             .collect::<crate::Result<_>>()?;
         let positive = self.positive_label.as_deref();
-        let c = bootstrap::compare_with(a, b, (&own, positive), self.bootstrap as usize, self.seed)?;
+        let c =
+            bootstrap::compare_with(a, b, (&own, positive), self.bootstrap as usize, self.seed)?;
         if let Some(label) = positive {
-            if c.tasks.iter().all(|t| t.figures.iter().all(|f| f.0 == paired::Figure::MacroF1)) {
+            if c.tasks
+                .iter()
+                .all(|t| t.figures.iter().all(|f| f.0 == paired::Figure::MacroF1))
+            {
                 bail!("--positive-label {label:?}: no compared classification task has that label");
             }
         }
@@ -257,7 +263,10 @@ pub(crate) fn label_figures(
     tasks: &[eval::TaskScore],
     positive: Option<&str>,
     (replicates, seed): (Option<usize>, u64),
-) -> Vec<(String, Vec<(paired::Figure, f64, Option<bootstrap::Interval>)>)> {
+) -> Vec<(
+    String,
+    Vec<(paired::Figure, f64, Option<bootstrap::Interval>)>,
+)> {
     tasks
         .iter()
         .filter_map(|t| {

@@ -9,6 +9,7 @@ use serde_json::{json, Map, Value};
 
 use crate::bundle::Bundle;
 use crate::data::{self, Labels};
+use crate::scoring::confusion::Confusion;
 use crate::scoring::eval::TaskScore;
 use crate::scoring::per_label::{self, PerLabel};
 use crate::task::{InputFields, Metric, TaskKind, TaskSpec};
@@ -98,6 +99,10 @@ pub struct TestRequest {
     pub out: Option<PathBuf>,
     /// Read the input as CSV-like with this delimiter, whatever its extension.
     pub delimiter: Option<u8>,
+    /// Add this label's precision, recall and F1 (the positive class).
+    pub positive_label: Option<String>,
+    /// Add the confusion matrix.
+    pub confusion: bool,
 }
 
 /// A saved model's figures on one labelled file.
@@ -117,6 +122,10 @@ pub struct TestReport {
     pub labels: PerLabel,
     /// Gold labels the model never saw in training (counted wrong).
     pub unseen: Vec<String>,
+    /// `--positive-label`: the label and its figures.
+    pub positive: Option<(String, per_label::LabelStats)>,
+    /// `--confusion`: the confusion matrix.
+    pub confusion: Option<Confusion>,
 }
 
 /// Scores the model of `req` on its input, writing the predictions when asked.
@@ -140,7 +149,39 @@ pub fn run(req: &TestRequest) -> Result<TestReport> {
         })?;
         write_record(req, &bundle, (&spec, &score), out)?;
     }
+    let positive = match &req.positive_label {
+        None => None,
+        Some(l) if score.task.kind() == TaskKind::Tokens || score.task.multi_label => bail!(
+            "--positive-label applies to a single-label classification task; {} is not one \
+             (see --per-label)",
+            pipeline.task.name
+        ),
+        Some(l) => match labels.labels.iter().find(|x| &x.0 == l) {
+            Some((_, s)) => Some((l.clone(), *s)),
+            None => bail!(
+                "--positive-label {l:?} is not a label of {} in {} (labels: {})",
+                pipeline.task.name,
+                req.input.display(),
+                labels
+                    .labels
+                    .iter()
+                    .map(|x| x.0.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        },
+    };
+    let confusion = match (req.confusion, Confusion::of(&score)) {
+        (false, _) => None,
+        (true, Some(c)) => Some(c),
+        (true, None) => bail!(
+            "--confusion: {} is not a single-label classification task (see --per-label)",
+            pipeline.task.name
+        ),
+    };
     Ok(TestReport {
+        positive,
+        confusion,
         task: pipeline.task.name.clone(),
         model: req.model.clone(),
         input: req.input.clone(),
@@ -221,7 +262,37 @@ impl TestReport {
                 ("weighted_f1", self.labels.weighted_avg.f1),
             ]);
         }
+        if let Some((_, p)) = &self.positive {
+            v.extend([
+                ("positive_precision", p.precision),
+                ("positive_recall", p.recall),
+                ("positive_f1", p.f1),
+            ]);
+        }
         v
+    }
+
+    /// The figures under `eval`'s keys (`acc`, `hit3`, `macro_f1`, ...): the object `eval` and
+    /// `compare` key by task name.
+    fn task_json(&self) -> Value {
+        let mut m = Map::new();
+        for (k, v) in self.figures() {
+            let k = if k == "accuracy" { "acc" } else { k };
+            if !k.starts_with("positive_") {
+                m.insert(k.into(), json!(v));
+            }
+        }
+        if let Some((label, p)) = &self.positive {
+            m.insert(
+                "positive".into(),
+                json!({"label": label, "precision": p.precision, "recall": p.recall,
+                       "f1": p.f1, "support": p.support}),
+            );
+        }
+        if let Some(c) = &self.confusion {
+            m.insert("confusion".into(), c.to_json());
+        }
+        Value::Object(m)
     }
 
     /// `{"task", "model", "input", "records", "accuracy", ..., "per_label"?, "unseen_labels"}`.
@@ -238,6 +309,11 @@ impl TestReport {
             m.insert("per_label".into(), self.labels.to_json());
         }
         m.insert("unseen_labels".into(), json!(self.unseen));
+        // The same figures in the schema of `eval --format json`.
+        m.insert(
+            "tasks".into(),
+            json!({ self.task.clone(): self.task_json() }),
+        );
         Value::Object(m)
     }
 
@@ -257,6 +333,9 @@ impl TestReport {
         );
         if per_label {
             s.push_str(&self.labels.render_table(&self.task));
+        }
+        if let Some(c) = &self.confusion {
+            s.push_str(&c.render_table(&self.task));
         }
         s
     }

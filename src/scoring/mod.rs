@@ -3,8 +3,8 @@
 //! comparisons ([`bootstrap`]).
 
 pub mod bootstrap;
-pub mod confusion;
 mod compare_render;
+pub mod confusion;
 pub mod eval;
 mod gold;
 pub mod metrics;
