@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::output;
-use crate::pipeline::{Fitted, MultiLabelRule, Pipeline};
+use crate::pipeline::{BinaryRule, Fitted, MultiLabelRule, Pipeline};
 use crate::task::TaskKind;
 use crate::wire;
 pub use crate::wire::{FORMAT_BASE, FORMAT_VECTORIZER, FORMAT_VERSION};
@@ -63,6 +63,14 @@ pub struct BundleMeta {
 pub struct Extension {
     /// A multi-label task's settings (the task is multi-label exactly when this is set).
     pub multi_label: Option<MultiLabelExtension>,
+}
+
+/// What format 5 adds after format 3's [`Extension`]: a single-label binary model's positive
+/// label and threshold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BinaryExtension {
+    /// The positive label and its threshold.
+    pub binary: Option<BinaryRule>,
 }
 
 /// A multi-label model's settings.
@@ -139,13 +147,22 @@ impl Bundle {
             Fitted::Text(m) => m.tfidf.params().needs_format() > FORMAT_BASE,
             _ => false,
         };
-        if vectorizer {
+        if self.pipeline.binary.is_some() {
+            wire::FORMAT_BINARY
+        } else if vectorizer {
             FORMAT_VECTORIZER
         } else if ext.is_some() {
             3
         } else {
             FORMAT_BASE
         }
+    }
+
+    /// The binary rule written after the extension (from format 5 on, always one).
+    fn binary_trailer(&self, version: u32) -> Option<BinaryExtension> {
+        (version >= wire::FORMAT_BINARY).then(|| BinaryExtension {
+            binary: self.pipeline.binary.clone(),
+        })
     }
 
     /// The extension written after the payload in `version` (from format 3 on, always one).
@@ -185,6 +202,9 @@ impl Bundle {
         if let Some(e) = &ext {
             out = postcard::to_extend(e, out).context("cannot encode the model")?;
         }
+        if let Some(b) = self.binary_trailer(version) {
+            out = postcard::to_extend(&b, out).context("cannot encode the model")?;
+        }
         let len = (out.len() - HEADER_LEN) as u64;
         let digest = Sha256::digest(&out[HEADER_LEN..]);
         out[12..20].copy_from_slice(&len.to_le_bytes());
@@ -212,6 +232,19 @@ impl Bundle {
         if version > FORMAT_BASE {
             let (ext, rest): (Extension, &[u8]) = postcard::take_from_bytes(rest)
                 .context("corrupted model file: cannot decode the format-3 extension")?;
+            let rest = if version >= wire::FORMAT_BINARY {
+                let (b, rest): (BinaryExtension, &[u8]) = postcard::take_from_bytes(rest)
+                    .context("corrupted model file: cannot decode the format-5 extension")?;
+                if let Some(rule) = b.binary {
+                    bundle
+                        .pipeline
+                        .set_binary_rule(Some(rule))
+                        .context("corrupted model file: the binary threshold is invalid")?;
+                }
+                rest
+            } else {
+                rest
+            };
             if !rest.is_empty() {
                 bail!(
                     "corrupted model file: {} bytes follow the extension",
@@ -313,6 +346,10 @@ impl Bundle {
         if let Some(e) = &ext {
             postcard::to_io(e, &mut sink).context("cannot encode the model")?;
         }
+        let binary = self.binary_trailer(version);
+        if let Some(b) = &binary {
+            postcard::to_io(b, &mut sink).context("cannot encode the model")?;
+        }
         let digest = sink.sha.finalize();
         w.write_all(MAGIC)?;
         w.write_all(&version.to_le_bytes())?;
@@ -327,6 +364,9 @@ impl Bundle {
         let mut written = wire::with(version, || postcard::to_io(self, &mut w).map(|_| ())).0;
         if let (Ok(()), Some(e)) = (&written, &ext) {
             written = postcard::to_io(e, &mut w).map(|_| ());
+        }
+        if let (Ok(()), Some(b)) = (&written, &binary) {
+            written = postcard::to_io(b, &mut w).map(|_| ());
         }
         match (written, w.error) {
             (Ok(()), _) => Ok(()),
@@ -505,6 +545,7 @@ impl BundleWire {
                 kind,
                 model,
                 multi_label: None,
+                binary: None,
             },
         }
     }

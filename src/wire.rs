@@ -10,7 +10,10 @@ use std::cell::Cell;
 
 /// The newest format version this build writes and reads (single-label models are written as
 /// [`FORMAT_BASE`]).
-pub const FORMAT_VERSION: u32 = 4;
+pub const FORMAT_VERSION: u32 = 5;
+/// The format that adds a single-label binary model's positive label and threshold after
+/// format 3's extension (written only for such a model).
+pub const FORMAT_BINARY: u32 = 5;
 /// The format that adds the vectorizer's analyzer and vocabulary limits to its parameters
 /// (format 3's extension follows the payload as in format 3).
 pub const FORMAT_VECTORIZER: u32 = 4;

@@ -416,9 +416,15 @@ pub struct TrainArgs {
     #[arg(long, help_heading = "Multi-label")]
     pub allow_empty: bool,
     /// Multi-label: choose the threshold with the best dev micro-F1 among 0.1, 0.2, ..., 0.9
-    /// (ties keep 0.5) and keep it in the model; needs a dev file.
+    /// (ties keep 0.5) and keep it in the model; needs a dev file. Binary (with
+    /// --positive-label): the best dev F1 of the positive label among 0.05, 0.1, ..., 0.95.
     #[arg(long, help_heading = "Multi-label")]
     pub tune_threshold: bool,
+    /// Binary task: the positive label; with --threshold T it is predicted when its
+    /// probability is at least T (default 0.5, scikit-learn's predict), or --tune-threshold
+    /// picks T on dev. Kept in the model file and used by predict, test and Python.
+    #[arg(long, value_name = "LABEL", help_heading = "Binary")]
+    pub positive_label: Option<String>,
 }
 
 /// `--threshold`: a number in (0, 1).

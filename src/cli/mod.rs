@@ -125,6 +125,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
                 models_dir: args.models_dir.clone(),
                 model_out: args.model_out.clone(),
                 tune_threshold: args.tune_threshold,
+                positive_label: args.positive_label.clone(),
                 force: args.force,
                 max_memory: args.max_memory,
             };

@@ -110,8 +110,12 @@ pub struct TrainRequest {
     pub models_dir: PathBuf,
     /// Exact model file path (single task only); overrides `models_dir`.
     pub model_out: Option<PathBuf>,
-    /// Multi-label: pick the decision threshold on dev (`--tune-threshold`).
+    /// Multi-label, or binary with `positive_label`: pick the decision threshold on dev
+    /// (`--tune-threshold`).
     pub tune_threshold: bool,
+    /// A single-label binary task's positive label, whose probability `--threshold` (or
+    /// `--tune-threshold`) compares (`--positive-label`).
+    pub positive_label: Option<String>,
     /// Replace outputs written for another task or with other settings (see
     /// [`replace`]).
     pub force: bool,
@@ -272,6 +276,11 @@ fn identity<'a>(
     if spec.multi_label {
         let rule = Some(&req.settings.multi).filter(|_| !req.tune_threshold);
         pipeline::multi_label_hyperparameters(&mut hyper, rule);
+    } else if let (Some(l), Some(c)) = (&req.positive_label, hyper.get_mut("classifier")) {
+        c["positive_label"] = json!(l);
+        if !req.tune_threshold {
+            c["threshold"] = json!(req.settings.multi.threshold);
+        }
     }
     replace::Identity {
         spec,
@@ -311,17 +320,36 @@ fn load_train(req: &TrainRequest, src: &TaskSource, spec: &mut TaskSpec) -> Resu
     let rule = req.settings.multi;
     let default = pipeline::MultiLabelRule::default();
     if !spec.multi_label {
+        let binary = req.positive_label.is_some();
         let given = [
-            ("--threshold", rule.threshold != default.threshold),
+            (
+                "--threshold",
+                rule.threshold != default.threshold && !binary,
+            ),
             ("--allow-empty", rule.allow_empty),
-            ("--tune-threshold", req.tune_threshold),
+            ("--tune-threshold", req.tune_threshold && !binary),
         ];
         if let Some((flag, _)) = given.iter().find(|g| g.1) {
             bail!(
-                "{flag} applies to multi-label tasks; {} is single-label",
+                "{flag} applies to multi-label tasks, or to a single-label binary task with \
+                 --positive-label LABEL (the label whose probability it compares); {} is \
+                 single-label",
                 spec.name
             );
         }
+        if binary && req.kind != ModelKind::Feature {
+            bail!(
+                "--threshold compares the feature model's probabilities; the naive model has none"
+            );
+        }
+        if binary && req.tune_threshold && src.dev.is_none() {
+            bail!(
+                "--tune-threshold picks the threshold on dev: {} has no dev file",
+                spec.name
+            );
+        }
+    } else if req.positive_label.is_some() {
+        bail!("--positive-label is for a single-label binary task; {} is multi-label (its --threshold applies to every label)", spec.name);
     } else if req.tune_threshold && src.dev.is_none() {
         bail!(
             "--tune-threshold picks the threshold on dev: {} has no dev file",
@@ -364,6 +392,68 @@ fn settle_threshold(
     Ok(json!({
         "threshold": r.threshold,
         "allow_empty": r.allow_empty,
+        "threshold_tuned_on_dev": tried,
+    }))
+}
+
+/// `--positive-label` with `--threshold` or `--tune-threshold`: sets a binary model's rule,
+/// the threshold chosen on dev by the positive label's F1 (the first best of
+/// [`pipeline::BINARY_GRID`], so a tie keeps 0.5); returns the record's `binary` entry (null
+/// without `--positive-label`).
+fn settle_binary(
+    req: &TrainRequest,
+    pipeline: &mut Pipeline,
+    dev: Option<&Split>,
+    log: &mut dyn Write,
+) -> Result<Value> {
+    let Some(positive) = &req.positive_label else {
+        return Ok(Value::Null);
+    };
+    let mut rule = pipeline::BinaryRule {
+        positive: positive.clone(),
+        threshold: req.settings.multi.threshold,
+    };
+    pipeline
+        .set_binary_rule(Some(rule.clone()))
+        .with_context(|| format!("--positive-label {positive:?} on {}", pipeline.task().name))?;
+    let mut tried = Value::Null;
+    if let (true, Some(dev)) = (req.tune_threshold, dev) {
+        let mut grid = Vec::new();
+        let mut best: Option<(f64, f64)> = None;
+        for t in pipeline::BINARY_GRID {
+            rule.threshold = t;
+            pipeline.set_binary_rule(Some(rule.clone()))?;
+            let preds = pipeline.predict(&dev.examples, 1)?;
+            let (score, _) = pipeline.score(&dev.examples, &preds)?;
+            let f1 = crate::scoring::per_label::per_label(&score)
+                .and_then(|p| p.labels.iter().find(|x| &x.0 == positive).map(|x| x.1.f1))
+                .unwrap_or(0.0);
+            grid.push((t, f1));
+            if best.is_none_or(|b| f1 > b.1) {
+                best = Some((t, f1));
+            }
+        }
+        rule.threshold = best.map_or(0.5, |b| b.0);
+        pipeline.set_binary_rule(Some(rule.clone()))?;
+        grid.sort_by(|a, b| a.0.total_cmp(&b.0));
+        writeln!(
+            log,
+            "note: {}: threshold {} chosen on dev ({positive} F1 {})",
+            pipeline.task().name,
+            rule.threshold,
+            grid.iter()
+                .map(|(t, f)| format!("{t}: {f:.2}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )?;
+        tried = grid
+            .iter()
+            .map(|(t, f)| json!({"threshold": t, "dev_positive_f1": f}))
+            .collect();
+    }
+    Ok(json!({
+        "positive_label": positive,
+        "threshold": rule.threshold,
         "threshold_tuned_on_dev": tried,
     }))
 }
@@ -562,7 +652,10 @@ pub fn run_task(req: &TrainRequest, src: &TaskSource, log: &mut dyn Write) -> Re
             eprintln!("{n}")
         })
         .with_context(|| format!("training {} on {}", spec.name, src.train.display()))?;
-        let m = settle_threshold(req, &mut p, splits.dev.as_ref(), &mut std::io::stderr())?;
+        let mut m = settle_threshold(req, &mut p, splits.dev.as_ref(), &mut std::io::stderr())?;
+        if m.is_null() {
+            m = settle_binary(req, &mut p, splits.dev.as_ref(), &mut std::io::stderr())?;
+        }
         Ok((p, m))
     })?;
 
@@ -591,7 +684,14 @@ pub fn run_task(req: &TrainRequest, src: &TaskSource, log: &mut dyn Write) -> Re
         test_score.as_ref(),
         &times,
     )
-    .with_some("multi_label", multi_label);
+    .with_some(
+        if spec.multi_label {
+            "multi_label"
+        } else {
+            "binary"
+        },
+        multi_label,
+    );
     let record_path = out_dir(req).join(format!("{}.run.json", spec.name));
     let StagedOutputs {
         mut set,

@@ -21,7 +21,9 @@ use crate::scoring::eval::{Examples, Outcomes, TaskScore};
 use crate::scoring::metrics;
 use crate::task::{TaskKind, TaskSpec};
 
+mod binary;
 mod multi;
+pub use binary::{BinaryRule, BINARY_GRID};
 pub use multi::{best_threshold, label_sets, MultiLabelRule, THRESHOLD_GRID};
 
 /// Which model family to train.
@@ -324,6 +326,9 @@ pub struct Pipeline {
     /// Multi-label tasks: the decision rule (set exactly when `task.multi_label`).
     #[serde(skip)]
     pub(crate) multi_label: Option<MultiLabelRule>,
+    /// Single-label binary tasks: the positive label's threshold, when one was set.
+    #[serde(skip)]
+    pub(crate) binary: Option<BinaryRule>,
 }
 
 impl Pipeline {
@@ -440,6 +445,7 @@ pub fn fit_logged(
             kind,
             model: Fitted::Text(Box::new(model)),
             multi_label: Some(settings.multi),
+            binary: None,
         });
     }
     let model = kind.fit(task, settings, train, log)?;
@@ -448,6 +454,7 @@ pub fn fit_logged(
         kind,
         model,
         multi_label: None,
+        binary: None,
     })
 }
 
@@ -578,7 +585,34 @@ impl Pipeline {
         if let (Some(rule), Fitted::Text(m)) = (&self.multi_label, &self.model) {
             return Ok(multi::predict(m, rule, examples, k));
         }
+        if let Some(rule) = &self.binary {
+            // Both labels are ranked so the positive one's probability is known.
+            let preds = self.model.model().predict(examples, k.max(2))?;
+            return Ok(preds.into_iter().map(|p| rule.apply(p, k)).collect());
+        }
         self.model.model().predict(examples, k)
+    }
+
+    /// The positive label's threshold of a binary task, when one was set.
+    pub fn binary_rule(&self) -> Option<&BinaryRule> {
+        self.binary.as_ref()
+    }
+
+    /// Sets (or clears) the positive label's threshold: only for the text model of a
+    /// single-label task with two labels, one of them `rule.positive`.
+    pub fn set_binary_rule(&mut self, rule: Option<BinaryRule>) -> Result<()> {
+        if let Some(r) = &rule {
+            let labels = match (&self.model, self.multi_label.is_some()) {
+                (Fitted::Text(m), false) => m.labels.clone(),
+                _ => bail!(
+                    "a threshold on the positive label applies to the feature model of a \
+                     single-label classification task"
+                ),
+            };
+            r.check(&labels)?;
+        }
+        self.binary = rule;
+        Ok(())
     }
 
     /// Scores predictions against the examples' gold labels. Labels never seen in training
@@ -654,6 +688,10 @@ impl Pipeline {
         let mut h = self.kind.hyperparameters(self.task.kind(), settings);
         if let Some(rule) = &self.multi_label {
             multi_label_hyperparameters(&mut h, Some(rule));
+        }
+        if let (Some(r), Some(c)) = (&self.binary, h.get_mut("classifier")) {
+            c["positive_label"] = serde_json::json!(r.positive);
+            c["threshold"] = serde_json::json!(r.threshold);
         }
         h
     }
