@@ -38,7 +38,7 @@ fn json(path: &Path) -> Value {
 }
 
 /// The toy task (five classes) by flags, as a user without a task file gives it.
-fn toy_flags<'a>(extra: &[&'a str]) -> Vec<String> {
+fn toy_flags(extra: &[&str]) -> Vec<String> {
     let mut v: Vec<String> = vec![
         "--train".into(),
         fixture("toy/train.csv"),

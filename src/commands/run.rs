@@ -256,6 +256,9 @@ impl ReportArgs {
     }
 }
 
+/// One figure's value and interval.
+type FigureValue = (paired::Figure, f64, Option<bootstrap::Interval>);
+
 /// The label figures of each scored classification task: macro-F1 for a task outside the
 /// benchmark (the paper's tasks keep its metrics), and the positive label's precision, recall
 /// and F1 where the task has that label; with intervals when `replicates` is given.
@@ -263,10 +266,7 @@ pub(crate) fn label_figures(
     tasks: &[eval::TaskScore],
     positive: Option<&str>,
     (replicates, seed): (Option<usize>, u64),
-) -> Vec<(
-    String,
-    Vec<(paired::Figure, f64, Option<bootstrap::Interval>)>,
-)> {
+) -> Vec<(String, Vec<FigureValue>)> {
     tasks
         .iter()
         .filter_map(|t| {
@@ -284,7 +284,7 @@ pub(crate) fn label_figures(
 /// a positive label's `precision_ci95`, `recall_ci95`, `f1_ci95` inside its `positive` object.
 pub(crate) fn insert_figures(
     t: &mut serde_json::Map<String, serde_json::Value>,
-    f: &[(paired::Figure, f64, Option<bootstrap::Interval>)],
+    f: &[FigureValue],
 ) {
     use serde_json::json;
     for (fig, v, ci) in f {
@@ -309,7 +309,7 @@ pub(crate) fn insert_figures(
 /// label, intervals in brackets.
 pub(crate) fn render_figures(
     name: &str,
-    f: &[(paired::Figure, f64, Option<bootstrap::Interval>)],
+    f: &[FigureValue],
     positive: &[(String, String, per_label::LabelStats)],
 ) -> String {
     let cell = |v: f64, ci: &Option<bootstrap::Interval>| match ci {
