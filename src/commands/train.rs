@@ -396,68 +396,6 @@ fn settle_threshold(
     }))
 }
 
-/// `--positive-label` with `--threshold` or `--tune-threshold`: sets a binary model's rule,
-/// the threshold chosen on dev by the positive label's F1 (the first best of
-/// [`pipeline::BINARY_GRID`], so a tie keeps 0.5); returns the record's `binary` entry (null
-/// without `--positive-label`).
-fn settle_binary(
-    req: &TrainRequest,
-    pipeline: &mut Pipeline,
-    dev: Option<&Split>,
-    log: &mut dyn Write,
-) -> Result<Value> {
-    let Some(positive) = &req.positive_label else {
-        return Ok(Value::Null);
-    };
-    let mut rule = pipeline::BinaryRule {
-        positive: positive.clone(),
-        threshold: req.settings.multi.threshold,
-    };
-    pipeline
-        .set_binary_rule(Some(rule.clone()))
-        .with_context(|| format!("--positive-label {positive:?} on {}", pipeline.task().name))?;
-    let mut tried = Value::Null;
-    if let (true, Some(dev)) = (req.tune_threshold, dev) {
-        let mut grid = Vec::new();
-        let mut best: Option<(f64, f64)> = None;
-        for t in pipeline::BINARY_GRID {
-            rule.threshold = t;
-            pipeline.set_binary_rule(Some(rule.clone()))?;
-            let preds = pipeline.predict(&dev.examples, 1)?;
-            let (score, _) = pipeline.score(&dev.examples, &preds)?;
-            let f1 = crate::scoring::per_label::per_label(&score)
-                .and_then(|p| p.labels.iter().find(|x| &x.0 == positive).map(|x| x.1.f1))
-                .unwrap_or(0.0);
-            grid.push((t, f1));
-            if best.is_none_or(|b| f1 > b.1) {
-                best = Some((t, f1));
-            }
-        }
-        rule.threshold = best.map_or(0.5, |b| b.0);
-        pipeline.set_binary_rule(Some(rule.clone()))?;
-        grid.sort_by(|a, b| a.0.total_cmp(&b.0));
-        writeln!(
-            log,
-            "note: {}: threshold {} chosen on dev ({positive} F1 {})",
-            pipeline.task().name,
-            rule.threshold,
-            grid.iter()
-                .map(|(t, f)| format!("{t}: {f:.2}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )?;
-        tried = grid
-            .iter()
-            .map(|(t, f)| json!({"threshold": t, "dev_positive_f1": f}))
-            .collect();
-    }
-    Ok(json!({
-        "positive_label": positive,
-        "threshold": rule.threshold,
-        "threshold_tuned_on_dev": tried,
-    }))
-}
-
 /// Seconds per stage, in the order run, for the run record's `seconds`.
 #[derive(Debug, Default)]
 struct StageTimes(Vec<(&'static str, f64)>);
@@ -654,7 +592,9 @@ pub fn run_task(req: &TrainRequest, src: &TaskSource, log: &mut dyn Write) -> Re
         .with_context(|| format!("training {} on {}", spec.name, src.train.display()))?;
         let mut m = settle_threshold(req, &mut p, splits.dev.as_ref(), &mut std::io::stderr())?;
         if m.is_null() {
-            m = settle_binary(req, &mut p, splits.dev.as_ref(), &mut std::io::stderr())?;
+            let binary = (req.positive_label.as_deref(), req.settings.multi.threshold);
+            let dev = splits.dev.as_ref().filter(|_| req.tune_threshold);
+            m = super::threshold::settle_binary(binary, &mut p, dev, &mut std::io::stderr())?;
         }
         Ok((p, m))
     })?;

@@ -4,7 +4,8 @@ use std::path::Path;
 
 use serde_json::{json, Map, Value};
 
-use super::bootstrap::{Comparison, Difference};
+use super::bootstrap::Comparison;
+use super::interval::Difference;
 
 impl Difference {
     fn to_json(&self) -> Value {

@@ -7,6 +7,7 @@ mod compare_render;
 pub mod confusion;
 pub mod eval;
 mod gold;
+pub mod interval;
 pub mod metrics;
 pub mod paired;
 pub mod per_label;

@@ -7,8 +7,8 @@
 use std::collections::HashMap;
 
 use crate::rng::SplitMix64;
-use crate::scoring::bootstrap::{bootstrap_p, Difference, Interval};
 use crate::scoring::eval::TaskScore;
+use crate::scoring::interval::{bootstrap_p, Difference, Interval};
 
 /// A label figure: `macro_f1`, or the positive label's `precision`, `recall` or `f1`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -171,9 +171,13 @@ impl GridValues {
     }
 }
 
-/// A grid value of `C`: finite, > 0 and at most `train --C`'s cap.
+/// The largest grid value of `C`, as `train --C`'s cap (`cli::MAX_C`): beyond it the solver's
+/// weights overflow long before they help.
+const MAX_C: f64 = 1e6;
+
+/// A grid value of `C`: finite, > 0 and at most [`MAX_C`].
 fn check_c(s: &str) -> std::result::Result<f64, String> {
-    let max = crate::cli::MAX_C;
+    let max = MAX_C;
     match s.parse::<f64>() {
         Ok(v) if v.is_finite() && v > 0.0 && v <= max => Ok(v),
         _ => Err(format!("C must be a number > 0 and <= {max:e}, got {s:?}")),
