@@ -595,7 +595,13 @@ pub fn score_dir_with(dir: &Path, gold_dir: Option<&Path>, own: &[TaskSpec]) -> 
         }
     }
     for (spec, stem) in &mut others {
-        let path = dir.join(format!("{stem}.jsonl"));
+        // Beside its record (`test --out` names both), else named after the task.
+        let beside = dir.join(format!("{stem}.jsonl"));
+        let path = if present(&beside)? {
+            beside
+        } else {
+            dir.join(format!("{}.jsonl", spec.name))
+        };
         if present(&path)? {
             if spec.multi_label {
                 // P@3 is reported when train had more than three labels, so three are ranked.
