@@ -333,3 +333,76 @@ fn confusion_matrix_in_test_and_eval() {
     );
     assert!(e.contains("--confusion"), "{e}");
 }
+
+#[test]
+fn report_plots_the_primary_metric_of_own_tasks_or_the_one_asked() {
+    use rumedbench::commands::report::system_scores;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(
+        d,
+        &["train", "--task-file", &fixture("multilabel/task.toml")],
+    );
+    let folder = d.join("out/feature");
+    let j: Value =
+        serde_json::from_str(&ok(d, &["eval", "out/feature", "--format", "json"])).unwrap();
+    let t = &j["tasks"]["codes"];
+    let cell = |metric: Option<&str>| {
+        let s = system_scores(&folder, None, 50, 42, (&[], metric)).unwrap();
+        assert_eq!(
+            s.cells.len(),
+            1,
+            "no Overall for a task outside the benchmark"
+        );
+        s.cells[0].1
+    };
+    // Default: micro-F1, not the mean of the five multi-label metrics.
+    close(cell(None), t["micro_f1"].as_f64().unwrap(), "default");
+    close(
+        cell(Some("subset_acc")),
+        t["subset_acc"].as_f64().unwrap(),
+        "subset_acc",
+    );
+    let values: Vec<f64> = t
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    let mean = values.iter().sum::<f64>() / values.len() as f64;
+    close(cell(Some("mean")), mean, "mean");
+    assert!(
+        (cell(None) - mean).abs() > 1e-6,
+        "the default must not be the mean"
+    );
+    // macro-F1 of a single-label task comes from its labels.
+    ok(d, &["train", "--task-file", &fixture("toy/task.toml")]);
+    let preds = common::read_jsonl(&d.join("out/feature/toy.jsonl"));
+    let (_, _, _, macro_f1) = hand_counts(&preds, "G43");
+    let s = system_scores(&folder, None, 50, 42, (&[], Some("macro_f1"))).unwrap();
+    let toy = s.cells.iter().find(|c| c.0 == "toy").unwrap();
+    close(toy.1, macro_f1, "toy macro-F1");
+    let e = fails(
+        d,
+        &[
+            "report",
+            "out/feature",
+            "--out",
+            "c.svg",
+            "--metric",
+            "nope",
+        ],
+    );
+    assert!(e.contains("--metric nope"), "{e}");
+    ok(
+        d,
+        &[
+            "report",
+            "out/feature",
+            "--out",
+            "c.svg",
+            "--metric",
+            "macro_f1",
+        ],
+    );
+}

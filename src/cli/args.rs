@@ -240,6 +240,12 @@ pub struct ReportArgs {
     /// that holds it (tasks whose run record lies beside their predictions need none).
     #[arg(long, value_name = "FILE")]
     pub task_file: Vec<PathBuf>,
+    /// The figure each bar shows: a metric key (acc, hit3, f1, micro_f1, macro_f1, p_at_1,
+    /// ...) or `mean` (the mean of a task's metrics, which Overall averages; Overall is drawn
+    /// with it only) [default: the benchmark's tasks their mean, your own tasks their primary
+    /// metric: accuracy, entity F1 for tagging, micro-F1 for multi-label].
+    #[arg(long, value_name = "KEY")]
+    pub metric: Option<String>,
 }
 
 /// Parses `--label DIR=NAME`.

@@ -114,6 +114,62 @@ pub struct ChartRequest {
     /// Tasks defined by task files (`--task-file`), scored in every folder that holds their
     /// predictions (tasks with a run record beside their predictions need none).
     pub own: Vec<TaskSpec>,
+    /// The figure plotted (`--metric`): a metric key (`acc`, `hit3`, `f1`, `micro_f1`,
+    /// `macro_f1`, ...) or `mean`; `None` for each task's own figure ([`default_figure`]).
+    pub metric: Option<String>,
+}
+
+/// The figure a task's bar shows by default: for the benchmark's tasks the mean of their
+/// metrics (the number Overall averages, as the paper's rows drawn beside them); for your own
+/// tasks their primary metric (multi-label: micro-F1; tagging: entity F1; else accuracy).
+pub fn default_figure(t: &eval::TaskScore) -> Option<crate::task::Metric> {
+    use crate::task::{Metric, TaskKind};
+    if crate::task::builtin().iter().any(|b| b.name == t.task.name) {
+        None
+    } else if t.task.multi_label {
+        Some(Metric::MicroF1)
+    } else if t.task.kind() == TaskKind::Tokens {
+        Some(Metric::F1)
+    } else {
+        Some(Metric::Acc)
+    }
+}
+
+/// One task's bar under `metric` (see [`ChartRequest::metric`]): the value and its interval,
+/// `None` when the task does not report that figure.
+fn task_cell(
+    t: &eval::TaskScore,
+    boot: &bootstrap::Bootstrap,
+    metric: Option<&str>,
+    (replicates, seed): (usize, u64),
+) -> Option<(f64, Option<Interval>)> {
+    let intervals = boot.task(&t.task.name);
+    let mean = || (t.primary(), intervals.map(|i| i.primary));
+    let of = |m: crate::task::Metric| {
+        let v = t.get(m)?;
+        Some((
+            v,
+            intervals.and_then(|i| i.metrics.iter().find(|x| x.0 == m).map(|x| x.1)),
+        ))
+    };
+    match metric {
+        None => match default_figure(t) {
+            None => Some(mean()),
+            Some(m) => of(m).or_else(|| Some(mean())),
+        },
+        Some("mean") => Some(mean()),
+        Some(k) => match t.values.iter().find(|v| v.0.key() == k) {
+            Some((m, _)) => of(*m),
+            None if k == "macro_f1" => {
+                let key = crate::scoring::paired::task_key(&t.task.name);
+                crate::scoring::paired::label_figures(t, None, (Some(replicates), seed, key))
+                    .into_iter()
+                    .find(|f| f.0 == crate::scoring::paired::Figure::MacroF1)
+                    .map(|f| (f.1, f.2))
+            }
+            None => None,
+        },
+    }
 }
 
 /// Whether the bundled font draws `c`: printable Latin-1, Cyrillic and common punctuation
@@ -232,7 +288,7 @@ pub fn system_scores(
     label: Option<&str>,
     replicates: usize,
     seed: u64,
-    own: &[TaskSpec],
+    (own, metric): (&[TaskSpec], Option<&str>),
 ) -> Result<System> {
     // A task file's task need not be in every folder of the chart.
     let own: Vec<TaskSpec> = own
@@ -246,13 +302,13 @@ pub fn system_scores(
     let mut cells: Vec<(String, f64, Option<Interval>)> = report
         .tasks
         .iter()
-        .map(|t| {
-            let name = t.task.name.clone();
-            let iv = boot.task(&name).map(|i| i.primary);
-            (name, t.primary(), iv)
+        .filter_map(|t| {
+            let (v, iv) = task_cell(t, &boot, metric, (replicates, seed))?;
+            Some((t.task.name.clone(), v, iv))
         })
         .collect();
-    if benchmark {
+    // Overall averages the tasks' means: it is drawn with them only.
+    if benchmark && matches!(metric, None | Some("mean")) {
         cells.push((OVERALL.into(), report.overall(), Some(boot.overall)));
     }
     let name = label.map(str::to_string).unwrap_or_else(|| {
@@ -496,11 +552,27 @@ pub fn run(req: &ChartRequest, log: &mut dyn std::io::Write) -> Result<(Vec<Grou
     let mut systems = Vec::new();
     for d in &req.dirs {
         let label = req.labels.iter().find(|l| &l.0 == d).map(|l| l.1.as_str());
-        systems.push(system_scores(d, label, req.replicates, req.seed, &req.own)?);
+        systems.push(system_scores(
+            d,
+            label,
+            req.replicates,
+            req.seed,
+            (&req.own, req.metric.as_deref()),
+        )?);
+    }
+    if let Some(m) = &req.metric {
+        if systems.iter().all(|s| s.cells.is_empty()) {
+            bail!(
+                "--metric {m}: no scored task reports it (keys: acc, hit3, f1, micro_f1, \
+                 macro_f1, subset_acc, p_at_1, p_at_3, or mean)"
+            );
+        }
     }
     let groups = chart_groups(&systems);
     let mut series: Vec<Series> = systems.iter().map(|s| s.series(&groups)).collect();
-    if systems.iter().any(|s| s.benchmark) {
+    // The paper's rows are the tasks' means: drawn beside means only.
+    let paper_comparable = matches!(req.metric.as_deref(), None | Some("mean"));
+    if paper_comparable && systems.iter().any(|s| s.benchmark) {
         for mut p in paper_series(&req.paper)? {
             // The paper's rows have the benchmark's groups, which come first.
             p.values.resize(groups.len(), None);

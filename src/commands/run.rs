@@ -244,6 +244,7 @@ impl ReportArgs {
             seed: self.seed,
             labels: self.label.clone(),
             title: self.title.clone(),
+            metric: self.metric.clone(),
             own: self
                 .task_file
                 .iter()
