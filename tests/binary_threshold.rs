@@ -222,3 +222,67 @@ fn thresholds_are_refused_where_they_do_not_apply() {
     ]);
     assert!(e.contains("naive"), "{e}");
 }
+
+#[test]
+fn tune_chooses_the_tuned_models_threshold_on_dev() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let flags = task_flags(d);
+    let mut tune = vec!["tune".to_string()];
+    tune.extend(flags);
+    let (_, err) = run(
+        d,
+        &tune,
+        &["--positive-label", "да", "--select-by", "f1:да"],
+    );
+    assert!(err.contains("chosen on dev"), "{err}");
+    let rec: Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("out/tuned/bin.tune.json")).unwrap())
+            .unwrap();
+    let t = rec["binary"]["threshold"].as_f64().unwrap();
+    assert_eq!(
+        rec["hyperparameters"]["classifier"]["threshold"]
+            .as_f64()
+            .unwrap(),
+        t
+    );
+    // The tuned model carries it: test reproduces tune's predictions.
+    common::ok_in(
+        d,
+        &[
+            "test",
+            "--model",
+            "models/bin-tuned.rmb",
+            "--input",
+            "test.csv",
+            "--out",
+            "t.jsonl",
+        ],
+    );
+    let (a, b) = (
+        common::read_jsonl(&d.join("t.jsonl")),
+        common::read_jsonl(&d.join("out/tuned/bin.jsonl")),
+    );
+    for (x, y) in a.iter().zip(&b) {
+        assert_eq!(x["prediction"], y["prediction"]);
+    }
+    // A task with more than two labels is refused with the labels named.
+    let mut bad = vec!["tune".to_string()];
+    bad.extend(
+        [
+            "--task-file",
+            &format!(
+                "{}/tests/fixtures/toy/task.toml",
+                env!("CARGO_MANIFEST_DIR")
+            ),
+            "--positive-label",
+            "G43",
+        ]
+        .map(String::from),
+    );
+    let v: Vec<&str> = bad.iter().map(String::as_str).collect();
+    let o = common::run_in(d, &v);
+    assert_eq!(o.status.code(), Some(1));
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(e.contains("binary task") && e.contains("G43"), "{e}");
+}

@@ -571,6 +571,11 @@ pub struct TuneArgs {
     /// not given keep the built-in grid's values; each knob's first value is point 0.
     #[arg(long, value_name = "KNOB=VALUES")]
     pub grid: Vec<String>,
+    /// Binary task: after the search, choose the tuned model's threshold on this label among
+    /// 0.05, 0.10, ..., 0.95 by its dev F1 (as `train --positive-label L --tune-threshold`),
+    /// kept in the model file.
+    #[arg(long, value_name = "LABEL")]
+    pub positive_label: Option<String>,
     /// New task: the train file (JSONL, CSV or TSV), with --dev and --test and the field flags
     /// as `train` takes them.
     #[arg(long, value_name = "FILE", help_heading = "New task")]

@@ -164,6 +164,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
                 base,
                 select_by: args.select_by.clone(),
                 grid,
+                positive_label: args.positive_label.clone(),
             };
             tune::run(&req, out)?;
         }

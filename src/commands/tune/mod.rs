@@ -58,6 +58,9 @@ pub struct TuneRequest {
     pub select_by: Option<SelectBy>,
     /// Values `--grid` gives some knobs.
     pub grid: GridValues,
+    /// A binary task's positive label: the tuned model's threshold on it is chosen on dev by
+    /// its F1 (`--positive-label`).
+    pub positive_label: Option<String>,
 }
 
 /// The result of tuning one task.
@@ -167,11 +170,25 @@ pub fn run_task(req: &TuneRequest, src: &TaskSource, log: &mut dyn Write) -> Res
     result.points.iter_mut().for_each(|p| p.model = None);
     let kept = kept.and_then(|m| std::sync::Arc::try_unwrap(m).ok());
     let reused = kept.is_some();
+    // A binary task's threshold is chosen on dev for the chosen model, before test is read.
+    let mut binary = Value::Null;
+    let mut settle = |p: &mut Pipeline| -> Result<()> {
+        if let Some(positive) = &req.positive_label {
+            let dev = data::load_split_with(spec, dev_path, Labels::Required, src.delimiter)?;
+            binary = super::threshold::settle_binary(
+                (Some(positive), 0.5),
+                p,
+                Some(&dev),
+                &mut std::io::stderr(),
+            )?;
+        }
+        Ok(())
+    };
     let tested = retrain_and_test(
         spec,
         (&src.train, &train),
         &chosen,
-        kept,
+        (kept, &mut settle),
         (test_path, src.delimiter),
     )?;
     let digests = record::digests([&src.train, dev_path, test_path])?;
@@ -201,6 +218,9 @@ pub fn run_task(req: &TuneRequest, src: &TaskSource, log: &mut dyn Write) -> Res
         &predictions,
         &model_file,
     );
+    if !binary.is_null() {
+        record.results.insert("binary".into(), binary);
+    }
     if reused {
         record.results.insert(
             "retrained_on".into(),
@@ -299,10 +319,13 @@ fn retrain_and_test(
     spec: &TaskSpec,
     (train_path, train): (&Path, &Split),
     chosen: &FitSettings,
-    kept: Option<Pipeline>,
+    (kept, settle): (
+        Option<Pipeline>,
+        &mut dyn FnMut(&mut Pipeline) -> Result<()>,
+    ),
     (test_path, delimiter): (&Path, Option<u8>),
 ) -> Result<TestedChoice> {
-    let pipeline = match kept {
+    let mut pipeline = match kept {
         Some(p) => p,
         None => {
             let pb = train::spinner(format!("{}: retraining the chosen setting", spec.name));
@@ -315,6 +338,7 @@ fn retrain_and_test(
             pipeline?
         }
     };
+    settle(&mut pipeline)?;
     let test = data::load_split_with(spec, test_path, Labels::Required, delimiter)?;
     let preds = pipeline.predict(&test.examples, spec.top_k.max(3))?;
     let (score, _) = pipeline.score(&test.examples, &preds)?;
