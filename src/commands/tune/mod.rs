@@ -313,16 +313,16 @@ struct TestedChoice {
     score: TaskScore,
 }
 
+/// What is done to the final model before test is read (a binary task's threshold).
+type Settle<'a> = &'a mut dyn FnMut(&mut Pipeline) -> Result<()>;
+
 /// Retrains the chosen setting on train (unless the search kept its model), then reads test,
 /// predicts and scores it.
 fn retrain_and_test(
     spec: &TaskSpec,
     (train_path, train): (&Path, &Split),
     chosen: &FitSettings,
-    (kept, settle): (
-        Option<Pipeline>,
-        &mut dyn FnMut(&mut Pipeline) -> Result<()>,
-    ),
+    (kept, settle): (Option<Pipeline>, Settle<'_>),
     (test_path, delimiter): (&Path, Option<u8>),
 ) -> Result<TestedChoice> {
     let mut pipeline = match kept {
