@@ -330,10 +330,14 @@ fn load_train(req: &TrainRequest, src: &TaskSource, spec: &mut TaskSpec) -> Resu
             ("--tune-threshold", req.tune_threshold && !binary),
         ];
         if let Some((flag, _)) = given.iter().find(|g| g.1) {
+            let binary_too = if *flag == "--allow-empty" {
+                ""
+            } else {
+                " (or, with --positive-label LABEL, to a single-label binary task: the label \
+                 whose probability it compares)"
+            };
             bail!(
-                "{flag} applies to multi-label tasks, or to a single-label binary task with \
-                 --positive-label LABEL (the label whose probability it compares); {} is \
-                 single-label",
+                "{flag} applies to multi-label tasks{binary_too}; {} is single-label",
                 spec.name
             );
         }
