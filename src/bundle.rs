@@ -403,6 +403,7 @@ impl<F: WireFormat> BundleOut<F> {
                 kind,
                 model: model.into_inner(),
                 multi_label: None,
+                binary: None,
             },
         }
     }

@@ -59,6 +59,7 @@ fn request(tasks: Vec<TaskSource>, root: &Path) -> TrainRequest {
         models_dir: root.join("models"),
         model_out: None,
         tune_threshold: false,
+        positive_label: None,
         force: false,
         max_memory: None,
     }

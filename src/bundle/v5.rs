@@ -20,7 +20,7 @@ use crate::features::tfidf::{TfidfArrays, TfidfArraysIn};
 use crate::models::crf::Crf;
 use crate::models::linear::LogReg;
 use crate::models::naive::{NaiveClassifier, NaiveTagger};
-use crate::pipeline::{Fitted, ModelKind, MultiLabelRule, Pipeline, TextModel};
+use crate::pipeline::{BinaryRule, Fitted, ModelKind, MultiLabelRule, Pipeline, TextModel};
 use crate::recipe::text::{vectorizer_from, vectorizer_map};
 use crate::task::TaskSpec;
 use crate::wire;
@@ -57,6 +57,9 @@ pub(super) struct Settings {
     /// Multi-label text model: the decision rule.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     multi_label: Option<MultiLabelRule>,
+    /// Single-label binary model: the positive label and its threshold, when one was set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    binary: Option<BinaryRule>,
 }
 
 impl Settings {
@@ -114,6 +117,7 @@ fn settings(meta: &BundleMeta, p: &Pipeline) -> Settings {
         fitted,
         vectorizer,
         multi_label: p.multi_label,
+        binary: p.binary.clone(),
     }
 }
 
@@ -212,13 +216,18 @@ pub(super) fn decode(payload: &[u8]) -> Result<(BundleMeta, Pipeline)> {
         bail!("corrupted model file: the task's multi-label flag disagrees with its rule");
     }
     let meta = s.meta();
-    Ok((
-        meta,
-        Pipeline {
-            task: s.task,
-            kind: s.model,
-            model,
-            multi_label: s.multi_label,
-        },
-    ))
+    let binary = s.binary.clone();
+    let mut pipeline = Pipeline {
+        task: s.task,
+        kind: s.model,
+        model,
+        multi_label: s.multi_label,
+        binary: None,
+    };
+    if binary.is_some() {
+        pipeline
+            .set_binary_rule(binary)
+            .context("corrupted model file: the binary threshold is invalid")?;
+    }
+    Ok((meta, pipeline))
 }

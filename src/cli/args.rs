@@ -19,12 +19,15 @@ use crate::recipe::{self, CrfRecipe, TextRecipe};
 use crate::scoring::bootstrap;
 use crate::task;
 
-/// Output format of `eval`.
+/// Output format of `test`, `eval` and `compare`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
-    /// A Markdown table in the layout of the paper's Table 3.
+    /// A Markdown table (eval: in the layout of the paper's Table 3).
     Table,
-    /// `{"tasks": {...}, "overall": x, "missing": [...]}` with full-precision floats.
+    /// Full-precision JSON; every command keys its figures by task under `"tasks"`, each by
+    /// metric (`acc`, `hit3`, `f1`, `macro_f1`, `micro_f1`, ...): eval adds "overall" and
+    /// "missing"; compare gives each metric as {"a", "b", "diff", "diff_ci95", "p"}; test also
+    /// keeps its flat figures (`accuracy`, ...).
     Json,
 }
 
@@ -132,6 +135,12 @@ pub struct TestArgs {
     /// first].
     #[arg(long, value_name = "ENC", value_parser = data::parse_encoding)]
     pub encoding: Option<&'static data::Encoding>,
+    /// Add this label's precision, recall and F1 (the positive class of a binary task).
+    #[arg(long, value_name = "LABEL")]
+    pub positive_label: Option<String>,
+    /// Add the confusion matrix (rows gold, columns predicted).
+    #[arg(long)]
+    pub confusion: bool,
 }
 
 /// Flags of `eval`.
@@ -174,9 +183,13 @@ pub struct EvalArgs {
     #[arg(long, value_name = "FILE")]
     pub task_file: Vec<PathBuf>,
     /// Add this label's precision, recall and F1 (the positive class of a binary task) to
-    /// every classification task that has it.
+    /// every classification task that has it (with --bootstrap, with intervals).
     #[arg(long, value_name = "LABEL")]
     pub positive_label: Option<String>,
+    /// Add each classification task's confusion matrix (rows gold, columns predicted;
+    /// JSON: "confusion": {"labels", "matrix"}).
+    #[arg(long)]
+    pub confusion: bool,
 }
 
 /// Flags of `compare`.
@@ -196,6 +209,14 @@ pub struct CompareArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// Your own task's TOML file: compare its <name>.jsonl in both folders (repeatable;
+    /// not needed where a run record lies beside the predictions).
+    #[arg(long, value_name = "FILE")]
+    pub task_file: Vec<PathBuf>,
+    /// Also compare this label's precision, recall and F1 (the positive class of a binary
+    /// task), with paired intervals and p-values.
+    #[arg(long, value_name = "LABEL")]
+    pub positive_label: Option<String>,
 }
 
 /// Flags of `report`.
@@ -251,6 +272,12 @@ pub struct ReportArgs {
     /// that holds it (tasks whose run record lies beside their predictions need none).
     #[arg(long, value_name = "FILE")]
     pub task_file: Vec<PathBuf>,
+    /// The figure each bar shows: a metric key (acc, hit3, f1, micro_f1, macro_f1, p_at_1,
+    /// ...) or `mean` (the mean of a task's metrics, which Overall averages; Overall is drawn
+    /// with it only) [default: the benchmark's tasks their mean, your own tasks their primary
+    /// metric: accuracy, entity F1 for tagging, micro-F1 for multi-label].
+    #[arg(long, value_name = "KEY")]
+    pub metric: Option<String>,
 }
 
 /// Parses `--label DIR=NAME`.
@@ -385,9 +412,15 @@ pub struct TrainArgs {
     #[arg(long, value_name = "S", help_heading = "Multi-label")]
     pub label_separator: Option<String>,
     /// Multi-label: choose the threshold with the best dev micro-F1 among 0.1, 0.2, ..., 0.9
-    /// (ties keep 0.5) and keep it in the model; needs a dev file.
+    /// (ties keep 0.5) and keep it in the model; needs a dev file. Binary (with
+    /// --positive-label): the best dev F1 of the positive label among 0.05, 0.1, ..., 0.95.
     #[arg(long, help_heading = "Multi-label")]
     pub tune_threshold: bool,
+    /// Binary task: the positive label; with --threshold T it is predicted when its
+    /// probability is at least T (default 0.5, scikit-learn's predict), or --tune-threshold
+    /// picks T on dev. Kept in the model file and used by predict, test and Python.
+    #[arg(long, value_name = "LABEL", help_heading = "Binary")]
+    pub positive_label: Option<String>,
 }
 
 pub use crate::recipe::text::MAX_C;
@@ -471,17 +504,71 @@ pub(super) fn check_text_flags(args: &TrainArgs, tasks: &[TaskSource]) -> Result
 /// Flags of `tune`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct TuneArgs {
-    #[arg(long, short, help = task_help(), required_unless_present = "task_file",
-          conflicts_with = "task_file")]
+    #[arg(long, short, help = task_help(), required_unless_present_any = ["task_file", "train"],
+          conflicts_with_all = ["task_file", "train"])]
     pub task: Option<String>,
-    /// Your own task: a TOML task file with train, dev and test files.
+    /// Your own task: a TOML task file with train, dev and test files (flags below override
+    /// its keys).
     #[arg(long, value_name = "FILE")]
     pub task_file: Option<PathBuf>,
-    /// Seconds the search on dev may take per task (as fastText's autotune duration): grid
-    /// points whose turn comes later are not tried, and the record says how many were. The
-    /// paper's setting is always tried.
+    /// Seconds the whole run of a task may take, the final fit and test included (as
+    /// fastText's autotune duration): a grid point is not started when the time left would not
+    /// cover it and the final fit (estimated from the slowest point so far); the record says
+    /// how many were tried. The grid's point 0 (the paper's setting) is always tried.
     #[arg(long, value_name = "SECONDS", value_parser = parse_budget)]
     pub budget: Option<f64>,
+    /// The dev figure the search maximises: acc, macro_f1, micro_f1 or f1:LABEL (one label's
+    /// or entity type's F1) [default: accuracy; tagging: mean of token accuracy and entity
+    /// F1; multi-label: micro-F1].
+    #[arg(long, value_name = "METRIC", value_parser = crate::commands::tune::SelectBy::parse)]
+    pub select_by: Option<crate::commands::tune::SelectBy>,
+    /// Your own values for one knob, KNOB=V1,V2,... (repeatable): C, ngram_range (MIN-MAX),
+    /// sublinear_tf (true/false), class_weight (none/balanced); c1, c2 for a tagger. Knobs
+    /// not given keep the built-in grid's values; each knob's first value is point 0.
+    #[arg(long, value_name = "KNOB=VALUES")]
+    pub grid: Vec<String>,
+    /// Binary task: after the search, choose the tuned model's threshold on this label among
+    /// 0.05, 0.10, ..., 0.95 by its dev F1 (as `train --positive-label L --tune-threshold`),
+    /// kept in the model file.
+    #[arg(long, value_name = "LABEL")]
+    pub positive_label: Option<String>,
+    /// New task: the train file (JSONL, CSV or TSV), with --dev and --test and the field flags
+    /// as `train` takes them.
+    #[arg(long, value_name = "FILE", help_heading = "New task")]
+    pub train: Option<PathBuf>,
+    /// New task: the dev file the grid is scored on.
+    #[arg(long, value_name = "FILE", help_heading = "New task")]
+    pub dev: Option<PathBuf>,
+    /// New task: the test file.
+    #[arg(long, value_name = "FILE", help_heading = "New task")]
+    pub test: Option<PathBuf>,
+    /// New task: the text field (twice for a text pair).
+    #[arg(long, value_name = "NAME", help_heading = "New task")]
+    pub text_field: Vec<String>,
+    /// New task: the label field.
+    #[arg(long, value_name = "NAME", help_heading = "New task")]
+    pub label_field: Option<String>,
+    /// New task: the token-list field (tagging).
+    #[arg(long, value_name = "NAME", help_heading = "New task")]
+    pub tokens_field: Option<String>,
+    /// New task: the tag-list field (tagging).
+    #[arg(long, value_name = "NAME", help_heading = "New task")]
+    pub tags_field: Option<String>,
+    /// New task: the id field.
+    #[arg(long, value_name = "NAME", help_heading = "New task")]
+    pub id_field: Option<String>,
+    /// New task: CSV-like field delimiter.
+    #[arg(long, value_name = "C", value_parser = check_delimiter, help_heading = "New task")]
+    pub delimiter: Option<String>,
+    /// New task: its name (names the output files).
+    #[arg(long, value_name = "NAME", value_parser = parse_name, help_heading = "New task")]
+    pub name: Option<String>,
+    /// New task: multi-label.
+    #[arg(long, help_heading = "New task")]
+    pub multi_label: bool,
+    /// New task: split text labels at this string (makes the task multi-label).
+    #[arg(long, value_name = "S", help_heading = "New task")]
+    pub label_separator: Option<String>,
     /// Folder holding <Task>/{train,dev,test}_v1.jsonl [default: $RUMEDBENCH_DATA, else ./data].
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
@@ -503,6 +590,27 @@ pub struct TuneArgs {
     /// available, MemAvailable].
     #[arg(long, value_name = "SIZE", value_parser = crate::features::cost::parse_size)]
     pub max_memory: Option<u64>,
+}
+
+impl TuneArgs {
+    /// The task the field flags define (empty when none is given).
+    pub(super) fn custom_flags(&self) -> task::TaskFile {
+        task::TaskFile {
+            name: self.name.clone(),
+            id_field: self.id_field.clone(),
+            text_fields: self.text_field.clone(),
+            label_field: self.label_field.clone(),
+            tokens_field: self.tokens_field.clone(),
+            tags_field: self.tags_field.clone(),
+            train: self.train.clone(),
+            dev: self.dev.clone(),
+            test: self.test.clone(),
+            delimiter: self.delimiter.clone(),
+            multi_label: self.multi_label.then_some(true),
+            label_separator: self.label_separator.clone(),
+            ..task::TaskFile::default()
+        }
+    }
 }
 
 /// Parses `--budget SECONDS`: a positive, finite number.

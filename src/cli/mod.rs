@@ -161,6 +161,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
                 models_dir: args.models_dir.clone(),
                 model_out: args.model_out.clone(),
                 tune_threshold: args.tune_threshold,
+                positive_label: args.positive_label.clone(),
                 force: args.force,
                 max_memory: args.max_memory,
             };
@@ -168,18 +169,33 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
         }
         Command::Tune(args) => {
             let data_dir = data::resolve_data_dir(args.data_dir.as_deref());
-            let tasks = match (&args.task, &args.task_file) {
-                (_, Some(f)) => tune::file_sources(f)?,
-                (Some(t), None) => tune::sources(t, &data_dir, err)?,
-                (None, None) => bail!("tune needs --task or --task-file"),
+            let flags = args.custom_flags();
+            let custom = args.task_file.is_some() || flags != task::TaskFile::default();
+            let tasks = match (&args.task, custom) {
+                (Some(_), true) => bail!(
+                    "--task tunes a built-in task; --train/--task-file and the field flags define \
+                     a new one: use one or the other"
+                ),
+                (Some(t), false) => tune::sources(t, &data_dir, err)?,
+                (None, true) => tune::flag_sources(args.task_file.as_deref(), flags)?,
+                (None, false) => bail!("tune needs --task, --task-file or --train"),
             };
-            let mut vectorizer = FitSettings::default();
+            // Every key of a task file is kept at every grid point, as `train` keeps it.
+            let mut base = FitSettings::default();
             if let Some(p) = &args.task_file {
                 let file = task::TaskFile::load(p, &crate::recipe::all_keys())?.recipe;
-                vectorizer = crate::recipe::layered(&[&file])
-                    .and_then(|r| FitSettings::from_text(&r))
+                let text: crate::recipe::TextRecipe = crate::recipe::layered(&[&file])
                     .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
+                let crf: crate::recipe::CrfRecipe = crate::recipe::layered(&[&file])
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
+                let (text, crf) = (text.check(), crf.check());
+                base = FitSettings::new(
+                    &text.map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?,
+                    &crf.map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?,
+                );
             }
+            let kind = tasks.first().map(|t| t.spec.kind());
+            let grid = tune::GridValues::parse(&args.grid, kind.unwrap_or(task::TaskKind::Single))?;
             let req = tune::TuneRequest {
                 tasks,
                 seed: args.seed,
@@ -188,7 +204,10 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
                 budget: args.budget,
                 force: args.force,
                 max_memory: args.max_memory,
-                vectorizer: vectorizer.tfidf,
+                base,
+                select_by: args.select_by.clone(),
+                grid,
+                positive_label: args.positive_label.clone(),
             };
             tune::run(&req, out)?;
         }

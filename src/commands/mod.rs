@@ -10,6 +10,7 @@ pub mod report;
 pub mod run;
 pub mod submit;
 pub mod test;
+pub mod threshold;
 pub mod train;
 pub mod tune;
 

@@ -19,9 +19,11 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::output_set;
 
 mod png;
+mod text;
 use crate::scoring::bootstrap::{self, Interval};
 use crate::scoring::eval;
 use crate::task::{TaskSpec, PAPER_OVERALL, PAPER_SYSTEMS};
+use text::{chart_label, norm, parse_cell};
 
 /// The benchmark's groups: the registry's short task names, in the paper's order, and Overall.
 pub fn groups() -> Vec<&'static str> {
@@ -174,42 +176,62 @@ pub struct ChartRequest {
     /// Tasks defined by task files (`--task-file`), scored in every folder that holds their
     /// predictions (tasks with a run record beside their predictions need none).
     pub own: Vec<TaskSpec>,
+    /// The figure plotted (`--metric`): a metric key (`acc`, `hit3`, `f1`, `micro_f1`,
+    /// `macro_f1`, ...) or `mean`; `None` for each task's own figure ([`default_figure`]).
+    pub metric: Option<String>,
 }
 
-/// Whether the bundled font draws `c`: printable Latin-1, Cyrillic and common punctuation
-/// (the ranges `assets/fonts/LICENSE-DejaVu.txt` lists).
-fn drawable(c: char) -> bool {
-    matches!(c as u32,
-        0x20..=0x7e | 0xa0..=0xff | 0x400..=0x45f | 0x490..=0x491 | 0x2010..=0x2014
-        | 0x2018..=0x201e | 0x2026 | 0x2116 | 0x2212)
+/// The figure a task's bar shows by default: for the benchmark's tasks the mean of their
+/// metrics (the number Overall averages, as the paper's rows drawn beside them); for your own
+/// tasks their primary metric (multi-label: micro-F1; tagging: entity F1; else accuracy).
+pub fn default_figure(t: &eval::TaskScore) -> Option<crate::task::Metric> {
+    use crate::task::{Metric, TaskKind};
+    if crate::task::builtin().iter().any(|b| b.name == t.task.name) {
+        None
+    } else if t.task.multi_label {
+        Some(Metric::MicroF1)
+    } else if t.task.kind() == TaskKind::Tokens {
+        Some(Metric::F1)
+    } else {
+        Some(Metric::Acc)
+    }
 }
 
-/// The label as drawn: characters the bundled font lacks become `?` (SVG output escapes
-/// `<`, `>` and `&` itself).
-fn chart_label(s: &str) -> String {
-    s.chars()
-        .map(|c| if drawable(c) { c } else { '?' })
-        .collect()
-}
-
-fn norm(s: &str) -> String {
-    s.chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect()
-}
-
-/// The mean of the numbers of a paper cell such as `49.76 / 72.75`.
-fn parse_cell(cell: &str) -> Result<f64> {
-    let nums: Vec<f64> = cell
-        .split('/')
-        .map(|p| {
-            p.trim()
-                .parse::<f64>()
-                .map_err(|e| anyhow!("paper cell {cell:?}: {e}"))
-        })
-        .collect::<Result<_>>()?;
-    Ok(eval::mean(nums.into_iter()))
+/// One task's bar under `metric` (see [`ChartRequest::metric`]): the value and its interval,
+/// `None` when the task does not report that figure.
+fn task_cell(
+    t: &eval::TaskScore,
+    boot: &bootstrap::Bootstrap,
+    metric: Option<&str>,
+    (replicates, seed): (usize, u64),
+) -> Option<(f64, Option<Interval>)> {
+    let intervals = boot.task(&t.task.name);
+    let mean = || (t.primary(), intervals.map(|i| i.primary));
+    let of = |m: crate::task::Metric| {
+        let v = t.get(m)?;
+        Some((
+            v,
+            intervals.and_then(|i| i.metrics.iter().find(|x| x.0 == m).map(|x| x.1)),
+        ))
+    };
+    match metric {
+        None => match default_figure(t) {
+            None => Some(mean()),
+            Some(m) => of(m).or_else(|| Some(mean())),
+        },
+        Some("mean") => Some(mean()),
+        Some(k) => match t.values.iter().find(|v| v.0.key() == k) {
+            Some((m, _)) => of(*m),
+            None if k == "macro_f1" => {
+                let key = crate::scoring::paired::task_key(&t.task.name);
+                crate::scoring::paired::label_figures(t, None, (Some(replicates), seed, key))
+                    .into_iter()
+                    .find(|f| f.0 == crate::scoring::paired::Figure::MacroF1)
+                    .map(|f| (f.1, f.2))
+            }
+            None => None,
+        },
+    }
 }
 
 /// The paper's rows named in `names` (e.g. `naive`, `feature-based`), as series.
@@ -292,7 +314,7 @@ pub fn system_scores(
     label: Option<&str>,
     replicates: usize,
     seed: u64,
-    own: &[TaskSpec],
+    (own, metric): (&[TaskSpec], Option<&str>),
 ) -> Result<System> {
     // A task file's task need not be in every folder of the chart.
     let own: Vec<TaskSpec> = own
@@ -306,13 +328,13 @@ pub fn system_scores(
     let mut cells: Vec<(String, f64, Option<Interval>)> = report
         .tasks
         .iter()
-        .map(|t| {
-            let name = t.task.name.clone();
-            let iv = boot.task(&name).map(|i| i.primary);
-            (name, t.primary(), iv)
+        .filter_map(|t| {
+            let (v, iv) = task_cell(t, &boot, metric, (replicates, seed))?;
+            Some((t.task.name.clone(), v, iv))
         })
         .collect();
-    if benchmark {
+    // Overall averages the tasks' means: it is drawn with them only.
+    if benchmark && matches!(metric, None | Some("mean")) {
         cells.push((OVERALL.into(), report.overall(), Some(boot.overall)));
     }
     let name = label.map(str::to_string).unwrap_or_else(|| {
@@ -693,7 +715,21 @@ pub fn run(req: &ChartRequest, log: &mut dyn std::io::Write) -> Result<(Vec<Grou
     let mut systems = Vec::new();
     for d in &req.dirs {
         let label = req.labels.iter().find(|l| &l.0 == d).map(|l| l.1.as_str());
-        systems.push(system_scores(d, label, req.replicates, req.seed, &req.own)?);
+        systems.push(system_scores(
+            d,
+            label,
+            req.replicates,
+            req.seed,
+            (&req.own, req.metric.as_deref()),
+        )?);
+    }
+    if let Some(m) = &req.metric {
+        if systems.iter().all(|s| s.cells.is_empty()) {
+            bail!(
+                "--metric {m}: no scored task reports it (keys: acc, hit3, f1, micro_f1, \
+                 macro_f1, subset_acc, p_at_1, p_at_3, or mean)"
+            );
+        }
     }
     let groups = chart_groups(&systems);
     let mut series: Vec<Series> = systems.iter().map(|s| s.series(&groups)).collect();
@@ -715,7 +751,9 @@ pub fn run(req: &ChartRequest, log: &mut dyn std::io::Write) -> Result<(Vec<Grou
             _ => format!("{} ({note})", s.name),
         };
     }
-    if systems.iter().any(|s| s.benchmark) {
+    // The paper's rows are the tasks' means: drawn beside means only.
+    let paper_comparable = matches!(req.metric.as_deref(), None | Some("mean"));
+    if paper_comparable && systems.iter().any(|s| s.benchmark) {
         for mut p in paper_series(&req.paper)? {
             // The paper's rows have the benchmark's groups, which come first.
             p.values.resize(groups.len(), None);
@@ -734,64 +772,4 @@ pub fn run(req: &ChartRequest, log: &mut dyn std::io::Write) -> Result<(Vec<Grou
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn paper_rows_parse_to_primary_figures() {
-        let s = paper_series(&parse_paper_list("naive, Feature_Based")).unwrap();
-        assert_eq!(s[0].name, "paper: Naive");
-        assert!((s[0].values[0].unwrap() - (10.58 + 22.02) / 2.0).abs() < 1e-9);
-        assert_eq!(s[0].values[2], Some(50.0));
-        assert_eq!(s[1].values[5], Some(58.46));
-        assert!(parse_paper_list("none").is_empty());
-        let err = paper_series(&["gpt".into()]).unwrap_err().to_string();
-        assert!(err.contains("`gpt`") && err.contains("rupoolbert"), "{err}");
-    }
-
-    #[test]
-    fn labels_keep_cyrillic_and_mark_what_the_font_lacks() {
-        assert_eq!(chart_label("модель-1 <b> ✓"), "модель-1 <b> ?");
-    }
-
-    #[test]
-    fn groups_put_the_benchmark_first_and_own_tasks_after_overall() {
-        let own = System {
-            name: "mine".into(),
-            cells: vec![("toy".into(), 90.0, None)],
-            benchmark: false,
-            missing: 0,
-        };
-        let labels = |g: &[Group]| g.iter().map(|g| g.label.clone()).collect::<Vec<_>>();
-        assert_eq!(labels(&chart_groups(std::slice::from_ref(&own))), ["toy"]);
-        let bench = System {
-            name: "b".into(),
-            cells: vec![
-                ("RuMedTop3".into(), 50.0, None),
-                (OVERALL.into(), 10.0, None),
-            ],
-            benchmark: true,
-            missing: 4,
-        };
-        let g = chart_groups(&[own.clone(), bench.clone()]);
-        assert_eq!(
-            labels(&g),
-            [
-                "Top3",
-                "SymptomRec",
-                "DaNet",
-                "NLI",
-                "NER",
-                "Overall",
-                "toy"
-            ]
-        );
-        let mut want = vec![None; 7];
-        want[6] = Some(90.0);
-        assert_eq!(own.series(&g).values, want);
-        let mut want = vec![None; 7];
-        want[0] = Some(50.0);
-        want[5] = Some(10.0);
-        assert_eq!(bench.series(&g).values, want);
-    }
-}
+mod tests;

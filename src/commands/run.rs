@@ -15,7 +15,9 @@ use crate::commands::test;
 use crate::data;
 use crate::pipeline::FitSettings;
 use crate::scoring::bootstrap;
+use crate::scoring::confusion;
 use crate::scoring::eval;
+use crate::scoring::paired;
 use crate::scoring::per_label;
 use crate::scoring::table;
 use crate::task;
@@ -36,6 +38,8 @@ impl TestArgs {
             out: self.out.clone(),
             delimiter: self.delimiter,
             encoding: self.encoding,
+            positive_label: self.positive_label.clone(),
+            confusion: self.confusion,
         };
         test::print(&req, self.format == Format::Json, out, err)
     }
@@ -111,6 +115,12 @@ impl EvalArgs {
             .bootstrap
             .map(|n| bootstrap::bootstrap(&report.tasks, n as usize, self.seed));
         let positive = self.positive_figures(&report)?;
+        let figures = label_figures(
+            &report.tasks,
+            self.positive_label.as_deref(),
+            (self.bootstrap.map(|n| n as usize), self.seed),
+        );
+        let confusions = confusions(&report.tasks, self.confusion)?;
         let labels: Vec<(String, per_label::PerLabel)> = if self.per_label {
             report
                 .tasks
@@ -140,6 +150,16 @@ impl EvalArgs {
                         );
                     }
                 }
+                for (name, f) in &figures {
+                    if let Some(t) = j["tasks"].get_mut(name).and_then(|t| t.as_object_mut()) {
+                        insert_figures(t, f);
+                    }
+                }
+                for (name, c) in &confusions {
+                    if let Some(t) = j["tasks"].get_mut(name).and_then(|t| t.as_object_mut()) {
+                        t.insert("confusion".into(), c.to_json());
+                    }
+                }
                 writeln!(out, "{}", serde_json::to_string_pretty(&j)?)?
             }
             Format::Table => {
@@ -149,12 +169,11 @@ impl EvalArgs {
                     None => table::render_table(&label, &report),
                 };
                 write!(out, "{table}")?;
-                for (name, label, s) in &positive {
-                    writeln!(
-                        out,
-                        "\n{name}, positive label {label}: precision {:.2}, recall {:.2}, f1 {:.2} (support {})",
-                        s.precision, s.recall, s.f1, s.support
-                    )?;
+                for (name, f) in &figures {
+                    write!(out, "{}", render_figures(name, f, &positive))?;
+                }
+                for (name, c) in &confusions {
+                    write!(out, "{}", c.render_table(name))?;
                 }
                 for (name, p) in &labels {
                     write!(out, "{}", p.render_table(name))?;
@@ -195,7 +214,22 @@ impl EvalArgs {
 impl CompareArgs {
     pub(crate) fn run(&self, out: &mut dyn Write) -> Result<()> {
         let (a, b) = (&self.dir_a, &self.dir_b);
-        let c = bootstrap::compare(a, b, self.bootstrap as usize, self.seed)?;
+        let own: Vec<task::TaskSpec> = self
+            .task_file
+            .iter()
+            .map(|p| task::TaskFile::load(p, &crate::recipe::all_keys())?.spec())
+            .collect::<crate::Result<_>>()?;
+        let positive = self.positive_label.as_deref();
+        let c =
+            bootstrap::compare_with(a, b, (&own, positive), self.bootstrap as usize, self.seed)?;
+        if let Some(label) = positive {
+            if c.tasks
+                .iter()
+                .all(|t| t.figures.iter().all(|f| f.0 == paired::Figure::MacroF1))
+            {
+                bail!("--positive-label {label:?}: no compared classification task has that label");
+            }
+        }
         match self.format {
             Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&c.to_json(a, b))?)?,
             Format::Table => write!(out, "{}", c.render_table(a, b))?,
@@ -222,6 +256,7 @@ impl ReportArgs {
                 dpi: self.dpi,
                 values: !self.no_values,
             },
+            metric: self.metric.clone(),
             own: self
                 .task_file
                 .iter()
@@ -232,4 +267,106 @@ impl ReportArgs {
         writeln!(err, "wrote {} ({} series)", req.out.display(), series.len())?;
         Ok(())
     }
+}
+
+/// One figure's value and interval.
+type FigureValue = (paired::Figure, f64, Option<bootstrap::Interval>);
+
+/// The label figures of each scored classification task: macro-F1 for a task outside the
+/// benchmark (the paper's tasks keep its metrics), and the positive label's precision, recall
+/// and F1 where the task has that label; with intervals when `replicates` is given.
+pub(crate) fn label_figures(
+    tasks: &[eval::TaskScore],
+    positive: Option<&str>,
+    (replicates, seed): (Option<usize>, u64),
+) -> Vec<(String, Vec<FigureValue>)> {
+    tasks
+        .iter()
+        .filter_map(|t| {
+            let key = paired::task_key(&t.task.name);
+            let mut f = paired::label_figures(t, positive, (replicates, seed, key));
+            if task::builtin().iter().any(|b| b.name == t.task.name) {
+                f.retain(|x| x.0 != paired::Figure::MacroF1);
+            }
+            (!f.is_empty()).then(|| (t.task.name.clone(), f))
+        })
+        .collect()
+}
+
+/// Adds label figures to a task's JSON: `macro_f1` (and `macro_f1_ci95`) beside the metrics;
+/// a positive label's `precision_ci95`, `recall_ci95`, `f1_ci95` inside its `positive` object.
+pub(crate) fn insert_figures(
+    t: &mut serde_json::Map<String, serde_json::Value>,
+    f: &[FigureValue],
+) {
+    use serde_json::json;
+    for (fig, v, ci) in f {
+        let (target, key) = match fig {
+            paired::Figure::MacroF1 => (&mut *t, "macro_f1"),
+            paired::Figure::Precision | paired::Figure::Recall | paired::Figure::F1 => {
+                let key = fig.key().trim_start_matches("positive_");
+                match t.get_mut("positive").and_then(|p| p.as_object_mut()) {
+                    Some(p) => (p, key),
+                    None => continue,
+                }
+            }
+        };
+        target.insert(key.into(), json!(v));
+        if let Some(ci) = ci {
+            target.insert(format!("{key}_ci95"), ci.to_json());
+        }
+    }
+}
+
+/// The table form of a task's label figures: one line each for macro-F1 and the positive
+/// label, intervals in brackets.
+pub(crate) fn render_figures(
+    name: &str,
+    f: &[FigureValue],
+    positive: &[(String, String, per_label::LabelStats)],
+) -> String {
+    let cell = |v: f64, ci: &Option<bootstrap::Interval>| match ci {
+        Some(c) => format!("{v:.2} [{:.2}, {:.2}]", c.lo, c.hi),
+        None => format!("{v:.2}"),
+    };
+    let mut s = String::new();
+    let find = |fig: paired::Figure| f.iter().find(|x| x.0 == fig);
+    if let Some((_, v, ci)) = find(paired::Figure::MacroF1) {
+        s.push_str(&format!("\n{name}: macro-F1 {}\n", cell(*v, ci)));
+    }
+    if let (Some(p), Some(r), Some(f1)) = (
+        find(paired::Figure::Precision),
+        find(paired::Figure::Recall),
+        find(paired::Figure::F1),
+    ) {
+        let (label, support) = positive
+            .iter()
+            .find(|x| x.0 == name)
+            .map_or((String::new(), 0), |x| (x.1.clone(), x.2.support));
+        s.push_str(&format!(
+            "\n{name}, positive label {label}: precision {}, recall {}, f1 {} (support {support})\n",
+            cell(p.1, &p.2),
+            cell(r.1, &r.2),
+            cell(f1.1, &f1.2)
+        ));
+    }
+    s
+}
+
+/// Each classification task's confusion matrix when `asked`; an error when none has one.
+pub(crate) fn confusions(
+    tasks: &[eval::TaskScore],
+    asked: bool,
+) -> Result<Vec<(String, confusion::Confusion)>> {
+    if !asked {
+        return Ok(Vec::new());
+    }
+    let found: Vec<_> = tasks
+        .iter()
+        .filter_map(|t| confusion::Confusion::of(t).map(|c| (t.task.name.clone(), c)))
+        .collect();
+    if found.is_empty() {
+        bail!("--confusion: no single-label classification task was scored (tagging and multi-label tasks have no confusion matrix; see --per-label)");
+    }
+    Ok(found)
 }

@@ -2,13 +2,14 @@
 //! `tag -qt` do. The records carry the task's fields, or others named by flags.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Result};
 use serde_json::{json, Map, Value};
 
 use crate::bundle::Bundle;
 use crate::data::{self, Labels};
+use crate::scoring::confusion::Confusion;
 use crate::scoring::eval::TaskScore;
 use crate::scoring::per_label::{self, PerLabel};
 use crate::task::{InputFields, Metric, TaskKind, TaskSpec};
@@ -100,6 +101,10 @@ pub struct TestRequest {
     pub delimiter: Option<u8>,
     /// The input's text encoding [default: UTF-8; a byte-order mark decides first].
     pub encoding: Option<&'static data::Encoding>,
+    /// Add this label's precision, recall and F1 (the positive class).
+    pub positive_label: Option<String>,
+    /// Add the confusion matrix.
+    pub confusion: bool,
 }
 
 /// A saved model's figures on one labelled file.
@@ -119,6 +124,10 @@ pub struct TestReport {
     pub labels: PerLabel,
     /// Gold labels the model never saw in training (counted wrong).
     pub unseen: Vec<String>,
+    /// `--positive-label`: the label and its figures.
+    pub positive: Option<(String, per_label::LabelStats)>,
+    /// `--confusion`: the confusion matrix.
+    pub confusion: Option<Confusion>,
 }
 
 /// Scores the model of `req` on its input, writing the predictions when asked.
@@ -146,8 +155,41 @@ pub fn run(req: &TestRequest) -> Result<TestReport> {
             }
             Ok(())
         })?;
+        write_record(req, &bundle, (&spec, &score), out)?;
     }
+    let positive = match &req.positive_label {
+        None => None,
+        Some(l) if score.task.kind() == TaskKind::Tokens || score.task.multi_label => bail!(
+            "--positive-label applies to a single-label classification task; {} is not one \
+             (see --per-label)",
+            pipeline.task.name
+        ),
+        Some(l) => match labels.labels.iter().find(|x| &x.0 == l) {
+            Some((_, s)) => Some((l.clone(), *s)),
+            None => bail!(
+                "--positive-label {l:?} is not a label of {} in {} (labels: {})",
+                pipeline.task.name,
+                req.input.display(),
+                labels
+                    .labels
+                    .iter()
+                    .map(|x| x.0.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        },
+    };
+    let confusion = match (req.confusion, Confusion::of(&score)) {
+        (false, _) => None,
+        (true, Some(c)) => Some(c),
+        (true, None) => bail!(
+            "--confusion: {} is not a single-label classification task (see --per-label)",
+            pipeline.task.name
+        ),
+    };
     Ok(TestReport {
+        positive,
+        confusion,
         task: pipeline.task.name.clone(),
         model: req.model.clone(),
         input: req.input.clone(),
@@ -156,6 +198,41 @@ pub fn run(req: &TestRequest) -> Result<TestReport> {
         labels,
         unseen: unseen.into_iter().collect(),
     })
+}
+
+/// Where `test --out FILE` writes its run record: `<stem>.run.json` beside `<stem>.jsonl`, so
+/// `eval` and `compare` read the folder as one `train` wrote.
+pub fn record_path(out: &Path) -> PathBuf {
+    let stem = out.file_stem().map_or_else(
+        || "predictions".into(),
+        |s| s.to_string_lossy().into_owned(),
+    );
+    out.with_file_name(format!("{stem}.run.json"))
+}
+
+/// Writes the run record of `test --out`: the task as the predictions were written (the
+/// input's field names), the model's hyperparameters, the input's digest and the scores.
+fn write_record(
+    req: &TestRequest,
+    bundle: &Bundle,
+    (spec, score): (&TaskSpec, &TaskScore),
+    out: &Path,
+) -> Result<()> {
+    let pipeline = &bundle.pipeline;
+    let hyper: Value = serde_json::from_str(&bundle.meta.hyperparameters).unwrap_or(Value::Null);
+    let seed = hyper.get("seed").and_then(Value::as_u64).unwrap_or(0);
+    let digests = super::record::digests([&req.input])?;
+    let record =
+        super::record::RunRecord::new("test", spec, pipeline.kind().name(), &hyper, seed, &digests)
+            .with("model_file", json!(req.model.display().to_string()))
+            .with("predictions", json!(out.display().to_string()))
+            .with("test", super::record::scores_json(score));
+    let path = record_path(out);
+    super::output_set::write_atomic(&path, |w| {
+        serde_json::to_writer_pretty(&mut *w, &record)?;
+        Ok(w.write_all(b"\n")?)
+    })?;
+    Ok(())
 }
 
 impl TestReport {
@@ -193,7 +270,37 @@ impl TestReport {
                 ("weighted_f1", self.labels.weighted_avg.f1),
             ]);
         }
+        if let Some((_, p)) = &self.positive {
+            v.extend([
+                ("positive_precision", p.precision),
+                ("positive_recall", p.recall),
+                ("positive_f1", p.f1),
+            ]);
+        }
         v
+    }
+
+    /// The figures under `eval`'s keys (`acc`, `hit3`, `macro_f1`, ...): the object `eval` and
+    /// `compare` key by task name.
+    fn task_json(&self) -> Value {
+        let mut m = Map::new();
+        for (k, v) in self.figures() {
+            let k = if k == "accuracy" { "acc" } else { k };
+            if !k.starts_with("positive_") {
+                m.insert(k.into(), json!(v));
+            }
+        }
+        if let Some((label, p)) = &self.positive {
+            m.insert(
+                "positive".into(),
+                json!({"label": label, "precision": p.precision, "recall": p.recall,
+                       "f1": p.f1, "support": p.support}),
+            );
+        }
+        if let Some(c) = &self.confusion {
+            m.insert("confusion".into(), c.to_json());
+        }
+        Value::Object(m)
     }
 
     /// `{"task", "model", "input", "records", "accuracy", ..., "per_label"?, "unseen_labels"}`.
@@ -210,6 +317,11 @@ impl TestReport {
             m.insert("per_label".into(), self.labels.to_json());
         }
         m.insert("unseen_labels".into(), json!(self.unseen));
+        // The same figures in the schema of `eval --format json`.
+        m.insert(
+            "tasks".into(),
+            json!({ self.task.clone(): self.task_json() }),
+        );
         Value::Object(m)
     }
 
@@ -229,6 +341,9 @@ impl TestReport {
         );
         if per_label {
             s.push_str(&self.labels.render_table(&self.task));
+        }
+        if let Some(c) = &self.confusion {
+            s.push_str(&c.render_table(&self.task));
         }
         s
     }
@@ -261,7 +376,12 @@ pub fn print(
         write!(out, "{}", report.render(req.per_label))?;
     }
     if let Some(o) = &req.out {
-        writeln!(err, "wrote {}", o.display())?;
+        writeln!(
+            err,
+            "wrote {} and {}",
+            o.display(),
+            record_path(o).display()
+        )?;
     }
     Ok(())
 }

@@ -120,8 +120,12 @@ pub struct TrainRequest {
     pub models_dir: PathBuf,
     /// Exact model file path (single task only); overrides `models_dir`.
     pub model_out: Option<PathBuf>,
-    /// Multi-label: pick the decision threshold on dev (`--tune-threshold`).
+    /// Multi-label, or binary with `positive_label`: pick the decision threshold on dev
+    /// (`--tune-threshold`).
     pub tune_threshold: bool,
+    /// A single-label binary task's positive label, whose probability `--threshold` (or
+    /// `--tune-threshold`) compares (`--positive-label`).
+    pub positive_label: Option<String>,
     /// Replace outputs written for another task or with other settings (see
     /// [`replace`]).
     pub force: bool,
@@ -285,6 +289,11 @@ fn identity<'a>(
     if spec.multi_label {
         let rule = Some(&req.settings.multi).filter(|_| !req.tune_threshold);
         pipeline::multi_label_hyperparameters(&mut hyper, rule);
+    } else if let (Some(l), Some(c)) = (&req.positive_label, hyper.get_mut("classifier")) {
+        c["positive_label"] = json!(l);
+        if !req.tune_threshold {
+            c["threshold"] = json!(req.settings.multi.threshold);
+        }
     }
     replace::Identity {
         spec,
@@ -297,7 +306,8 @@ fn identity<'a>(
 
 pub use super::record::peak_memory_mib;
 
-fn number_of_classes(split: &Split) -> usize {
+/// How many distinct labels a split's examples carry.
+pub(crate) fn number_of_classes(split: &Split) -> usize {
     split
         .examples
         .iter()
@@ -323,17 +333,40 @@ fn load_train(req: &TrainRequest, src: &TaskSource, spec: &mut TaskSpec) -> Resu
     let rule = req.settings.multi;
     let default = pipeline::MultiLabelRule::default();
     if !spec.multi_label {
+        let binary = req.positive_label.is_some();
         let given = [
-            ("--threshold", rule.threshold != default.threshold),
+            (
+                "--threshold",
+                rule.threshold != default.threshold && !binary,
+            ),
             ("--allow-empty", rule.allow_empty),
-            ("--tune-threshold", req.tune_threshold),
+            ("--tune-threshold", req.tune_threshold && !binary),
         ];
         if let Some((flag, _)) = given.iter().find(|g| g.1) {
+            let binary_too = if *flag == "--allow-empty" {
+                ""
+            } else {
+                " (or, with --positive-label LABEL, to a single-label binary task: the label \
+                 whose probability it compares)"
+            };
             bail!(
-                "{flag} applies to multi-label tasks; {} is single-label",
+                "{flag} applies to multi-label tasks{binary_too}; {} is single-label",
                 spec.name
             );
         }
+        if binary && req.kind != ModelKind::Feature {
+            bail!(
+                "--threshold compares the feature model's probabilities; the naive model has none"
+            );
+        }
+        if binary && req.tune_threshold && src.dev.is_none() {
+            bail!(
+                "--tune-threshold picks the threshold on dev: {} has no dev file",
+                spec.name
+            );
+        }
+    } else if req.positive_label.is_some() {
+        bail!("--positive-label is for a single-label binary task; {} is multi-label (its --threshold applies to every label)", spec.name);
     } else if req.tune_threshold && src.dev.is_none() {
         bail!(
             "--tune-threshold picks the threshold on dev: {} has no dev file",
@@ -341,43 +374,6 @@ fn load_train(req: &TrainRequest, src: &TaskSource, spec: &mut TaskSpec) -> Resu
         );
     }
     Ok(train)
-}
-
-/// `--tune-threshold`: sets the model's threshold from dev, noting what was tried on stderr;
-/// returns the record's `multi_label` entry (null for a single-label task).
-fn settle_threshold(
-    req: &TrainRequest,
-    pipeline: &mut Pipeline,
-    dev: Option<&Split>,
-    log: &mut dyn Write,
-) -> Result<Value> {
-    let Some(rule) = pipeline.multi_label else {
-        return Ok(Value::Null);
-    };
-    let mut tried = Value::Null;
-    if let (true, Some(dev)) = (req.tune_threshold, dev) {
-        let grid = pipeline::tune_threshold(pipeline, dev)?;
-        let chosen = pipeline.multi_label.map_or(rule.threshold, |r| r.threshold);
-        writeln!(
-            log,
-            "note: {}: threshold {chosen} chosen on dev (micro-F1 {})",
-            pipeline.task.name,
-            grid.iter()
-                .map(|(t, f)| format!("{t}: {f:.2}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )?;
-        tried = grid
-            .iter()
-            .map(|(t, f)| json!({"threshold": t, "dev_micro_f1": f}))
-            .collect();
-    }
-    let r = pipeline.multi_label.unwrap_or(rule);
-    Ok(json!({
-        "threshold": r.threshold,
-        "allow_empty": r.allow_empty,
-        "threshold_tuned_on_dev": tried,
-    }))
 }
 
 /// Seconds per stage, in the order run, for the run record's `seconds`.
@@ -574,12 +570,22 @@ pub fn run_task(req: &TrainRequest, src: &TaskSource, log: &mut dyn Write) -> Re
             crate::commands::note(n)
         })
         .with_context(|| format!("training {} on {}", spec.name, src.train.display()))?;
-        let m = settle_threshold(
-            req,
+        let mut m = super::threshold::settle_threshold(
+            req.tune_threshold,
             &mut p,
             splits.dev.as_ref(),
             &mut crate::commands::notes(),
         )?;
+        if m.is_null() {
+            let binary = (req.positive_label.as_deref(), req.settings.multi.threshold);
+            let dev = splits.dev.as_ref().filter(|_| req.tune_threshold);
+            m = super::threshold::settle_binary(
+                binary,
+                &mut p,
+                dev,
+                &mut crate::commands::notes(),
+            )?;
+        }
         Ok((p, m))
     })?;
 
@@ -608,7 +614,14 @@ pub fn run_task(req: &TrainRequest, src: &TaskSource, log: &mut dyn Write) -> Re
         test_score.as_ref(),
         &times,
     )
-    .with_some("multi_label", multi_label);
+    .with_some(
+        if spec.multi_label {
+            "multi_label"
+        } else {
+            "binary"
+        },
+        multi_label,
+    );
     let record_path = out_dir(req).join(format!("{}.run.json", spec.name));
     let StagedOutputs {
         mut set,

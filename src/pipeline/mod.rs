@@ -18,9 +18,11 @@ use crate::recipe::{CheckedCrfRecipe, CheckedTextRecipe, TextRecipe};
 use crate::task::{TaskKind, TaskSpec};
 use crate::wire::WireFormat;
 
+mod binary;
 mod multi;
 mod predict;
 mod targets;
+pub use binary::{BinaryRule, BINARY_GRID};
 pub use multi::{best_threshold, MultiLabelRule, THRESHOLD_GRID};
 use targets::{class_targets, label_table, split_label_sets, train_sentences};
 pub use targets::{label_sets, split_labels, text_targets, Labels, Rows};
@@ -221,6 +223,8 @@ pub struct Pipeline {
     /// Multi-label tasks: the decision rule (set exactly when `task.multi_label`).
     #[serde(skip)]
     pub(crate) multi_label: Option<MultiLabelRule>,
+    /// Single-label binary tasks: the positive label's threshold, when one was set.
+    pub(crate) binary: Option<BinaryRule>,
 }
 
 impl Pipeline {
@@ -387,6 +391,7 @@ pub fn fit_text(
                 kind,
                 model: Fitted::Text(Box::new(model)),
                 multi_label: Some(settings.multi),
+                binary: None,
             })
         }
         Labels::Single(labels) => {
@@ -402,6 +407,7 @@ pub fn fit_text(
                 kind,
                 model,
                 multi_label: None,
+                binary: None,
             })
         }
     }
@@ -450,6 +456,7 @@ pub fn fit_tagger(
         kind,
         model,
         multi_label: None,
+        binary: None,
     })
 }
 

@@ -11,13 +11,42 @@ use crate::scoring::eval::{Examples, Outcomes, TaskScore};
 use crate::scoring::metrics;
 use crate::task::{TaskKind, TaskSpec};
 
+use super::BinaryRule;
+
 impl Pipeline {
     /// Predicts every example, keeping `k` ranked labels for classification.
     pub fn predict(&self, examples: &[Example], k: usize) -> Result<Vec<Prediction>> {
         if let (Some(rule), Fitted::Text(m)) = (&self.multi_label, &self.model) {
             return Ok(multi::predict(m, rule, examples, k));
         }
+        if let Some(rule) = &self.binary {
+            // Both labels are ranked so the positive one's probability is known.
+            let preds = self.model.model().predict(examples, k.max(2))?;
+            return Ok(preds.into_iter().map(|p| rule.apply(p, k)).collect());
+        }
         self.model.model().predict(examples, k)
+    }
+
+    /// The positive label's threshold of a binary task, when one was set.
+    pub fn binary_rule(&self) -> Option<&BinaryRule> {
+        self.binary.as_ref()
+    }
+
+    /// Sets (or clears) the positive label's threshold: only for the text model of a
+    /// single-label task with two labels, one of them `rule.positive`.
+    pub fn set_binary_rule(&mut self, rule: Option<BinaryRule>) -> Result<()> {
+        if let Some(r) = &rule {
+            let labels = match (&self.model, self.multi_label.is_some()) {
+                (Fitted::Text(m), false) => m.labels.clone(),
+                _ => crate::error::bail!(
+                    "a threshold on the positive label applies to the feature model of a \
+                     single-label classification task"
+                ),
+            };
+            r.check(&labels)?;
+        }
+        self.binary = rule;
+        Ok(())
     }
 
     /// Scores predictions against the examples' gold labels. Labels never seen in training
@@ -93,6 +122,10 @@ impl Pipeline {
         let mut h = self.kind.hyperparameters(self.task.kind(), settings);
         if let Some(rule) = &self.multi_label {
             multi_label_hyperparameters(&mut h, Some(rule));
+        }
+        if let (Some(r), Some(c)) = (&self.binary, h.get_mut("classifier")) {
+            c["positive_label"] = serde_json::json!(r.positive);
+            c["threshold"] = serde_json::json!(r.threshold);
         }
         h
     }

@@ -15,8 +15,10 @@ use serde_json::{json, Map, Value};
 use crate::data;
 use crate::rng::SplitMix64;
 use crate::scoring::eval::{self, Outcomes, OverallRule, Report, Tally, TaskScore};
+pub use crate::scoring::interval::{bootstrap_p, quantile_sorted, Difference, Interval};
+use crate::scoring::paired;
 use crate::scoring::table;
-use crate::task::{self, Metric};
+use crate::task::{self, Metric, TaskSpec};
 
 /// The default seed of `--seed`.
 pub const DEFAULT_SEED: u64 = 42;
@@ -26,49 +28,6 @@ fn task_key(name: &str) -> u64 {
     name.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     })
-}
-
-/// The `q`-quantile of ascending `sorted` values with linear interpolation between order
-/// statistics, numpy's default (`method="linear"`): with `h = (n - 1) q`, the value is
-/// `x[floor h] + (h - floor h) (x[floor h + 1] - x[floor h])`. 0 for no values.
-pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let h = (sorted.len() - 1) as f64 * q.clamp(0.0, 1.0);
-    let lo = h.floor() as usize;
-    let hi = (lo + 1).min(sorted.len() - 1);
-    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
-}
-
-/// A 95% interval `[lo, hi]`, in percent (points for differences).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Interval {
-    /// The 2.5% quantile of the replicates.
-    pub lo: f64,
-    /// The 97.5% quantile of the replicates.
-    pub hi: f64,
-}
-
-impl Interval {
-    /// The percentile interval of some replicate values (sorted in place).
-    pub fn percentile(values: &mut [f64]) -> Self {
-        values.sort_by(f64::total_cmp);
-        Self {
-            lo: quantile_sorted(values, 0.025),
-            hi: quantile_sorted(values, 0.975),
-        }
-    }
-
-    /// Whether `x` lies within the interval (inclusive).
-    pub fn contains(&self, x: f64) -> bool {
-        self.lo <= x && x <= self.hi
-    }
-
-    /// `[lo, hi]` as JSON.
-    pub fn to_json(self) -> Value {
-        json!([self.lo, self.hi])
-    }
 }
 
 /// Sums the tallies of `n` indices drawn with replacement: one bootstrap resample of a task.
@@ -365,23 +324,6 @@ pub fn render_table_with_intervals(label: &str, report: &Report, boot: &Bootstra
     s
 }
 
-/// One metric's paired comparison.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Difference {
-    /// The metric (`None` for a task's primary figure or Overall).
-    pub metric: Option<Metric>,
-    /// A's value.
-    pub a: f64,
-    /// B's value.
-    pub b: f64,
-    /// A − B.
-    pub diff: f64,
-    /// 95% paired bootstrap interval of A − B.
-    pub ci: Interval,
-    /// Two-sided paired bootstrap p-value of A − B = 0.
-    pub p: f64,
-}
-
 /// A task's paired comparison.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaskComparison {
@@ -391,6 +333,9 @@ pub struct TaskComparison {
     pub examples: usize,
     /// One comparison per metric.
     pub metrics: Vec<Difference>,
+    /// Label figures that are not sums (macro-F1 of a task outside the benchmark; the positive
+    /// label's precision, recall and F1), see [`paired::label_differences`].
+    pub figures: Vec<(paired::Figure, Difference)>,
 }
 
 /// A paired comparison of two prediction directories.
@@ -406,17 +351,8 @@ pub struct Comparison {
     pub overall: Difference,
     /// Built-in tasks not compared, with the reason.
     pub skipped: Vec<String>,
-}
-
-/// The two-sided paired bootstrap p-value: the share of replicates whose centred difference
-/// is at least as far from 0 as the observed one, `(1 + #{|d*_b − d̂| ≥ |d̂|}) / (N + 1)`.
-/// Differences within 1e-9 points count as ties (as extreme), so identical systems get 1.
-pub fn bootstrap_p(observed: f64, replicates: &[f64]) -> f64 {
-    let extreme = replicates
-        .iter()
-        .filter(|&&d| (d - observed).abs() >= observed.abs() - 1e-9)
-        .count();
-    (1 + extreme) as f64 / (replicates.len() + 1) as f64
+    /// Whether a task of the paper's Overall was compared: only then is Overall reported.
+    pub benchmark: bool,
 }
 
 /// B's tallies in A's example order, matching examples by id, and B's index of each of A's
@@ -469,8 +405,21 @@ fn align(
 /// Compares two prediction directories task by task with a paired bootstrap: each replicate
 /// draws one set of example indices per task and applies it to both systems (matched by id).
 pub fn compare(dir_a: &Path, dir_b: &Path, replicates: usize, seed: u64) -> Result<Comparison> {
-    let ra = eval::score_dir(dir_a, None)?;
-    let rb = eval::score_dir(dir_b, None)?;
+    compare_with(dir_a, dir_b, (&[], None), replicates, seed)
+}
+
+/// [`compare`], also reading `<name>.jsonl` of each of `own` (tasks from task files) on both
+/// sides (see [`eval::score_dir_with`]), and comparing the `positive` label's precision,
+/// recall and F1 where a classification task has it.
+pub fn compare_with(
+    dir_a: &Path,
+    dir_b: &Path,
+    (own, positive): (&[TaskSpec], Option<&str>),
+    replicates: usize,
+    seed: u64,
+) -> Result<Comparison> {
+    let ra = eval::score_dir_with(dir_a, None, own)?;
+    let rb = eval::score_dir_with(dir_b, None, own)?;
     let (pairs, skipped) = pair_tasks(&ra, dir_a, &rb, dir_b)?;
     let a_tasks: Vec<&TaskScore> = pairs.iter().map(|p| p.0).collect();
     let b_tasks: Vec<&TaskScore> = pairs.iter().map(|p| p.1).collect();
@@ -522,7 +471,18 @@ pub fn compare(dir_a: &Path, dir_b: &Path, replicates: usize, seed: u64) -> Resu
     let tasks = pairs
         .iter()
         .enumerate()
-        .map(|(ti, (ta, tb, xa, _, _))| TaskComparison {
+        .map(|(ti, (ta, tb, xa, _, map))| TaskComparison {
+            figures: {
+                let benchmark = task::builtin().iter().any(|t| t.name == ta.task.name);
+                let mut f = paired::label_differences(
+                    (ta, tb, map),
+                    positive,
+                    (replicates, seed, keys[ti]),
+                );
+                // The benchmark's tasks keep the paper's metrics unless a label is asked.
+                f.retain(|(fig, _)| !(benchmark && *fig == paired::Figure::MacroF1));
+                f
+            },
             task: ta.task.name.clone(),
             examples: xa.len(),
             metrics: ta
@@ -545,6 +505,7 @@ pub fn compare(dir_a: &Path, dir_b: &Path, replicates: usize, seed: u64) -> Resu
         tasks,
         overall: difference(None, oa, ob, layout.overall),
         skipped,
+        benchmark: ra.has_benchmark() || rb.has_benchmark(),
     })
 }
 
@@ -582,6 +543,8 @@ fn pair_tasks<'a>(
                 let (b_aligned, map) = align(a, &dir_a.join(&file), b, &dir_b.join(&file))?;
                 pairs.push((a, b, a.outcomes.tallies(), b_aligned, map));
             }
+            // Outside the benchmark, the paper's tasks are not expected.
+            (None, None) if !(ra.has_benchmark() || rb.has_benchmark()) => {}
             (None, None) => skipped.push(format!("{name} (in neither)")),
             (None, Some(_)) => skipped.push(format!("{name} (only in {})", dir_b.display())),
             (Some(_), None) => skipped.push(format!("{name} (only in {})", dir_a.display())),
@@ -595,80 +558,6 @@ fn pair_tasks<'a>(
         );
     }
     Ok((pairs, skipped))
-}
-
-impl Difference {
-    fn to_json(&self) -> Value {
-        json!({
-            "a": self.a,
-            "b": self.b,
-            "diff": self.diff,
-            "diff_ci95": self.ci.to_json(),
-            "p": self.p,
-        })
-    }
-
-    fn row(&self, task: &str, metric: &str) -> String {
-        format!(
-            "| {task} | {metric} | {:.2} | {:.2} | {:+.2} | [{:+.2}, {:+.2}] | {:.4} |",
-            self.a, self.b, self.diff, self.ci.lo, self.ci.hi, self.p
-        )
-    }
-}
-
-impl Comparison {
-    /// `{"a", "b", "bootstrap": {...}, "tasks": {"RuMedTop3": {"acc": {"a", "b", "diff",
-    /// "diff_ci95", "p"}, ...}, ...}, "overall": {...}, "skipped": [...]}`.
-    pub fn to_json(&self, dir_a: &Path, dir_b: &Path) -> Value {
-        let mut tasks = Map::new();
-        for t in &self.tasks {
-            let mut m = Map::new();
-            m.insert("examples".into(), json!(t.examples));
-            for d in &t.metrics {
-                let key = d.metric.map_or("primary", |m| m.key());
-                m.insert(key.into(), d.to_json());
-            }
-            tasks.insert(t.task.clone(), Value::Object(m));
-        }
-        json!({
-            "a": dir_a.display().to_string(),
-            "b": dir_b.display().to_string(),
-            "bootstrap": {"replicates": self.replicates, "seed": self.seed, "method": "paired"},
-            "tasks": tasks,
-            "overall": self.overall.to_json(),
-            "skipped": self.skipped,
-        })
-    }
-
-    /// A Markdown table: one row per task metric and one for Overall.
-    pub fn render_table(&self, dir_a: &Path, dir_b: &Path) -> String {
-        let mut s = format!(
-            "A = {}, B = {}\n\n| task | metric | A | B | A − B | 95% CI | p |\n|---|---|---|---|---|---|---|\n",
-            dir_a.display(),
-            dir_b.display()
-        );
-        for t in &self.tasks {
-            for d in &t.metrics {
-                let key = d.metric.map_or("primary", |m| m.key());
-                s.push_str(&d.row(&t.task, key));
-                s.push('\n');
-            }
-        }
-        s.push_str(&self.overall.row("Overall", ""));
-        s.push('\n');
-        s.push_str(&format!(
-            "\nPaired bootstrap: {} replicates, seed {}; the same example ids resampled for A and B; \
-             p = (1 + #{{|d* − d| ≥ |d|}}) / (N + 1).\n",
-            self.replicates, self.seed
-        ));
-        if !self.skipped.is_empty() {
-            s.push_str(&format!(
-                "skipped (not in both directories; Overall counts them 0 on both sides): {}\n",
-                self.skipped.join(", ")
-            ));
-        }
-        s
-    }
 }
 
 #[cfg(test)]

@@ -587,14 +587,21 @@ pub fn score_dir_with(dir: &Path, gold_dir: Option<&Path>, own: &[TaskSpec]) -> 
         missing.clear();
     }
     let builtin_names: Vec<String> = task::builtin().into_iter().map(|t| t.name).collect();
-    let mut others: Vec<TaskSpec> = Vec::new();
-    for spec in own.iter().cloned().chain(run_record_tasks(dir)?) {
-        if !builtin_names.contains(&spec.name) && !others.iter().any(|o| o.name == spec.name) {
-            others.push(spec);
+    let mut others: Vec<(TaskSpec, String)> = Vec::new();
+    let own_files = own.iter().map(|s| (s.clone(), s.name.clone()));
+    for (spec, stem) in own_files.chain(run_record_tasks(dir)?) {
+        if !builtin_names.contains(&spec.name) && !others.iter().any(|o| o.0.name == spec.name) {
+            others.push((spec, stem));
         }
     }
-    for spec in &mut others {
-        let path = dir.join(format!("{}.jsonl", spec.name));
+    for (spec, stem) in &mut others {
+        // Beside its record (`test --out` names both), else named after the task.
+        let beside = dir.join(format!("{stem}.jsonl"));
+        let path = if present(&beside)? {
+            beside
+        } else {
+            dir.join(format!("{}.jsonl", spec.name))
+        };
         if present(&path)? {
             if spec.multi_label {
                 // P@3 is reported when train had more than three labels, so three are ranked.
@@ -620,7 +627,7 @@ pub fn score_dir_with(dir: &Path, gold_dir: Option<&Path>, own: &[TaskSpec]) -> 
             .collect();
         bail!(
             "{} holds no prediction file (expected some of {}, or <name>.jsonl of your own task \
-             beside its <name>.run.json, or named by --task-file)",
+             beside its <name>.run.json or <name>.tune.json, or named by --task-file)",
             dir.display(),
             files.join(", ")
         );
@@ -668,18 +675,29 @@ fn ranked_len(path: &Path) -> Result<usize> {
     }
 }
 
-/// The task definitions recorded in the run records (`*.run.json`, key `task_spec`) of `dir`,
-/// in file-name order. Files without that key are passed over; one that cannot be read or
-/// parsed is an error naming it.
-fn run_record_tasks(dir: &Path) -> Result<Vec<TaskSpec>> {
+/// The record suffixes: `train` and `test --out` write `<stem>.run.json`, `tune` writes
+/// `<stem>.tune.json`, each beside its predictions `<stem>.jsonl`.
+const RECORD_SUFFIXES: [&str; 2] = [".run.json", ".tune.json"];
+
+/// The task definitions recorded in the run records (`*.run.json`, `*.tune.json`, key
+/// `task_spec`) of `dir`, in file-name order, each with the stem of its prediction file. Files
+/// without that key are passed over; one that cannot be read or parsed is an error naming it.
+fn run_record_tasks(dir: &Path) -> Result<Vec<(TaskSpec, String)>> {
     let entries = std::fs::read_dir(dir).map_err(|e| Error::io("cannot list", dir, e))?;
-    let mut paths: Vec<PathBuf> = entries
+    let mut paths: Vec<(PathBuf, String)> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.to_string_lossy().ends_with(".run.json"))
+        .filter_map(|p| {
+            let name = p.file_name()?.to_string_lossy().into_owned();
+            let stem = RECORD_SUFFIXES
+                .iter()
+                .find_map(|s| name.strip_suffix(s))?
+                .to_string();
+            Some((p, stem))
+        })
         .collect();
     paths.sort();
     let mut specs = Vec::new();
-    for p in paths {
+    for (p, stem) in paths {
         let text = data::read_capped_string(&p, data::MAX_FILE_BYTES, "a run record")?;
         let v: Value = serde_json::from_str(&text)
             .map_err(|e| Error::input(&p, None, None, format!("not a run record: {e}")))?;
@@ -687,7 +705,7 @@ fn run_record_tasks(dir: &Path) -> Result<Vec<TaskSpec>> {
             let spec: TaskSpec = serde_json::from_value(spec.clone()).map_err(|e| {
                 Error::input(&p, None, Some("task_spec"), format!("not a task: {e}"))
             })?;
-            specs.push(spec);
+            specs.push((spec, stem));
         }
     }
     Ok(specs)

@@ -3,8 +3,12 @@
 //! comparisons ([`bootstrap`]).
 
 pub mod bootstrap;
+mod compare_render;
+pub mod confusion;
 pub mod eval;
 mod gold;
+pub mod interval;
 pub mod metrics;
+pub mod paired;
 pub mod per_label;
 pub mod table;

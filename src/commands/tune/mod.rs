@@ -19,19 +19,20 @@ use super::replace;
 use crate::bundle::Bundle;
 use crate::commands::train::{self, TaskSource};
 use crate::data::{self, Labels, Split, SplitName};
-use crate::features::tfidf::TfidfParams;
 use crate::pipeline::{self, FitSettings, ModelKind, Pipeline, Prediction};
 use crate::scoring::eval::TaskScore;
 use crate::scoring::table;
 use crate::task::{self, TaskSpec};
 
 mod search;
+mod select;
 use search::point_settings;
 pub use search::{
-    describe_point, grid, grid_with, pick_best, point_json, search, selection_rule,
-    selection_score, PointResult, SearchResult, CRF_C1, CRF_C2, CRF_PARALLEL, OUT_SUBDIR,
-    TEXT_BALANCED, TEXT_C, TEXT_NGRAMS, TEXT_SUBLINEAR, WORD_NGRAMS,
+    describe_point, grid, grid_from, grid_with, pick_best, point_json, search, search_with,
+    selection_rule, selection_score, PointResult, Search, SearchResult, CRF_C1, CRF_C2,
+    CRF_PARALLEL, OUT_SUBDIR, TEXT_BALANCED, TEXT_C, TEXT_NGRAMS, TEXT_SUBLINEAR, WORD_NGRAMS,
 };
+pub use select::{GridValues, SelectBy, GRID_KNOBS};
 
 /// What to tune and where to put the results.
 #[derive(Debug, Clone)]
@@ -44,16 +45,25 @@ pub struct TuneRequest {
     pub out: PathBuf,
     /// Folder for model files (`<models>/<Task>-tuned.rmb`).
     pub models_dir: PathBuf,
-    /// Seconds the search on dev may take per task; later grid points are not tried.
+    /// Seconds the whole run of a task may take (search, final fit, test): a grid point is
+    /// not started when the time left would not cover it and the final fit, estimated from
+    /// the slowest point so far.
     pub budget: Option<f64>,
     /// Replace results written for another task, other data or another seed.
     pub force: bool,
     /// Refuse a grid whose estimated peak memory exceeds this many bytes (default: the memory
     /// available, MemAvailable).
     pub max_memory: Option<u64>,
-    /// The vectorizer settings every grid point keeps (a task file's analyzer, vocabulary
-    /// limits and hashing; the paper's for built-in tasks).
-    pub vectorizer: TfidfParams,
+    /// The settings every grid point starts from (a task file's: every key the grid does not
+    /// vary is kept; the paper's for built-in tasks), with the request's seed.
+    pub base: FitSettings,
+    /// The dev figure maximised; `None` for the task kind's default ([`selection_score`]).
+    pub select_by: Option<SelectBy>,
+    /// Values `--grid` gives some knobs.
+    pub grid: GridValues,
+    /// A binary task's positive label: the tuned model's threshold on it is chosen on dev by
+    /// its F1 (`--positive-label`).
+    pub positive_label: Option<String>,
 }
 
 /// The result of tuning one task.
@@ -80,6 +90,22 @@ pub fn file_sources(path: &Path) -> Result<Vec<TaskSource>> {
         );
     }
     Ok(vec![src])
+}
+
+/// A task defined by a task file and/or the field flags (`flags` override the file's keys): it
+/// must name a dev file (the selection set) and a test file.
+pub fn flag_sources(task_file: Option<&Path>, flags: task::TaskFile) -> Result<Vec<TaskSource>> {
+    let (tf, what) = match task_file {
+        Some(p) => (
+            flags.or(task::TaskFile::load(p, &crate::recipe::all_keys())?),
+            p.display().to_string(),
+        ),
+        None => (flags, "tune".to_string()),
+    };
+    if tf.dev.is_none() || tf.test.is_none() {
+        bail!("{what}: tuning needs `dev` (where the grid is scored) and `test` files (--dev, --test)");
+    }
+    Ok(vec![TaskSource::from_task_file(&tf)?])
 }
 
 /// The built-in tasks named by `--task` with their splits under `data_dir`. With `all`, a task
@@ -153,12 +179,38 @@ pub fn run_task(req: &TuneRequest, src: &TaskSource, log: &mut dyn Write) -> Res
 
     // Only now, with the choice fixed, is the test split read.
     let t = Instant::now();
+    let mut result = result;
     let chosen = result.chosen().settings.clone();
+    // A tagging point's model is the chosen setting fitted on train: it is used, not refitted.
+    let kept = result.points[result.best].model.take();
+    result.points.iter_mut().for_each(|p| p.model = None);
+    let kept = kept.and_then(|m| std::sync::Arc::try_unwrap(m).ok());
+    let reused = kept.is_some();
+    // A binary task's threshold is chosen on dev for the chosen model, before test is read.
+    let mut binary = Value::Null;
+    let mut settle = |p: &mut Pipeline| -> Result<()> {
+        if let Some(positive) = &req.positive_label {
+            let dev = data::load_split_with(
+                spec,
+                dev_path,
+                Labels::Required,
+                src.delimiter,
+                src.encoding,
+            )?;
+            binary = super::threshold::settle_binary(
+                (Some(positive), 0.5),
+                p,
+                Some(&dev),
+                &mut std::io::stderr(),
+            )?;
+        }
+        Ok(())
+    };
     let tested = retrain_and_test(
         spec,
-        &src.train,
-        &train,
+        (&src.train, &train),
         &chosen,
+        (kept, &mut settle),
         (test_path, src.delimiter, src.encoding),
     )?;
     let digests = record::digests([&src.train, dev_path, test_path])?;
@@ -188,6 +240,15 @@ pub fn run_task(req: &TuneRequest, src: &TaskSource, log: &mut dyn Write) -> Res
         &predictions,
         &model_file,
     );
+    if !binary.is_null() {
+        record.results.insert("binary".into(), binary);
+    }
+    if reused {
+        record.results.insert(
+            "retrained_on".into(),
+            json!("train (the chosen point's model, fitted on train during the search, is kept)"),
+        );
+    }
     let record_path = out_dir.join(format!("{}.tune.json", spec.name));
     record.stage(&mut set, &record_path)?;
     set.commit()?;
@@ -210,7 +271,11 @@ fn check_grid_cost(req: &TuneRequest, spec: &TaskSpec, train: &Split) -> Result<
     let texts = data::joined_texts(&train.examples);
     let docs: Vec<&str> = texts.iter().map(|t| t.as_ref()).collect();
     let mut seen: Vec<(usize, usize)> = Vec::new();
-    for point in grid_with(spec.kind(), req.seed, &req.vectorizer) {
+    let base = FitSettings {
+        seed: req.seed,
+        ..req.base.clone()
+    };
+    for point in grid_from(spec.kind(), &base, &req.grid) {
         let t = &point.tfidf;
         if seen.contains(&(t.ngram_min, t.ngram_max)) {
             continue;
@@ -250,6 +315,9 @@ fn load_train(src: &TaskSource) -> Result<(Split, TaskSpec)> {
             })
             .collect();
         spec.settle_metrics(labels.len());
+    } else if spec.kind() != crate::task::TaskKind::Tokens {
+        // As `train`: more than three classes are ranked (top 3) and scored with Hit@3.
+        spec.settle_metrics(train::number_of_classes(&train));
     }
     Ok((train, spec))
 }
@@ -264,10 +332,27 @@ fn search_on_dev(
     started: Instant,
 ) -> Result<SearchResult> {
     let dev = data::load_split_with(spec, dev_path, Labels::Required, delimiter, encoding)?;
-    let grid = grid_with(spec.kind(), req.seed, &req.vectorizer);
+    let base = FitSettings {
+        seed: req.seed,
+        ..req.base.clone()
+    };
+    let grid = grid_from(spec.kind(), &base, &req.grid);
     let pb = grid_bar(grid.len(), &spec.name);
     let deadline = req.budget.map(|b| started + Duration::from_secs_f64(b));
-    let result = search(spec, train, &dev, &grid, &pb, deadline)
+    let tagging = spec.kind() == crate::task::TaskKind::Tokens;
+    // Seconds a started point may still need, and the final step after the search: a text
+    // task refits the chosen point (about one more point); a tagger keeps its model.
+    let reserve = if tagging { 1.0 } else { 2.0 };
+    let open = |_: usize, longest: f64| {
+        deadline.is_none_or(|d| Instant::now() + Duration::from_secs_f64(longest * reserve) < d)
+    };
+    let how = Search {
+        select: req.select_by.as_ref(),
+        open: &open,
+        keep_models: tagging,
+        longest: Default::default(),
+    };
+    let result = search_with(spec, (train, &dev), &grid, &pb, &how)
         .with_context(|| format!("tuning {} on {}", spec.name, dev_path.display()));
     pb.finish_and_clear();
     result
@@ -281,21 +366,32 @@ struct TestedChoice {
     score: TaskScore,
 }
 
-/// Retrains the chosen setting on train, then reads test, predicts and scores it.
+/// What is done to the final model before test is read (a binary task's threshold).
+type Settle<'a> = &'a mut dyn FnMut(&mut Pipeline) -> Result<()>;
+
+/// Retrains the chosen setting on train (unless the search kept its model), then reads test,
+/// predicts and scores it.
 fn retrain_and_test(
     spec: &TaskSpec,
-    train_path: &Path,
-    train: &Split,
+    (train_path, train): (&Path, &Split),
     chosen: &FitSettings,
+    (kept, settle): (Option<Pipeline>, Settle<'_>),
     (test_path, delimiter, encoding): (&Path, Option<u8>, Option<&'static data::Encoding>),
 ) -> Result<TestedChoice> {
-    let pb = train::spinner(format!("{}: retraining the chosen setting", spec.name));
-    let pipeline = pipeline::fit_logged(spec, ModelKind::Feature, chosen, train, &mut |n| {
-        crate::commands::note(n)
-    })
-    .with_context(|| format!("retraining {} on {}", spec.name, train_path.display()));
-    pb.finish_and_clear();
-    let pipeline = pipeline?;
+    let mut pipeline = match kept {
+        Some(p) => p,
+        None => {
+            let pb = train::spinner(format!("{}: retraining the chosen setting", spec.name));
+            let pipeline =
+                pipeline::fit_logged(spec, ModelKind::Feature, chosen, train, &mut |n| {
+                    crate::commands::note(n)
+                })
+                .with_context(|| format!("retraining {} on {}", spec.name, train_path.display()));
+            pb.finish_and_clear();
+            pipeline?
+        }
+    };
+    settle(&mut pipeline)?;
     let test = data::load_split_with(spec, test_path, Labels::Required, delimiter, encoding)?;
     let preds = pipeline.predict(&test.examples, spec.top_k.max(3))?;
     let (score, _) = pipeline.score(&test.examples, &preds)?;
@@ -321,8 +417,17 @@ fn tune_results(
     let (kind, multi) = (spec.kind(), spec.multi_label);
     let results = json!({
         "selection": {
-            "metric": if multi { "dev micro-F1, each point at its dev-best threshold" } else { selection_rule(kind) },
-            "ties": "the earlier grid point; point 0 is the paper's setting",
+            "metric": match (&req.select_by, multi) {
+                (Some(rule), true) => format!("{}, each point at its dev-best micro-F1 threshold", rule.describe()),
+                (Some(rule), false) => rule.describe(),
+                (None, true) => "dev micro-F1, each point at its dev-best threshold".into(),
+                (None, false) => selection_rule(kind).to_string(),
+            },
+            "ties": if req.grid == GridValues::default() {
+                "the earlier grid point; point 0 is the paper's setting"
+            } else {
+                "the earlier grid point; point 0 takes each --grid knob's first value"
+            },
             "searched_on": ["train (fit)", "dev (score)"],
         },
         "retrained_on": "train",
@@ -410,7 +515,7 @@ pub fn run(req: &TuneRequest, log: &mut dyn Write) -> Result<Vec<TuneRun>> {
         bail!("no task to tune");
     }
     // Hashed columns cost memory whatever the data: refused before anything is read.
-    if let Some(e) = crate::features::cost::hashed_columns(&req.vectorizer) {
+    if let Some(e) = crate::features::cost::hashed_columns(&req.base.tfidf) {
         crate::features::cost::check("the text model", &e, req.max_memory)?;
     }
     // Folders checked and locked before any search: a bad folder costs nothing.

@@ -17,6 +17,8 @@ use crate::scoring::eval::{Outcomes, TaskScore};
 use crate::scoring::metrics;
 use crate::task::{Metric, TaskKind, TaskSpec};
 
+use super::select::{GridValues, SelectBy};
+
 /// Text model: values of logistic regression's `C`, the paper's 10 first.
 pub const TEXT_C: [f64; 3] = [10.0, 1.0, 100.0];
 
@@ -60,15 +62,29 @@ pub fn grid_with(kind: TaskKind, seed: u64, vectorizer: &TfidfParams) -> Vec<Fit
         tfidf: *vectorizer,
         ..FitSettings::default()
     };
-    let ngrams = match vectorizer.analyzer {
+    grid_from(kind, &base, &GridValues::default())
+}
+
+/// The grid around `base` (a task file's settings: every key it sets that the grid does not
+/// vary is kept at every point), each knob taking the values `values` gives it, else the
+/// built-in ones. Point 0 takes each knob's first value.
+pub fn grid_from(kind: TaskKind, base: &FitSettings, values: &GridValues) -> Vec<FitSettings> {
+    let base = base.clone();
+    let ngrams = match base.tfidf.analyzer {
         crate::features::analyzer::Analyzer::Word => WORD_NGRAMS,
         _ => TEXT_NGRAMS,
     };
+    let ngrams = values.ngram_range.clone().unwrap_or(ngrams.to_vec());
+    let sublinear = (values.sublinear_tf.clone()).unwrap_or(TEXT_SUBLINEAR.to_vec());
+    let balanced = (values.class_weight_balanced.clone()).unwrap_or(TEXT_BALANCED.to_vec());
+    let cs = values.c.clone().unwrap_or(TEXT_C.to_vec());
+    let c1s = values.c1.clone().unwrap_or(CRF_C1.to_vec());
+    let c2s = values.c2.clone().unwrap_or(CRF_C2.to_vec());
     let mut points = Vec::new();
     match kind {
         TaskKind::Tokens => {
-            for c1 in CRF_C1 {
-                for c2 in CRF_C2 {
+            for &c1 in &c1s {
+                for &c2 in &c2s {
                     points.push(FitSettings {
                         crf: CrfParams { c1, c2, ..base.crf },
                         ..base.clone()
@@ -77,10 +93,10 @@ pub fn grid_with(kind: TaskKind, seed: u64, vectorizer: &TfidfParams) -> Vec<Fit
             }
         }
         TaskKind::Single | TaskKind::Pair => {
-            for (ngram_min, ngram_max) in ngrams {
-                for sublinear_tf in TEXT_SUBLINEAR {
-                    for class_weight_balanced in TEXT_BALANCED {
-                        for c in TEXT_C {
+            for &(ngram_min, ngram_max) in &ngrams {
+                for &sublinear_tf in &sublinear {
+                    for &class_weight_balanced in &balanced {
+                        for &c in &cs {
                             points.push(FitSettings {
                                 tfidf: TfidfParams {
                                     ngram_min,
@@ -101,7 +117,14 @@ pub fn grid_with(kind: TaskKind, seed: u64, vectorizer: &TfidfParams) -> Vec<Fit
             }
         }
     }
-    points
+    // A value given twice would repeat a point.
+    let mut unique: Vec<FitSettings> = Vec::with_capacity(points.len());
+    for p in points {
+        if !unique.contains(&p) {
+            unique.push(p);
+        }
+    }
+    unique
 }
 
 /// The figure the search maximises: accuracy for classification (Hit@3 is not used); for
@@ -152,6 +175,8 @@ pub struct PointResult {
     /// Seconds spent fitting the classifier (text: plus this point's share of its vectorizer)
     /// and predicting dev.
     pub seconds: f64,
+    /// The fitted pipeline, when the search kept it ([`Search::keep_models`]).
+    pub model: Option<std::sync::Arc<crate::pipeline::Pipeline>>,
 }
 
 /// Every grid point's dev result and the chosen one.
@@ -185,13 +210,68 @@ pub fn search(
     progress: &ProgressBar,
     deadline: Option<Instant>,
 ) -> Result<SearchResult> {
+    let open = |i: usize, _: f64| i == 0 || deadline.is_none_or(|d| Instant::now() < d);
+    let how = Search {
+        select: None,
+        open: &open,
+        keep_models: false,
+        longest: Default::default(),
+    };
+    search_with(task, (train, dev), grid, progress, &how)
+}
+
+/// How a search runs: the figure it maximises ([`selection_score`] when `None`), which points
+/// it still starts, and whether a tagging point keeps its fitted model (so the chosen one need
+/// not be refitted).
+pub struct Search<'a> {
+    /// The figure maximised; `None` for [`selection_score`].
+    pub select: Option<&'a SelectBy>,
+    /// Whether point `i` may still start, given the seconds of the slowest point so far
+    /// (point 0 always starts).
+    pub open: &'a (dyn Fn(usize, f64) -> bool + Sync),
+    /// Tagging: keep each point's fitted pipeline.
+    pub keep_models: bool,
+    /// The seconds of the slowest point so far (an `f64`'s bits).
+    pub longest: std::sync::atomic::AtomicU64,
+}
+
+impl Search<'_> {
+    fn is_open(&self, i: usize) -> bool {
+        let longest = f64::from_bits(self.longest.load(std::sync::atomic::Ordering::Relaxed));
+        i == 0 || (self.open)(i, longest)
+    }
+
+    fn finished(&self, seconds: f64) {
+        use std::sync::atomic::Ordering;
+        let _ = self
+            .longest
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |b| {
+                (seconds > f64::from_bits(b)).then_some(seconds.to_bits())
+            });
+    }
+
+    fn score(&self, s: &TaskScore) -> f64 {
+        match self.select {
+            Some(rule) => rule.score(s),
+            None => selection_score(s),
+        }
+    }
+}
+
+/// [`search`] as `how` says.
+pub fn search_with(
+    task: &TaskSpec,
+    (train, dev): (&Split, &Split),
+    grid: &[FitSettings],
+    progress: &ProgressBar,
+    how: &Search,
+) -> Result<SearchResult> {
     if grid.is_empty() {
         bail!("the tuning grid is empty");
     }
-    let open = |i: usize| i == 0 || deadline.is_none_or(|d| Instant::now() < d);
     let points: Vec<PointResult> = match task.kind() {
-        TaskKind::Tokens => search_tagger(task, train, dev, grid, progress, &open)?,
-        _ => search_text(task, train, dev, grid, progress, &open)?,
+        TaskKind::Tokens => search_tagger(task, train, dev, grid, progress, how)?,
+        _ => search_text(task, train, dev, grid, progress, how)?,
     }
     .into_iter()
     .flatten()
@@ -211,8 +291,9 @@ pub(super) fn search_tagger(
     dev: &Split,
     grid: &[FitSettings],
     progress: &ProgressBar,
-    open: &(dyn Fn(usize) -> bool + Sync),
+    how: &Search,
 ) -> Result<Vec<Option<PointResult>>> {
+    let open = |i: usize| how.is_open(i);
     // A private pool caps concurrent CRF fits (each holds its own copy of the features) even
     // on machines with many cores.
     let pool = rayon::ThreadPoolBuilder::new()
@@ -237,9 +318,14 @@ pub(super) fn search_tagger(
                 Ok(Some(PointResult {
                     index,
                     settings: settings.clone(),
-                    selection: selection_score(&score),
+                    selection: how.score(&score),
                     dev: score,
-                    seconds: t.elapsed().as_secs_f64(),
+                    seconds: {
+                        let secs = t.elapsed().as_secs_f64();
+                        how.finished(secs);
+                        secs
+                    },
+                    model: how.keep_models.then(|| std::sync::Arc::new(p)),
                 }))
             })
             .collect()
@@ -295,6 +381,7 @@ impl TextProblem<'_> {
         }
         let clf = params.fit(x, &self.y, self.classes.len())?;
         let proba = clf.predict_proba(x_dev);
+        let mut labels = Vec::with_capacity(self.gold.len());
         let outcomes = proba
             .chunks(self.classes.len())
             .zip(&self.gold)
@@ -303,10 +390,14 @@ impl TextProblem<'_> {
                     .into_iter()
                     .map(|r| r.0)
                     .collect();
+                let top = ranked.first().cloned().unwrap_or_default();
+                labels.push((g.to_string(), top));
                 metrics::class_outcome(g, &ranked)
             })
             .collect();
-        let score = TaskScore::from_outcomes(self.task.clone(), Outcomes::Class(outcomes));
+        let mut score = TaskScore::from_outcomes(self.task.clone(), Outcomes::Class(outcomes));
+        // Gold and top-1 labels, so per-label figures (macro-F1, one label's F1) can select.
+        score.examples.labels = labels;
         Ok((score, settings.clone()))
     }
 }
@@ -349,8 +440,9 @@ pub(super) fn search_text(
     dev: &Split,
     grid: &[FitSettings],
     progress: &ProgressBar,
-    open: &(dyn Fn(usize) -> bool + Sync),
+    how: &Search,
 ) -> Result<Vec<Option<PointResult>>> {
+    let open = |i: usize| how.is_open(i);
     let problem = text_problem(task, train, dev)?;
     let train_texts = data::joined_texts(&train.examples);
     let train_docs: Vec<&str> = train_texts.iter().map(|t| t.as_ref()).collect();
@@ -385,9 +477,14 @@ pub(super) fn search_text(
                 Ok(Some(PointResult {
                     index: i,
                     settings,
-                    selection: selection_score(&score),
+                    selection: how.score(&score),
                     dev: score,
-                    seconds: vectorize + t.elapsed().as_secs_f64(),
+                    seconds: {
+                        let secs = vectorize + t.elapsed().as_secs_f64();
+                        how.finished(secs);
+                        secs
+                    },
+                    model: None,
                 }))
             })
             .collect();
