@@ -166,9 +166,9 @@ def test_bad_data_raises_value_error_with_the_message(X, y, message):
 @pytest.mark.parametrize(
     "params, message",
     [
-        ({"C": -1}, "C must be positive"),
-        ({"tol": 0}, "tol must be positive"),
-        ({"ngram_range": (5, 2)}, "must not exceed"),
+        ({"C": -1}, "C: must be > 0"),
+        ({"tol": 0}, "tol: must be a finite number > 0"),
+        ({"ngram_range": (5, 2)}, "ngram_range: expected MIN,MAX with 1 <= MIN <= MAX"),
         ({"ngram_range": "abc"}, "ngram_range must be a pair"),
         ({"analyzer": "words"}, "analyzer='words' is not supported"),
         ({"analyzer": str.split}, "no callables"),

@@ -67,7 +67,7 @@ def test_tagger_bad_input_raises_value_error(ner):
         rb.CrfTagger().fit([["a"]], [["DRUG"]])
     with pytest.raises(ValueError, match=r"X\[0\] is a str"):
         rb.CrfTagger().fit(["a b"], [["O"]])
-    with pytest.raises(ValueError, match="c1 must be between 0 and 1e4, got -1"):
+    with pytest.raises(ValueError, match="c1: must be between 0 and 1e4, got -1"):
         rb.CrfTagger(c1=-1).fit(X, y)
     with pytest.raises(ValueError, match="no marginal"):
         rb.CrfTagger(model="naive").fit(X, y).predict_marginals(X[:1])

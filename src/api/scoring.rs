@@ -36,13 +36,22 @@ pub fn evaluate_with(
         check_replicates(n)?;
     }
     let report = eval::score_dir_with(dir, gold, &own)?;
-    Ok(match replicates {
+    let seed = seed.unwrap_or(bootstrap::DEFAULT_SEED);
+    let mut json = match replicates {
         None => report.to_json(),
         Some(n) => {
-            let seed = seed.unwrap_or(bootstrap::DEFAULT_SEED);
             bootstrap::json_with_intervals(&report, &bootstrap::bootstrap(&report.tasks, n, seed))
         }
-    })
+    };
+    // Macro-F1 of the tasks outside the benchmark, as `eval` adds it.
+    for (name, f) in
+        crate::scoring::paired::task_label_figures(&report.tasks, None, (replicates, seed))
+    {
+        if let Some(t) = json["tasks"].get_mut(&name).and_then(|t| t.as_object_mut()) {
+            crate::scoring::paired::insert_figures(t, &f);
+        }
+    }
+    Ok(json)
 }
 
 /// Two folders of prediction files compared with a paired bootstrap of `replicates`, as

@@ -115,7 +115,7 @@ impl EvalArgs {
             .bootstrap
             .map(|n| bootstrap::bootstrap(&report.tasks, n as usize, self.seed));
         let positive = self.positive_figures(&report)?;
-        let figures = label_figures(
+        let figures = paired::task_label_figures(
             &report.tasks,
             self.positive_label.as_deref(),
             (self.bootstrap.map(|n| n as usize), self.seed),
@@ -152,7 +152,7 @@ impl EvalArgs {
                 }
                 for (name, f) in &figures {
                     if let Some(t) = j["tasks"].get_mut(name).and_then(|t| t.as_object_mut()) {
-                        insert_figures(t, f);
+                        paired::insert_figures(t, f);
                     }
                 }
                 for (name, c) in &confusions {
@@ -269,60 +269,11 @@ impl ReportArgs {
     }
 }
 
-/// One figure's value and interval.
-type FigureValue = (paired::Figure, f64, Option<bootstrap::Interval>);
-
-/// The label figures of each scored classification task: macro-F1 for a task outside the
-/// benchmark (the paper's tasks keep its metrics), and the positive label's precision, recall
-/// and F1 where the task has that label; with intervals when `replicates` is given.
-pub(crate) fn label_figures(
-    tasks: &[eval::TaskScore],
-    positive: Option<&str>,
-    (replicates, seed): (Option<usize>, u64),
-) -> Vec<(String, Vec<FigureValue>)> {
-    tasks
-        .iter()
-        .filter_map(|t| {
-            let key = paired::task_key(&t.task.name);
-            let mut f = paired::label_figures(t, positive, (replicates, seed, key));
-            if task::builtin().iter().any(|b| b.name == t.task.name) {
-                f.retain(|x| x.0 != paired::Figure::MacroF1);
-            }
-            (!f.is_empty()).then(|| (t.task.name.clone(), f))
-        })
-        .collect()
-}
-
-/// Adds label figures to a task's JSON: `macro_f1` (and `macro_f1_ci95`) beside the metrics;
-/// a positive label's `precision_ci95`, `recall_ci95`, `f1_ci95` inside its `positive` object.
-pub(crate) fn insert_figures(
-    t: &mut serde_json::Map<String, serde_json::Value>,
-    f: &[FigureValue],
-) {
-    use serde_json::json;
-    for (fig, v, ci) in f {
-        let (target, key) = match fig {
-            paired::Figure::MacroF1 => (&mut *t, "macro_f1"),
-            paired::Figure::Precision | paired::Figure::Recall | paired::Figure::F1 => {
-                let key = fig.key().trim_start_matches("positive_");
-                match t.get_mut("positive").and_then(|p| p.as_object_mut()) {
-                    Some(p) => (p, key),
-                    None => continue,
-                }
-            }
-        };
-        target.insert(key.into(), json!(v));
-        if let Some(ci) = ci {
-            target.insert(format!("{key}_ci95"), ci.to_json());
-        }
-    }
-}
-
 /// The table form of a task's label figures: one line each for macro-F1 and the positive
 /// label, intervals in brackets.
 pub(crate) fn render_figures(
     name: &str,
-    f: &[FigureValue],
+    f: &[paired::FigureValue],
     positive: &[(String, String, per_label::LabelStats)],
 ) -> String {
     let cell = |v: f64, ci: &Option<bootstrap::Interval>| match ci {

@@ -215,6 +215,52 @@ pub fn task_key(name: &str) -> u64 {
     })
 }
 
+/// One figure's value and interval.
+pub type FigureValue = (Figure, f64, Option<Interval>);
+
+/// The label figures of each scored classification task: macro-F1 for a task outside the
+/// benchmark (the paper's tasks keep its metrics), and the positive label's precision, recall
+/// and F1 where the task has that label; with intervals when `replicates` is given.
+pub fn task_label_figures(
+    tasks: &[TaskScore],
+    positive: Option<&str>,
+    (replicates, seed): (Option<usize>, u64),
+) -> Vec<(String, Vec<FigureValue>)> {
+    tasks
+        .iter()
+        .filter_map(|t| {
+            let key = task_key(&t.task.name);
+            let mut f = label_figures(t, positive, (replicates, seed, key));
+            if crate::task::builtin().iter().any(|b| b.name == t.task.name) {
+                f.retain(|x| x.0 != Figure::MacroF1);
+            }
+            (!f.is_empty()).then(|| (t.task.name.clone(), f))
+        })
+        .collect()
+}
+
+/// Adds label figures to a task's JSON: `macro_f1` (and `macro_f1_ci95`) beside the metrics;
+/// a positive label's `precision_ci95`, `recall_ci95`, `f1_ci95` inside its `positive` object.
+pub fn insert_figures(t: &mut serde_json::Map<String, serde_json::Value>, f: &[FigureValue]) {
+    use serde_json::json;
+    for (fig, v, ci) in f {
+        let (target, key) = match fig {
+            Figure::MacroF1 => (&mut *t, "macro_f1"),
+            Figure::Precision | Figure::Recall | Figure::F1 => {
+                let key = fig.key().trim_start_matches("positive_");
+                match t.get_mut("positive").and_then(|p| p.as_object_mut()) {
+                    Some(p) => (p, key),
+                    None => continue,
+                }
+            }
+        };
+        target.insert(key.into(), json!(v));
+        if let Some(ci) = ci {
+            target.insert(format!("{key}_ci95"), ci.to_json());
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
