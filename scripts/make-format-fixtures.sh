@@ -50,9 +50,13 @@ make ner-crf "$toy/ner_test.jsonl" --train "$toy/ner_train.jsonl" --dev "$toy/ne
 make ner-naive "$toy/ner_test.jsonl" --train "$toy/ner_train.jsonl" --dev "$toy/ner_dev.jsonl" \
   --test "$toy/ner_test.jsonl" --tokens-field tokens --tags-field tags --id-field id --name toyner \
   --model naive
-make multilabel-feature "$ml/test.jsonl" --task-file "$ml/task.toml" --threshold 0.3 --allow-empty
+# Multi-label models train on 36 records of the multi-label fixture (every code present,
+# tests/fixtures/formats/ml_train.jsonl): small files, the same format.
+ml_flags=(--train "$out/ml_train.jsonl" --dev "$ml/dev.jsonl" --test "$ml/test.jsonl" --text-field text
+  --label-field codes --id-field id --name codes --multi-label)
+make multilabel-feature "$ml/test.jsonl" "${ml_flags[@]}" --ngram-range 3,5 --threshold 0.3 --allow-empty
 make text-word-knobs "$toy/test.jsonl" --task-file "$toy/task.toml" --analyzer word --ngram-range 1,2 \
   --min-df 1 --max-df 0.9 --sublinear-tf --class-weight balanced
 make text-charwb-maxfeatures "$toy/test.jsonl" --task-file "$toy/task.toml" --analyzer char_wb \
   --ngram-range 2,4 --max-features 300
-make multilabel-word "$ml/test.jsonl" --task-file "$ml/task.toml" --analyzer word
+make multilabel-word "$ml/test.jsonl" "${ml_flags[@]}" --analyzer word
