@@ -18,6 +18,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::output_set;
 
+mod heatmap;
 mod png;
 mod text;
 use crate::scoring::bootstrap::{self, Interval};
@@ -179,6 +180,10 @@ pub struct ChartRequest {
     /// The figure plotted (`--metric`): a metric key (`acc`, `hit3`, `f1`, `micro_f1`,
     /// `macro_f1`, ...) or `mean`; `None` for each task's own figure ([`default_figure`]).
     pub metric: Option<String>,
+    /// `--confusion`: also a heat-map of each single-label classification task's confusion
+    /// matrix per folder, beside `out` (`<stem>-confusion-<Task>[-<n>].<ext>`), written
+    /// together with the chart.
+    pub confusion: bool,
 }
 
 /// The figure a task's bar shows by default: for the benchmark's tasks the mean of their
@@ -682,19 +687,29 @@ pub fn write_chart(
     series: &[Series],
     out: &Path,
 ) -> Result<()> {
+    let bytes = chart_bytes(style, groups, series, out)?;
+    output_set::write_atomic(out, |w| Ok(w.write_all(&bytes)?))
+}
+
+/// The chart's bytes, SVG or PNG by `out`'s extension.
+fn chart_bytes(
+    style: &ChartStyle,
+    groups: &[Group],
+    series: &[Series],
+    out: &Path,
+) -> Result<Vec<u8>> {
     let ext = out
         .extension()
         .map(|e| e.to_string_lossy().to_lowercase())
         .unwrap_or_default();
-    let bytes = match ext.as_str() {
+    Ok(match ext.as_str() {
         "svg" => render_svg(style, groups, series)?.into_bytes(),
         "png" => render_png(style, groups, series)?,
         _ => bail!(
             "--out {}: the file name must end in .svg or .png",
             out.display()
         ),
-    };
-    output_set::write_atomic(out, |w| Ok(w.write_all(&bytes)?))
+    })
 }
 
 /// Scores each directory, bootstraps its intervals, adds the paper rows and writes the chart.
@@ -767,7 +782,12 @@ pub fn run(req: &ChartRequest, log: &mut dyn std::io::Write) -> Result<(Vec<Grou
              of the paper's table"
         )?;
     }
-    write_chart(&req.style, &groups, &series, &req.out)?;
+    if !req.confusion {
+        write_chart(&req.style, &groups, &series, &req.out)?;
+        return Ok((groups, series));
+    }
+    let bytes = chart_bytes(&req.style, &groups, &series, &req.out)?;
+    heatmap::write_with_chart(req, &bytes, log)?;
     Ok((groups, series))
 }
 
