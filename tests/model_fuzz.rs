@@ -431,3 +431,23 @@ fn a_full_disk_says_so() {
         assert!(!err.contains("buffer is full"), "{name}: {err}");
     }
 }
+
+/// The same for a model file of a legacy format (a format-2 CRF with its magic changed): its
+/// parts are decoded unchecked and checked afterwards, so the message is the checker's, never
+/// postcard's generic one (and nothing is passed on the side through a thread-local).
+#[test]
+fn crafted_legacy_models_name_the_decoders_message() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/formats");
+    let crf = std::fs::read(dir.join("ner-crf.rmb")).unwrap();
+    let mut payload = crf[HEADER_LEN..].to_vec();
+    let at = find_once(&payload, b"lCRF");
+    payload[at] = b'x';
+    let err = chain(&Bundle::from_bytes(&with_payload(&crf, payload)).unwrap_err());
+    assert!(
+        err.contains(
+            "cannot decode the CRF model: invalid CRFsuite model: missing the 'lCRF' magic"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("Serde"), "{err}");
+}

@@ -17,7 +17,7 @@ use serde_json::{Map, Value};
 use super::meta::{BundleMeta, FileDigest};
 use crate::error::{bail, Context, Result};
 use crate::features::tfidf::{TfidfArrays, TfidfArraysIn};
-use crate::models::crf::Crf;
+use crate::models::crf::{Crf, CrfBytes};
 use crate::models::linear::LogReg;
 use crate::models::naive::{NaiveClassifier, NaiveTagger};
 use crate::pipeline::{BinaryRule, Fitted, ModelKind, MultiLabelRule, Pipeline, TextModel};
@@ -168,7 +168,6 @@ pub(super) fn read_settings(payload: &[u8]) -> Result<(Settings, &[u8])> {
 
 /// Decodes `T` from `bytes`, which it must fill exactly; the error names `section`.
 fn arrays<T: serde::de::DeserializeOwned>(bytes: &[u8], section: &str) -> Result<T> {
-    wire::take_decode_error();
     match postcard::take_from_bytes::<T>(bytes) {
         Ok((v, [])) => Ok(v),
         Ok((_, rest)) => bail!(
@@ -177,7 +176,7 @@ fn arrays<T: serde::de::DeserializeOwned>(bytes: &[u8], section: &str) -> Result
         ),
         Err(e) => bail!(
             "corrupted model file: cannot decode {section}: {}",
-            wire::decode_reason(e, wire::take_decode_error())
+            wire::decode_reason(e)
         ),
     }
 }
@@ -192,7 +191,12 @@ pub(super) fn decode(payload: &[u8]) -> Result<(BundleMeta, Pipeline)> {
         FittedKind::NaiveTagger => {
             Fitted::NaiveTagger(arrays::<NaiveTagger>(rest, "the naive tagger")?)
         }
-        FittedKind::Crf => Fitted::Crf(arrays::<Crf>(rest, "the CRF model")?),
+        FittedKind::Crf => {
+            let bytes = arrays::<CrfBytes>(rest, "the CRF model")?;
+            Fitted::Crf(Crf::from_bytes(bytes.0).map_err(|e| {
+                crate::error::err!("corrupted model file: cannot decode the CRF model: {e}")
+            })?)
+        }
         FittedKind::Text => {
             let params = vectorizer_from(&s.vectorizer.clone().unwrap_or_default())
                 .map_err(|e| crate::error::err!("corrupted model file: the vectorizer: {e}"))?;

@@ -56,13 +56,13 @@ pub struct TextModelOut<F: WireFormat> {
 }
 
 impl<F: WireFormat> TextModelOut<F> {
-    /// The text model.
-    pub fn into_inner(self) -> TextModel {
-        TextModel {
-            tfidf: self.tfidf.into_inner(),
+    /// The text model, its vectorizer checked.
+    pub fn into_inner(self) -> Result<TextModel> {
+        Ok(TextModel {
+            tfidf: self.tfidf.into_inner()?,
             clf: self.clf,
             labels: self.labels,
-        }
+        })
     }
 }
 
