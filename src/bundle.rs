@@ -353,7 +353,7 @@ fn locate_in<F: WireFormat>(payload: &[u8]) -> Option<String> {
             2 => take::<CrfBytes>(rest, "the CRF model").map(drop),
             3 => {
                 let rest = take::<crate::features::tfidf::TfidfOut<F>>(rest, "the vectorizer")?;
-                let rest = take::<crate::models::logreg::LogReg>(
+                let rest = take::<crate::models::linear::LogRegOut>(
                     rest,
                     "the classifier (logistic regression)",
                 )?;

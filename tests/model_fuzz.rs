@@ -276,7 +276,7 @@ fn text_classifier(bytes: &[u8]) -> (serde_json::Value, Vec<u8>) {
 
 /// `clf` (a classifier as JSON) in the model file's encoding.
 fn encoded(clf: serde_json::Value) -> Vec<u8> {
-    let clf: rumedbench::models::linear::LogReg = serde_json::from_value(clf).unwrap();
+    let clf: rumedbench::models::linear::LogRegOut = serde_json::from_value(clf).unwrap();
     postcard::to_allocvec(&clf).unwrap()
 }
 

@@ -18,7 +18,7 @@ use super::meta::{BundleMeta, FileDigest};
 use crate::error::{bail, Context, Result};
 use crate::features::tfidf::{TfidfArrays, TfidfArraysIn};
 use crate::models::crf::{Crf, CrfBytes};
-use crate::models::linear::LogReg;
+use crate::models::linear::{LogReg, LogRegOut};
 use crate::models::naive::{NaiveClassifier, NaiveTagger};
 use crate::pipeline::{BinaryRule, Fitted, ModelKind, MultiLabelRule, Pipeline, TextModel};
 use crate::recipe::text::{vectorizer_from, vectorizer_map};
@@ -95,7 +95,7 @@ struct TextArraysIn<'a> {
 #[derive(Deserialize)]
 struct TextArraysOut {
     tfidf: TfidfArrays,
-    clf: LogReg,
+    clf: LogRegOut,
     labels: Vec<String>,
 }
 
@@ -205,9 +205,13 @@ pub(super) fn decode(payload: &[u8]) -> Result<(BundleMeta, Pipeline)> {
                 .tfidf
                 .with_params(params)
                 .map_err(|e| crate::error::err!("corrupted model file: the vectorizer: {e}"))?;
+            let clf = a
+                .clf
+                .into_inner()
+                .map_err(|e| crate::error::err!("corrupted model file: the classifier: {e}"))?;
             Fitted::Text(Box::new(TextModel {
                 tfidf,
-                clf: a.clf,
+                clf,
                 labels: a.labels,
             }))
         }

@@ -158,7 +158,7 @@ impl FitSettings {
 
 /// A fitted model of any family. Externally tagged: postcard (the model file encoding) is not
 /// self-describing and cannot read internally tagged enums.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Fitted {
     /// Naive classifier.
