@@ -321,13 +321,7 @@ pub fn system_scores(
     seed: u64,
     (own, metric): (&[TaskSpec], Option<&str>),
 ) -> Result<System> {
-    // A task file's task need not be in every folder of the chart.
-    let own: Vec<TaskSpec> = own
-        .iter()
-        .filter(|t| dir.join(format!("{}.jsonl", t.name)).is_file())
-        .cloned()
-        .collect();
-    let report = eval::score_dir_with(dir, None, &own)?;
+    let report = eval::score_dir_with(dir, None, &own_in(dir, own))?;
     let boot = bootstrap::bootstrap(&report.tasks, replicates, seed);
     let benchmark = report.has_benchmark();
     let mut cells: Vec<(String, f64, Option<Interval>)> = report
@@ -362,6 +356,15 @@ pub fn system_scores(
         benchmark,
         missing,
     })
+}
+
+/// The task-file tasks `own` whose predictions `dir` holds: a task file's task need not be in
+/// every folder of the chart.
+fn own_in(dir: &Path, own: &[TaskSpec]) -> Vec<TaskSpec> {
+    own.iter()
+        .filter(|t| dir.join(format!("{}.jsonl", t.name)).is_file())
+        .cloned()
+        .collect()
 }
 
 fn register_font() -> Result<()> {

@@ -45,12 +45,7 @@ pub fn of_dir(
     (out, folder, folders): (&Path, usize, usize),
     log: &mut dyn std::io::Write,
 ) -> Result<Vec<Heatmap>> {
-    let own: Vec<TaskSpec> = own
-        .iter()
-        .filter(|t| dir.join(format!("{}.jsonl", t.name)).is_file())
-        .cloned()
-        .collect();
-    let report = eval::score_dir_with(dir, None, &own)?;
+    let report = eval::score_dir_with(dir, None, &super::own_in(dir, own))?;
     let stem = out
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
