@@ -148,3 +148,57 @@ fn an_unknown_task_file_key_lists_the_known_ones() {
         "{err}"
     );
 }
+
+/// The run record's hyperparameters are the recipe's own keys and values (the seed beside them
+/// in the record): read back through the recipe's loader they give the recipe the run was
+/// given (flags over the task file), every text key but the multi-label rule's appearing.
+#[test]
+fn the_run_record_holds_the_recipe_by_its_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let flags = [
+        "--C",
+        "2.5",
+        "--ngram-range",
+        "2,4",
+        "--sublinear-tf",
+        "--class-weight",
+        "balanced",
+        "--max-df",
+        "0.9",
+        "--seed",
+        "7",
+    ];
+    let mut args = vec!["train", "--task-file"];
+    let tf = toy("task.toml");
+    args.push(&tf);
+    args.extend(flags);
+    common::ok_in(d, &args);
+    let rec = record(d, "toy");
+    let h = &rec["hyperparameters"];
+    let section = |k: &str| h[k].as_object().cloned().unwrap();
+    let seed: serde_json::Map<String, serde_json::Value> =
+        [("seed".to_string(), rec["seed"].clone())].into_iter().collect();
+    let back: TextRecipe =
+        recipe::layered(&[&section("vectorizer"), &section("classifier"), &seed]).unwrap();
+    let want = TextRecipe {
+        c: 2.5,
+        ngram_range: recipe::NgramRange(2, 4),
+        sublinear_tf: true,
+        class_weight: recipe::ClassWeight::Balanced,
+        max_df: rumedbench::DocFreq::Fraction(0.9),
+        seed: 7,
+        ..TextRecipe::default()
+    };
+    assert_eq!(back, want, "{h}");
+    let recorded: Vec<&String> = ["vectorizer", "classifier"]
+        .iter()
+        .flat_map(|s| h[*s].as_object().unwrap().keys())
+        .collect();
+    for key in recipe::keys::<TextRecipe>() {
+        if ["threshold", "allow_empty", "seed"].contains(&key.as_str()) {
+            continue;
+        }
+        assert!(recorded.contains(&&key), "{key} is not in the record: {h}");
+    }
+}

@@ -146,15 +146,20 @@ fn each_flag_reaches_the_model_file_and_the_run_record() {
         );
         assert!(out.contains("accuracy"), "{out}");
     }
-    // The paper's recipe is format 5 too, and records no limits.
+    // The paper's recipe is format 5 too; its record holds every vectorizer key of the recipe,
+    // by the recipe's names, at the recipe's defaults.
     train(d, "plain", &[]);
     assert_eq!(format_version(&d.join("models/plain-feature.rmb")), 5);
     let v = &record(d, "plain")["hyperparameters"]["vectorizer"];
     assert_eq!(v["analyzer"], "char");
-    assert!(
-        v.get("min_df").is_none() && v.get("max_features").is_none(),
+    assert_eq!(
+        (&v["min_df"], &v["max_df"], &v["max_features"]),
+        (&1.into(), &1.0.into(), &serde_json::Value::Null),
         "{v}"
     );
+    for key in rumedbench::recipe::text::VECTORIZER_KEYS {
+        assert!(v.get(*key).is_some(), "{key} missing in {v}");
+    }
     // max_features really limits the vocabulary: explain counts the model's n-grams.
     let out = ok(
         d,
@@ -194,7 +199,7 @@ fn task_file_keys_then_flags() {
     assert_eq!(v["analyzer"], "word", "{v}");
     assert_eq!(v["max_df"], 0.9, "{v}");
     assert_eq!(v["max_features"], 30, "the flag wins: {v}");
-    assert!(v.get("min_df").is_none(), "min_df = 1 is the default: {v}");
+    assert_eq!(v["min_df"], 1, "the file's min_df = 1: {v}");
     train_and_predict_agree(d, "kw");
     // Bad values name the key.
     for (line, want) in [

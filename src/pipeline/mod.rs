@@ -14,6 +14,7 @@ pub use crate::models::prediction::Prediction;
 use crate::models::text::TextModelOut;
 pub use crate::models::text::{rank_row, TextModel};
 use crate::models::Model;
+use crate::recipe::text::{classifier_map, vectorizer_map};
 use crate::recipe::{CheckedCrfRecipe, CheckedTextRecipe, TextRecipe};
 use crate::task::{TaskKind, TaskSpec};
 use crate::wire::WireFormat;
@@ -64,55 +65,39 @@ impl ModelKind {
             (ModelKind::Naive, _) => {
                 serde_json::json!({"rule": "most frequent train label, first seen wins ties"})
             }
-            (ModelKind::Feature, TaskKind::Tokens) => serde_json::json!({
-                "algorithm": "lbfgs",
-                "c1": settings.crf.c1,
-                "c2": settings.crf.c2,
-                "max_iterations": settings.crf.max_iterations,
-                "all_possible_transitions": settings.crf.all_possible_transitions,
-                "features": "upstream token_classifier.py word2features",
-            }),
-            (ModelKind::Feature, _) => serde_json::json!({
-                "vectorizer": vectorizer_json(&settings.tfidf),
-                "classifier": {
-                    "type": "one-vs-rest L2 logistic regression, dual coordinate descent",
-                    "C": settings.logreg.c,
-                    "tol": settings.logreg.tol,
-                    "max_iter": settings.logreg.max_iter,
-                    "class_weight": if settings.logreg.class_weight_balanced { "balanced" } else { "none" },
-                },
-                "seed": settings.seed,
-            }),
+            (ModelKind::Feature, TaskKind::Tokens) => {
+                let mut h = crate::recipe::crf::crf_map(&settings.crf);
+                h.insert("algorithm".into(), "lbfgs".into());
+                h.insert(
+                    "features".into(),
+                    "upstream token_classifier.py word2features".into(),
+                );
+                Value::Object(h)
+            }
+            (ModelKind::Feature, _) => {
+                // The recipe's own keys and values (what a task file or the flags set), in a
+                // vectorizer and a classifier section, with the fixed parts of the recipe.
+                let mut vectorizer = vectorizer_map(&settings.tfidf);
+                for (k, v) in [
+                    ("lowercase", true.into()),
+                    ("smooth_idf", true.into()),
+                    ("norm", "l2".into()),
+                ] {
+                    vectorizer.insert(k.into(), v);
+                }
+                let mut classifier = classifier_map(&settings.logreg);
+                classifier.insert(
+                    "type".into(),
+                    "one-vs-rest L2 logistic regression, dual coordinate descent".into(),
+                );
+                serde_json::json!({
+                    "vectorizer": vectorizer,
+                    "classifier": classifier,
+                    "seed": settings.seed,
+                })
+            }
         }
     }
-}
-
-/// The vectorizer's settings for run records and model files. The vocabulary limits appear
-/// only when set, so the paper's recipe gives the same record (and model file) as before they
-/// existed.
-fn vectorizer_json(t: &TfidfParams) -> Value {
-    let mut v = serde_json::json!({
-        "analyzer": t.analyzer.name(),
-        "ngram_range": [t.ngram_min, t.ngram_max],
-        "lowercase": true,
-        "sublinear_tf": t.sublinear_tf,
-        "hash_features": t.hash_bits,
-        "smooth_idf": true,
-        "norm": "l2",
-    });
-    let defaults = TfidfParams::default();
-    if let Some(map) = v.as_object_mut() {
-        if t.min_df != defaults.min_df {
-            map.insert("min_df".into(), t.min_df.to_json());
-        }
-        if t.max_df != defaults.max_df {
-            map.insert("max_df".into(), t.max_df.to_json());
-        }
-        if let Some(n) = t.max_features {
-            map.insert("max_features".into(), n.into());
-        }
-    }
-    v
 }
 
 /// Hyperparameters of every model family, with the paper's values as defaults.

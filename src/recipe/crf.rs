@@ -91,6 +91,17 @@ impl CheckedCrfRecipe {
     }
 }
 
+/// A CRF trainer's parameters as the recipe's keys, in its serde form (the run record's
+/// hyperparameters).
+pub fn crf_map(p: &CrfParams) -> serde_json::Map<String, serde_json::Value> {
+    super::layers::to_map(&CrfRecipe {
+        c1: p.c1,
+        c2: p.c2,
+        max_iterations: p.max_iterations,
+        all_possible_transitions: p.all_possible_transitions,
+    })
+}
+
 /// `--c1`, `--c2`: a number in [0, [`MAX_COEFFICIENT`]].
 pub fn parse_coefficient(s: &str) -> std::result::Result<f64, String> {
     let v: f64 = s.parse().map_err(|_| format!("{s:?} is not a number"))?;

@@ -310,6 +310,28 @@ pub const VECTORIZER_KEYS: &[&str] = &[
     "max_features",
 ];
 
+/// The keys of a [`TextRecipe`] that set the logistic regression (the run record's
+/// `classifier` section).
+pub const CLASSIFIER_KEYS: &[&str] = &["C", "tol", "max_iter", "class_weight"];
+
+/// A classifier's parameters as recipe keys ([`CLASSIFIER_KEYS`]), in the recipe's serde form.
+pub fn classifier_map(l: &LogRegParams) -> serde_json::Map<String, serde_json::Value> {
+    let recipe = TextRecipe {
+        c: l.c,
+        tol: l.tol,
+        max_iter: l.max_iter,
+        class_weight: if l.class_weight_balanced {
+            ClassWeight::Balanced
+        } else {
+            ClassWeight::None
+        },
+        ..TextRecipe::default()
+    };
+    let mut m = super::layers::to_map(&recipe);
+    m.retain(|k, _| CLASSIFIER_KEYS.contains(&k.as_str()));
+    m
+}
+
 /// A fitted vectorizer's parameters as recipe keys ([`VECTORIZER_KEYS`]), in the recipe's serde
 /// form.
 pub fn vectorizer_map(t: &TfidfParams) -> serde_json::Map<String, serde_json::Value> {
