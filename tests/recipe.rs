@@ -178,7 +178,9 @@ fn the_run_record_holds_the_recipe_by_its_keys() {
     let h = &rec["hyperparameters"];
     let section = |k: &str| h[k].as_object().cloned().unwrap();
     let seed: serde_json::Map<String, serde_json::Value> =
-        [("seed".to_string(), rec["seed"].clone())].into_iter().collect();
+        [("seed".to_string(), rec["seed"].clone())]
+            .into_iter()
+            .collect();
     let back: TextRecipe =
         recipe::layered(&[&section("vectorizer"), &section("classifier"), &seed]).unwrap();
     let want = TextRecipe {

@@ -8,7 +8,6 @@
 //! records its DPI.
 
 use std::path::{Path, PathBuf};
-use std::sync::Once;
 
 use anyhow::{anyhow, bail, Result};
 use plotters::coord::types::RangedCoordf64;
@@ -18,12 +17,16 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::output_set;
 
+mod canvas;
 mod heatmap;
 mod png;
 mod text;
 use crate::scoring::bootstrap::{self, Interval};
 use crate::scoring::eval;
 use crate::task::{TaskSpec, PAPER_OVERALL, PAPER_SYSTEMS};
+use canvas::{register_font, Look, FONT, MAX_PIXELS};
+pub use canvas::{ChartStyle, DEFAULT_SIZE, DEFAULT_X_TITLE, DEFAULT_Y_TITLE, MAX_DPI, SIZE_RANGE};
+use heatmap::own_in;
 use text::{chart_label, norm, parse_cell};
 
 /// The benchmark's groups: the registry's short task names, in the paper's order, and Overall.
@@ -77,57 +80,6 @@ pub fn chart_groups(systems: &[System]) -> Vec<Group> {
 
 /// The paper rows drawn by default.
 pub const DEFAULT_PAPER_ROWS: &str = "naive,feature-based";
-
-const FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-LatinCyrillic.ttf");
-
-/// How a chart looks: its title, axis titles, size, resolution and value labels.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ChartStyle {
-    /// The title [default: [`DEFAULT_TITLE`] when a RuMedBench task is charted, else
-    /// [`OWN_TITLE`]].
-    pub title: Option<String>,
-    /// The x axis's title.
-    pub x_title: String,
-    /// The y axis's title.
-    pub y_title: String,
-    /// Width in CSS pixels (1/96 inch): the SVG's size, and the PNG's at 96 DPI.
-    pub width: u32,
-    /// Height in CSS pixels.
-    pub height: u32,
-    /// PNG resolution: the PNG is `width × dpi / 96` pixels wide (text, lines and margins
-    /// scaled alike) and records the DPI; SVG ignores it.
-    pub dpi: u32,
-    /// Write each bar's figure above it.
-    pub values: bool,
-}
-
-impl Default for ChartStyle {
-    fn default() -> Self {
-        ChartStyle {
-            title: None,
-            x_title: DEFAULT_X_TITLE.into(),
-            y_title: DEFAULT_Y_TITLE.into(),
-            width: DEFAULT_SIZE.0,
-            height: DEFAULT_SIZE.1,
-            dpi: 96,
-            values: true,
-        }
-    }
-}
-
-/// The chart's size in CSS pixels when `--width`/`--height` are not given.
-pub const DEFAULT_SIZE: (u32, u32) = (1100, 560);
-/// The x axis's title when `--x-title` is not given.
-pub const DEFAULT_X_TITLE: &str = "Task";
-/// The y axis's title when `--y-title` is not given.
-pub const DEFAULT_Y_TITLE: &str = "Score, %";
-/// Smallest and largest `--width`/`--height` (CSS pixels), and largest `--dpi`: a chart of at
-/// most 8000 × 8000 × (1200 / 96)² pixels is still drawn in memory.
-pub const SIZE_RANGE: (u32, u32) = (200, 8000);
-/// Largest `--dpi`.
-pub const MAX_DPI: u32 = 1200;
-/// Most pixels a PNG may have (about 200 MB of RGB).
-const MAX_PIXELS: u64 = 64_000_000;
 
 /// What a missing figure is marked with: a task the series has no prediction file for.
 pub const MISSING_MARK: &str = "n/a";
@@ -358,30 +310,6 @@ pub fn system_scores(
     })
 }
 
-/// The task-file tasks `own` whose predictions `dir` holds: a task file's task need not be in
-/// every folder of the chart.
-fn own_in(dir: &Path, own: &[TaskSpec]) -> Vec<TaskSpec> {
-    own.iter()
-        .filter(|t| dir.join(format!("{}.jsonl", t.name)).is_file())
-        .cloned()
-        .collect()
-}
-
-fn register_font() -> Result<()> {
-    static ONCE: Once = Once::new();
-    let mut ok = true;
-    ONCE.call_once(|| {
-        for family in ["sans-serif", "serif", "monospace"] {
-            ok &= plotters::style::register_font(family, FontStyle::Normal, FONT).is_ok();
-        }
-    });
-    if ok {
-        Ok(())
-    } else {
-        bail!("the bundled chart font is not a valid TrueType font")
-    }
-}
-
 const SYSTEM_COLOURS: [RGBColor; 6] = [
     RGBColor(31, 119, 180),
     RGBColor(255, 127, 14),
@@ -399,21 +327,6 @@ const PAPER_COLOURS: [RGBColor; 3] = [
 ];
 
 type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
-
-/// What one drawing needs besides its groups and series: the style, the title it resolved to,
-/// and the scale of every length (PNG: dpi / 96).
-struct Look<'s> {
-    style: &'s ChartStyle,
-    title: &'s str,
-    scale: f64,
-}
-
-impl Look<'_> {
-    /// A length (a font size, a margin) at this scale.
-    fn px(&self, v: f64) -> u32 {
-        (v * self.scale).round().max(1.0) as u32
-    }
-}
 
 /// The top of the y axis: 100, with room above for the figures written over the bars.
 fn y_top(style: &ChartStyle) -> f64 {
@@ -790,7 +703,12 @@ pub fn run(req: &ChartRequest, log: &mut dyn std::io::Write) -> Result<(Vec<Grou
         return Ok((groups, series));
     }
     let bytes = chart_bytes(&req.style, &groups, &series, &req.out)?;
-    heatmap::write_with_chart(req, &bytes, log)?;
+    heatmap::write_with_chart(
+        (&req.dirs, &req.labels, &req.own),
+        (&req.out, &req.style),
+        &bytes,
+        log,
+    )?;
     Ok((groups, series))
 }
 

@@ -10,11 +10,12 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{
-    output_set, png, register_font, ChartRequest, ChartStyle, Look, TaskSpec, FONT, MAX_PIXELS,
-};
+use super::canvas::{register_font, ChartStyle, Look, FONT, MAX_PIXELS};
+use super::png;
+use crate::commands::output_set;
 use crate::scoring::confusion::Confusion;
 use crate::scoring::eval;
+use crate::task::TaskSpec;
 
 /// The most labels a heat-map draws; a task with more is refused with a pointer to the table.
 pub const MAX_LABELS: usize = 60;
@@ -45,7 +46,7 @@ pub fn of_dir(
     (out, folder, folders): (&Path, usize, usize),
     log: &mut dyn std::io::Write,
 ) -> Result<Vec<Heatmap>> {
-    let report = eval::score_dir_with(dir, None, &super::own_in(dir, own))?;
+    let report = eval::score_dir_with(dir, None, &own_in(dir, own))?;
     let stem = out
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -85,6 +86,15 @@ pub fn of_dir(
         });
     }
     Ok(maps)
+}
+
+/// The task-file tasks `own` whose predictions `dir` holds: a task file's task need not be in
+/// every folder of the chart.
+pub(super) fn own_in(dir: &Path, own: &[TaskSpec]) -> Vec<TaskSpec> {
+    own.iter()
+        .filter(|t| dir.join(format!("{}.jsonl", t.name)).is_file())
+        .cloned()
+        .collect()
 }
 
 /// The geometry of a heat-map of `labels`, in 96-dpi pixels: cell side, left and top
@@ -273,26 +283,21 @@ pub fn render(map: &Heatmap, style: &ChartStyle) -> Result<Vec<u8>> {
 /// its `--label`, else the folder's name) as one output set: replaced together or not at all. Errors when no folder
 /// holds a single-label classification task.
 pub fn write_with_chart(
-    req: &ChartRequest,
+    (dirs, labels, own): (&[PathBuf], &[(PathBuf, String)], &[TaskSpec]),
+    (out, style): (&Path, &ChartStyle),
     chart: &[u8],
     log: &mut dyn std::io::Write,
 ) -> Result<()> {
     let mut maps = Vec::new();
-    for (i, d) in req.dirs.iter().enumerate() {
-        let name = match req.labels.iter().find(|l| &l.0 == d) {
+    for (i, d) in dirs.iter().enumerate() {
+        let name = match labels.iter().find(|l| &l.0 == d) {
             Some((_, label)) => label.clone(),
             None => d.file_name().map_or_else(
                 || d.display().to_string(),
                 |n| n.to_string_lossy().into_owned(),
             ),
         };
-        maps.extend(of_dir(
-            d,
-            &req.own,
-            &name,
-            (&req.out, i + 1, req.dirs.len()),
-            log,
-        )?);
+        maps.extend(of_dir(d, own, &name, (out, i + 1, dirs.len()), log)?);
     }
     if maps.is_empty() {
         bail!(
@@ -301,9 +306,9 @@ pub fn write_with_chart(
         );
     }
     let mut set = output_set::OutputSet::new();
-    set.stage(&req.out, |w| Ok(w.write_all(chart)?))?;
+    set.stage(out, |w| Ok(w.write_all(chart)?))?;
     for m in &maps {
-        let bytes = render(m, &req.style)?;
+        let bytes = render(m, style)?;
         set.stage(&m.out, |w| Ok(w.write_all(&bytes)?))?;
         writeln!(log, "wrote {}", m.out.display())?;
     }
