@@ -64,14 +64,7 @@ impl ModelKind {
             (ModelKind::Naive, _) => {
                 serde_json::json!({"rule": "most frequent train label, first seen wins ties"})
             }
-            (ModelKind::Feature, TaskKind::Tokens) => serde_json::json!({
-                "algorithm": "lbfgs",
-                "c1": settings.crf.c1,
-                "c2": settings.crf.c2,
-                "max_iterations": settings.crf.max_iterations,
-                "all_possible_transitions": settings.crf.all_possible_transitions,
-                "features": "upstream token_classifier.py word2features",
-            }),
+            (ModelKind::Feature, TaskKind::Tokens) => crf_json(&settings.crf),
             (ModelKind::Feature, _) => serde_json::json!({
                 "vectorizer": vectorizer_json(&settings.tfidf),
                 "classifier": {
@@ -85,6 +78,24 @@ impl ModelKind {
             }),
         }
     }
+}
+
+/// The CRF's settings for run records. The templates appear only when they are not the
+/// paper's features, so the paper's recipe gives the same record as before they existed.
+pub fn crf_json(crf: &CrfParams) -> Value {
+    let mut v = serde_json::json!({
+        "algorithm": "lbfgs",
+        "c1": crf.c1,
+        "c2": crf.c2,
+        "max_iterations": crf.max_iterations,
+        "all_possible_transitions": crf.all_possible_transitions,
+        "features": "upstream token_classifier.py word2features",
+    });
+    if !crf.templates.is_paper() {
+        v["features"] = Value::from("feature templates");
+        v["templates"] = serde_json::json!(crf.templates.names());
+    }
+    v
 }
 
 /// The vectorizer's settings for run records and model files. The vocabulary limits appear

@@ -3,12 +3,13 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::features::crf_templates::Templates;
 use crate::models::crf::{CrfParams, MAX_COEFFICIENT};
 
-/// The CRF trainer's settings, with the paper's recipe as defaults (c1 = 0.1, c2 = 0.01, 200
-/// L-BFGS iterations, every possible transition). Unchecked: [`CrfRecipe::check`] gives the
-/// [`CheckedCrfRecipe`] the fitting code takes.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+/// The CRF trainer's settings, with the paper's recipe as defaults (the paper's token features,
+/// c1 = 0.1, c2 = 0.01, 200 L-BFGS iterations, every possible transition). Unchecked:
+/// [`CrfRecipe::check`] gives the [`CheckedCrfRecipe`] the fitting code takes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "cli", derive(clap::Args))]
 #[serde(default, deny_unknown_fields)]
 pub struct CrfRecipe {
@@ -28,6 +29,14 @@ pub struct CrfRecipe {
     /// (task file only).
     #[cfg_attr(feature = "cli", arg(skip = true))]
     pub all_possible_transitions: bool,
+    /// CRF: the token feature templates, comma-separated, in order: `paper` (the paper's
+    /// features: word, suffixes 2-3, case and digit flags, the neighbours' words and flags,
+    /// BOS/EOS), or any of `bias`, `word`, `lower`, `prefix:A-B`, `suffix:A-B`, `affix:A-B`,
+    /// `shape` (Xx, d.d, Cyrillic/Latin), `flags` (isupper, istitle, isdigit), `window:K` (the
+    /// token templates of the list on the neighbours up to K tokens away), `bigram` (neighbour
+    /// word pairs), `bos_eos`. Task file: `templates = ["lower", "affix:2-4", ...]`.
+    #[cfg_attr(feature = "cli", arg(long = "crf-templates", value_name = "LIST", default_value = "paper", value_parser = parse_templates, help_heading = "Recipe"))]
+    pub templates: Templates,
 }
 
 impl Default for CrfRecipe {
@@ -38,12 +47,13 @@ impl Default for CrfRecipe {
             c2: p.c2,
             max_iterations: p.max_iterations,
             all_possible_transitions: p.all_possible_transitions,
+            templates: p.templates,
         }
     }
 }
 
 /// A [`CrfRecipe`] whose every setting was checked: the form the fitting code takes.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CheckedCrfRecipe(CrfRecipe);
 
 impl CrfRecipe {
@@ -70,7 +80,8 @@ impl CrfRecipe {
                 ),
             ));
         }
-        Ok(CheckedCrfRecipe(*self))
+        // Templates are checked when built (a list that parsed is a valid list).
+        Ok(CheckedCrfRecipe(self.clone()))
     }
 }
 
@@ -87,8 +98,14 @@ impl CheckedCrfRecipe {
             c2: self.0.c2,
             max_iterations: self.0.max_iterations,
             all_possible_transitions: self.0.all_possible_transitions,
+            templates: self.0.templates.clone(),
         }
     }
+}
+
+/// `--crf-templates`: a comma-separated list of template names.
+pub fn parse_templates(s: &str) -> std::result::Result<Templates, String> {
+    Templates::parse_list(s)
 }
 
 /// `--c1`, `--c2`: a number in [0, [`MAX_COEFFICIENT`]].

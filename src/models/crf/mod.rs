@@ -22,7 +22,8 @@ use std::fmt;
 use std::io::Write;
 use std::path::Path;
 
-use crate::features::token::{sent2features, Feature};
+use crate::features::crf_templates::Templates;
+use crate::features::token::Feature;
 
 /// Largest `c1` or `c2` accepted: a penalty this strong already sets every weight of any
 /// realistic training set to zero (the paper's are 0.1 and 0.01).
@@ -31,7 +32,7 @@ pub const MAX_COEFFICIENT: f64 = 1e4;
 /// Hyper-parameters of CRFsuite's L-BFGS trainer; every other CRFsuite
 /// parameter keeps its default, as sklearn-crfsuite leaves unset (`None`)
 /// parameters out.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CrfParams {
     /// L1 regularisation coefficient (CRFsuite `c1`).
     pub c1: f64,
@@ -42,6 +43,9 @@ pub struct CrfParams {
     /// Generate transition features for every label pair, including pairs
     /// never seen in training (CRFsuite `feature.possible_transitions`).
     pub all_possible_transitions: bool,
+    /// The feature templates (default: the paper's features).
+    #[serde(default)]
+    pub templates: Templates,
 }
 
 impl Default for CrfParams {
@@ -53,6 +57,7 @@ impl Default for CrfParams {
             c2: 0.01,
             max_iterations: 200,
             all_possible_transitions: true,
+            templates: Templates::default(),
         }
     }
 }
@@ -128,7 +133,7 @@ impl CrfParams {
         }
 
         for (sent, sent_tags) in sents.iter().zip(tags).filter(|(s, _)| !s.is_empty()) {
-            let xseq = train_items(sent);
+            let xseq = train_items(&self.templates, sent);
             trainer.append(&xseq, sent_tags, 0).map_err(backend)?;
         }
 
@@ -163,7 +168,7 @@ impl CrfParams {
                 self.c1, self.c2
             )));
         }
-        Crf::from_bytes(bytes)
+        Ok(Crf::from_bytes(bytes)?.with_templates(self.templates.clone()))
     }
 }
 
@@ -230,8 +235,9 @@ fn c_name(name: String) -> String {
     }
 }
 
-fn train_items<S: AsRef<str>>(sent: &[S]) -> Vec<crfsuite::Item> {
-    sent2features(sent)
+fn train_items<S: AsRef<str>>(templates: &Templates, sent: &[S]) -> Vec<crfsuite::Item> {
+    templates
+        .sent_features(sent)
         .into_iter()
         .map(|item| {
             item.into_iter()
@@ -244,6 +250,8 @@ fn train_items<S: AsRef<str>>(sent: &[S]) -> Vec<crfsuite::Item> {
 /// A trained CRF tagger.
 pub struct Crf {
     tables: reader::Tables,
+    /// The feature templates the model was trained with.
+    templates: Templates,
     /// CRFsuite model bytes.
     model_bytes: Box<[u8]>,
 }
@@ -252,6 +260,7 @@ impl fmt::Debug for Crf {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Crf")
             .field("labels", &self.tables.labels)
+            .field("templates", &self.templates.to_string())
             .field("model_bytes", &self.model_bytes.len())
             .finish()
     }
@@ -262,13 +271,31 @@ impl Crf {
     /// what CRFsuite/python-crfsuite write to disk).
     ///
     /// Every part is checked ([`reader`]), so bytes from anywhere give a model
-    /// or an error.
+    /// or an error. The model tags with the paper's features until
+    /// [`Crf::with_templates`] says otherwise (CRFsuite's bytes do not name them).
     pub fn from_bytes(bytes: Vec<u8>) -> Result<Crf> {
         let tables = reader::Tables::read(&bytes)?;
         Ok(Crf {
             tables,
+            templates: Templates::default(),
             model_bytes: bytes.into_boxed_slice(),
         })
+    }
+
+    /// The model, tagging with the features of `templates` (those it was trained with).
+    pub fn with_templates(mut self, templates: Templates) -> Crf {
+        self.templates = templates;
+        self
+    }
+
+    /// The feature templates the model tags with.
+    pub fn templates(&self) -> &Templates {
+        &self.templates
+    }
+
+    /// The attributes the model sees for every token of `tokens`.
+    pub fn features<S: AsRef<str>>(&self, tokens: &[S]) -> Vec<Vec<Feature>> {
+        self.templates.sent_features(tokens)
     }
 
     /// The model in CRFsuite's own format.
@@ -297,7 +324,7 @@ impl Crf {
         Ok(sents
             .iter()
             .map(|sent| {
-                let ids = self.tables.tag(&sent2features(sent.as_ref()));
+                let ids = self.tables.tag(&self.features(sent.as_ref()));
                 ids.into_iter()
                     .map(|id| self.tables.labels[id as usize].clone())
                     .collect()
@@ -309,7 +336,7 @@ impl Crf {
     /// [`Crf::labels`] order (CRFsuite's scaled forward-backward, as python-crfsuite's
     /// `marginal`); an empty sentence gives no rows.
     pub fn marginals<S: AsRef<str>>(&self, tokens: &[S]) -> Result<Vec<Vec<f64>>> {
-        Ok(self.tables.marginals(&sent2features(tokens)))
+        Ok(self.tables.marginals(&self.features(tokens)))
     }
 
     /// Write the model (CRFsuite format) to `path` atomically: a temporary
@@ -491,16 +518,22 @@ mod tests {
         assert_eq!((p.c1, p.c2, p.max_iterations), (0.1, 0.01, 200));
         assert!(p.all_possible_transitions);
         assert!(p.check().is_ok());
-        let e = CrfParams { c1: -1.0, ..p }.check().unwrap_err().to_string();
+        let e = CrfParams {
+            c1: -1.0,
+            ..p.clone()
+        }.check().unwrap_err().to_string();
         assert!(e.contains("c1") && e.contains("-1"), "{e}");
-        let e = CrfParams { c2: f64::NAN, ..p }
+        let e = CrfParams {
+            c2: f64::NAN,
+            ..p.clone()
+        }
             .check()
             .unwrap_err()
             .to_string();
         assert!(e.contains("c2") && e.contains("NaN"), "{e}");
         let e = CrfParams {
             max_iterations: 0,
-            ..p
+            ..p.clone()
         }
         .check()
         .unwrap_err()
@@ -720,10 +753,11 @@ mod tests {
     #[test]
     fn colon_attributes_are_distinct_from_split_ones() {
         // "word.lower():a:b" is one attribute name; no parsing splits it.
-        let items = train_items(&["a:b"]);
+        let paper = Templates::default();
+        let items = train_items(&paper, &["a:b"]);
         assert_eq!(items[0][1].name, "word.lower():a:b");
         assert_eq!(items[0][1].value, 1.0);
-        let items = train_items(&["x\0y"]);
+        let items = train_items(&paper, &["x\0y"]);
         assert_eq!(items[0][1].name, "word.lower():x");
     }
 
@@ -761,7 +795,7 @@ mod tests {
     fn huge_weights_give_finite_marginals_or_are_refused() {
         let crf = Crf::from_bytes(scaled_model(1e60)).unwrap();
         let sent = words("После Арбидола головная боль");
-        let items = sent2features(&sent);
+        let items = crate::features::token::sent2features(&sent);
         let scaled = crf.tables.marginals_scaled(&items);
         assert!(
             scaled.iter().flatten().any(|p| !p.is_finite()),
