@@ -17,7 +17,7 @@
 //! | `affix:A-B` | `prefix:A-B` then `suffix:A-B` |
 //! | `shape` | `shape:<short shape>` (upper `X`, lower `x`, digit `d`, other characters kept, runs collapsed: `Xx`, `d.d`, `X-x`) and `script:<cyr, lat, mixed or none>` |
 //! | `flags` | `isupper`, `istitle`, `isdigit` (Python's `str` predicates) |
-//! | `window:K` | the token templates of the list (`word`, `lower`, `prefix`, `suffix`, `affix`, `shape`, `flags`) applied to each neighbour at -K..-1 and +1..+K present in the sentence, names prefixed `-1:`, `+1:`, ... |
+//! | `window:K` | the token templates listed before it (`word`, `lower`, `prefix`, `suffix`, `affix`, `shape`, `flags`) applied to each neighbour at -K..-1 and +1..+K present in the sentence, names prefixed `-1:`, `+1:`, ... |
 //! | `bigram` | `w[-1]\|w[0]:<prev.lower()>\|<w.lower()>` (not on the first token) and `w[0]\|w[+1]:<w.lower()>\|<next.lower()>` (not on the last) |
 //! | `bos_eos` | `BOS` on the first token, `EOS` on the last |
 //!
@@ -298,19 +298,22 @@ impl Templates {
                     return Err(if *other == t {
                         format!("CRF feature template {t} is listed twice")
                     } else {
-                        format!("CRF feature templates {other} and {t} both emit the {fam} features")
+                        format!(
+                            "CRF feature templates {other} and {t} both emit the {fam} features"
+                        )
                     });
                 }
                 seen.push((fam, t));
             }
         }
-        if list.iter().any(|t| matches!(t, Template::Window(_))) && !list.iter().any(|t| t.is_token())
-        {
-            return Err(
-                "a window needs a token template to apply to the neighbours (word, lower, \
-                 prefix, suffix, affix, shape or flags)"
-                    .into(),
-            );
+        if let Some(at) = list.iter().position(|t| matches!(t, Template::Window(_))) {
+            if !list[..at].iter().any(|t| t.is_token()) {
+                return Err(format!(
+                    "{} applies the token templates listed before it to the neighbours (word, \
+                     lower, prefix, suffix, affix, shape or flags); none is",
+                    list[at]
+                ));
+            }
         }
         Ok(Templates(list))
     }
@@ -362,20 +365,27 @@ impl Templates {
     fn features<S: AsRef<str>>(&self, sent: &[S], i: usize) -> Vec<Feature> {
         let word = sent[i].as_ref();
         let mut out = Vec::with_capacity(32);
-        for &t in &self.0 {
+        for (at, &t) in self.0.iter().enumerate() {
             match t {
                 Template::Paper => out.extend(word2features(sent, i).unwrap_or_default()),
                 Template::Bias => out.push(Feature::flag("bias", true)),
                 Template::Window(k) => {
                     let k = k as usize;
-                    let offsets = (1..=k).rev().map(|d| (d, false)).chain((1..=k).map(|d| (d, true)));
+                    let offsets = (1..=k)
+                        .rev()
+                        .map(|d| (d, false))
+                        .chain((1..=k).map(|d| (d, true)));
                     for (d, after) in offsets {
-                        let j = if after { i.checked_add(d) } else { i.checked_sub(d) };
+                        let j = if after {
+                            i.checked_add(d)
+                        } else {
+                            i.checked_sub(d)
+                        };
                         let Some(other) = j.and_then(|j| sent.get(j)) else {
                             continue;
                         };
                         let pre = format!("{}{d}:", if after { '+' } else { '-' });
-                        for &u in self.0.iter().filter(|u| u.is_token()) {
+                        for &u in self.0[..at].iter().filter(|u| u.is_token()) {
                             u.token_features(other.as_ref(), &pre, &mut out);
                         }
                     }
@@ -448,7 +458,10 @@ mod tests {
 
     #[test]
     fn names_round_trip_and_bad_names_are_explained() {
-        let t = Templates::parse_list("word, lower,prefix:2-4,suffix:3,shape,flags,window:2,bigram,bos_eos,bias").unwrap();
+        let t = Templates::parse_list(
+            "word, lower,prefix:2-4,suffix:3,shape,flags,window:2,bigram,bos_eos,bias",
+        )
+        .unwrap();
         assert_eq!(
             t.to_string(),
             "word,lower,prefix:2-4,suffix:3-3,shape,flags,window:2,bigram,bos_eos,bias"
@@ -465,20 +478,29 @@ mod tests {
         assert!(e("lower,lower").contains("listed twice"));
         assert!(e("affix:2-3,suffix:4").contains("both emit the suffix"));
         assert!(e("paper,bias").contains("both emit the bias"));
-        assert!(e("window:1,bigram").contains("a window needs a token template"));
+        assert!(
+            e("window:1,bigram").contains("window:1 applies the token templates listed before it")
+        );
+        assert!(e("window:1,lower").contains("none is"));
         assert!(Templates::default().is_paper());
         let json: Templates = serde_json::from_str(r#"["lower","window:1"]"#).unwrap();
         assert_eq!(json.to_string(), "lower,window:1");
         let joined: Templates = serde_json::from_str(r#""lower,window:1""#).unwrap();
         assert_eq!(joined, json);
-        assert_eq!(serde_json::to_string(&json).unwrap(), r#"["lower","window:1"]"#);
+        assert_eq!(
+            serde_json::to_string(&json).unwrap(),
+            r#"["lower","window:1"]"#
+        );
     }
 
     #[test]
     fn paper_template_is_word2features() {
         let sent = ["Принимал", "АЦЦ", "200"];
         let t = Templates::default();
-        assert_eq!(t.sent_features(&sent), super::super::token::sent2features(&sent));
+        assert_eq!(
+            t.sent_features(&sent),
+            super::super::token::sent2features(&sent)
+        );
         // Combined with others, the paper's features come first, unchanged.
         let t = Templates::parse_list("paper,shape").unwrap();
         let got = t.sent_features(&sent);
@@ -537,10 +559,22 @@ mod tests {
         );
         let first = names(&t, &sent, 0);
         assert!(first.contains(&s("BOS")) && !first.contains(&s("EOS")));
-        assert!(!first.iter().any(|(n, _)| n.starts_with("-1:") || n.starts_with("w[-1]")));
+        assert!(!first
+            .iter()
+            .any(|(n, _)| n.starts_with("-1:") || n.starts_with("w[-1]")));
         let last = names(&t, &sent, 2);
         assert!(last.contains(&s("EOS")) && !last.contains(&s("BOS")));
         assert!(!last.iter().any(|(n, _)| n.starts_with("+1:")));
+    }
+
+    #[test]
+    fn a_window_takes_the_token_templates_before_it() {
+        let t = Templates::parse_list("lower,window:1,shape").unwrap();
+        let f: Vec<String> = names(&t, &["Aa", "b"], 0)
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        assert_eq!(f, ["lower:aa", "+1:lower:b", "shape:Xx", "script:lat"]);
     }
 
     #[test]

@@ -33,7 +33,7 @@ pub struct CrfRecipe {
     /// features: word, suffixes 2-3, case and digit flags, the neighbours' words and flags,
     /// BOS/EOS), or any of `bias`, `word`, `lower`, `prefix:A-B`, `suffix:A-B`, `affix:A-B`,
     /// `shape` (Xx, d.d, Cyrillic/Latin), `flags` (isupper, istitle, isdigit), `window:K` (the
-    /// token templates of the list on the neighbours up to K tokens away), `bigram` (neighbour
+    /// token templates listed before it, on the neighbours up to K tokens away), `bigram` (neighbour
     /// word pairs), `bos_eos`. Task file: `templates = ["lower", "affix:2-4", ...]`.
     #[cfg_attr(feature = "cli", arg(long = "crf-templates", value_name = "LIST", default_value = "paper", value_parser = parse_templates, help_heading = "Recipe"))]
     pub templates: Templates,
@@ -51,6 +51,22 @@ impl Default for CrfRecipe {
         }
     }
 }
+
+impl CrfRecipe {
+    /// The `plus` preset for tagging: feature templates and penalties chosen on RuMedNER dev
+    /// only by `scripts/search-crf.py` (its output: `scripts/search-crf.out.tsv`).
+    pub fn plus() -> CrfRecipe {
+        CrfRecipe {
+            c1: 0.1,
+            c2: 0.01,
+            templates: Templates::parse_list(PLUS_TEMPLATES).expect("a valid list"),
+            ..CrfRecipe::default()
+        }
+    }
+}
+
+/// The `plus` preset's feature templates ([`CrfRecipe::plus`]).
+pub const PLUS_TEMPLATES: &str = "bias,lower,affix:2-4,shape,flags,window:1,bigram,bos_eos";
 
 /// A [`CrfRecipe`] whose every setting was checked: the form the fitting code takes.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -117,4 +133,31 @@ pub fn parse_coefficient(s: &str) -> std::result::Result<f64, String> {
         ));
     }
     Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paper_default_and_plus_templates() {
+        assert!(CrfRecipe::default().templates.is_paper());
+        let plus = CrfRecipe::plus();
+        assert_eq!(plus.templates.to_string(), PLUS_TEMPLATES);
+        assert!(plus.check().is_ok());
+        // The task file's list and the flag's comma-separated form give the same recipe.
+        let file: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(r#"{"templates": ["lower", "window:1"], "c1": 0.3}"#).unwrap();
+        let r: CrfRecipe = crate::recipe::layered(&[&file]).unwrap();
+        assert_eq!(r.templates, parse_templates("lower,window:1").unwrap());
+        let bad: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(r#"{"templates": ["lower", "suffixes:2"]}"#).unwrap();
+        let e = crate::recipe::layered::<CrfRecipe>(&[&bad])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("templates:") && e.contains("suffixes:2"),
+            "{e}"
+        );
+    }
 }

@@ -521,15 +521,18 @@ mod tests {
         let e = CrfParams {
             c1: -1.0,
             ..p.clone()
-        }.check().unwrap_err().to_string();
+        }
+        .check()
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("c1") && e.contains("-1"), "{e}");
         let e = CrfParams {
             c2: f64::NAN,
             ..p.clone()
         }
-            .check()
-            .unwrap_err()
-            .to_string();
+        .check()
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("c2") && e.contains("NaN"), "{e}");
         let e = CrfParams {
             max_iterations: 0,
