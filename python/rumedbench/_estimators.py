@@ -493,6 +493,19 @@ class CharTfidfClassifier(_NativeModel, ClassifierMixin, BaseEstimator):
         return {"X_types": ["string"], "requires_y": True}
 
 
+def _template_list(templates):
+    """``templates`` as the comma-separated string ``--crf-templates`` takes."""
+    if isinstance(templates, str):
+        return templates
+    try:
+        names = list(templates)
+    except TypeError:
+        raise ValueError(f"templates must be a string or a list of names, got {templates!r}") from None
+    if not all(isinstance(n, str) and "," not in n for n in names):
+        raise ValueError(f"templates must be template names, got {templates!r}")
+    return ",".join(names)
+
+
 class CrfTagger(_NativeModel, BaseEstimator):
     """The RuMedBench paper's CRF tagger with sklearn-crfsuite's shape, fitted in Rust.
 
@@ -503,7 +516,10 @@ class CrfTagger(_NativeModel, BaseEstimator):
     When ``X`` and ``y`` are pandas Series, their names are the token and tag fields the saved
     model file names (as the classifier keeps a frame's column names), so ``rumedbench
     predict``/``test`` read records with those fields. ``verbose=True`` logs the fit's size
-    and time through :mod:`logging` (logger ``"rumedbench"``).
+    and time through :mod:`logging` (logger ``"rumedbench"``). ``templates`` lists the CRF's
+    token feature templates (a list of names or one comma-separated string, as
+    ``--crf-templates``): ``"paper"``, the default, or e.g. ``["bias", "lower", "shape",
+    "window:1", "affix:2-4", "bigram", "bos_eos"]``.
     """
 
     _native_type = _native.NativeTagger
@@ -517,7 +533,9 @@ class CrfTagger(_NativeModel, BaseEstimator):
         all_possible_transitions=True,
         model="crf",
         verbose=False,
+        templates="paper",
     ):
+        self.templates = templates
         self.algorithm = algorithm
         self.c1 = c1
         self.c2 = c2
@@ -549,6 +567,7 @@ class CrfTagger(_NativeModel, BaseEstimator):
             name="tagger",
             tokens_field=tokens_field,
             tags_field=tags_field if tags_field != tokens_field else None,
+            templates=_template_list(self.templates),
         )
         self.classes_ = self._native.classes()
         _note(
@@ -595,6 +614,7 @@ class CrfTagger(_NativeModel, BaseEstimator):
                 c2=hp.get("c2", 0.01),
                 max_iterations=hp.get("max_iterations", 200),
                 all_possible_transitions=hp.get("all_possible_transitions", True),
+                templates=hp.get("templates", "paper"),
             )
         est._native = native
         est.classes_ = native.classes()

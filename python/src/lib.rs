@@ -288,7 +288,7 @@ impl NativeTagger {
     /// Fits on token lists and their IOB2 tag lists.
     #[staticmethod]
     #[allow(clippy::too_many_arguments)]
-    #[pyo3(signature = (sents, tags, c1, c2, max_iterations, all_possible_transitions, naive, name, tokens_field=None, tags_field=None))]
+    #[pyo3(signature = (sents, tags, c1, c2, max_iterations, all_possible_transitions, naive, name, tokens_field=None, tags_field=None, templates=None))]
     fn fit(
         py: Python<'_>,
         sents: Vec<Vec<String>>,
@@ -301,6 +301,7 @@ impl NativeTagger {
         name: String,
         tokens_field: Option<String>,
         tags_field: Option<String>,
+        templates: Option<String>,
     ) -> PyResult<Self> {
         let mut params = TaggerParams::default()
             .kind(if naive {
@@ -313,6 +314,11 @@ impl NativeTagger {
             .max_iterations(max_iterations)
             .all_possible_transitions(all_possible_transitions)
             .name(name);
+        if let Some(t) = templates {
+            let t = rumedbench::Templates::parse_list(&t)
+                .map_err(|e| PyValueError::new_err(format!("templates: {e}")))?;
+            params = params.templates(t);
+        }
         if tokens_field.is_some() || tags_field.is_some() {
             params = params.fields(
                 tokens_field.as_deref().unwrap_or("tokens"),
