@@ -40,7 +40,7 @@ fn features_of_synthetic_sentences_equal_python_crfsuite_attributes() {
         .map(strings)
         .collect();
     let cases = f["cases"].as_array().unwrap();
-    assert_eq!(cases.len(), 5);
+    assert_eq!(cases.len(), 6);
     let mut compared = 0;
     for case in cases {
         let names = strings(&case["templates"]);
@@ -110,7 +110,7 @@ fn rumedner_dev_features_and_plus_test_tags_equal_sklearn_crfsuite() {
     let dir = common::data_dir().join("RuMedNER");
     let (dev, _) = sentences(&dir.join("dev_v1.jsonl"));
     let lists = f["dev_feature_digests"].as_object().unwrap();
-    assert_eq!(lists.len(), 5);
+    assert_eq!(lists.len(), 6);
     for (list, digests) in lists {
         let t = Templates::parse_list(list).unwrap();
         let digests = digests.as_array().unwrap();

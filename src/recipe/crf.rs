@@ -54,10 +54,14 @@ impl Default for CrfRecipe {
 
 impl CrfRecipe {
     /// The `plus` preset for tagging: feature templates and penalties chosen on RuMedNER dev
-    /// only by `scripts/search-crf.py` (its output: `scripts/search-crf.out.tsv`).
+    /// only by `scripts/search-crf.py` (its output: `scripts/search-crf.out.tsv`): the
+    /// lower-cased word, its shape and script, the neighbours' (±1) lower-cased words and
+    /// shapes, prefixes and suffixes of 2 to 4 characters, case and digit flags, neighbour
+    /// bigrams, BOS/EOS; c1 = 0.05, c2 = 0.01. Dev entity F1 72.44 against the paper's
+    /// features' 67.25, at 1.3 times their training CPU time.
     pub fn plus() -> CrfRecipe {
         CrfRecipe {
-            c1: 0.1,
+            c1: 0.05,
             c2: 0.01,
             templates: Templates::parse_list(PLUS_TEMPLATES).expect("a valid list"),
             ..CrfRecipe::default()
@@ -66,7 +70,7 @@ impl CrfRecipe {
 }
 
 /// The `plus` preset's feature templates ([`CrfRecipe::plus`]).
-pub const PLUS_TEMPLATES: &str = "bias,lower,affix:2-4,shape,flags,window:1,bigram,bos_eos";
+pub const PLUS_TEMPLATES: &str = "bias,lower,shape,window:1,affix:2-4,flags,bigram,bos_eos";
 
 /// A [`CrfRecipe`] whose every setting was checked: the form the fitting code takes.
 #[derive(Debug, Clone, PartialEq, Default)]
