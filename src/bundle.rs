@@ -149,22 +149,19 @@ impl Bundle {
                 .context("corrupted model file: the decoded model is inconsistent")?;
             return Ok(bundle);
         }
-        wire::take_decode_error();
         let decoded = if version >= FORMAT_VECTORIZER {
             postcard::take_from_bytes::<BundleOut<Format4>>(payload).map(|(b, r)| (b.bundle(), r))
         } else {
             postcard::take_from_bytes::<BundleOut<Format2>>(payload).map(|(b, r)| (b.bundle(), r))
         };
         let (mut bundle, rest): (Bundle, &[u8]) = match decoded {
-            Ok(v) => v,
+            Ok((Ok(b), rest)) => (b, rest),
+            Ok((Err(e), _)) => bail!("corrupted model file: {e}"),
             Err(e) => {
-                let kept = wire::take_decode_error();
                 bail!(
                     "corrupted model file: cannot decode {}",
-                    locate_decode_error(payload, version).unwrap_or_else(|| format!(
-                        "the payload: {}",
-                        wire::decode_reason(e, kept)
-                    ))
+                    locate_decode_error(payload, version)
+                        .unwrap_or_else(|| format!("the payload: {}", wire::decode_reason(e)))
                 )
             }
         };
@@ -333,7 +330,7 @@ fn locate_decode_error(payload: &[u8], version: u32) -> Option<String> {
 
 /// [`locate_decode_error`] in format `F`.
 fn locate_in<F: WireFormat>(payload: &[u8]) -> Option<String> {
-    use crate::models::crf::Crf;
+    use crate::models::crf::CrfBytes;
     use crate::models::naive::{NaiveClassifier, NaiveTagger};
     #[derive(Deserialize)]
     #[allow(dead_code)] // decoded only to find where decoding fails
@@ -344,13 +341,9 @@ fn locate_in<F: WireFormat>(payload: &[u8]) -> Option<String> {
         bytes: &'a [u8],
         section: &str,
     ) -> std::result::Result<&'a [u8], String> {
-        wire::take_decode_error();
         match postcard::take_from_bytes::<T>(bytes) {
             Ok((_, rest)) => Ok(rest),
-            Err(e) => Err(format!(
-                "{section}: {}",
-                wire::decode_reason(e, wire::take_decode_error())
-            )),
+            Err(e) => Err(format!("{section}: {}", wire::decode_reason(e))),
         }
     }
     let walk = || -> std::result::Result<(), String> {
@@ -362,10 +355,10 @@ fn locate_in<F: WireFormat>(payload: &[u8]) -> Option<String> {
         match variant {
             0 => take::<NaiveClassifier>(rest, "the naive classifier").map(drop),
             1 => take::<NaiveTagger>(rest, "the naive tagger").map(drop),
-            2 => take::<Crf>(rest, "the CRF model").map(drop),
+            2 => take::<CrfBytes>(rest, "the CRF model").map(drop),
             3 => {
                 let rest = take::<crate::features::tfidf::TfidfOut<F>>(rest, "the vectorizer")?;
-                let rest = take::<crate::models::logreg::LogReg>(
+                let rest = take::<crate::models::linear::LogRegOut>(
                     rest,
                     "the classifier (logistic regression)",
                 )?;
@@ -399,18 +392,19 @@ struct PipelineOut<F: WireFormat> {
 }
 
 impl<F: WireFormat> BundleOut<F> {
-    fn bundle(self) -> Bundle {
+    /// The bundle, its fitted model's parts checked.
+    fn bundle(self) -> Result<Bundle> {
         let PipelineOut { task, kind, model } = self.pipeline;
-        Bundle {
+        Ok(Bundle {
             meta: self.meta,
             pipeline: Pipeline {
                 task,
                 kind,
-                model: model.into_inner(),
+                model: model.into_inner()?,
                 multi_label: None,
                 binary: None,
             },
-        }
+        })
     }
 }
 

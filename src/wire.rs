@@ -3,7 +3,8 @@
 //! and the vocabulary limits). postcard is not self-describing, so a decoder must know which
 //! fields a format has: [`crate::bundle`] encodes and decodes through wrappers that name the
 //! format as a type parameter ([`Format2`] or [`Format4`]), down to the vectorizer's
-//! parameters. Nothing is kept per thread.
+//! parameters. Nothing is kept per thread: parts that check what they decode are decoded
+//! unchecked and checked afterwards, so their messages never pass through postcard.
 //!
 //! It sits at the bottom of the crate, below [`crate::features`] and [`crate::bundle`].
 
@@ -22,27 +23,6 @@ pub const FORMAT_VECTORIZER: u32 = 4;
 /// The oldest format this build reads (formats 2 to 4 are read by a legacy decoder; format 2
 /// had no [`Extension`](crate::bundle::Extension)).
 pub const FORMAT_BASE: u32 = 2;
-
-thread_local! {
-    static DECODE_ERROR: std::cell::RefCell<Option<String>> =
-        const { std::cell::RefCell::new(None) };
-}
-
-/// A decoder's own error, kept for the model file's message: postcard replaces every
-/// custom serde error by its generic "Serde Deserialization Error", so a type that checks
-/// what it decodes (the vectorizer, the CRF reader) reports through here. (An error side
-/// channel only: the format itself is passed as a type, [`WireFormat`].)
-pub(crate) fn custom<E: serde::de::Error>(msg: impl std::fmt::Display) -> E {
-    let msg = msg.to_string();
-    let e = E::custom(&msg);
-    DECODE_ERROR.with(|d| *d.borrow_mut() = Some(msg));
-    e
-}
-
-/// Takes the message the last failed decoder left ([`custom`]), if any.
-pub(crate) fn take_decode_error() -> Option<String> {
-    DECODE_ERROR.with(|d| d.borrow_mut().take())
-}
 
 /// A model-file format, as a type: what differs in the encoding of its values.
 pub trait WireFormat: 'static {
@@ -67,15 +47,15 @@ impl WireFormat for Format4 {
     const VECTORIZER_EXTENSION: bool = true;
 }
 
-/// Why postcard stopped: the decoder's own message when it left one ([`custom`]), else
-/// postcard's, where its generic "Serde Deserialization Error" (a value serde refused: an
-/// unknown variant, a wrong length) is said in words.
-pub(crate) fn decode_reason(e: postcard::Error, kept: Option<String>) -> String {
-    match (e, kept) {
-        (postcard::Error::SerdeDeCustom, Some(msg)) => msg,
-        (postcard::Error::SerdeDeCustom, None) => {
+/// Why postcard stopped, where its generic "Serde Deserialization Error" (a value serde
+/// refused: an unknown variant, a wrong length) is said in words. (Parts that check what they
+/// decode, the vectorizer and the CRF, are decoded unchecked and checked afterwards, so their
+/// own messages never pass through postcard.)
+pub(crate) fn decode_reason(e: postcard::Error) -> String {
+    match e {
+        postcard::Error::SerdeDeCustom => {
             "a value out of its range (an unknown variant tag or a wrong length)".into()
         }
-        (e, _) => e.to_string(),
+        e => e.to_string(),
     }
 }

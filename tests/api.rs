@@ -293,6 +293,11 @@ fn bad_input_and_bad_files_are_typed_errors() {
         .unwrap();
     let e = TextClassifier::from_bytes(&tagger.to_bytes().unwrap()).unwrap_err();
     assert!(chain(&e).contains("not a text classifier"), "{e}");
+    // A model file of the other kind is a model error naming the file, not a data error.
+    assert!(
+        matches!(&e, Error::Model { path, .. } if path.as_os_str() == "model bytes"),
+        "{e:?}"
+    );
     let e = TaggerParams::default()
         .fit(&[vec!["a", "b"]], &[vec!["O"]])
         .unwrap_err();

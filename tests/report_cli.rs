@@ -344,3 +344,82 @@ fn own_tasks_are_charted_from_their_run_records_or_a_task_file() {
         assert!(texts.iter().any(|t| t == want), "no {want:?} in {texts:?}");
     }
 }
+
+/// Issue 22: `report --confusion` draws each single-label task's confusion matrix as a
+/// heat-map beside the chart, with the counts `eval --confusion` prints; tasks of too many
+/// labels get a note, and a folder with no such task is refused without writing anything.
+#[test]
+fn confusion_heat_maps_carry_the_eval_counts_and_are_written_with_the_chart() {
+    let refs = common::shared().join("reference_outputs");
+    let dir = refs.join("feature_based");
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("scores.svg");
+    let o = run(&[
+        "report",
+        dir.to_str().unwrap(),
+        "--bootstrap",
+        "50",
+        "--confusion",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("no heat-map for RuMedTop3"), "{err}");
+    // The eval command's JSON matrix of DaNet: its counts are the heat-map's cell texts.
+    let e = run(&[
+        "eval",
+        dir.to_str().unwrap(),
+        "--confusion",
+        "--format",
+        "json",
+    ]);
+    assert!(e.status.success(), "{}", String::from_utf8_lossy(&e.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&e.stdout).unwrap();
+    let matrix = &v["tasks"]["RuMedDaNet"]["confusion"]["matrix"];
+    assert_eq!(matrix.as_array().map(Vec::len), Some(2), "{v}");
+    let svg = fs::read_to_string(t.path().join("scores-confusion-RuMedDaNet.svg")).unwrap();
+    assert!(svg.trim_end().ends_with("</svg>"));
+    let texts = svg_texts(&svg);
+    for row in matrix.as_array().unwrap() {
+        for n in row.as_array().unwrap() {
+            assert!(texts.contains(&n.to_string()), "no cell {n} in {texts:?}");
+        }
+    }
+    for label in ["да", "нет", "gold", "predicted"] {
+        assert!(
+            texts.iter().any(|t| t == label),
+            "no {label:?} in {texts:?}"
+        );
+    }
+    assert!(t.path().join("scores-confusion-RuMedNLI.svg").is_file());
+    assert!(!t.path().join("scores-confusion-RuMedTop3.svg").exists());
+
+    // Only a tagging task: refused, and neither chart nor heat-map is written.
+    let ner = t.path().join("ner");
+    fs::create_dir(&ner).unwrap();
+    fs::copy(dir.join("RuMedNER.jsonl"), ner.join("RuMedNER.jsonl")).unwrap();
+    let out2 = t.path().join("ner.svg");
+    let o = run(&[
+        "report",
+        ner.to_str().unwrap(),
+        "--bootstrap",
+        "50",
+        "--confusion",
+        "--out",
+        out2.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("--confusion: no folder holds a single-label"),
+        "{err}"
+    );
+    assert!(!out2.exists());
+    let left: Vec<_> = fs::read_dir(t.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("ner") && n != "ner")
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}

@@ -2,7 +2,6 @@
 
 import json
 import logging
-import numbers
 import os
 import time as _time
 
@@ -183,6 +182,59 @@ def _refuse_mixed_label_types(y):
             )
 
 
+# The classifier's keyword arguments that are the Rust recipe's keys by the same name
+# (``class_weight`` and ``random_state`` are mapped in ``CharTfidfClassifier._recipe``).
+_TEXT_KEYS = (
+    "ngram_range",
+    "analyzer",
+    "sublinear_tf",
+    "min_df",
+    "max_df",
+    "max_features",
+    "C",
+    "tol",
+    "max_iter",
+    "hash_features",
+    "threshold",
+    "allow_empty",
+)
+
+# The tagger's keyword arguments that are the CRF recipe's keys.
+_CRF_KEYS = ("c1", "c2", "max_iterations", "all_possible_transitions", "templates")
+
+
+def _plain(value):
+    """numpy scalars and arrays as the JSON the Rust recipe reads; anything else is given to the
+    recipe as its text, so the Rust side names the key it cannot read."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if isinstance(value, (set, frozenset)):
+        return sorted(value)
+    return repr(value)
+
+
+def _recipe_json(settings):
+    """Settings by recipe key as the JSON text ``_native`` fits with."""
+    return json.dumps(settings, default=_plain)
+
+
+def _rust_defaults(family):
+    """The Rust recipe's defaults by key (``"text"`` or ``"crf"``), what the ``__init__``
+    defaults must equal (``tests/test_defaults.py`` asserts it)."""
+    return json.loads(_native.recipe_defaults(family))
+
+
+def _seed_named_random_state(fit, *args, **kwargs):
+    """Calls a native fit; an error about the recipe's ``seed`` names ``random_state``, the
+    keyword argument it came from."""
+    try:
+        return fit(*args, **kwargs)
+    except ValueError as e:
+        if str(e).startswith("seed: "):
+            raise ValueError("random_state: " + str(e)[len("seed: "):]) from None
+        raise
+
+
 def _note(estimator, message):
     """A fitting note: logged (logger ``rumedbench``, level INFO) when ``verbose`` is true, else
     dropped, so notebooks stay quiet."""
@@ -267,6 +319,20 @@ class CharTfidfClassifier(_NativeModel, ClassifierMixin, BaseEstimator):
     verbose : bool, default False
         Log the fit's size and time through :mod:`logging` (logger ``"rumedbench"``, level
         INFO); ``fit`` prints nothing either way.
+    hash_features : int or None, default None
+        Hash n-grams into ``2**hash_features`` columns instead of a vocabulary.
+    threshold : float, default 0.5
+        Multi-label: the probability a class needs to be predicted. Binary with
+        ``positive_label``: the probability the positive label needs.
+    allow_empty : bool, default False
+        Multi-label: allow an empty predicted set.
+    positive_label : label or None, default None
+        A two-class task's positive label: ``predict`` gives it when its probability is at
+        least ``threshold`` (as ``rumedbench train --positive-label L --threshold T``); kept
+        in the saved model file.
+
+    Every setting is checked by the Rust core (a bad one raises ``ValueError`` naming it), and
+    the defaults are the Rust recipe's (``rumedbench._native.recipe_defaults("text")``).
     """
 
     _native_type = _native.NativeClassifier
@@ -288,6 +354,7 @@ class CharTfidfClassifier(_NativeModel, ClassifierMixin, BaseEstimator):
         hash_features=None,
         threshold=0.5,
         allow_empty=False,
+        positive_label=None,
     ):
         self.ngram_range = ngram_range
         self.analyzer = analyzer
@@ -304,78 +371,22 @@ class CharTfidfClassifier(_NativeModel, ClassifierMixin, BaseEstimator):
         self.hash_features = hash_features
         self.threshold = threshold
         self.allow_empty = allow_empty
+        self.positive_label = positive_label
 
-    def _native_params(self):
-        if not isinstance(self.analyzer, str) or self.analyzer not in ("char", "char_wb", "word"):
-            raise ValueError(
-                f"analyzer={self.analyzer!r} is not supported: the Rust core implements "
-                "scikit-learn's 'char', 'char_wb' and 'word' analyzers (no callables)"
-            )
-        max_features = self.max_features
-        if max_features is not None:
-            if (
-                isinstance(max_features, bool)
-                or not isinstance(max_features, numbers.Integral)
-                or max_features < 1
-            ):
-                raise ValueError(
-                    f"max_features must be None or an int >= 1, got {max_features!r}"
-                )
-            max_features = int(max_features)
-        bounds = {}
-        for name in ("min_df", "max_df"):
-            value = getattr(self, name)
-            if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-                if value < 0:
-                    raise ValueError(f"{name} must be a non-negative int or a float in [0, 1]")
-                bounds[name] = int(value)
-            elif isinstance(value, numbers.Real):
-                bounds[name] = float(value)
-            else:
-                raise ValueError(f"{name} must be an int or a float, got {value!r}")
-        try:
-            lo, hi = self.ngram_range
-            lo, hi = int(lo), int(hi)
-        except (TypeError, ValueError):
-            raise ValueError(
-                f"ngram_range must be a pair of ints, got {self.ngram_range!r}"
-            ) from None
-        if self.class_weight not in (None, "balanced"):
-            raise ValueError(
-                f"class_weight must be None or 'balanced', got {self.class_weight!r}"
-            )
-        if lo < 0 or hi < 0:
-            raise ValueError(f"ngram_range must be non-negative, got {self.ngram_range!r}")
-        seed = 0 if self.random_state is None else int(self.random_state)
-        if seed < 0:
-            raise ValueError(f"random_state must be a non-negative int, got {self.random_state!r}")
-        max_iter = int(self.max_iter)
-        if max_iter < 0:
-            raise ValueError(f"max_iter must be positive, got {self.max_iter!r}")
-        return dict(
-            ngram_min=lo,
-            ngram_max=hi,
-            sublinear_tf=bool(self.sublinear_tf),
-            min_df=bounds["min_df"],
-            max_df=bounds["max_df"],
-            c=float(self.C),
-            tol=float(self.tol),
-            max_iter=max_iter,
-            balanced=self.class_weight == "balanced",
-            seed=seed,
-            analyzer=self.analyzer,
-            max_features=max_features,
-            hash_features=None if self.hash_features is None else int(self.hash_features),
-            threshold=float(self.threshold),
-            allow_empty=bool(self.allow_empty),
-        )
+    def _recipe(self):
+        """The estimator's settings as the Rust recipe's keys (JSON text): the Rust side checks
+        every one and names a bad one in its ``ValueError``."""
+        settings = {name: getattr(self, name) for name in _TEXT_KEYS}
+        settings["class_weight"] = "none" if self.class_weight is None else self.class_weight
+        settings["seed"] = 0 if self.random_state is None else self.random_state
+        return _recipe_json(settings)
 
     def fit(self, X, y):
         """Fits on texts (or text pairs) ``X`` and labels ``y``; returns ``self``.
 
         ``y`` is one label per text, or (multi-label) a list of label lists or a 2-D 0/1
         indicator matrix; a multi-label model predicts indicator matrices."""
-        params = self._native_params()
+        recipe = self._recipe()
         docs = _as_docs(X)
         started = _time.perf_counter()
         multi = _label_sets(y)
@@ -397,16 +408,23 @@ class CharTfidfClassifier(_NativeModel, ClassifierMixin, BaseEstimator):
             raise ValueError(f"X has {len(docs)} texts but y has {len(labels)} labels")
         if len(set(keys)) != len(keys):
             raise ValueError(f"labels {keys!r} are not distinct as strings")
-        native = _native.NativeClassifier.fit(
+        if self.positive_label is not None and multi is not None:
+            raise ValueError(
+                "positive_label is for one label per text; a multi-label model's threshold "
+                "applies to every class"
+            )
+        native = _seed_named_random_state(
+            _native.NativeClassifier.fit,
             docs,
             labels,
+            recipe,
             name="model",
             text_fields=text_fields,
             label_field=label_field,
             # Rust sorts classes as strings; another order (ints, an indicator's columns) is
             # passed, so that the native model's columns are in `classes_` order.
             classes=None if keys == sorted(keys) else keys,
-            **params,
+            positive_label=None if self.positive_label is None else str(self.positive_label),
         )
         self._set_fitted(native, classes)
         _note(
@@ -442,8 +460,10 @@ class CharTfidfClassifier(_NativeModel, ClassifierMixin, BaseEstimator):
         native = self._fitted()
         if native.is_multi_label():
             return _matrix(native.predict_indicator(_as_docs(X)), "u1").astype(int)
-        proba = self.predict_proba(X)
-        return self.classes_[np.argmax(proba, axis=1)]
+        # Rust decides (the most probable class, or a binary rule's threshold); its labels are
+        # the classes as str, in `classes_` order.
+        index = {key: j for j, key in enumerate(native.classes())}
+        return self.classes_[[index[label] for label in native.predict(_as_docs(X))]]
 
     def score(self, X, y):
         """Mean accuracy; multi-label: subset accuracy (every class right), as scikit-learn's."""
@@ -470,40 +490,25 @@ class CharTfidfClassifier(_NativeModel, ClassifierMixin, BaseEstimator):
         native, hp = cls._load_native(path)
         vec, clf = hp.get("vectorizer", {}), hp.get("classifier", {})
         rule = native.multi_label_rule()
+        binary = native.binary_rule()
+        defaults = _rust_defaults("text")
+        settings = {k: vec.get(k, defaults[k]) for k in _TEXT_KEYS if k in vec}
+        settings.update({k: clf[k] for k in ("C", "tol", "max_iter") if k in clf})
+        if "ngram_range" in settings:
+            settings["ngram_range"] = tuple(settings["ngram_range"])
         est = cls(
-            ngram_range=tuple(vec.get("ngram_range", (3, 8))),
-            analyzer=vec.get("analyzer", "char"),
-            max_features=vec.get("max_features"),
-            sublinear_tf=vec.get("sublinear_tf", False),
-            min_df=vec.get("min_df", 1),
-            max_df=vec.get("max_df", 1.0),
-            C=clf.get("C", 10.0),
-            tol=clf.get("tol", 0.1),
-            max_iter=clf.get("max_iter", 1000),
+            **settings,
             class_weight="balanced" if clf.get("class_weight") == "balanced" else None,
             random_state=hp.get("seed", 0),
-            hash_features=vec.get("hash_features"),
-            threshold=rule[0] if rule else 0.5,
-            allow_empty=rule[1] if rule else False,
+            threshold=rule[0] if rule else (binary[1] if binary else defaults["threshold"]),
+            allow_empty=rule[1] if rule else defaults["allow_empty"],
+            positive_label=binary[0] if binary else None,
         )
         est._set_fitted(native, np.array(native.classes(), dtype=object))
         return est
 
     def _more_tags(self):
         return {"X_types": ["string"], "requires_y": True}
-
-
-def _template_list(templates):
-    """``templates`` as the comma-separated string ``--crf-templates`` takes."""
-    if isinstance(templates, str):
-        return templates
-    try:
-        names = list(templates)
-    except TypeError:
-        raise ValueError(f"templates must be a string or a list of names, got {templates!r}") from None
-    if not all(isinstance(n, str) and "," not in n for n in names):
-        raise ValueError(f"templates must be template names, got {templates!r}")
-    return ",".join(names)
 
 
 class CrfTagger(_NativeModel, BaseEstimator):
@@ -516,10 +521,10 @@ class CrfTagger(_NativeModel, BaseEstimator):
     When ``X`` and ``y`` are pandas Series, their names are the token and tag fields the saved
     model file names (as the classifier keeps a frame's column names), so ``rumedbench
     predict``/``test`` read records with those fields. ``verbose=True`` logs the fit's size
-    and time through :mod:`logging` (logger ``"rumedbench"``). ``templates`` lists the CRF's
-    token feature templates (a list of names or one comma-separated string, as
-    ``--crf-templates``): ``"paper"``, the default, or e.g. ``["bias", "lower", "shape",
-    "window:1", "affix:2-4", "bigram", "bos_eos"]``.
+    and time through :mod:`logging` (logger ``"rumedbench"``).
+    ``templates`` lists the CRF's token feature templates (names, or one comma-separated
+    string, as ``--crf-templates``): ``("paper",)``, the default, or e.g. ``["bias", "lower",
+    "shape", "window:1", "affix:2-4", "flags", "bigram", "bos_eos"]``, the ``plus`` preset's.
     """
 
     _native_type = _native.NativeTagger
@@ -533,7 +538,7 @@ class CrfTagger(_NativeModel, BaseEstimator):
         all_possible_transitions=True,
         model="crf",
         verbose=False,
-        templates="paper",
+        templates=("paper",),
     ):
         self.templates = templates
         self.algorithm = algorithm
@@ -550,8 +555,6 @@ class CrfTagger(_NativeModel, BaseEstimator):
             raise ValueError(f"algorithm={self.algorithm!r} is not supported: only 'lbfgs'")
         if self.model not in ("crf", "naive"):
             raise ValueError(f"model must be 'crf' or 'naive', got {self.model!r}")
-        if int(self.max_iterations) < 0:
-            raise ValueError(f"max_iterations must be positive, got {self.max_iterations!r}")
         started = _time.perf_counter()
         tokens_field, tags_field = _series_name(X), _series_name(y)
         sents = _as_sents(X, "X")
@@ -559,15 +562,11 @@ class CrfTagger(_NativeModel, BaseEstimator):
         self._native = _native.NativeTagger.fit(
             sents,
             tags,
-            c1=float(self.c1),
-            c2=float(self.c2),
-            max_iterations=int(self.max_iterations),
-            all_possible_transitions=bool(self.all_possible_transitions),
+            _recipe_json({name: getattr(self, name) for name in _CRF_KEYS}),
             naive=self.model == "naive",
             name="tagger",
             tokens_field=tokens_field,
             tags_field=tags_field if tags_field != tokens_field else None,
-            templates=_template_list(self.templates),
         )
         self.classes_ = self._native.classes()
         _note(
@@ -609,13 +608,7 @@ class CrfTagger(_NativeModel, BaseEstimator):
         if native.is_naive():
             est = cls(model="naive")
         else:
-            est = cls(
-                c1=hp.get("c1", 0.1),
-                c2=hp.get("c2", 0.01),
-                max_iterations=hp.get("max_iterations", 200),
-                all_possible_transitions=hp.get("all_possible_transitions", True),
-                templates=hp.get("templates", "paper"),
-            )
+            est = cls(**{k: hp[k] for k in _CRF_KEYS if k in hp})
         est._native = native
         est.classes_ = native.classes()
         return est

@@ -84,6 +84,8 @@ def report(
     paper=None,
     bootstrap=None,
     seed=None,
+    metric=None,
+    confusion=False,
     extra_args=(),
 ):
     """Draws the chart ``rumedbench report`` draws (SVG or PNG by the extension of ``out``):
@@ -92,9 +94,10 @@ def report(
 
     ``labels`` maps a folder to its legend name (``--label DIR=NAME``); ``task_files``,
     ``title``, ``x_title``, ``y_title``, ``width``, ``height``, ``dpi``, ``paper``,
-    ``bootstrap`` and ``seed`` are the flags of the same names, ``values=False`` is
-    ``--no-values``, and ``extra_args`` passes any other flag (e.g. ``["--metric",
-    "macro_f1"]``). Runs the ``rumedbench`` command (``$RUMEDBENCH_BIN`` or on ``PATH``);
+    ``bootstrap``, ``seed`` and ``metric`` are the flags of the same names, ``values=False``
+    is ``--no-values``, ``confusion=True`` also draws each single-label task's confusion
+    heat-map beside ``out`` (``<stem>-confusion-<Task>.<ext>``), and ``extra_args`` passes any
+    other flag. Runs the ``rumedbench`` command (``$RUMEDBENCH_BIN`` or on ``PATH``);
     returns ``out``. A failure raises ``RuntimeError`` with the command's error.
     """
     if isinstance(folders, (str, bytes, _os.PathLike)):
@@ -117,12 +120,15 @@ def report(
         "--paper": paper,
         "--bootstrap": None if bootstrap is None else _replicates(bootstrap),
         "--seed": seed,
+        "--metric": metric,
     }
     for flag, v in flags.items():
         if v is not None:
             args += [flag, str(v)]
     if not values:
         args.append("--no-values")
+    if confusion:
+        args.append("--confusion")
     args += [str(a) for a in extra_args]
     proc = _subprocess.run(args, capture_output=True, text=True)
     if proc.returncode != 0:

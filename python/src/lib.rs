@@ -77,19 +77,32 @@ enum Targets {
 
 /// A document-frequency bound: an int is a number of documents, a float a fraction of them
 /// (scikit-learn's `min_df`/`max_df` convention).
-#[derive(FromPyObject)]
-enum DocBound {
-    Count(usize),
-    Fraction(f64),
+/// A recipe from the JSON object of its settings by name (the estimators' keyword
+/// arguments): every key must be the recipe's, every value is checked by the recipe, and a
+/// bad one is a `ValueError` naming its key.
+fn recipe_of<T>(json: &str) -> PyResult<T>
+where
+    T: serde::Serialize + serde::de::DeserializeOwned + Default,
+{
+    let map: serde_json::Map<String, serde_json::Value> = serde_json::from_str(json)
+        .map_err(|e| PyValueError::new_err(format!("the settings are not a JSON object: {e}")))?;
+    rumedbench::recipe::from_map(&map).map_err(to_py)
 }
 
-impl From<DocBound> for api::DocFreq {
-    fn from(b: DocBound) -> Self {
-        match b {
-            DocBound::Count(c) => api::DocFreq::Count(c),
-            DocBound::Fraction(f) => api::DocFreq::Fraction(f),
+/// The default settings of a model family (`"text"` or `"crf"`) as JSON text, by the names the
+/// estimators' keyword arguments map onto: the one source of the Python defaults.
+#[pyfunction]
+fn recipe_defaults(family: &str) -> PyResult<String> {
+    let map = match family {
+        "text" => rumedbench::recipe::to_map(&rumedbench::TextRecipe::default()),
+        "crf" => rumedbench::recipe::to_map(&rumedbench::CrfRecipe::default()),
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "no model family {other:?}: 'text' or 'crf'"
+            )))
         }
-    }
+    };
+    Ok(serde_json::Value::Object(map).to_string())
 }
 
 /// The text classifier: char n-gram tf-idf + one-vs-rest logistic regression.
@@ -100,52 +113,25 @@ struct NativeClassifier {
 
 #[pymethods]
 impl NativeClassifier {
-    /// Fits on texts (a list of str) or pairs (a list of 2-tuples of str).
+    /// Fits on texts (a list of str) or pairs (a list of 2-tuples of str); `recipe` is the JSON
+    /// object of the recipe's settings by name (`TextRecipe`'s keys).
     #[staticmethod]
     #[allow(clippy::too_many_arguments)]
-    #[pyo3(signature = (docs, labels, ngram_min, ngram_max, sublinear_tf, min_df, max_df, c, tol, max_iter, balanced, seed, name, text_fields=None, label_field=None, analyzer="char", max_features=None, hash_features=None, threshold=0.5, allow_empty=false, classes=None))]
+    #[pyo3(signature = (docs, labels, recipe, name, text_fields=None, label_field=None, classes=None, positive_label=None))]
     fn fit(
         py: Python<'_>,
         docs: Docs,
         labels: Targets,
-        ngram_min: usize,
-        ngram_max: usize,
-        sublinear_tf: bool,
-        min_df: DocBound,
-        max_df: DocBound,
-        c: f64,
-        tol: f64,
-        max_iter: usize,
-        balanced: bool,
-        seed: u64,
+        recipe: &str,
         name: String,
         text_fields: Option<Vec<String>>,
         label_field: Option<String>,
-        analyzer: &str,
-        max_features: Option<usize>,
-        hash_features: Option<u8>,
-        threshold: f64,
-        allow_empty: bool,
         classes: Option<Vec<String>>,
+        positive_label: Option<String>,
     ) -> PyResult<Self> {
-        let analyzer: api::Analyzer = analyzer
-            .parse()
-            .map_err(pyo3::exceptions::PyValueError::new_err)?;
         let mut params = TextClassifierParams::default()
-            .analyzer(analyzer)
-            .max_features(max_features)
-            .ngram_range(ngram_min, ngram_max)
-            .sublinear_tf(sublinear_tf)
-            .min_df(min_df.into())
-            .max_df(max_df.into())
-            .c(c)
-            .tol(tol)
-            .max_iter(max_iter)
-            .class_weight_balanced(balanced)
-            .seed(seed)
-            .hash_features(hash_features)
-            .threshold(threshold)
-            .allow_empty(allow_empty)
+            .with_recipe(recipe_of(recipe)?)
+            .positive_label(positive_label)
             .name(name);
         if let Some(order) = classes {
             params = params.classes(order);
@@ -210,6 +196,23 @@ impl NativeClassifier {
             .map_err(to_py)?;
         let bytes: Vec<u8> = m.iter().copied().collect();
         Ok(matrix_out(py, (bytes, m.nrows(), m.ncols())))
+    }
+
+    /// The predicted class of each text (a single-label model; under a binary rule, the
+    /// positive label when its probability reaches the threshold).
+    fn predict(&self, py: Python<'_>, docs: Docs) -> PyResult<Vec<String>> {
+        py.detach(|| match &docs {
+            Docs::Texts(t) => self.inner.predict(t),
+            Docs::Pairs(p) => self.inner.predict_pairs(p),
+        })
+        .map_err(to_py)
+    }
+
+    /// A binary model's `(positive label, threshold)`, else `None`.
+    fn binary_rule(&self) -> Option<(String, f64)> {
+        self.inner
+            .binary_rule()
+            .map(|r| (r.positive.clone(), r.threshold))
     }
 
     /// Whether the model is multi-label.
@@ -285,23 +288,20 @@ struct NativeTagger {
 
 #[pymethods]
 impl NativeTagger {
-    /// Fits on token lists and their IOB2 tag lists.
+    /// Fits on token lists and their IOB2 tag lists; `recipe` is the JSON object of the CRF's
+    /// settings by name (`CrfRecipe`'s keys).
     #[staticmethod]
     #[allow(clippy::too_many_arguments)]
-    #[pyo3(signature = (sents, tags, c1, c2, max_iterations, all_possible_transitions, naive, name, tokens_field=None, tags_field=None, templates=None))]
+    #[pyo3(signature = (sents, tags, recipe, naive, name, tokens_field=None, tags_field=None))]
     fn fit(
         py: Python<'_>,
         sents: Vec<Vec<String>>,
         tags: Vec<Vec<String>>,
-        c1: f64,
-        c2: f64,
-        max_iterations: usize,
-        all_possible_transitions: bool,
+        recipe: &str,
         naive: bool,
         name: String,
         tokens_field: Option<String>,
         tags_field: Option<String>,
-        templates: Option<String>,
     ) -> PyResult<Self> {
         let mut params = TaggerParams::default()
             .kind(if naive {
@@ -309,16 +309,8 @@ impl NativeTagger {
             } else {
                 TaggerKind::Crf
             })
-            .c1(c1)
-            .c2(c2)
-            .max_iterations(max_iterations)
-            .all_possible_transitions(all_possible_transitions)
+            .with_recipe(recipe_of(recipe)?)
             .name(name);
-        if let Some(t) = templates {
-            let t = rumedbench::Templates::parse_list(&t)
-                .map_err(|e| PyValueError::new_err(format!("templates: {e}")))?;
-            params = params.templates(t);
-        }
         if tokens_field.is_some() || tags_field.is_some() {
             params = params.fields(
                 tokens_field.as_deref().unwrap_or("tokens"),
@@ -467,6 +459,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(compare, m)?)?;
     m.add_function(wrap_pyfunction!(score_ranked, m)?)?;
     m.add_function(wrap_pyfunction!(score_tags, m)?)?;
+    m.add_function(wrap_pyfunction!(recipe_defaults, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -110,6 +110,10 @@ def test_report_draws_the_cli_chart(runs, tmp_path, monkeypatch):
         assert text in svg
     with pytest.raises(RuntimeError, match="--dpi"):
         rb.report(a, tmp_path / "c.png", dpi=5)
+    # The confusion heat-map beside the chart, and the figure picked by name.
+    rb.report(a, tmp_path / "m.svg", metric="macro_f1", confusion=True, bootstrap=20)
+    heat = (tmp_path / "m-confusion-toy.svg").read_text(encoding="utf-8")
+    assert "gold" in heat and "predicted" in heat
     monkeypatch.setenv("RUMEDBENCH_BIN", str(tmp_path / "nowhere"))
     monkeypatch.setenv("PATH", "")
     with pytest.raises(FileNotFoundError, match="cargo install"):

@@ -9,7 +9,8 @@ use crate::error::{Error, Result};
 use crate::features::analyzer::Analyzer;
 use crate::features::limit::DocFreq;
 use crate::pipeline::{
-    self, FitSettings, Fitted, Labels, ModelKind, MultiLabelRule, Pipeline, Rows, TextModel,
+    self, BinaryRule, FitSettings, Fitted, Labels, ModelKind, MultiLabelRule, Pipeline, Rows,
+    TextModel,
 };
 use crate::recipe::{ClassWeight, NgramRange, TextRecipe};
 use crate::task::{InputFields, TaskKind, TaskSpec};
@@ -28,6 +29,7 @@ pub struct TextClassifierParams {
     name: String,
     fields: Option<(Vec<String>, String)>,
     classes: Option<Vec<String>>,
+    positive: Option<String>,
 }
 
 impl Default for TextClassifierParams {
@@ -37,6 +39,7 @@ impl Default for TextClassifierParams {
             name: "model".into(),
             fields: None,
             classes: None,
+            positive: None,
         }
     }
 }
@@ -145,6 +148,15 @@ impl TextClassifierParams {
     /// a vocabulary).
     pub fn hash_features(mut self, bits: Option<u8>) -> Self {
         self.recipe.hash_features = bits;
+        self
+    }
+
+    /// A single-label binary task's positive label: the fitted model predicts it when its
+    /// probability is at least the recipe's `threshold` (as `rumedbench train
+    /// --positive-label L --threshold T`), kept in the model file. Fitting errors unless the
+    /// labels are two, one of them `label`.
+    pub fn positive_label(mut self, label: Option<String>) -> Self {
+        self.positive = label;
         self
     }
 
@@ -301,6 +313,22 @@ impl TextClassifierParams {
             &Rows::memory(),
             &mut |_| {},
         )?;
+        let mut pipeline = pipeline;
+        if let Some(positive) = &self.positive {
+            if multi {
+                return Err(Error::param(
+                    "positive_label",
+                    "a positive label's threshold is for single-label tasks; a multi-label \
+                     model's threshold applies to every class",
+                ));
+            }
+            pipeline
+                .set_binary_rule(Some(BinaryRule {
+                    positive: positive.clone(),
+                    threshold: self.recipe.threshold,
+                }))
+                .map_err(|e| Error::param("positive_label", e.to_string()))?;
+        }
         TextClassifier::from_bundle(bundle_of(pipeline, &settings))
     }
 }
@@ -527,12 +555,32 @@ impl TextClassifier {
         Array2::from_shape_vec((docs.len(), m.labels.len()), flat).expect("rows x classes")
     }
 
+    /// A single-label binary model's positive label and threshold, when it was fitted with
+    /// one (`positive_label`, or `rumedbench train --positive-label L --threshold T`).
+    pub fn binary_rule(&self) -> Option<&BinaryRule> {
+        self.bundle.pipeline.binary_rule()
+    }
+
+    /// The predicted class of each row of `proba`: the most probable (ties: the earlier class),
+    /// or, under a binary rule, the positive label when its probability reaches the threshold.
     pub(crate) fn argmax(&self, proba: &Array2<f32>) -> Vec<String> {
         let classes = self.classes();
+        let positive = self.binary_rule().and_then(|r| {
+            let at = classes.iter().position(|c| *c == r.positive)?;
+            Some((at, r.threshold))
+        });
         proba
             .rows()
             .into_iter()
             .map(|row| {
+                if let Some((at, threshold)) = positive {
+                    let best = if f64::from(row[at]) >= threshold {
+                        at
+                    } else {
+                        1 - at
+                    };
+                    return classes[best].clone();
+                }
                 let mut best = 0;
                 for (i, &p) in row.iter().enumerate() {
                     if p > row[best] {

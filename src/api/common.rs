@@ -14,7 +14,9 @@ macro_rules! model_file_methods {
         impl $model {
             #[doc = concat!("Reads a model file written by `rumedbench train` or [`", stringify!($model), "::save`] (errors name the path; a read failure carries its I/O kind).")]
             pub fn load(path: impl AsRef<std::path::Path>) -> $crate::error::Result<Self> {
-                Self::from_bundle($crate::bundle::Bundle::load(path.as_ref())?)
+                let path = path.as_ref();
+                Self::from_bundle($crate::bundle::Bundle::load(path)?)
+                    .map_err(|e| $crate::api::common::wrong_kind(path, e))
             }
 
             /// Writes the model file `rumedbench predict --model` reads (atomically).
@@ -29,12 +31,26 @@ macro_rules! model_file_methods {
 
             #[doc = concat!("Reads a model from the bytes [`", stringify!($model), "::to_bytes`] returns.")]
             pub fn from_bytes(bytes: &[u8]) -> $crate::error::Result<Self> {
-                Self::from_bundle($crate::bundle::Bundle::from_bytes(bytes)?)
+                Self::from_bundle($crate::bundle::Bundle::from_bytes(bytes)?).map_err(|e| {
+                    $crate::api::common::wrong_kind(std::path::Path::new("model bytes"), e)
+                })
             }
         }
     };
 }
 pub(crate) use model_file_methods;
+
+/// A model file of the wrong kind (a tagger loaded as a classifier, or the reverse) is a
+/// [`Error::Model`](crate::error::Error::Model) naming the file.
+pub(crate) fn wrong_kind(path: &std::path::Path, e: crate::error::Error) -> crate::error::Error {
+    match e {
+        crate::error::Error::Invalid(message) => crate::error::Error::Model {
+            path: path.to_path_buf(),
+            message,
+        },
+        other => other,
+    }
+}
 
 /// A task definition for data in memory, built directly: task `name` (trimmed, checked as a
 /// task file's is), inputs `inputs`, label field `label_field`; records are numbered from 1.

@@ -18,8 +18,8 @@ use super::meta::{BundleMeta, FileDigest};
 use crate::error::{bail, Context, Result};
 use crate::features::crf_templates::Templates;
 use crate::features::tfidf::{TfidfArrays, TfidfArraysIn};
-use crate::models::crf::Crf;
-use crate::models::linear::LogReg;
+use crate::models::crf::{Crf, CrfBytes};
+use crate::models::linear::{LogReg, LogRegOut};
 use crate::models::naive::{NaiveClassifier, NaiveTagger};
 use crate::pipeline::{BinaryRule, Fitted, ModelKind, MultiLabelRule, Pipeline, TextModel};
 use crate::recipe::text::{vectorizer_from, vectorizer_map};
@@ -99,7 +99,7 @@ struct TextArraysIn<'a> {
 #[derive(Deserialize)]
 struct TextArraysOut {
     tfidf: TfidfArrays,
-    clf: LogReg,
+    clf: LogRegOut,
     labels: Vec<String>,
 }
 
@@ -191,7 +191,6 @@ pub(super) fn read_settings(payload: &[u8]) -> Result<(Settings, &[u8])> {
 
 /// Decodes `T` from `bytes`, which it must fill exactly; the error names `section`.
 fn arrays<T: serde::de::DeserializeOwned>(bytes: &[u8], section: &str) -> Result<T> {
-    wire::take_decode_error();
     match postcard::take_from_bytes::<T>(bytes) {
         Ok((v, [])) => Ok(v),
         Ok((_, rest)) => bail!(
@@ -200,7 +199,7 @@ fn arrays<T: serde::de::DeserializeOwned>(bytes: &[u8], section: &str) -> Result
         ),
         Err(e) => bail!(
             "corrupted model file: cannot decode {section}: {}",
-            wire::decode_reason(e, wire::take_decode_error())
+            wire::decode_reason(e)
         ),
     }
 }
@@ -216,7 +215,10 @@ pub(super) fn decode(payload: &[u8]) -> Result<(BundleMeta, Pipeline)> {
             Fitted::NaiveTagger(arrays::<NaiveTagger>(rest, "the naive tagger")?)
         }
         FittedKind::Crf => {
-            let crf = arrays::<Crf>(rest, "the CRF model")?;
+            let bytes = arrays::<CrfBytes>(rest, "the CRF model")?;
+            let crf = Crf::from_bytes(bytes.0).map_err(|e| {
+                crate::error::err!("corrupted model file: cannot decode the CRF model: {e}")
+            })?;
             match &s.crf_templates {
                 None => Fitted::Crf(crf),
                 Some(names) => {
@@ -240,9 +242,13 @@ pub(super) fn decode(payload: &[u8]) -> Result<(BundleMeta, Pipeline)> {
                 .tfidf
                 .with_params(params)
                 .map_err(|e| crate::error::err!("corrupted model file: the vectorizer: {e}"))?;
+            let clf = a
+                .clf
+                .into_inner()
+                .map_err(|e| crate::error::err!("corrupted model file: the classifier: {e}"))?;
             Fitted::Text(Box::new(TextModel {
                 tfidf,
-                clf: a.clf,
+                clf,
                 labels: a.labels,
             }))
         }

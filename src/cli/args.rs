@@ -278,6 +278,12 @@ pub struct ReportArgs {
     /// metric: accuracy, entity F1 for tagging, micro-F1 for multi-label].
     #[arg(long, value_name = "KEY")]
     pub metric: Option<String>,
+    /// Also draw a heat-map of each single-label classification task's confusion matrix (rows
+    /// gold, columns predicted, shaded by the share of the gold row, counts in the cells), one
+    /// file per folder and task beside --out: <stem>-confusion-<Task>[-<n>].<ext>, written
+    /// together with the chart.
+    #[arg(long)]
+    pub confusion: bool,
 }
 
 /// Parses `--label DIR=NAME`.

@@ -18,6 +18,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::output_set;
 
+mod heatmap;
 mod png;
 mod text;
 use crate::scoring::bootstrap::{self, Interval};
@@ -179,6 +180,10 @@ pub struct ChartRequest {
     /// The figure plotted (`--metric`): a metric key (`acc`, `hit3`, `f1`, `micro_f1`,
     /// `macro_f1`, ...) or `mean`; `None` for each task's own figure ([`default_figure`]).
     pub metric: Option<String>,
+    /// `--confusion`: also a heat-map of each single-label classification task's confusion
+    /// matrix per folder, beside `out` (`<stem>-confusion-<Task>[-<n>].<ext>`), written
+    /// together with the chart.
+    pub confusion: bool,
 }
 
 /// The figure a task's bar shows by default: for the benchmark's tasks the mean of their
@@ -316,13 +321,7 @@ pub fn system_scores(
     seed: u64,
     (own, metric): (&[TaskSpec], Option<&str>),
 ) -> Result<System> {
-    // A task file's task need not be in every folder of the chart.
-    let own: Vec<TaskSpec> = own
-        .iter()
-        .filter(|t| dir.join(format!("{}.jsonl", t.name)).is_file())
-        .cloned()
-        .collect();
-    let report = eval::score_dir_with(dir, None, &own)?;
+    let report = eval::score_dir_with(dir, None, &own_in(dir, own))?;
     let boot = bootstrap::bootstrap(&report.tasks, replicates, seed);
     let benchmark = report.has_benchmark();
     let mut cells: Vec<(String, f64, Option<Interval>)> = report
@@ -357,6 +356,15 @@ pub fn system_scores(
         benchmark,
         missing,
     })
+}
+
+/// The task-file tasks `own` whose predictions `dir` holds: a task file's task need not be in
+/// every folder of the chart.
+fn own_in(dir: &Path, own: &[TaskSpec]) -> Vec<TaskSpec> {
+    own.iter()
+        .filter(|t| dir.join(format!("{}.jsonl", t.name)).is_file())
+        .cloned()
+        .collect()
 }
 
 fn register_font() -> Result<()> {
@@ -682,19 +690,29 @@ pub fn write_chart(
     series: &[Series],
     out: &Path,
 ) -> Result<()> {
+    let bytes = chart_bytes(style, groups, series, out)?;
+    output_set::write_atomic(out, |w| Ok(w.write_all(&bytes)?))
+}
+
+/// The chart's bytes, SVG or PNG by `out`'s extension.
+fn chart_bytes(
+    style: &ChartStyle,
+    groups: &[Group],
+    series: &[Series],
+    out: &Path,
+) -> Result<Vec<u8>> {
     let ext = out
         .extension()
         .map(|e| e.to_string_lossy().to_lowercase())
         .unwrap_or_default();
-    let bytes = match ext.as_str() {
+    Ok(match ext.as_str() {
         "svg" => render_svg(style, groups, series)?.into_bytes(),
         "png" => render_png(style, groups, series)?,
         _ => bail!(
             "--out {}: the file name must end in .svg or .png",
             out.display()
         ),
-    };
-    output_set::write_atomic(out, |w| Ok(w.write_all(&bytes)?))
+    })
 }
 
 /// Scores each directory, bootstraps its intervals, adds the paper rows and writes the chart.
@@ -767,7 +785,12 @@ pub fn run(req: &ChartRequest, log: &mut dyn std::io::Write) -> Result<(Vec<Grou
              of the paper's table"
         )?;
     }
-    write_chart(&req.style, &groups, &series, &req.out)?;
+    if !req.confusion {
+        write_chart(&req.style, &groups, &series, &req.out)?;
+        return Ok((groups, series));
+    }
+    let bytes = chart_bytes(&req.style, &groups, &series, &req.out)?;
+    heatmap::write_with_chart(req, &bytes, log)?;
     Ok((groups, series))
 }
 

@@ -257,6 +257,7 @@ impl ReportArgs {
                 values: !self.no_values,
             },
             metric: self.metric.clone(),
+            confusion: self.confusion,
             own: self
                 .task_file
                 .iter()

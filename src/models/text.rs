@@ -9,14 +9,14 @@ use serde_json::Value;
 use crate::data::{self, Example};
 use crate::error::Result;
 use crate::features::tfidf::{Tfidf, TfidfIn, TfidfOut};
-use crate::models::linear::LogReg;
+use crate::models::linear::{LogReg, LogRegOut};
 use crate::models::Model;
 use crate::models::Prediction;
 use crate::task::TaskSpec;
 use crate::wire::WireFormat;
 
 /// The text model: char n-gram tf-idf + one-vs-rest logistic regression.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize)]
 pub struct TextModel {
     /// The fitted vectorizer.
     pub tfidf: Tfidf,
@@ -51,18 +51,21 @@ impl<'a, F: WireFormat> TextModelIn<'a, F> {
 #[serde(bound = "")]
 pub struct TextModelOut<F: WireFormat> {
     tfidf: TfidfOut<F>,
-    clf: LogReg,
+    clf: LogRegOut,
     labels: Vec<String>,
 }
 
 impl<F: WireFormat> TextModelOut<F> {
-    /// The text model.
-    pub fn into_inner(self) -> TextModel {
-        TextModel {
-            tfidf: self.tfidf.into_inner(),
-            clf: self.clf,
+    /// The text model, its vectorizer checked.
+    pub fn into_inner(self) -> Result<TextModel> {
+        Ok(TextModel {
+            tfidf: self.tfidf.into_inner()?,
+            clf: self
+                .clf
+                .into_inner()
+                .map_err(|e| crate::error::err!("the classifier: {e}"))?,
             labels: self.labels,
-        }
+        })
     }
 }
 

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::data::{self, Split};
 use crate::features::tfidf::TfidfParams;
-use crate::models::crf::{is_iob, Crf, CrfParams};
+use crate::models::crf::{is_iob, Crf, CrfBytes, CrfParams};
 use crate::models::linear::{LogReg, LogRegParams, TrainMatrix};
 use crate::models::naive::{NaiveClassifier, NaiveParams, NaiveTagger};
 pub use crate::models::prediction::Prediction;
@@ -169,7 +169,7 @@ impl FitSettings {
 
 /// A fitted model of any family. Externally tagged: postcard (the model file encoding) is not
 /// self-describing and cannot read internally tagged enums.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Fitted {
     /// Naive classifier.
@@ -188,18 +188,26 @@ pub enum Fitted {
 pub(crate) enum FittedOut<F: WireFormat> {
     NaiveClassifier(NaiveClassifier),
     NaiveTagger(NaiveTagger),
-    Crf(Crf),
+    Crf(CrfBytes),
     Text(Box<TextModelOut<F>>),
 }
 
 impl<F: WireFormat> FittedOut<F> {
-    pub(crate) fn into_inner(self) -> Fitted {
-        match self {
+    /// The fitted model, its parts checked (the CRF's bytes read, the vectorizer checked).
+    pub(crate) fn into_inner(self) -> Result<Fitted> {
+        Ok(match self {
             FittedOut::NaiveClassifier(m) => Fitted::NaiveClassifier(m),
             FittedOut::NaiveTagger(m) => Fitted::NaiveTagger(m),
-            FittedOut::Crf(m) => Fitted::Crf(m),
-            FittedOut::Text(m) => Fitted::Text(Box::new(m.into_inner())),
-        }
+            FittedOut::Crf(b) => Fitted::Crf(
+                Crf::from_bytes(b.0)
+                    .map_err(|e| crate::error::err!("cannot decode the CRF model: {e}"))?,
+            ),
+            FittedOut::Text(m) => {
+                Fitted::Text(Box::new(m.into_inner().map_err(|e| {
+                    crate::error::err!("cannot decode the vectorizer: {e}")
+                })?))
+            }
+        })
     }
 }
 

@@ -42,6 +42,20 @@ pub fn layered<T: Serialize + DeserializeOwned + Default>(
     })
 }
 
+/// A recipe from one map of its keys (what Python's keyword arguments become): every key must
+/// be one of the recipe's, so a misspelt setting is an error naming it, not a silent default;
+/// a value of the wrong type is an error naming its key.
+pub fn from_map<T: Serialize + DeserializeOwned + Default>(map: &Map<String, Value>) -> Result<T> {
+    let known = keys::<T>();
+    if let Some(k) = map.keys().find(|k| !known.contains(k)) {
+        return Err(crate::error::Error::param(
+            k,
+            format!("not a setting of this model (one of {})", known.join(", ")),
+        ));
+    }
+    layered(&[map])
+}
+
 /// The serde form of a recipe as a JSON map.
 pub fn to_map<T: Serialize>(recipe: &T) -> Map<String, Value> {
     match serde_json::to_value(recipe) {
@@ -71,9 +85,13 @@ pub mod doc_freq {
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DocFreq, D::Error> {
-        Ok(match Form::deserialize(d)? {
-            Form::Count(c) => DocFreq::Count(c),
-            Form::Fraction(f) => DocFreq::Fraction(f),
-        })
+        match Form::deserialize(d) {
+            Ok(Form::Count(c)) => Ok(DocFreq::Count(c)),
+            Ok(Form::Fraction(f)) => Ok(DocFreq::Fraction(f)),
+            Err(_) => Err(serde::de::Error::custom(
+                "expected a number of documents (an integer >= 0) or a fraction of them (a \
+                 number with a point)",
+            )),
+        }
     }
 }

@@ -14,7 +14,7 @@ pub mod crf;
 mod layers;
 pub mod text;
 
-pub use layers::{keys, layered, to_map};
+pub use layers::{from_map, keys, layered, to_map};
 
 pub use crf::{CheckedCrfRecipe, CrfRecipe};
 pub use text::{CheckedTextRecipe, ClassWeight, NgramRange, TextRecipe};

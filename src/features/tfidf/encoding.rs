@@ -6,7 +6,6 @@ use super::model::Tfidf;
 use super::params::{Extension, TfidfParams};
 use super::terms::{Arena, Terms};
 use crate::error::Result;
-use crate::wire;
 use crate::wire::FORMAT_BASE;
 use crate::wire::FORMAT_VECTORIZER;
 use crate::wire::{Format4, WireFormat};
@@ -213,31 +212,26 @@ pub(super) struct TfidfParts<F: WireFormat> {
     pub(super) idf: Vec<f32>,
 }
 
-/// A fitted vectorizer decoded from model format `F` (and checked: see
-/// [`Tfidf::from_parts`]).
-pub struct TfidfOut<F>(Tfidf, PhantomData<F>);
+/// A fitted vectorizer decoded from model format `F`, not yet checked: [`TfidfOut::into_inner`]
+/// checks it (see [`Tfidf::from_parts`]) after decoding, so its error reaches the model file's
+/// message whole (postcard keeps no custom error text).
+#[derive(Deserialize)]
+#[serde(bound = "")]
+pub struct TfidfOut<F: WireFormat>(TfidfParts<F>);
 
-impl<F> TfidfOut<F> {
-    /// The vectorizer.
-    pub fn into_inner(self) -> Tfidf {
-        self.0
-    }
-}
-
-impl<'de, F: WireFormat> Deserialize<'de> for TfidfOut<F> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        TfidfParts::<F>::deserialize(d).and_then(|p| {
-            Tfidf::try_from(p)
-                .map(|t| TfidfOut(t, PhantomData))
-                .map_err(wire::custom)
-        })
+impl<F: WireFormat> TfidfOut<F> {
+    /// The vectorizer, checked.
+    pub fn into_inner(self) -> Result<Tfidf> {
+        Tfidf::try_from(self.0)
     }
 }
 
 /// Outside a model file the vectorizer is read as the newest format writes it.
 impl<'de> Deserialize<'de> for Tfidf {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        TfidfOut::<Format4>::deserialize(d).map(TfidfOut::into_inner)
+        TfidfOut::<Format4>::deserialize(d)?
+            .into_inner()
+            .map_err(serde::de::Error::custom)
     }
 }
 

@@ -384,40 +384,46 @@ impl serde::Serialize for Crf {
 
 impl<'de> serde::Deserialize<'de> for Crf {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        let bytes: Vec<u8> = serde::de::Deserialize::deserialize(d).map(|b: ByteBuf| b.0)?;
-        Crf::from_bytes(bytes).map_err(crate::wire::custom)
+        let bytes: Vec<u8> = serde::de::Deserialize::deserialize(d).map(|b: CrfBytes| b.0)?;
+        Crf::from_bytes(bytes).map_err(serde::de::Error::custom)
     }
 }
 
-/// Accepts bytes however the format encodes them (postcard: a byte string).
-struct ByteBuf(Vec<u8>);
+/// A CRF's model bytes as a model file holds them, not yet read: the model file decodes these
+/// and then [`Crf::from_bytes`] checks them, so its error reaches the message whole (postcard
+/// keeps no custom error text). Accepts bytes however the format encodes them (postcard: a
+/// byte string).
+pub struct CrfBytes(pub Vec<u8>);
 
-impl<'de> serde::Deserialize<'de> for ByteBuf {
+impl<'de> serde::Deserialize<'de> for CrfBytes {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         struct V;
         impl<'de> serde::de::Visitor<'de> for V {
-            type Value = ByteBuf;
+            type Value = CrfBytes;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("CRFsuite model bytes")
             }
-            fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> std::result::Result<ByteBuf, E> {
-                Ok(ByteBuf(v.to_vec()))
+            fn visit_bytes<E: serde::de::Error>(
+                self,
+                v: &[u8],
+            ) -> std::result::Result<CrfBytes, E> {
+                Ok(CrfBytes(v.to_vec()))
             }
             fn visit_byte_buf<E: serde::de::Error>(
                 self,
                 v: Vec<u8>,
-            ) -> std::result::Result<ByteBuf, E> {
-                Ok(ByteBuf(v))
+            ) -> std::result::Result<CrfBytes, E> {
+                Ok(CrfBytes(v))
             }
             fn visit_seq<A: serde::de::SeqAccess<'de>>(
                 self,
                 mut seq: A,
-            ) -> std::result::Result<ByteBuf, A::Error> {
+            ) -> std::result::Result<CrfBytes, A::Error> {
                 let mut v = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1 << 24));
                 while let Some(b) = seq.next_element()? {
                     v.push(b);
                 }
-                Ok(ByteBuf(v))
+                Ok(CrfBytes(v))
             }
         }
         d.deserialize_byte_buf(V)

@@ -9,7 +9,7 @@
 //! (its dual coefficients are at most C times a class weight, C at most 1e6).
 
 use super::kernels::{log1p_exp, sigmoid};
-use super::model::{FoldedModel, LogReg};
+use super::model::{FoldedModel, LogReg, Weights};
 use crate::error::{bail, Result};
 
 /// Largest sum of weight magnitudes a problem may have (`f32::MAX` is about 3.4e38).
@@ -24,27 +24,29 @@ impl LogReg {
     pub(super) fn check_score_bound(&self) -> Result<()> {
         let p = self.n_problems;
         let mut mass = vec![0f64; p];
-        if let Some(m) = &self.folded {
-            folded_mass(m, &mut mass)?;
-        } else if let Some(dense) = &self.dense {
-            for (k, w) in dense.chunks_exact(self.n_features + 1).enumerate() {
-                mass[k] = w.iter().map(|v| (*v as f64).abs()).sum();
-            }
-        } else {
-            let x = &self.support;
-            for i in 0..x.n_rows() {
-                let sq: f64 = x.row(i).1.iter().map(|&v| v as f64 * v as f64).sum();
-                if sq > 1.0 + NORM_SLACK {
-                    bail!(
-                        "support vector {i} has norm {:e}, not at most 1 as every \
-                         vectorized row",
-                        sq.sqrt()
-                    );
+        match &self.weights {
+            Weights::Folded(m) => folded_mass(m, &mut mass)?,
+            Weights::Dense(dense) => {
+                for (k, w) in dense.chunks_exact(self.n_features + 1).enumerate() {
+                    mass[k] = w.iter().map(|v| (*v as f64).abs()).sum();
                 }
             }
-            let n = x.n_rows();
-            for (k, c) in self.dual.chunks(n.max(1)).enumerate().take(p) {
-                mass[k] = 2.0 * c.iter().map(|v| (*v as f64).abs()).sum::<f64>();
+            Weights::Dual(m) => {
+                let x = &m.support;
+                for i in 0..x.n_rows() {
+                    let sq: f64 = x.row(i).1.iter().map(|&v| v as f64 * v as f64).sum();
+                    if sq > 1.0 + NORM_SLACK {
+                        bail!(
+                            "support vector {i} has norm {:e}, not at most 1 as every \
+                         vectorized row",
+                            sq.sqrt()
+                        );
+                    }
+                }
+                let n = x.n_rows();
+                for (k, c) in m.coef.chunks(n.max(1)).enumerate().take(p) {
+                    mass[k] = 2.0 * c.iter().map(|v| (*v as f64).abs()).sum::<f64>();
+                }
             }
         }
         if let Some((k, m)) = mass

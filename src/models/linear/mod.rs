@@ -42,5 +42,5 @@ mod route;
 mod tests;
 
 pub use matrix::TrainMatrix;
-pub use model::LogReg;
+pub use model::{LogReg, LogRegOut};
 pub use params::{FitReport, LogRegParams};

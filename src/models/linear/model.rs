@@ -9,6 +9,7 @@ use crate::error::Result;
 use crate::features::sparse::CsrMatrix;
 use serde::Deserialize;
 use serde::Serialize;
+use std::sync::OnceLock;
 
 /// A fitted one-vs-rest logistic regression, kept in its dual form.
 ///
@@ -21,29 +22,138 @@ use serde::Serialize;
 /// the dual coefficients and kept instead. Either way the stored form is the model: predictions
 /// are computed from it at training time and after loading, so a saved model predicts
 /// byte-identically.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug)]
 pub struct LogReg {
     pub(super) n_features: usize,
     pub(super) n_classes: usize,
     pub(super) n_problems: usize,
-    /// Dense weights, `w[k * (n_features + 1) + j]`, intercept last; when set, `dual` and
-    /// `support` are empty.
-    pub(super) dense: Option<Vec<f32>>,
+    /// The weights, in one of their three forms.
+    pub(super) weights: Weights,
+    pub(super) report: FitReport,
+}
+
+/// The three forms of a fitted model's weights: each predicts the same scores up to rounding,
+/// and the fit keeps the smallest for its data.
+#[derive(Debug)]
+pub(super) enum Weights {
+    /// Dense weights, `w[k * (n_features + 1) + j]`, intercept last (few problems, many
+    /// non-zeros: RuMedDaNet's single binary problem).
+    Dense(Vec<f32>),
+    /// The dual form: coefficients over the training rows.
+    Dual(DualModel),
+    /// The primal route's form (large corpora).
+    Folded(FoldedModel),
+}
+
+/// The dual form: `score_k(x) = sum_i c_ki (x_i . x + 1)`.
+#[derive(Debug)]
+pub(super) struct DualModel {
     /// `c[k * n_rows + i] = a_ki y_ki`: one row per binary problem (one in total for two
     /// classes, else one per class), stored as f32 so the file is compact.
-    pub(super) dual: Vec<f32>,
-    /// The training rows the dual coefficients weigh (tf-idf vectors); checked by
+    pub(super) coef: Vec<f32>,
+    /// The training rows the coefficients weigh (tf-idf vectors); checked by
     /// [`LogReg::validate`] when decoded.
-    #[serde(with = "crate::features::sparse::unchecked_serde")]
     pub(super) support: CsrMatrix,
-    /// The primal route's form (large corpora); when set, `dense`, `dual` and `support` are
-    /// empty.
-    pub(super) folded: Option<FoldedModel>,
-    #[serde(default)]
-    pub(super) report: FitReport,
     /// Column (posting) lists of `support`, built on first use.
-    #[serde(skip)]
-    pub(super) postings: std::sync::OnceLock<Postings>,
+    pub(super) postings: OnceLock<Postings>,
+}
+
+impl DualModel {
+    /// The dual form of coefficients `coef` over rows `support`.
+    pub(super) fn new(coef: Vec<f32>, support: CsrMatrix) -> Self {
+        DualModel {
+            coef,
+            support,
+            postings: OnceLock::new(),
+        }
+    }
+
+    /// The column (posting) lists of the support rows.
+    pub(super) fn postings(&self) -> &Postings {
+        self.postings.get_or_init(|| Postings::new(&self.support))
+    }
+}
+
+/// The model's encoding in every model-file format (2 to 5 alike): the three forms as optional
+/// fields, the unused ones empty. Written from a borrowed model.
+#[derive(Serialize)]
+struct WireRef<'a> {
+    n_features: usize,
+    n_classes: usize,
+    n_problems: usize,
+    dense: Option<&'a [f32]>,
+    dual: &'a [f32],
+    #[serde(serialize_with = "support_ref")]
+    support: &'a CsrMatrix,
+    folded: Option<&'a FoldedModel>,
+    report: &'a FitReport,
+}
+
+fn support_ref<S: serde::Serializer>(x: &&CsrMatrix, s: S) -> std::result::Result<S::Ok, S::Error> {
+    crate::features::sparse::unchecked_serde::serialize(x, s)
+}
+
+impl Serialize for LogReg {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let empty = CsrMatrix::zeros(0, self.n_features);
+        let (dense, dual, support, folded) = match &self.weights {
+            Weights::Dense(w) => (Some(w.as_slice()), &[][..], &empty, None),
+            Weights::Dual(m) => (None, m.coef.as_slice(), &m.support, None),
+            Weights::Folded(m) => (None, &[][..], &empty, Some(m)),
+        };
+        WireRef {
+            n_features: self.n_features,
+            n_classes: self.n_classes,
+            n_problems: self.n_problems,
+            dense,
+            dual,
+            support,
+            folded,
+            report: &self.report,
+        }
+        .serialize(s)
+    }
+}
+
+/// A model as a model file encodes it, not yet checked: [`LogRegOut::into_inner`] picks its
+/// form and [`LogReg::validate`] checks it, with their own messages (postcard keeps no custom
+/// error text). Its encoding is the model's (it serialises as [`LogReg`] does).
+#[derive(Serialize, Deserialize)]
+pub struct LogRegOut {
+    n_features: usize,
+    n_classes: usize,
+    n_problems: usize,
+    dense: Option<Vec<f32>>,
+    dual: Vec<f32>,
+    #[serde(with = "crate::features::sparse::unchecked_serde")]
+    support: CsrMatrix,
+    folded: Option<FoldedModel>,
+    #[serde(default)]
+    report: FitReport,
+}
+
+impl LogRegOut {
+    /// The model in the one form its fields hold (not yet validated: see
+    /// [`LogReg::validate`]); more than one form is an error.
+    pub fn into_inner(self) -> Result<LogReg> {
+        let dual_set = !self.dual.is_empty() || self.support.n_rows() > 0;
+        let weights = match (self.dense, self.folded) {
+            (Some(_), Some(_)) => bail!("the classifier holds both dense and folded weights"),
+            (Some(_), None) | (None, Some(_)) if dual_set => {
+                bail!("the classifier holds dual coefficients beside its primal weights")
+            }
+            (Some(w), None) => Weights::Dense(w),
+            (None, Some(m)) => Weights::Folded(m),
+            (None, None) => Weights::Dual(DualModel::new(self.dual, self.support)),
+        };
+        Ok(LogReg {
+            n_features: self.n_features,
+            n_classes: self.n_classes,
+            n_problems: self.n_problems,
+            weights,
+            report: self.report,
+        })
+    }
 }
 
 /// A model fitted on the primal route: primal weights of the features held by two or more
@@ -182,36 +292,37 @@ impl LogReg {
             bail!("{k} classes with {p} binary problems is not a one-vs-rest model");
         }
         let finite = |v: &[f32]| v.iter().all(|x| x.is_finite());
-        if let Some(m) = &self.folded {
-            return m.validate(d, p);
-        }
-        if let Some(dense) = &self.dense {
-            let want = d.checked_add(1).and_then(|w| w.checked_mul(p));
-            if want != Some(dense.len()) {
-                bail!(
-                    "{} dense weights for {p} problems of {d} features",
-                    dense.len()
-                );
+        let m = match &self.weights {
+            Weights::Folded(m) => return m.validate(d, p),
+            Weights::Dense(dense) => {
+                let want = d.checked_add(1).and_then(|w| w.checked_mul(p));
+                if want != Some(dense.len()) {
+                    bail!(
+                        "{} dense weights for {p} problems of {d} features",
+                        dense.len()
+                    );
+                }
+                if !finite(dense) {
+                    bail!("the weights hold a non-finite value");
+                }
+                return Ok(());
             }
-            if !finite(dense) {
-                bail!("the weights hold a non-finite value");
-            }
-            return Ok(());
-        }
-        let x = &self.support;
+            Weights::Dual(m) => m,
+        };
+        let x = &m.support;
         if x.n_cols() != d {
             bail!(
                 "support vectors have {} columns, the model {d} features",
                 x.n_cols()
             );
         }
-        if !finite(&self.dual) {
+        if !finite(&m.coef) {
             bail!("the dual coefficients hold a non-finite value");
         }
-        if Some(self.dual.len()) != x.n_rows().checked_mul(p) {
+        if Some(m.coef.len()) != x.n_rows().checked_mul(p) {
             bail!(
                 "{} dual coefficients for {p} problems of {} rows",
-                self.dual.len(),
+                m.coef.len(),
                 x.n_rows()
             );
         }

@@ -1,7 +1,7 @@
 //! Prediction: decision values, probabilities and the dot-product kernels behind them.
 
 use super::kernels::sigmoid;
-use super::model::{FoldedModel, LogReg, Postings};
+use super::model::{DualModel, FoldedModel, LogReg, Weights};
 use super::params::FitReport;
 use crate::features::sparse::CsrMatrix;
 use rayon::prelude::*;
@@ -22,10 +22,6 @@ impl LogReg {
         &self.report
     }
 
-    pub(super) fn postings(&self) -> &Postings {
-        self.postings.get_or_init(|| Postings::new(&self.support))
-    }
-
     /// Number of stored binary problems (1 for two classes).
     pub fn n_problems(&self) -> usize {
         self.n_problems
@@ -36,7 +32,12 @@ impl LogReg {
     /// there is a single problem, `k = 0`, whose positive class is class 1. Used to explain
     /// predictions without materialising dense weights.
     pub fn weights_for(&self, k: usize, features: &[u32]) -> Option<(Vec<f64>, f64)> {
-        if let Some(m) = &self.folded {
+        let m = match &self.weights {
+            Weights::Folded(m) => m,
+            Weights::Dense(dense) => return self.dense_weights_for(dense, k, features),
+            Weights::Dual(m) => return self.dual_weights_for(m, k, features),
+        };
+        {
             if k >= self.n_problems {
                 return None;
             }
@@ -52,9 +53,17 @@ impl LogReg {
                     acc[k]
                 })
                 .collect();
-            return Some((w, m.biases()[k]));
+            Some((w, m.biases()[k]))
         }
-        if let Some(dense) = &self.dense {
+    }
+
+    fn dense_weights_for(
+        &self,
+        dense: &[f32],
+        k: usize,
+        features: &[u32],
+    ) -> Option<(Vec<f64>, f64)> {
+        {
             let stride = self.n_features + 1;
             let w = dense.get(k * stride..(k + 1) * stride)?;
             let picked = features
@@ -65,11 +74,19 @@ impl LogReg {
                         .map_or(0.0, |&v| v as f64)
                 })
                 .collect();
-            return Some((picked, w[self.n_features] as f64));
+            Some((picked, w[self.n_features] as f64))
         }
-        let n = self.support.n_rows();
-        let c = self.dual.get(k * n..(k + 1) * n)?;
-        let post = self.postings();
+    }
+
+    fn dual_weights_for(
+        &self,
+        m: &DualModel,
+        k: usize,
+        features: &[u32],
+    ) -> Option<(Vec<f64>, f64)> {
+        let n = m.support.n_rows();
+        let c = m.coef.get(k * n..(k + 1) * n)?;
+        let post = m.postings();
         let w = features
             .iter()
             .map(|&j| {
@@ -93,16 +110,15 @@ impl LogReg {
     /// `x` beyond the fitted width are ignored. Rows are independent, so the result does not
     /// depend on the thread count.
     pub fn decision_function(&self, x: &CsrMatrix) -> Vec<f32> {
-        if let Some(dense) = &self.dense {
-            return self.decision_dense(dense, x);
-        }
-        if let Some(m) = &self.folded {
-            return self.decision_folded(m, x);
-        }
+        let m = match &self.weights {
+            Weights::Dense(dense) => return self.decision_dense(dense, x),
+            Weights::Folded(m) => return self.decision_folded(m, x),
+            Weights::Dual(m) => m,
+        };
         let k = self.n_classes;
-        let n = self.support.n_rows();
+        let n = m.support.n_rows();
         let problems = self.n_problems();
-        let post = self.postings();
+        let post = m.postings();
         let mut out = vec![0f32; x.n_rows() * k];
         // Rows go in groups so that each problem's coefficients are streamed from memory once
         // per group rather than once per row; a row's arithmetic does not depend on its group.
@@ -126,7 +142,7 @@ impl LogReg {
                     }
                 }
                 for p in 0..problems {
-                    let coef = &self.dual[p * n..(p + 1) * n];
+                    let coef = &m.coef[p * n..(p + 1) * n];
                     let s = dot4_rows(coef, kernels);
                     for d in 0..rows {
                         scores[d * k + p] = s[d] as f32;

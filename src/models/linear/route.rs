@@ -6,7 +6,7 @@ use super::folded_rows::FoldedRows;
 use super::gram::Gram;
 use super::kernels::{axpy_row, BinaryProblem, DualSolution};
 use super::matrix::{Targets, TrainMatrix};
-use super::model::{FoldedModel, LogReg};
+use super::model::{DualModel, FoldedModel, LogReg, Weights};
 use super::params::{FitReport, LogRegParams};
 use crate::error::bail;
 use crate::error::Result;
@@ -210,12 +210,8 @@ impl LogRegParams {
                 n_features: d,
                 n_classes,
                 n_problems,
-                dense: Some(dense),
-                dual: Vec::new(),
-                support: CsrMatrix::zeros(0, d),
-                folded: None,
+                weights: Weights::Dense(dense),
                 report,
-                postings: std::sync::OnceLock::new(),
             };
         }
         debug_assert_eq!(dual.len(), n_problems * y_len);
@@ -223,12 +219,8 @@ impl LogRegParams {
             n_features: d,
             n_classes,
             n_problems,
-            dense: None,
-            dual,
-            support: x.into_owned(),
-            folded: None,
+            weights: Weights::Dual(DualModel::new(dual, x.into_owned())),
             report,
-            postings: std::sync::OnceLock::new(),
         }
     }
 }
@@ -352,10 +344,7 @@ impl LogRegParams {
             n_features: d,
             n_classes,
             n_problems: np,
-            dense: None,
-            dual: Vec::new(),
-            support: CsrMatrix::zeros(0, d),
-            folded: Some(FoldedModel {
+            weights: Weights::Folded(FoldedModel {
                 slot: f.slot,
                 n_shared: f.n_shared,
                 blocks,
@@ -364,7 +353,6 @@ impl LogRegParams {
                 coef,
             }),
             report,
-            postings: std::sync::OnceLock::new(),
         }
     }
 }

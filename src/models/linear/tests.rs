@@ -389,7 +389,7 @@ fn folded_route_reaches_the_reference_optimum() {
     };
     let problems = params.problems(Targets::Classes(&y), 3);
     let m = params.fit_folded(x.clone(), Targets::Classes(&y), 3, &problems);
-    assert!(m.folded.is_some() && m.report().all_converged());
+    assert!(matches!(m.weights, super::model::Weights::Folded(_)) && m.report().all_converged());
     let all: Vec<u32> = (0..16).collect();
     for (k, &(c, cp, cn)) in problems.iter().enumerate() {
         let pos: Vec<bool> = y.iter().map(|&l| l == c).collect();
@@ -511,7 +511,7 @@ fn counts_route_gives_the_same_model_as_the_formed_matrix() {
         let params = LogRegParams::default();
         let a = params.fit_owned(x.clone(), &y, 6).unwrap();
         let b = params.fit_owned(m.clone(), &y, 6).unwrap();
-        assert!(b.folded.is_some());
+        assert!(matches!(b.weights, super::model::Weights::Folded(_)));
         let what = format!("long {long}, sublinear {sublinear}");
         assert_eq!(
             serde_json::to_vec(&a).unwrap(),
