@@ -235,8 +235,17 @@ def real(folder):
         "test_sentence_tag_digests": [tags_digest([t]) for t in tags],
         "test_entity_tokens": sum(t != "O" for s in tags for t in s),
     }
-    json.dump(out, sys.stdout, indent=1)
-    print()
+    write_compact(out)
+
+
+def write_compact(out):
+    """One line per key (per template list for the dev digests): small and diffable."""
+    dev = out["dev_feature_digests"]
+    print('{"dev_feature_digests": {')
+    print(",\n".join(f"{json.dumps(k)}: {json.dumps(v)}" for k, v in dev.items()) + "},")
+    rest = [k for k in out if k != "dev_feature_digests"]
+    print(",\n".join(f"{json.dumps(k)}: {json.dumps(out[k])}" for k in rest))
+    print("}")
 
 
 PLUS_C1, PLUS_C2 = 0.05, 0.01
