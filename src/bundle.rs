@@ -14,7 +14,10 @@
 //! object holding the provenance, the task, the model kind, the multi-label rule and the
 //! vectorizer's recipe keys, all by name, followed by the postcard encoding of the fitted
 //! model's arrays (layout in the `v5` module). A setting added with a default needs no new
-//! format. Formats 2 to 4 (below) are still read, by the legacy decoder.
+//! format. A file whose settings hold what a format-5 reader would ignore and then predict
+//! wrongly without (a CRF's feature templates other than the paper's) is written as format 6,
+//! the same layout, so that older builds refuse it as newer. Formats 2 to 4 (below) are still
+//! read, by the legacy decoder.
 //!
 //! Format 3 extends format 2 compatibly: its payload is format 2's followed by the postcard
 //! encoding of an [`Extension`] (today: a multi-label task's decision rule and label
@@ -35,7 +38,9 @@ use sha2::{Digest, Sha256};
 use crate::output;
 use crate::pipeline::{FittedOut, MultiLabelRule, Pipeline};
 use crate::wire::{self, Format2, Format4, WireFormat};
-pub use crate::wire::{FORMAT_BASE, FORMAT_SELF_DESCRIBING, FORMAT_VECTORIZER, FORMAT_VERSION};
+pub use crate::wire::{
+    FORMAT_BASE, FORMAT_CRF_TEMPLATES, FORMAT_SELF_DESCRIBING, FORMAT_VECTORIZER, FORMAT_VERSION,
+};
 
 /// The file's first eight bytes.
 pub const MAGIC: &[u8; 8] = b"RMDBENCH";
@@ -136,7 +141,7 @@ impl Bundle {
     /// [`Bundle::from_bytes`] before its errors are model-file errors.
     fn decode(bytes: &[u8]) -> Result<Self> {
         let (version, payload) = check_header(bytes)?;
-        if version == FORMAT_SELF_DESCRIBING {
+        if version >= FORMAT_SELF_DESCRIBING {
             let (meta, pipeline) = v5::decode(payload)?;
             let bundle = Bundle { meta, pipeline };
             bundle
@@ -199,7 +204,7 @@ impl Bundle {
     /// Streams the model file's bytes (header, then payload) to `w`, in two encoding passes
     /// (see [`Bundle::save`]); the bytes equal [`Bundle::to_bytes`].
     pub fn write_to(&self, w: &mut dyn std::io::Write) -> Result<()> {
-        let version = FORMAT_SELF_DESCRIBING;
+        let version = v5::format_of(&self.pipeline);
         let mut sink = Digesting {
             sha: Sha256::new(),
             len: 0,
@@ -286,7 +291,7 @@ impl Bundle {
             bail!("{} is not a rumedbench model file", path.display());
         }
         let version = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
-        if version == FORMAT_SELF_DESCRIBING {
+        if version >= FORMAT_SELF_DESCRIBING {
             let (s, _) = v5::read_settings(&bytes[HEADER_LEN..])
                 .with_context(|| format!("{}: cannot decode its task", path.display()))?;
             return Ok(ModelIdentity {

@@ -93,6 +93,7 @@ pub use bundle::Bundle;
 pub use data::{Example, Labels, Split};
 pub use error::{Error, Result};
 pub use features::analyzer::Analyzer;
+pub use features::crf_templates::{Template, Templates};
 pub use features::limit::DocFreq;
 pub use features::tfidf::TfidfParams;
 pub use models::crf::CrfParams;

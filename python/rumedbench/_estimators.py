@@ -200,7 +200,7 @@ _TEXT_KEYS = (
 )
 
 # The tagger's keyword arguments that are the CRF recipe's keys.
-_CRF_KEYS = ("c1", "c2", "max_iterations", "all_possible_transitions")
+_CRF_KEYS = ("c1", "c2", "max_iterations", "all_possible_transitions", "templates")
 
 
 def _plain(value):
@@ -522,6 +522,9 @@ class CrfTagger(_NativeModel, BaseEstimator):
     model file names (as the classifier keeps a frame's column names), so ``rumedbench
     predict``/``test`` read records with those fields. ``verbose=True`` logs the fit's size
     and time through :mod:`logging` (logger ``"rumedbench"``).
+    ``templates`` lists the CRF's token feature templates (names, or one comma-separated
+    string, as ``--crf-templates``): ``("paper",)``, the default, or e.g. ``["bias", "lower",
+    "shape", "window:1", "affix:2-4", "flags", "bigram", "bos_eos"]``, the ``plus`` preset's.
     """
 
     _native_type = _native.NativeTagger
@@ -535,7 +538,9 @@ class CrfTagger(_NativeModel, BaseEstimator):
         all_possible_transitions=True,
         model="crf",
         verbose=False,
+        templates=("paper",),
     ):
+        self.templates = templates
         self.algorithm = algorithm
         self.c1 = c1
         self.c2 = c2

@@ -59,6 +59,27 @@ def test_taggers_interchange_with_the_cli(ner, cli, tmp_path):
     assert loaded.predict(Xt) == [r["prediction"] for r in written]
 
 
+def test_crf_templates_are_a_parameter_kept_in_the_model_file(ner, cli, tmp_path):
+    X, y, Xt, _ = ner
+    templates = ["bias", "lower", "shape", "window:1", "affix:2-3", "bigram", "bos_eos"]
+    crf = rb.CrfTagger(templates=templates, max_iterations=50).fit(X, y)
+    assert clone(crf).get_params()["templates"] == templates
+    # A comma-separated string is the same list.
+    same = rb.CrfTagger(templates=",".join(templates), max_iterations=50).fit(X, y)
+    assert same.predict(Xt) == crf.predict(Xt)
+    crf.save(tmp_path / "t.rmb")
+    loaded = rb.CrfTagger.load(tmp_path / "t.rmb")
+    assert loaded.templates == templates
+    assert loaded.predict(Xt) == crf.predict(Xt)
+    out = cli("predict", "--model", tmp_path / "t.rmb", "--input", TOY / "ner_test.jsonl")
+    assert [json.loads(line)["tags"] for line in out.splitlines()] == crf.predict(Xt)
+    assert rb.CrfTagger.load(tmp_path / "t.rmb").get_params()["templates"] == templates
+    with pytest.raises(ValueError, match='unknown CRF feature template "suffixes:2"'):
+        rb.CrfTagger(templates=["lower", "suffixes:2"]).fit(X, y)
+    with pytest.raises(ValueError, match="both emit the suffix"):
+        rb.CrfTagger(templates="affix:2-3,suffix:4").fit(X, y)
+
+
 def test_tagger_bad_input_raises_value_error(ner):
     X, y, _, _ = ner
     with pytest.raises(ValueError, match="2 tokens but 1 tags"):

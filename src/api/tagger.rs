@@ -71,6 +71,13 @@ impl TaggerParams {
         self
     }
 
+    /// The CRF's feature templates (default: the paper's features), e.g.
+    /// `Templates::parse_list("lower,affix:2-4,shape,window:1,bigram")`.
+    pub fn templates(mut self, templates: crate::features::crf_templates::Templates) -> Self {
+        self.crf.templates = templates;
+        self
+    }
+
     /// Transition features for every tag pair, seen in training or not.
     pub fn all_possible_transitions(mut self, on: bool) -> Self {
         self.crf.all_possible_transitions = on;

@@ -289,3 +289,93 @@ fn bad_files_are_errors_not_panics() {
         assert!(Bundle::from_bytes(&bytes[..cut]).is_err());
     }
 }
+
+/// A CRF trained on a few sentences with `templates`, as a bundle.
+fn crf_bundle(templates: &str) -> Bundle {
+    let toks = |s: &str| -> Vec<String> { s.split(' ').map(String::from).collect() };
+    let data = [
+        ("Принимал Арбидол три дня", "O B-Drugname O O"),
+        ("После Нурофена началась тошнота", "O B-Drugname O B-ADR"),
+        ("Была тошнота и головная боль", "O B-ADR O B-ADR I-ADR"),
+        ("Врач выписал Анаферон", "O O B-Drugname"),
+    ];
+    let (sents, tags): (Vec<_>, Vec<_>) = data.iter().map(|(s, t)| (toks(s), toks(t))).unzip();
+    let settings = pipeline::FitSettings {
+        crf: crate::models::crf::CrfParams {
+            max_iterations: 30,
+            templates: crate::features::crf_templates::Templates::parse_list(templates).unwrap(),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let t = task::find("ner").unwrap();
+    let rows = pipeline::Rows::memory();
+    let p = pipeline::fit_tagger(&t, ModelKind::Feature, &sents, &tags, &settings, &rows);
+    Bundle {
+        meta: BundleMeta {
+            tool_version: "0".into(),
+            hyperparameters: "{}".into(),
+            train_files: vec![],
+        },
+        pipeline: p.unwrap(),
+    }
+}
+
+/// The signed model file of `settings` and `arrays` in format `version`.
+fn signed(version: u32, settings: &serde_json::Value, arrays: &[u8]) -> Vec<u8> {
+    let mut v = format_5(settings, arrays);
+    v[8..12].copy_from_slice(&version.to_le_bytes());
+    v
+}
+
+/// CRF feature templates other than the paper's are kept by name in the settings, in format 6
+/// (older builds refuse it as newer); the paper's CRF stays format 5 without them. A name this
+/// build does not know is a clear model-file error.
+#[test]
+fn crf_templates_are_kept_by_name_in_format_6() {
+    let paper = crf_bundle("paper").to_bytes().unwrap();
+    assert_eq!(paper[8..12], FORMAT_SELF_DESCRIBING.to_le_bytes());
+    assert!(settings_of(&paper).0.get("crf_templates").is_none());
+
+    let b = crf_bundle("lower,affix:2-3,window:1,bigram");
+    let bytes = b.to_bytes().unwrap();
+    assert_eq!(bytes[8..12], FORMAT_CRF_TEMPLATES.to_le_bytes());
+    let (settings, arrays) = settings_of(&bytes);
+    assert_eq!(
+        settings["crf_templates"],
+        serde_json::json!(["lower", "affix:2-3", "window:1", "bigram"])
+    );
+    let probe = [vec![
+        "После".to_string(),
+        "Арбидола".into(),
+        "тошнота".into(),
+    ]];
+    let (Fitted::Crf(want), Fitted::Crf(got)) = (
+        &b.pipeline.model,
+        &Bundle::from_bytes(&bytes).unwrap().pipeline.model,
+    ) else {
+        panic!("not a CRF")
+    };
+    assert_eq!(got.templates(), want.templates());
+    assert_eq!(
+        got.predict_batch(&probe).unwrap(),
+        want.predict_batch(&probe).unwrap()
+    );
+
+    let mut unknown = settings.clone();
+    unknown["crf_templates"] = serde_json::json!(["lower", "suffixes:2"]);
+    let e = Bundle::from_bytes(&signed(FORMAT_CRF_TEMPLATES, &unknown, &arrays))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("CRF feature templates cannot be read")
+            && e.contains("unknown CRF feature template \"suffixes:2\""),
+        "{e}"
+    );
+    let mut misplaced = settings_of(&bundle().to_bytes().unwrap());
+    misplaced.0["crf_templates"] = serde_json::json!(["lower"]);
+    let e = Bundle::from_bytes(&signed(5, &misplaced.0, &misplaced.1))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("not a CRF"), "{e}");
+}

@@ -16,6 +16,7 @@ use serde_json::{Map, Value};
 
 use super::meta::{BundleMeta, FileDigest};
 use crate::error::{bail, Context, Result};
+use crate::features::crf_templates::Templates;
 use crate::features::tfidf::{TfidfArrays, TfidfArraysIn};
 use crate::models::crf::{Crf, CrfBytes};
 use crate::models::linear::{LogReg, LogRegOut};
@@ -23,7 +24,7 @@ use crate::models::naive::{NaiveClassifier, NaiveTagger};
 use crate::pipeline::{BinaryRule, Fitted, ModelKind, MultiLabelRule, Pipeline, TextModel};
 use crate::recipe::text::{vectorizer_from, vectorizer_map};
 use crate::task::TaskSpec;
-use crate::wire;
+use crate::wire::{self, FORMAT_CRF_TEMPLATES, FORMAT_SELF_DESCRIBING};
 
 /// Which fitted model the arrays are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -60,6 +61,9 @@ pub(super) struct Settings {
     /// Single-label binary model: the positive label and its threshold, when one was set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     binary: Option<BinaryRule>,
+    /// CRF: the feature templates by name, when they are not the paper's features (format 6).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    crf_templates: Option<Vec<String>>,
 }
 
 impl Settings {
@@ -99,6 +103,24 @@ struct TextArraysOut {
     labels: Vec<String>,
 }
 
+/// The CRF's feature templates, when a format-5 reader could not do without them.
+fn crf_templates(p: &Pipeline) -> Option<Vec<String>> {
+    match &p.model {
+        Fitted::Crf(m) if !m.templates().is_paper() => Some(m.templates().names()),
+        _ => None,
+    }
+}
+
+/// The format `p` is written in: [`FORMAT_CRF_TEMPLATES`] when its settings hold feature
+/// templates, else [`FORMAT_SELF_DESCRIBING`].
+pub(super) fn format_of(p: &Pipeline) -> u32 {
+    if crf_templates(p).is_some() {
+        FORMAT_CRF_TEMPLATES
+    } else {
+        FORMAT_SELF_DESCRIBING
+    }
+}
+
 /// The settings of `b` (`meta`, `p`).
 fn settings(meta: &BundleMeta, p: &Pipeline) -> Settings {
     let (fitted, vectorizer) = match &p.model {
@@ -118,6 +140,7 @@ fn settings(meta: &BundleMeta, p: &Pipeline) -> Settings {
         vectorizer,
         multi_label: p.multi_label,
         binary: p.binary.clone(),
+        crf_templates: crf_templates(p),
     }
 }
 
@@ -193,9 +216,23 @@ pub(super) fn decode(payload: &[u8]) -> Result<(BundleMeta, Pipeline)> {
         }
         FittedKind::Crf => {
             let bytes = arrays::<CrfBytes>(rest, "the CRF model")?;
-            Fitted::Crf(Crf::from_bytes(bytes.0).map_err(|e| {
+            let crf = Crf::from_bytes(bytes.0).map_err(|e| {
                 crate::error::err!("corrupted model file: cannot decode the CRF model: {e}")
-            })?)
+            })?;
+            match &s.crf_templates {
+                None => Fitted::Crf(crf),
+                Some(names) => {
+                    let t = Templates::from_names(names).map_err(|e| {
+                        crate::error::err!(
+                            "the model's CRF feature templates cannot be read: {e}; it was made \
+                             by rumedbench {} (this is {})",
+                            s.tool_version,
+                            env!("CARGO_PKG_VERSION")
+                        )
+                    })?;
+                    Fitted::Crf(crf.with_templates(t))
+                }
+            }
         }
         FittedKind::Text => {
             let params = vectorizer_from(&s.vectorizer.clone().unwrap_or_default())
@@ -216,6 +253,9 @@ pub(super) fn decode(payload: &[u8]) -> Result<(BundleMeta, Pipeline)> {
             }))
         }
     };
+    if s.crf_templates.is_some() && s.fitted != FittedKind::Crf {
+        bail!("corrupted model file: CRF feature templates in the settings of a model that is not a CRF");
+    }
     if let Some(rule) = &s.multi_label {
         rule.check()
             .context("corrupted model file: the multi-label rule is invalid")?;

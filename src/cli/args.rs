@@ -468,6 +468,8 @@ pub(super) fn check_text_flags(args: &TrainArgs, tasks: &[TaskSource]) -> Result
     let flag = |k: &String| {
         if k == "C" {
             "--C".to_string()
+        } else if k == "templates" {
+            "--crf-templates".to_string()
         } else {
             format!("--{}", k.replace('_', "-"))
         }

@@ -2,6 +2,7 @@
 
 pub mod analyzer;
 pub mod cost;
+pub mod crf_templates;
 pub mod limit;
 pub mod sparse;
 pub mod tfidf;

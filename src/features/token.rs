@@ -28,14 +28,14 @@ pub struct Feature {
 }
 
 impl Feature {
-    fn text(key: &str, value: &str) -> Self {
+    pub(crate) fn text(key: &str, value: &str) -> Self {
         Feature {
             name: format!("{key}:{value}"),
             value: 1.0,
         }
     }
 
-    fn flag(key: &str, value: bool) -> Self {
+    pub(crate) fn flag(key: &str, value: bool) -> Self {
         Feature {
             name: key.to_string(),
             value: if value { 1.0 } else { 0.0 },
@@ -244,7 +244,8 @@ const PY_DIGIT_RANGES: &[(u32, u32)] = &[
     (0x1FBF0, 0x1FBF9),
 ];
 
-fn is_py_digit_char(ch: char) -> bool {
+/// Python's `c.isdigit()` for one character.
+pub(crate) fn is_py_digit_char(ch: char) -> bool {
     let c = ch as u32;
     // Ranges are sorted and disjoint, so a binary search on the start finds
     // the only range that can contain `c`.

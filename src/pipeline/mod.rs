@@ -65,15 +65,7 @@ impl ModelKind {
             (ModelKind::Naive, _) => {
                 serde_json::json!({"rule": "most frequent train label, first seen wins ties"})
             }
-            (ModelKind::Feature, TaskKind::Tokens) => {
-                let mut h = crate::recipe::crf::crf_map(&settings.crf);
-                h.insert("algorithm".into(), "lbfgs".into());
-                h.insert(
-                    "features".into(),
-                    "upstream token_classifier.py word2features".into(),
-                );
-                Value::Object(h)
-            }
+            (ModelKind::Feature, TaskKind::Tokens) => crf_json(&settings.crf),
             (ModelKind::Feature, _) => {
                 // The recipe's own keys and values (what a task file or the flags set), in a
                 // vectorizer and a classifier section, with the fixed parts of the recipe.
@@ -98,6 +90,20 @@ impl ModelKind {
             }
         }
     }
+}
+
+/// The CRF's settings for run records: the recipe's keys and values (templates included), the
+/// algorithm, and what the features are.
+pub fn crf_json(crf: &CrfParams) -> Value {
+    let mut h = crate::recipe::crf::crf_map(crf);
+    h.insert("algorithm".into(), "lbfgs".into());
+    let features = if crf.templates.is_paper() {
+        "upstream token_classifier.py word2features"
+    } else {
+        "feature templates"
+    };
+    h.insert("features".into(), features.into());
+    Value::Object(h)
 }
 
 /// Hyperparameters of every model family, with the paper's values as defaults.

@@ -86,7 +86,11 @@ pub fn grid_from(kind: TaskKind, base: &FitSettings, values: &GridValues) -> Vec
             for &c1 in &c1s {
                 for &c2 in &c2s {
                     points.push(FitSettings {
-                        crf: CrfParams { c1, c2, ..base.crf },
+                        crf: CrfParams {
+                            c1,
+                            c2,
+                            ..base.crf.clone()
+                        },
                         ..base.clone()
                     });
                 }
