@@ -47,6 +47,12 @@ impl Default for CrfRecipe {
 pub struct CheckedCrfRecipe(CrfRecipe);
 
 impl CrfRecipe {
+    /// The `--model plus` preset of the CRF (placeholder: the paper's recipe until the
+    /// feature templates land).
+    pub fn plus() -> Self {
+        Self::default()
+    }
+
     /// Checks every setting, the error naming the bad one by its key.
     pub fn check(&self) -> Result<CheckedCrfRecipe> {
         for (name, v) in [("c1", self.c1), ("c2", self.c2)] {
