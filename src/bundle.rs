@@ -35,7 +35,9 @@ use sha2::{Digest, Sha256};
 use crate::output;
 use crate::pipeline::{FittedOut, MultiLabelRule, Pipeline};
 use crate::wire::{self, Format2, Format4, WireFormat};
-pub use crate::wire::{FORMAT_BASE, FORMAT_SELF_DESCRIBING, FORMAT_VECTORIZER, FORMAT_VERSION};
+pub use crate::wire::{
+    FORMAT_BASE, FORMAT_SELF_DESCRIBING, FORMAT_UNION, FORMAT_VECTORIZER, FORMAT_VERSION,
+};
 
 /// The file's first eight bytes.
 pub const MAGIC: &[u8; 8] = b"RMDBENCH";
@@ -136,8 +138,8 @@ impl Bundle {
     /// [`Bundle::from_bytes`] before its errors are model-file errors.
     fn decode(bytes: &[u8]) -> Result<Self> {
         let (version, payload) = check_header(bytes)?;
-        if version == FORMAT_SELF_DESCRIBING {
-            let (meta, pipeline) = v5::decode(payload)?;
+        if version >= FORMAT_SELF_DESCRIBING {
+            let (meta, pipeline) = v5::decode(payload, version)?;
             let bundle = Bundle { meta, pipeline };
             bundle
                 .validate()
@@ -202,7 +204,10 @@ impl Bundle {
     /// Streams the model file's bytes (header, then payload) to `w`, in two encoding passes
     /// (see [`Bundle::save`]); the bytes equal [`Bundle::to_bytes`].
     pub fn write_to(&self, w: &mut dyn std::io::Write) -> Result<()> {
-        let version = FORMAT_SELF_DESCRIBING;
+        let version = match self.pipeline.model {
+            crate::pipeline::Fitted::Union(_) => FORMAT_UNION,
+            _ => FORMAT_SELF_DESCRIBING,
+        };
         let mut sink = Digesting {
             sha: Sha256::new(),
             len: 0,
@@ -289,7 +294,7 @@ impl Bundle {
             bail!("{} is not a rumedbench model file", path.display());
         }
         let version = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
-        if version == FORMAT_SELF_DESCRIBING {
+        if version >= FORMAT_SELF_DESCRIBING {
             let (s, _) = v5::read_settings(&bytes[HEADER_LEN..])
                 .with_context(|| format!("{}: cannot decode its task", path.display()))?;
             return Ok(ModelIdentity {
@@ -434,7 +439,7 @@ fn check_header(bytes: &[u8]) -> Result<(u32, &[u8])> {
     if version > FORMAT_VERSION + PLAUSIBLE_NEWER {
         bail!(
             "corrupted model file: its format field holds {version}, not a format version \
-                 (this rumedbench writes {FORMAT_VERSION})"
+                 (this rumedbench writes up to {FORMAT_VERSION})"
         );
     }
     if version > FORMAT_VERSION {

@@ -7,10 +7,12 @@
 //!
 //! It sits at the bottom of the crate, below [`crate::features`] and [`crate::bundle`].
 
-/// The newest format version this build reads, and the one it writes: format 5, whose
-/// settings are a JSON object by name beside the postcard-encoded arrays (see
-/// `crate::bundle`'s format-5 module).
-pub const FORMAT_VERSION: u32 = 5;
+/// The newest format version this build reads: format 6, format 5's layout with a union of
+/// vectorizer blocks (written only for such models, so that an older build refuses them as
+/// a newer format; every other model is written in format 5).
+pub const FORMAT_VERSION: u32 = 6;
+/// The format of a model with a union of vectorizer blocks (`--model plus`, `--blocks`).
+pub const FORMAT_UNION: u32 = 6;
 /// The self-describing format.
 pub const FORMAT_SELF_DESCRIBING: u32 = 5;
 /// The format that adds the vectorizer's analyzer and vocabulary limits to its parameters

@@ -17,13 +17,18 @@ use serde_json::{Map, Value};
 use super::meta::{BundleMeta, FileDigest};
 use crate::error::{bail, Context, Result};
 use crate::features::tfidf::{TfidfArrays, TfidfArraysIn};
+use crate::features::union::{BlockParams, FittedBlock, Union};
 use crate::models::crf::Crf;
 use crate::models::linear::LogReg;
 use crate::models::naive::{NaiveClassifier, NaiveTagger};
-use crate::pipeline::{BinaryRule, Fitted, ModelKind, MultiLabelRule, Pipeline, TextModel};
+use crate::pipeline::{
+    BinaryRule, Fitted, ModelKind, MultiLabelRule, Pipeline, TextModel, UnionModel,
+};
 use crate::recipe::text::{vectorizer_from, vectorizer_map};
+use crate::recipe::Block;
 use crate::task::TaskSpec;
 use crate::wire;
+use crate::wire::FORMAT_UNION;
 
 /// Which fitted model the arrays are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,6 +38,8 @@ enum FittedKind {
     NaiveTagger,
     Crf,
     Text,
+    /// A union of vectorizer blocks (format 6 only).
+    Union,
 }
 
 /// The JSON settings of a format-5 file.
@@ -54,6 +61,10 @@ pub(super) struct Settings {
     /// Text model: the vectorizer's recipe keys (missing keys: their defaults).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     vectorizer: Option<Map<String, Value>>,
+    /// Union text model (format 6): its blocks by their recipe keys, in column order, and the
+    /// whole-row normalisation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    union: Option<UnionSettings>,
     /// Multi-label text model: the decision rule.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     multi_label: Option<MultiLabelRule>,
@@ -84,6 +95,29 @@ impl Settings {
     }
 }
 
+/// A union's settings by name.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UnionSettings {
+    blocks: Vec<Block>,
+    row_norm: bool,
+}
+
+/// A union model's arrays: one vectorizer per n-gram block, in block order.
+#[derive(Serialize)]
+struct UnionArraysIn<'a> {
+    tfidf: Vec<TfidfArraysIn<'a>>,
+    clf: &'a LogReg,
+    labels: &'a [String],
+}
+
+#[derive(Deserialize)]
+struct UnionArraysOut {
+    tfidf: Vec<TfidfArrays>,
+    clf: LogReg,
+    labels: Vec<String>,
+}
+
 /// The fitted model's arrays, encoded.
 #[derive(Serialize)]
 struct TextArraysIn<'a> {
@@ -106,6 +140,14 @@ fn settings(meta: &BundleMeta, p: &Pipeline) -> Settings {
         Fitted::NaiveTagger(_) => (FittedKind::NaiveTagger, None),
         Fitted::Crf(_) => (FittedKind::Crf, None),
         Fitted::Text(m) => (FittedKind::Text, Some(vectorizer_map(m.tfidf.params()))),
+        Fitted::Union(_) => (FittedKind::Union, None),
+    };
+    let union = match &p.model {
+        Fitted::Union(m) => Some(UnionSettings {
+            blocks: m.union.params().blocks.iter().map(Block::of).collect(),
+            row_norm: m.union.row_norm(),
+        }),
+        _ => None,
     };
     Settings {
         tool_version: meta.tool_version.clone(),
@@ -116,6 +158,7 @@ fn settings(meta: &BundleMeta, p: &Pipeline) -> Settings {
         model: p.kind,
         fitted,
         vectorizer,
+        union,
         multi_label: p.multi_label,
         binary: p.binary.clone(),
     }
@@ -135,6 +178,23 @@ pub(super) fn encode(meta: &BundleMeta, p: &Pipeline, w: &mut dyn std::io::Write
         Fitted::Text(m) => postcard::to_io(
             &TextArraysIn {
                 tfidf: TfidfArraysIn::new(&m.tfidf),
+                clf: &m.clf,
+                labels: &m.labels,
+            },
+            w,
+        )
+        .map(drop),
+        Fitted::Union(m) => postcard::to_io(
+            &UnionArraysIn {
+                tfidf: m
+                    .union
+                    .blocks()
+                    .iter()
+                    .filter_map(|b| match b {
+                        FittedBlock::Ngrams { tfidf, .. } => Some(TfidfArraysIn::new(tfidf)),
+                        FittedBlock::Cross { .. } => None,
+                    })
+                    .collect(),
                 clf: &m.clf,
                 labels: &m.labels,
             },
@@ -182,9 +242,54 @@ fn arrays<T: serde::de::DeserializeOwned>(bytes: &[u8], section: &str) -> Result
     }
 }
 
+/// The union model of settings `s` and arrays `rest`.
+fn union_model(s: &Settings, rest: &[u8]) -> Result<UnionModel> {
+    let corrupted =
+        |e: crate::error::Error| crate::error::err!("corrupted model file: the blocks: {e}");
+    let Some(u) = &s.union else {
+        bail!("corrupted model file: a union model without its blocks");
+    };
+    let a: UnionArraysOut = arrays(rest, "the union model (vocabularies, idf, classifier)")?;
+    let mut tfidf = a.tfidf.into_iter();
+    let mut blocks = Vec::with_capacity(u.blocks.len());
+    for (i, b) in u.blocks.iter().enumerate() {
+        blocks.push(match b.params(i).map_err(corrupted)? {
+            BlockParams::Ngrams {
+                field,
+                weight,
+                tfidf: params,
+            } => {
+                let Some(t) = tfidf.next() else {
+                    bail!("corrupted model file: fewer vectorizers than n-gram blocks");
+                };
+                FittedBlock::Ngrams {
+                    field,
+                    weight,
+                    tfidf: t.with_params(params).map_err(corrupted)?,
+                }
+            }
+            BlockParams::Cross { weight } => FittedBlock::Cross { weight },
+        });
+    }
+    if tfidf.next().is_some() {
+        bail!("corrupted model file: more vectorizers than n-gram blocks");
+    }
+    Ok(UnionModel {
+        union: Union::from_blocks(blocks, u.row_norm).map_err(corrupted)?,
+        clf: a.clf,
+        labels: a.labels,
+    })
+}
+
 /// Decodes a format-5 payload into a pipeline and its provenance (not yet validated).
-pub(super) fn decode(payload: &[u8]) -> Result<(BundleMeta, Pipeline)> {
+pub(super) fn decode(payload: &[u8], version: u32) -> Result<(BundleMeta, Pipeline)> {
     let (s, rest) = read_settings(payload)?;
+    if (s.fitted == FittedKind::Union) != (version == FORMAT_UNION) {
+        bail!(
+            "corrupted model file: format {version} with a fitted model of type {:?}",
+            s.fitted
+        );
+    }
     let model = match s.fitted {
         FittedKind::NaiveClassifier => {
             Fitted::NaiveClassifier(arrays::<NaiveClassifier>(rest, "the naive classifier")?)
@@ -207,6 +312,7 @@ pub(super) fn decode(payload: &[u8]) -> Result<(BundleMeta, Pipeline)> {
                 labels: a.labels,
             }))
         }
+        FittedKind::Union => Fitted::Union(Box::new(union_model(&s, rest)?)),
     };
     if let Some(rule) = &s.multi_label {
         rule.check()

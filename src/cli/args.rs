@@ -320,7 +320,8 @@ pub struct SubmitArgs {
 pub struct TrainArgs {
     #[arg(long, short, help = task_help())]
     pub task: Option<String>,
-    /// Model: `feature` (tf-idf + logistic regression; CRF for tagging) or `naive`.
+    /// Model: `feature` (tf-idf + logistic regression; CRF for tagging), `plus` (the stronger
+    /// preset chosen on dev: blocks of n-grams, pair features) or `naive`.
     #[arg(long, short, value_enum, default_value_t = ModelKind::Feature)]
     pub model: ModelKind,
     /// Folder holding <Task>/{train,dev,test}_v1.jsonl [default: $RUMEDBENCH_DATA, else ./data].
@@ -490,6 +491,12 @@ pub(super) fn check_text_flags(args: &TrainArgs, tasks: &[TaskSource]) -> Result
         };
         if args.model == ModelKind::Naive {
             anyhow::bail!("{flag} sets {model}; it does not apply to --model naive");
+        }
+        if args.model == ModelKind::Plus {
+            anyhow::bail!(
+                "{flag} sets {model}; --model plus is a fixed preset per task type (see the \
+                 README): to vary it, give its settings to --model feature (--blocks ...)"
+            );
         }
         if let Some(t) = wrong_task {
             anyhow::bail!(
