@@ -37,7 +37,11 @@ fn blocks_equal_scikit_learns_feature_union() {
     for case in cases {
         let spec = case["blocks"].as_str().unwrap();
         let row_norm = case["row_norm"].as_bool().unwrap();
-        let params = parse_blocks(spec).unwrap().union(row_norm).unwrap().unwrap();
+        let params = parse_blocks(spec)
+            .unwrap()
+            .union(row_norm)
+            .unwrap()
+            .unwrap();
         let (union, x) = params.fit(&docs).unwrap();
         for b in union.blocks() {
             if let FittedBlock::Ngrams { field, .. } = b {

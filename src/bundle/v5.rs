@@ -64,7 +64,7 @@ pub(super) struct Settings {
     /// Union text model (format 6): its blocks by their recipe keys, in column order, and the
     /// whole-row normalisation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    union: Option<UnionSettings>,
+    pub(super) union: Option<UnionSettings>,
     /// Multi-label text model: the decision rule.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     multi_label: Option<MultiLabelRule>,
@@ -98,8 +98,8 @@ impl Settings {
 /// A union's settings by name.
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct UnionSettings {
-    blocks: Vec<Block>,
+pub(super) struct UnionSettings {
+    pub(super) blocks: Vec<Block>,
     row_norm: bool,
 }
 
