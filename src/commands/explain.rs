@@ -101,6 +101,9 @@ pub struct Explanation {
     pub classes: Vec<ClassExplanation>,
 }
 
+/// The name of a feature column, for the listing.
+type FeatureNames<'a> = Box<dyn Fn(usize) -> String + 'a>;
+
 /// The text the model reads, checked against the task's inputs.
 fn input_text(pipeline: &Pipeline, text: &str, text2: Option<&str>) -> Result<String> {
     match (&pipeline.task.inputs, text2) {
@@ -128,33 +131,32 @@ pub fn explain(
 ) -> Result<Explanation> {
     let joined = input_text(pipeline, text, text2)?;
     // A union model names each feature with its block: `[char_wb:2-5@second] ли`.
-    let (x, labels, clf, name): (_, &[String], &LogReg, Box<dyn Fn(usize) -> String + '_>) =
-        match &pipeline.model {
-            Fitted::Text(m) => (
-                m.tfidf.transform(&[joined.as_str()]),
-                &m.labels,
-                &m.clf,
-                Box::new(|j| m.tfidf.feature_name(j).unwrap_or_else(|| "?".into())),
-            ),
-            Fitted::Union(m) => (
-                m.union.transform(&[Doc {
-                    first: text,
-                    second: text2,
-                }]),
-                &m.labels,
-                &m.clf,
-                Box::new(|j| match m.union.locate(j) {
-                    Some((b, f)) => format!("[{}] {f}", m.union.blocks()[b].params().name()),
-                    None => "?".into(),
-                }),
-            ),
-            other => bail!(
-                "explain supports the text models only (tf-idf or blocks + logistic \
+    let (x, labels, clf, name): (_, &[String], &LogReg, FeatureNames<'_>) = match &pipeline.model {
+        Fitted::Text(m) => (
+            m.tfidf.transform(&[joined.as_str()]),
+            &m.labels,
+            &m.clf,
+            Box::new(|j| m.tfidf.feature_name(j).unwrap_or_else(|| "?".into())),
+        ),
+        Fitted::Union(m) => (
+            m.union.transform(&[Doc {
+                first: text,
+                second: text2,
+            }]),
+            &m.labels,
+            &m.clf,
+            Box::new(|j| match m.union.locate(j) {
+                Some((b, f)) => format!("[{}] {f}", m.union.blocks()[b].params().name()),
+                None => "?".into(),
+            }),
+        ),
+        other => bail!(
+            "explain supports the text models only (tf-idf or blocks + logistic \
                  regression); this model file holds {} for {}",
-                other.model().describe(),
-                pipeline.task.name
-            ),
-        };
+            other.model().describe(),
+            pipeline.task.name
+        ),
+    };
     let text = joined;
     let proba = clf.predict_proba(&x);
     let (idx, vals) = x.row(0);

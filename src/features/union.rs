@@ -166,6 +166,7 @@ pub struct UnionParams {
 
 /// A fitted block.
 #[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)] // a handful per model
 pub enum FittedBlock {
     /// A fitted tf-idf vectorizer over one view.
     Ngrams {

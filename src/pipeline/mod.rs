@@ -24,7 +24,7 @@ use crate::wire::WireFormat;
 mod binary;
 mod multi;
 mod plus;
-pub use plus::{plus_crf, plus_recipe, plus_settings};
+pub use plus::{plus_crf, plus_recipe};
 mod predict;
 mod targets;
 pub use binary::{BinaryRule, BINARY_GRID};
@@ -143,6 +143,28 @@ fn vectorizer_json(t: &TfidfParams) -> Value {
         }
     }
     v
+}
+
+/// The settings `--model plus` fits a task of kind `kind` with (the seed is `seed`).
+pub fn plus_settings(kind: TaskKind, seed: u64) -> FitSettings {
+    let text = TextRecipe {
+        seed,
+        ..plus_recipe(kind)
+    };
+    let text = text.check().expect("the plus preset is a valid recipe");
+    let crf = plus_crf()
+        .check()
+        .expect("the plus preset is a valid recipe");
+    FitSettings::new(&text, &crf)
+}
+
+/// The union and classifier settings [`plus::fit_union_model`] takes.
+fn union_fit(settings: &FitSettings) -> (Option<&UnionParams>, LogRegParams) {
+    let lr = LogRegParams {
+        seed: settings.seed,
+        ..settings.logreg
+    };
+    (settings.union.as_ref(), lr)
 }
 
 /// A union of blocks for run records: each block by its name, in column order.
@@ -348,7 +370,7 @@ impl ModelKind {
                 let docs: Vec<Doc<'_>> = docs.iter().map(|d| Doc::text(d)).collect();
                 Fitted::Union(Box::new(plus::fit_union_model(
                     task,
-                    settings,
+                    union_fit(settings),
                     &docs,
                     classes,
                     |params, x, n| params.fit_owned(x, &y, n),
@@ -573,7 +595,7 @@ pub fn fit_logged(
         let docs = docs_of(&train.examples, &texts);
         let model = plus::fit_union_model(
             task,
-            union_settings,
+            union_fit(union_settings),
             &docs,
             classes,
             |params, x, n| params.fit_owned(x, &y, n),

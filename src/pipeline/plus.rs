@@ -2,14 +2,12 @@
 //! [`plus_crf`]), and the fitting of a union of vectorizer blocks.
 
 use crate::error::{bail, Error, Result};
-use crate::features::union::Doc;
+use crate::features::union::{Doc, UnionParams};
 use crate::models::linear::{LogReg, LogRegParams, TrainMatrix};
 use crate::models::union::UnionModel;
 use crate::recipe::blocks::parse_blocks;
 use crate::recipe::{ClassWeight, CrfRecipe, TextRecipe};
 use crate::task::{TaskKind, TaskSpec};
-
-use super::FitSettings;
 
 /// The `--model plus` text recipe of a task of kind `kind` (a tagging task's text recipe is
 /// unused): chosen on the dev splits by `scripts/search-plus.py` (its output:
@@ -40,30 +38,17 @@ pub fn plus_crf() -> CrfRecipe {
     CrfRecipe::plus()
 }
 
-/// The settings `--model plus` fits a task of kind `kind` with (the seed is `seed`).
-pub fn plus_settings(kind: TaskKind, seed: u64) -> FitSettings {
-    let text = TextRecipe {
-        seed,
-        ..plus_recipe(kind)
-    };
-    let text = text.check().expect("the plus preset is a valid recipe");
-    let crf = plus_crf()
-        .check()
-        .expect("the plus preset is a valid recipe");
-    FitSettings::new(&text, &crf)
-}
-
 /// Vectorizes `docs` with the settings' union of blocks and fits the classifier `fit` gives
 /// (`n` = the number of classes), with the note on sizes and times.
 pub(super) fn fit_union_model(
     task: &TaskSpec,
-    settings: &FitSettings,
+    (union, lr): (Option<&UnionParams>, LogRegParams),
     docs: &[Doc<'_>],
     classes: Vec<String>,
     fit: impl FnOnce(&LogRegParams, TrainMatrix, usize) -> Result<LogReg>,
     log: &mut dyn FnMut(&str),
 ) -> Result<UnionModel> {
-    let Some(params) = &settings.union else {
+    let Some(params) = union else {
         bail!("{}: no blocks to fit", task.name);
     };
     if params.needs_pair() && task.kind() != TaskKind::Pair {
@@ -79,10 +64,6 @@ pub(super) fn fit_union_model(
     let t0 = std::time::Instant::now();
     let (union, x) = params.fit(docs)?;
     let t_vec = t0.elapsed().as_secs_f64();
-    let lr = LogRegParams {
-        seed: settings.seed,
-        ..settings.logreg
-    };
     let (rows, cols, nnz) = (x.n_rows(), x.n_cols(), x.nnz());
     let clf = fit(&lr, x.into(), classes.len())?;
     log(&format!(
@@ -111,14 +92,9 @@ mod tests {
 
     #[test]
     fn every_preset_is_a_valid_recipe_with_blocks() {
-        for kind in [TaskKind::Single, TaskKind::Pair, TaskKind::Tokens] {
-            let s = plus_settings(kind, 0);
-            assert!(s.union.is_some(), "{kind:?}");
-        }
-        assert!(!plus_settings(TaskKind::Single, 0)
-            .union
-            .unwrap()
-            .needs_pair());
-        assert!(plus_settings(TaskKind::Pair, 0).union.unwrap().needs_pair());
+        let union = |kind| plus_recipe(kind).check().unwrap().union().unwrap();
+        assert!(!union(TaskKind::Single).needs_pair());
+        assert!(union(TaskKind::Pair).needs_pair());
+        plus_crf().check().unwrap();
     }
 }

@@ -4,12 +4,15 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::text::NgramRange;
 use crate::error::{Error, Result};
 use crate::features::analyzer::Analyzer;
 use crate::features::limit::{DocFreq, MAX_DF, MIN_DF};
 use crate::features::tfidf::TfidfParams;
 use crate::features::union::{BlockParams, Field, UnionParams};
+
+/// The shortest and longest n-gram, `[min, max]` in a task file, `MIN,MAX` on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NgramRange(pub usize, pub usize);
 
 /// What a block computes: n-grams of one analyzer, or the dense pair features.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -18,9 +18,7 @@ use super::blocks::Blocks;
 /// Largest `C` accepted: beyond it the solver's weights overflow long before they help.
 pub const MAX_C: f64 = 1e6;
 
-/// The shortest and longest n-gram, `[min, max]` in a task file, `MIN,MAX` on the command line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NgramRange(pub usize, pub usize);
+pub use super::blocks::NgramRange;
 
 /// Class weights of the logistic regression.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
