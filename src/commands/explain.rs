@@ -411,8 +411,40 @@ mod tests {
     fn decision(p: &Pipeline, text: &str) -> Vec<f32> {
         match &p.model {
             Fitted::Text(m) => m.clf.decision_function(&m.tfidf.transform(&[text])),
+            Fitted::Union(m) => m
+                .clf
+                .decision_function(&m.union.transform(&[Doc::text(text)])),
             _ => unreachable!(),
         }
+    }
+
+    #[test]
+    fn a_union_models_parts_name_their_block_and_add_up() {
+        let p = fit(ROWS, ModelKind::Plus);
+        let text = "Кашель и болит голова";
+        let e = explain(&p, text, None, 2, 3).unwrap();
+        let d = decision(&p, text);
+        let Fitted::Union(m) = &p.model else {
+            unreachable!()
+        };
+        for c in &e.classes {
+            let k = m.labels.iter().position(|l| *l == c.label).unwrap();
+            assert!(
+                (c.score - d[k] as f64).abs() < 1e-4,
+                "{} vs {}",
+                c.score,
+                d[k]
+            );
+            let listed: f64 = c.up.iter().chain(&c.down).map(|x| x.contribution).sum();
+            assert!((c.intercept + listed + c.rest - c.score).abs() < 1e-9);
+        }
+        let names: Vec<&str> = e.classes[0].up.iter().map(|x| x.ngram.as_str()).collect();
+        assert!(
+            names
+                .iter()
+                .all(|n| n.starts_with("[char:3-8:sub] ") || n.starts_with("[char_wb:2-5:sub] ")),
+            "{names:?}"
+        );
     }
 
     #[test]
@@ -495,10 +527,7 @@ mod tests {
     fn other_models_and_wrong_inputs_are_one_line_errors() {
         let p = fit(ROWS, ModelKind::Naive);
         let e = explain(&p, "кашель", None, 3, 10).unwrap_err().to_string();
-        assert!(
-            e.contains("feature text model only") && !e.contains('\n'),
-            "{e}"
-        );
+        assert!(e.contains("text models only") && !e.contains('\n'), "{e}");
         let p = fit(ROWS, ModelKind::Feature);
         let e = explain(&p, "a", Some("b"), 3, 10).unwrap_err().to_string();
         assert!(e.contains("--text2"), "{e}");
