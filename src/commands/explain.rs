@@ -151,8 +151,8 @@ pub fn explain(
             }),
         ),
         other => bail!(
-            "explain supports the text models only (tf-idf or blocks + logistic \
-                 regression); this model file holds {} for {}",
+            "explain supports the feature text model only (tf-idf or blocks + logistic \
+                 regression: --model feature or plus); this model file holds {} for {}",
             other.model().describe(),
             pipeline.task.name
         ),
@@ -527,7 +527,10 @@ mod tests {
     fn other_models_and_wrong_inputs_are_one_line_errors() {
         let p = fit(ROWS, ModelKind::Naive);
         let e = explain(&p, "кашель", None, 3, 10).unwrap_err().to_string();
-        assert!(e.contains("text models only") && !e.contains('\n'), "{e}");
+        assert!(
+            e.contains("feature text model only") && !e.contains('\n'),
+            "{e}"
+        );
         let p = fit(ROWS, ModelKind::Feature);
         let e = explain(&p, "a", Some("b"), 3, 10).unwrap_err().to_string();
         assert!(e.contains("--text2"), "{e}");
