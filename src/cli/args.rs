@@ -636,6 +636,17 @@ impl TrainArgs {
             Some(p) => task::TaskFile::load(p, &crate::recipe::all_keys())?.recipe,
             None => serde_json::Map::new(),
         };
+        if let (ModelKind::Plus, Some(p), Some(k)) = (
+            self.model,
+            &self.task_file,
+            file.keys().find(|k| *k != "seed"),
+        ) {
+            bail!(
+                "{}: `{k}` sets the recipe; --model plus is a fixed preset per task type: to \
+                 vary it, train with --model feature (`[[blocks]]` tables and the other keys)",
+                p.display()
+            );
+        }
         let mut flags = recipe::to_map(&self.text);
         flags.extend(recipe::to_map(&self.crf));
         flags.retain(|k, _| self.given.contains(k));
