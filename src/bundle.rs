@@ -39,7 +39,8 @@ use crate::output;
 use crate::pipeline::{FittedOut, MultiLabelRule, Pipeline};
 use crate::wire::{self, Format2, Format4, WireFormat};
 pub use crate::wire::{
-    FORMAT_BASE, FORMAT_CRF_TEMPLATES, FORMAT_SELF_DESCRIBING, FORMAT_VECTORIZER, FORMAT_VERSION,
+    FORMAT_BASE, FORMAT_CRF_TEMPLATES, FORMAT_EXTENDED, FORMAT_SELF_DESCRIBING, FORMAT_UNION,
+    FORMAT_VECTORIZER, FORMAT_VERSION,
 };
 
 /// The file's first eight bytes.
@@ -142,7 +143,7 @@ impl Bundle {
     fn decode(bytes: &[u8]) -> Result<Self> {
         let (version, payload) = check_header(bytes)?;
         if version >= FORMAT_SELF_DESCRIBING {
-            let (meta, pipeline) = v5::decode(payload)?;
+            let (meta, pipeline) = v5::decode(payload, version)?;
             let bundle = Bundle { meta, pipeline };
             bundle
                 .validate()
@@ -433,7 +434,7 @@ fn check_header(bytes: &[u8]) -> Result<(u32, &[u8])> {
     if version > FORMAT_VERSION + PLAUSIBLE_NEWER {
         bail!(
             "corrupted model file: its format field holds {version}, not a format version \
-                 (this rumedbench writes {FORMAT_VERSION})"
+                 (this rumedbench writes up to {FORMAT_VERSION})"
         );
     }
     if version > FORMAT_VERSION {

@@ -8,15 +8,21 @@
 //!
 //! It sits at the bottom of the crate, below [`crate::features`] and [`crate::bundle`].
 
-/// The newest format version this build reads: format 6 (see [`FORMAT_CRF_TEMPLATES`]).
+/// The newest format version this build reads: format 6 ([`FORMAT_EXTENDED`]).
 pub const FORMAT_VERSION: u32 = 6;
-/// The self-describing format, the one this build writes: its settings are a JSON object by
-/// name beside the postcard-encoded arrays (see `crate::bundle`'s format-5 module).
+/// Format 5's layout whose settings hold what a format-5 reader would ignore and then predict
+/// wrongly without: a union of vectorizer blocks (`--model plus`, `--blocks`) or a CRF's
+/// feature templates other than the paper's. Only such files are written as format 6, so
+/// older builds refuse them as "newer" and still read every other model file.
+pub const FORMAT_EXTENDED: u32 = 6;
+/// The format of a model with a union of vectorizer blocks ([`FORMAT_EXTENDED`]).
+pub const FORMAT_UNION: u32 = FORMAT_EXTENDED;
+/// The format of a CRF with feature templates other than the paper's ([`FORMAT_EXTENDED`]).
+pub const FORMAT_CRF_TEMPLATES: u32 = FORMAT_EXTENDED;
+/// The self-describing format, the one this build writes for every other model: its settings
+/// are a JSON object by name beside the postcard-encoded arrays (see `crate::bundle`'s
+/// format-5 module).
 pub const FORMAT_SELF_DESCRIBING: u32 = 5;
-/// Format 5 whose settings hold something a format-5 reader would ignore and predict wrongly
-/// without: today a CRF's feature templates other than the paper's. Only such files are
-/// written as format 6, so older builds refuse them as "newer" and still read every other.
-pub const FORMAT_CRF_TEMPLATES: u32 = 6;
 /// The format that adds the vectorizer's analyzer and vocabulary limits to its parameters
 /// (format 3's extension follows the payload as in format 3).
 pub const FORMAT_VECTORIZER: u32 = 4;

@@ -352,6 +352,12 @@ impl TextClassifier {
     pub fn from_bundle(bundle: Bundle) -> Result<Self> {
         match &bundle.pipeline.model {
             Fitted::Text(_) => Ok(TextClassifier { bundle }),
+            Fitted::Union(_) => Err(Error::Invalid(format!(
+                "the model of task {} is a union of vectorizer blocks (--model plus or \
+                 --blocks), which this API does not load yet; use the command line (predict, \
+                 test, explain)",
+                bundle.pipeline.task.name
+            ))),
             _ => Err(Error::Invalid(format!(
                 "the model of task {} is not a text classifier (char n-gram tf-idf + logistic \
                  regression); a tagger loads with Tagger::load",

@@ -379,3 +379,57 @@ fn crf_templates_are_kept_by_name_in_format_6() {
         .to_string();
     assert!(e.contains("not a CRF"), "{e}");
 }
+
+#[test]
+fn a_union_model_is_format_6_and_round_trips_with_its_blocks() {
+    let t = task::find("danet").unwrap();
+    let examples: Vec<Example> = [
+        ("боль в груди есть", "есть ли боль?", "да"),
+        ("кашель три дня", "нет ли кашля?", "нет"),
+        ("сыпь и зуд", "есть ли зуд?", "да"),
+        ("температура нормальная", "есть ли жар?", "нет"),
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, (a, b, l))| Example {
+        id: (i as u64).into(),
+        line: i + 1,
+        input: Input::Pair(a.to_string(), b.to_string()),
+        gold: Some(Gold::Label(l.to_string())),
+    })
+    .collect();
+    let split = crate::data::Split {
+        path: "t.jsonl".into(),
+        examples: examples.clone(),
+    };
+    let b = Bundle {
+        meta: bundle().meta,
+        pipeline: pipeline::fit(&t, ModelKind::Plus, &Default::default(), &split).unwrap(),
+    };
+    let Fitted::Union(m) = &b.pipeline.model else {
+        panic!("plus on a pair task fits a union model");
+    };
+    let bytes = b.to_bytes().unwrap();
+    // An older build (formats up to 5) refuses it as a newer format.
+    assert_eq!(bytes[8..12], FORMAT_UNION.to_le_bytes());
+    const { assert!(FORMAT_UNION > FORMAT_SELF_DESCRIBING) };
+    let back = Bundle::from_bytes(&bytes).unwrap();
+    assert_eq!(back.pipeline.kind, ModelKind::Plus);
+    let Fitted::Union(m2) = &back.pipeline.model else {
+        panic!("a union model reads back as one");
+    };
+    assert_eq!(m2.union.params(), m.union.params());
+    assert_eq!(
+        back.pipeline.predict(&examples, 2).unwrap(),
+        b.pipeline.predict(&examples, 2).unwrap()
+    );
+    // The settings name the blocks.
+    let (s, _) = v5::read_settings(&bytes[HEADER_LEN..]).unwrap();
+    let json = serde_json::to_string(&s.union.as_ref().map(|u| &u.blocks)).unwrap();
+    assert!(json.contains(r#""field":"second""#), "{json}");
+    // A format-5 header over a union payload is corruption, not a model.
+    let mut five = bytes.clone();
+    five[8..12].copy_from_slice(&FORMAT_SELF_DESCRIBING.to_le_bytes());
+    let e = Bundle::from_bytes(&five).unwrap_err().to_string();
+    assert!(e.contains("corrupted"), "{e}");
+}

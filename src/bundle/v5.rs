@@ -18,13 +18,17 @@ use super::meta::{BundleMeta, FileDigest};
 use crate::error::{bail, Context, Result};
 use crate::features::crf_templates::Templates;
 use crate::features::tfidf::{TfidfArrays, TfidfArraysIn};
+use crate::features::union::{BlockParams, FittedBlock, Union};
 use crate::models::crf::{Crf, CrfBytes};
 use crate::models::linear::{LogReg, LogRegOut};
 use crate::models::naive::{NaiveClassifier, NaiveTagger};
-use crate::pipeline::{BinaryRule, Fitted, ModelKind, MultiLabelRule, Pipeline, TextModel};
+use crate::pipeline::{
+    BinaryRule, Fitted, ModelKind, MultiLabelRule, Pipeline, TextModel, UnionModel,
+};
 use crate::recipe::text::{vectorizer_from, vectorizer_map};
+use crate::recipe::Block;
 use crate::task::TaskSpec;
-use crate::wire::{self, FORMAT_CRF_TEMPLATES, FORMAT_SELF_DESCRIBING};
+use crate::wire::{self, FORMAT_EXTENDED, FORMAT_SELF_DESCRIBING};
 
 /// Which fitted model the arrays are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,6 +38,8 @@ enum FittedKind {
     NaiveTagger,
     Crf,
     Text,
+    /// A union of vectorizer blocks (format 6 only).
+    Union,
 }
 
 /// The JSON settings of a format-5 file.
@@ -55,6 +61,10 @@ pub(super) struct Settings {
     /// Text model: the vectorizer's recipe keys (missing keys: their defaults).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     vectorizer: Option<Map<String, Value>>,
+    /// Union text model (format 6): its blocks by their recipe keys, in column order, and the
+    /// whole-row normalisation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) union: Option<UnionSettings>,
     /// Multi-label text model: the decision rule.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     multi_label: Option<MultiLabelRule>,
@@ -88,6 +98,29 @@ impl Settings {
     }
 }
 
+/// A union's settings by name.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct UnionSettings {
+    pub(super) blocks: Vec<Block>,
+    row_norm: bool,
+}
+
+/// A union model's arrays: one vectorizer per n-gram block, in block order.
+#[derive(Serialize)]
+struct UnionArraysIn<'a> {
+    tfidf: Vec<TfidfArraysIn<'a>>,
+    clf: &'a LogReg,
+    labels: &'a [String],
+}
+
+#[derive(Deserialize)]
+struct UnionArraysOut {
+    tfidf: Vec<TfidfArrays>,
+    clf: LogRegOut,
+    labels: Vec<String>,
+}
+
 /// The fitted model's arrays, encoded.
 #[derive(Serialize)]
 struct TextArraysIn<'a> {
@@ -111,11 +144,11 @@ fn crf_templates(p: &Pipeline) -> Option<Vec<String>> {
     }
 }
 
-/// The format `p` is written in: [`FORMAT_CRF_TEMPLATES`] when its settings hold feature
-/// templates, else [`FORMAT_SELF_DESCRIBING`].
+/// The format `p` is written in: [`FORMAT_EXTENDED`] when its settings hold a union of
+/// vectorizer blocks or feature templates, else [`FORMAT_SELF_DESCRIBING`].
 pub(super) fn format_of(p: &Pipeline) -> u32 {
-    if crf_templates(p).is_some() {
-        FORMAT_CRF_TEMPLATES
+    if crf_templates(p).is_some() || matches!(p.model, Fitted::Union(_)) {
+        FORMAT_EXTENDED
     } else {
         FORMAT_SELF_DESCRIBING
     }
@@ -128,6 +161,14 @@ fn settings(meta: &BundleMeta, p: &Pipeline) -> Settings {
         Fitted::NaiveTagger(_) => (FittedKind::NaiveTagger, None),
         Fitted::Crf(_) => (FittedKind::Crf, None),
         Fitted::Text(m) => (FittedKind::Text, Some(vectorizer_map(m.tfidf.params()))),
+        Fitted::Union(_) => (FittedKind::Union, None),
+    };
+    let union = match &p.model {
+        Fitted::Union(m) => Some(UnionSettings {
+            blocks: m.union.params().blocks.iter().map(Block::of).collect(),
+            row_norm: m.union.row_norm(),
+        }),
+        _ => None,
     };
     Settings {
         tool_version: meta.tool_version.clone(),
@@ -138,6 +179,7 @@ fn settings(meta: &BundleMeta, p: &Pipeline) -> Settings {
         model: p.kind,
         fitted,
         vectorizer,
+        union,
         multi_label: p.multi_label,
         binary: p.binary.clone(),
         crf_templates: crf_templates(p),
@@ -158,6 +200,23 @@ pub(super) fn encode(meta: &BundleMeta, p: &Pipeline, w: &mut dyn std::io::Write
         Fitted::Text(m) => postcard::to_io(
             &TextArraysIn {
                 tfidf: TfidfArraysIn::new(&m.tfidf),
+                clf: &m.clf,
+                labels: &m.labels,
+            },
+            w,
+        )
+        .map(drop),
+        Fitted::Union(m) => postcard::to_io(
+            &UnionArraysIn {
+                tfidf: m
+                    .union
+                    .blocks()
+                    .iter()
+                    .filter_map(|b| match b {
+                        FittedBlock::Ngrams { tfidf, .. } => Some(TfidfArraysIn::new(tfidf)),
+                        FittedBlock::Cross { .. } => None,
+                    })
+                    .collect(),
                 clf: &m.clf,
                 labels: &m.labels,
             },
@@ -204,9 +263,61 @@ fn arrays<T: serde::de::DeserializeOwned>(bytes: &[u8], section: &str) -> Result
     }
 }
 
+/// The union model of settings `s` and arrays `rest`.
+fn union_model(s: &Settings, rest: &[u8]) -> Result<UnionModel> {
+    let corrupted =
+        |e: crate::error::Error| crate::error::err!("corrupted model file: the blocks: {e}");
+    let Some(u) = &s.union else {
+        bail!("corrupted model file: a union model without its blocks");
+    };
+    let a: UnionArraysOut = arrays(rest, "the union model (vocabularies, idf, classifier)")?;
+    let mut tfidf = a.tfidf.into_iter();
+    let mut blocks = Vec::with_capacity(u.blocks.len());
+    for (i, b) in u.blocks.iter().enumerate() {
+        blocks.push(match b.params(i).map_err(corrupted)? {
+            BlockParams::Ngrams {
+                field,
+                weight,
+                tfidf: params,
+            } => {
+                let Some(t) = tfidf.next() else {
+                    bail!("corrupted model file: fewer vectorizers than n-gram blocks");
+                };
+                FittedBlock::Ngrams {
+                    field,
+                    weight,
+                    tfidf: t.with_params(params).map_err(corrupted)?,
+                }
+            }
+            BlockParams::Cross { weight } => FittedBlock::Cross { weight },
+        });
+    }
+    if tfidf.next().is_some() {
+        bail!("corrupted model file: more vectorizers than n-gram blocks");
+    }
+    Ok(UnionModel {
+        union: Union::from_blocks(blocks, u.row_norm).map_err(corrupted)?,
+        clf: a.clf.into_inner().map_err(corrupted)?,
+        labels: a.labels,
+    })
+}
+
 /// Decodes a format-5 payload into a pipeline and its provenance (not yet validated).
-pub(super) fn decode(payload: &[u8]) -> Result<(BundleMeta, Pipeline)> {
+pub(super) fn decode(payload: &[u8], version: u32) -> Result<(BundleMeta, Pipeline)> {
     let (s, rest) = read_settings(payload)?;
+    // Format 6 holds exactly the models a format-5 reader could not predict with.
+    let extended = s.fitted == FittedKind::Union || s.crf_templates.is_some();
+    if extended != (version == FORMAT_EXTENDED) {
+        bail!(
+            "corrupted model file: format {version} with a fitted model of type {:?}{}",
+            s.fitted,
+            if s.crf_templates.is_some() {
+                " and CRF feature templates"
+            } else {
+                ""
+            }
+        );
+    }
     let model = match s.fitted {
         FittedKind::NaiveClassifier => {
             Fitted::NaiveClassifier(arrays::<NaiveClassifier>(rest, "the naive classifier")?)
@@ -252,6 +363,7 @@ pub(super) fn decode(payload: &[u8]) -> Result<(BundleMeta, Pipeline)> {
                 labels: a.labels,
             }))
         }
+        FittedKind::Union => Fitted::Union(Box::new(union_model(&s, rest)?)),
     };
     if s.crf_templates.is_some() && s.fitted != FittedKind::Crf {
         bail!("corrupted model file: CRF feature templates in the settings of a model that is not a CRF");

@@ -326,7 +326,8 @@ pub struct SubmitArgs {
 pub struct TrainArgs {
     #[arg(long, short, help = task_help())]
     pub task: Option<String>,
-    /// Model: `feature` (tf-idf + logistic regression; CRF for tagging) or `naive`.
+    /// Model: `feature` (tf-idf + logistic regression; CRF for tagging), `plus` (the stronger
+    /// preset chosen on dev: blocks of n-grams, pair features) or `naive`.
     #[arg(long, short, value_enum, default_value_t = ModelKind::Feature)]
     pub model: ModelKind,
     /// Folder holding <Task>/{train,dev,test}_v1.jsonl [default: $RUMEDBENCH_DATA, else ./data].
@@ -499,6 +500,12 @@ pub(super) fn check_text_flags(args: &TrainArgs, tasks: &[TaskSource]) -> Result
         if args.model == ModelKind::Naive {
             anyhow::bail!("{flag} sets {model}; it does not apply to --model naive");
         }
+        if args.model == ModelKind::Plus {
+            anyhow::bail!(
+                "{flag} sets {model}; --model plus is a fixed preset per task type (see the \
+                 README): to vary it, give its settings to --model feature (--blocks ...)"
+            );
+        }
         if let Some(t) = wrong_task {
             anyhow::bail!(
                 "{flag} sets {model}, which task {} does not use",
@@ -637,6 +644,17 @@ impl TrainArgs {
             Some(p) => task::TaskFile::load(p, &crate::recipe::all_keys())?.recipe,
             None => serde_json::Map::new(),
         };
+        if let (ModelKind::Plus, Some(p), Some(k)) = (
+            self.model,
+            &self.task_file,
+            file.keys().find(|k| *k != "seed"),
+        ) {
+            bail!(
+                "{}: `{k}` sets the recipe; --model plus is a fixed preset per task type: to \
+                 vary it, train with --model feature (`[[blocks]]` tables and the other keys)",
+                p.display()
+            );
+        }
         let mut flags = recipe::to_map(&self.text);
         flags.extend(recipe::to_map(&self.crf));
         flags.retain(|k, _| self.given.contains(k));

@@ -16,8 +16,9 @@ use anyhow::{bail, Result};
 use serde_json::{json, Value};
 
 use crate::bundle::Bundle;
+use crate::features::union::Doc;
 use crate::models::linear::LogReg;
-use crate::pipeline::{rank_row, Fitted, Pipeline, TextModel};
+use crate::pipeline::{rank_row, Fitted, Pipeline};
 use crate::task::InputFields;
 
 /// Output format of `explain`.
@@ -100,6 +101,9 @@ pub struct Explanation {
     pub classes: Vec<ClassExplanation>,
 }
 
+/// The name of a feature column, for the listing.
+type FeatureNames<'a> = Box<dyn Fn(usize) -> String + 'a>;
+
 /// The text the model reads, checked against the task's inputs.
 fn input_text(pipeline: &Pipeline, text: &str, text2: Option<&str>) -> Result<String> {
     match (&pipeline.task.inputs, text2) {
@@ -125,28 +129,53 @@ pub fn explain(
     classes: usize,
     ngrams: usize,
 ) -> Result<Explanation> {
-    let m: &TextModel = match &pipeline.model {
-        Fitted::Text(m) => m,
+    let joined = input_text(pipeline, text, text2)?;
+    // A union model names each feature with its block: `[char_wb:2-5@second] ли`.
+    let (x, labels, clf, name): (_, &[String], &LogReg, FeatureNames<'_>) = match &pipeline.model {
+        Fitted::Text(m) => (
+            m.tfidf.transform(&[joined.as_str()]),
+            &m.labels,
+            &m.clf,
+            Box::new(|j| m.tfidf.feature_name(j).unwrap_or_else(|| "?".into())),
+        ),
+        Fitted::Union(m) => (
+            m.union.transform(&[Doc {
+                first: text,
+                second: text2,
+            }]),
+            &m.labels,
+            &m.clf,
+            Box::new(|j| match m.union.locate(j) {
+                Some((b, f)) => format!("[{}] {f}", m.union.blocks()[b].params().name()),
+                None => "?".into(),
+            }),
+        ),
         other => bail!(
-            "explain supports the feature text model only (tf-idf + logistic regression); \
-             this model file holds {} for {}",
+            "explain supports the feature text model only (tf-idf or blocks + logistic \
+                 regression: --model feature or plus); this model file holds {} for {}",
             other.model().describe(),
             pipeline.task.name
         ),
     };
-    let text = input_text(pipeline, text, text2)?;
-    let x = m.tfidf.transform(&[text.as_str()]);
-    let proba = m.clf.predict_proba(&x);
+    let text = joined;
+    let proba = clf.predict_proba(&x);
     let (idx, vals) = x.row(0);
-    let ranked = rank_row(&proba, &m.labels, classes);
+    let ranked = rank_row(&proba, labels, classes);
     let mut out = Vec::with_capacity(ranked.len());
     for (label, p) in ranked {
-        let c = m
-            .labels
+        let c = labels
             .iter()
             .position(|l| *l == label)
             .expect("ranked labels come from the label list");
-        out.push(explain_class(m, &m.clf, c, idx, vals, p as f64, ngrams)?);
+        out.push(explain_class(
+            (labels, &*name),
+            clf,
+            c,
+            idx,
+            vals,
+            p as f64,
+            ngrams,
+        )?);
     }
     Ok(Explanation {
         task: pipeline.task.name.clone(),
@@ -157,7 +186,7 @@ pub fn explain(
 }
 
 fn explain_class(
-    m: &TextModel,
+    (labels, name): (&[String], &dyn Fn(usize) -> String),
     clf: &LogReg,
     class: usize,
     idx: &[u32],
@@ -179,10 +208,7 @@ fn explain_class(
         .zip(vals)
         .zip(&w)
         .map(|((&j, &v), &wj)| Contribution {
-            ngram: m
-                .tfidf
-                .feature_name(j as usize)
-                .unwrap_or_else(|| "?".to_string()),
+            ngram: name(j as usize),
             tfidf: v as f64,
             weight: sign * wj,
             contribution: sign * wj * v as f64,
@@ -215,7 +241,7 @@ fn explain_class(
     let up: Vec<Contribution> = parts[..n_up].to_vec();
     let middle = &parts[n_up..parts.len() - n_down];
     Ok(ClassExplanation {
-        label: m.labels[class].clone(),
+        label: labels[class].clone(),
         probability,
         score,
         intercept,
@@ -385,8 +411,40 @@ mod tests {
     fn decision(p: &Pipeline, text: &str) -> Vec<f32> {
         match &p.model {
             Fitted::Text(m) => m.clf.decision_function(&m.tfidf.transform(&[text])),
+            Fitted::Union(m) => m
+                .clf
+                .decision_function(&m.union.transform(&[Doc::text(text)])),
             _ => unreachable!(),
         }
+    }
+
+    #[test]
+    fn a_union_models_parts_name_their_block_and_add_up() {
+        let p = fit(ROWS, ModelKind::Plus);
+        let text = "Кашель и болит голова";
+        let e = explain(&p, text, None, 2, 3).unwrap();
+        let d = decision(&p, text);
+        let Fitted::Union(m) = &p.model else {
+            unreachable!()
+        };
+        for c in &e.classes {
+            let k = m.labels.iter().position(|l| *l == c.label).unwrap();
+            assert!(
+                (c.score - d[k] as f64).abs() < 1e-4,
+                "{} vs {}",
+                c.score,
+                d[k]
+            );
+            let listed: f64 = c.up.iter().chain(&c.down).map(|x| x.contribution).sum();
+            assert!((c.intercept + listed + c.rest - c.score).abs() < 1e-9);
+        }
+        let names: Vec<&str> = e.classes[0].up.iter().map(|x| x.ngram.as_str()).collect();
+        assert!(
+            names
+                .iter()
+                .all(|n| n.starts_with("[char:3-8:sub] ") || n.starts_with("[char_wb:2-5:sub] ")),
+            "{names:?}"
+        );
     }
 
     #[test]

@@ -352,7 +352,7 @@ fn answer_rumedtest(
             vec!["1".to_string(); questions.len()],
             "option 1 everywhere",
         ),
-        ModelKind::Feature => (
+        ModelKind::Feature | ModelKind::Plus => (
             answer_by_similarity(&questions)?,
             "most tf-idf-similar option (char 3-8-grams fitted on the questions)",
         ),

@@ -356,7 +356,8 @@ fn load_train(req: &TrainRequest, src: &TaskSource, spec: &mut TaskSpec) -> Resu
         }
         if binary && req.kind != ModelKind::Feature {
             bail!(
-                "--threshold compares the feature model's probabilities; the naive model has none"
+                "--threshold compares the feature model's probabilities; --model {} takes none",
+                req.kind.name()
             );
         }
         if binary && req.tune_threshold && src.dev.is_none() {
@@ -724,7 +725,7 @@ pub fn run(req: &TrainRequest, log: &mut dyn Write) -> Result<Vec<TaskRun>> {
 /// task runs even when one fails; the first failure in task order is returned.
 pub fn run_overlapped(req: &TrainRequest, log: &mut dyn Write) -> Result<Vec<TaskRun>> {
     let tagging =
-        |src: &TaskSource| req.kind == ModelKind::Feature && src.spec.kind() == TaskKind::Tokens;
+        |src: &TaskSource| req.kind != ModelKind::Naive && src.spec.kind() == TaskKind::Tokens;
     let run_some = |pick: bool| {
         req.tasks
             .iter()

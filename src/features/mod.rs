@@ -4,9 +4,11 @@ pub mod analyzer;
 pub mod cost;
 pub mod crf_templates;
 pub mod limit;
+pub mod pair;
 pub mod sparse;
 pub mod tfidf;
 pub mod token;
+pub mod union;
 mod word_chars;
 
 /// Hands memory that was freed back to the operating system (glibc keeps freed blocks of its

@@ -20,6 +20,7 @@ pub mod linear;
 pub mod naive;
 pub mod prediction;
 pub mod text;
+pub mod union;
 
 /// The linear model's former path (`models::logreg`), kept so that code naming it still builds.
 pub use linear as logreg;

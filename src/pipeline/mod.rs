@@ -7,12 +7,15 @@ use serde_json::Value;
 
 use crate::data::{self, Split};
 use crate::features::tfidf::TfidfParams;
+use crate::features::union::{Doc, UnionParams};
 use crate::models::crf::{is_iob, Crf, CrfBytes, CrfParams};
 use crate::models::linear::{LogReg, LogRegParams, TrainMatrix};
 use crate::models::naive::{NaiveClassifier, NaiveParams, NaiveTagger};
 pub use crate::models::prediction::Prediction;
 use crate::models::text::TextModelOut;
 pub use crate::models::text::{rank_row, TextModel};
+pub use crate::models::union::UnionModel;
+use crate::models::union::{docs_of, union_docs};
 use crate::models::Model;
 use crate::recipe::text::{classifier_map, vectorizer_map};
 use crate::recipe::{CheckedCrfRecipe, CheckedTextRecipe, TextRecipe};
@@ -21,6 +24,8 @@ use crate::wire::WireFormat;
 
 mod binary;
 mod multi;
+mod plus;
+pub use plus::{plus_crf, plus_recipe};
 mod predict;
 mod targets;
 pub use binary::{BinaryRule, BINARY_GRID};
@@ -37,6 +42,10 @@ pub enum ModelKind {
     Naive,
     /// Char 3–8-gram tf-idf + one-vs-rest logistic regression (text), CRF (tagging).
     Feature,
+    /// The stronger preset per task type, chosen on dev ([`plus_recipe`], [`plus_crf`]): a
+    /// union of vectorizer blocks (pairs: also per-text blocks and cross-field features) +
+    /// the logistic regression, the CRF with its feature templates.
+    Plus,
 }
 
 impl ModelKind {
@@ -45,6 +54,7 @@ impl ModelKind {
         match self {
             ModelKind::Naive => "naive",
             ModelKind::Feature => "feature",
+            ModelKind::Plus => "plus",
         }
     }
 
@@ -54,19 +64,39 @@ impl ModelKind {
     pub fn paper_system(self) -> &'static str {
         match self {
             ModelKind::Naive => "Naive",
-            ModelKind::Feature => "Feature-based",
+            ModelKind::Feature | ModelKind::Plus => "Feature-based",
         }
     }
 
     /// The hyperparameters that matter for this kind on a task of kind `task_kind`, for run
     /// records.
     pub fn hyperparameters(self, task_kind: TaskKind, settings: &FitSettings) -> Value {
+        if self == ModelKind::Plus {
+            let preset = plus_settings(task_kind, settings.seed);
+            let mut h = ModelKind::Feature.hyperparameters(task_kind, &preset);
+            if let (Some(u), Some(m)) = (&preset.union, h.as_object_mut()) {
+                m.insert("preset".into(), "plus".into());
+                m.insert("vectorizer".into(), union_json(u));
+            }
+            return h;
+        }
+        if let (Some(u), TaskKind::Single | TaskKind::Pair) = (&settings.union, task_kind) {
+            let mut h = self.hyperparameters_of(task_kind, settings);
+            if let Some(m) = h.as_object_mut().filter(|_| self == ModelKind::Feature) {
+                m.insert("vectorizer".into(), union_json(u));
+            }
+            return h;
+        }
+        self.hyperparameters_of(task_kind, settings)
+    }
+
+    fn hyperparameters_of(self, task_kind: TaskKind, settings: &FitSettings) -> Value {
         match (self, task_kind) {
             (ModelKind::Naive, _) => {
                 serde_json::json!({"rule": "most frequent train label, first seen wins ties"})
             }
-            (ModelKind::Feature, TaskKind::Tokens) => crf_json(&settings.crf),
-            (ModelKind::Feature, _) => {
+            (ModelKind::Feature | ModelKind::Plus, TaskKind::Tokens) => crf_json(&settings.crf),
+            (ModelKind::Feature | ModelKind::Plus, _) => {
                 // The recipe's own keys and values (what a task file or the flags set), in a
                 // vectorizer and a classifier section, with the fixed parts of the recipe.
                 let mut vectorizer = vectorizer_map(&settings.tfidf);
@@ -106,6 +136,34 @@ pub fn crf_json(crf: &CrfParams) -> Value {
     Value::Object(h)
 }
 
+/// The settings `--model plus` fits a task of kind `kind` with (the seed is `seed`).
+pub fn plus_settings(kind: TaskKind, seed: u64) -> FitSettings {
+    let text = TextRecipe {
+        seed,
+        ..plus_recipe(kind)
+    };
+    let text = text.check().expect("the plus preset is a valid recipe");
+    let crf = plus_crf()
+        .check()
+        .expect("the plus preset is a valid recipe");
+    FitSettings::new(&text, &crf)
+}
+
+/// The union and classifier settings [`plus::fit_union_model`] takes.
+fn union_fit(settings: &FitSettings) -> (Option<&UnionParams>, LogRegParams) {
+    let lr = LogRegParams {
+        seed: settings.seed,
+        ..settings.logreg
+    };
+    (settings.union.as_ref(), lr)
+}
+
+/// A union of blocks for run records: each block by its name, in column order.
+fn union_json(u: &UnionParams) -> Value {
+    let blocks: Vec<String> = u.blocks.iter().map(|b| b.name()).collect();
+    serde_json::json!({"blocks": blocks, "row_norm": u.row_norm, "lowercase": true, "smooth_idf": true, "norm": "l2 per block"})
+}
+
 /// Hyperparameters of every model family, with the paper's values as defaults.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct FitSettings {
@@ -120,6 +178,9 @@ pub struct FitSettings {
     /// Multi-label tasks: how probabilities become a predicted set.
     #[serde(default)]
     pub multi: MultiLabelRule,
+    /// The text model's union of vectorizer blocks, which replaces `tfidf` when set.
+    #[serde(skip)]
+    pub union: Option<UnionParams>,
 }
 
 impl FitSettings {
@@ -135,6 +196,7 @@ impl FitSettings {
                 threshold: r.threshold,
                 allow_empty: r.allow_empty,
             },
+            union: text.union(),
         }
     }
 
@@ -160,6 +222,10 @@ pub enum Fitted {
     Crf(Crf),
     /// Char n-gram tf-idf + one-vs-rest logistic regression.
     Text(Box<TextModel>),
+    /// A union of vectorizer blocks + one-vs-rest logistic regression (model format 6, read
+    /// and written by the model file's own code only).
+    #[serde(skip)]
+    Union(Box<UnionModel>),
 }
 
 /// A fitted model decoded from model format `F`.
@@ -199,6 +265,7 @@ impl Fitted {
             Fitted::NaiveTagger(m) => m,
             Fitted::Crf(m) => m,
             Fitted::Text(m) => m.as_ref(),
+            Fitted::Union(m) => m.as_ref(),
         }
     }
 }
@@ -297,7 +364,19 @@ impl ModelKind {
                 let l: Vec<&str> = labels.iter().map(String::as_str).collect();
                 Fitted::NaiveClassifier(NaiveParams.fit_classifier(&l)?)
             }
-            ModelKind::Feature => {
+            ModelKind::Feature | ModelKind::Plus if settings.union.is_some() => {
+                let (classes, y) = class_targets(task, labels, rows)?;
+                let docs: Vec<Doc<'_>> = docs.iter().map(|d| Doc::text(d)).collect();
+                Fitted::Union(Box::new(plus::fit_union_model(
+                    task,
+                    union_fit(settings),
+                    &docs,
+                    classes,
+                    |params, x, n| params.fit_owned(x, &y, n),
+                    log,
+                )?))
+            }
+            ModelKind::Feature | ModelKind::Plus => {
                 let (classes, y) = class_targets(task, labels, rows)?;
                 Fitted::Text(Box::new(fit_text_model(
                     task,
@@ -328,7 +407,7 @@ impl ModelKind {
                     .collect();
                 Fitted::NaiveTagger(NaiveParams.fit_tagger(&pairs)?)
             }
-            ModelKind::Feature => Fitted::Crf(
+            ModelKind::Feature | ModelKind::Plus => Fitted::Crf(
                 settings
                     .crf
                     .fit(sents, tags)
@@ -354,6 +433,13 @@ pub fn fit_text(
     if task.kind() == TaskKind::Tokens {
         bail!("{}: a tagging task is fitted with fit_tagger", task.name);
     }
+    let preset;
+    let settings = if kind == ModelKind::Plus {
+        preset = plus_settings(task.kind(), settings.seed);
+        &preset
+    } else {
+        settings
+    };
     if docs.len() != labels.len() {
         bail!(
             "{} texts but {} labels: give one label per text",
@@ -369,12 +455,7 @@ pub fn fit_text(
                     task.name
                 );
             }
-            if kind != ModelKind::Feature {
-                bail!(
-                    "{}: the naive baseline does not take multi-label tasks; use --model feature",
-                    task.name
-                );
-            }
+            check_multi_label(task, kind, settings)?;
             settings.multi.check()?;
             let (classes, sets) = label_table(task, sets, rows)?;
             let model = fit_text_model(
@@ -449,6 +530,13 @@ pub fn fit_tagger(
             ));
         }
     }
+    let preset;
+    let settings = if kind == ModelKind::Plus {
+        preset = plus_settings(task.kind(), settings.seed);
+        &preset
+    } else {
+        settings
+    };
     let model = kind.fit_tags(settings, sents, tags, rows)?;
     Ok(Pipeline {
         task: task.clone(),
@@ -485,11 +573,40 @@ pub fn fit_logged(
         let (sents, tags) = train_sentences(task, train)?;
         return fit_tagger(task, kind, &sents, &tags, settings, &rows);
     }
-    if task.multi_label && kind != ModelKind::Feature {
-        bail!(
-            "{}: the naive baseline does not take multi-label tasks; use --model feature",
-            task.name
-        );
+    if task.multi_label {
+        check_multi_label(task, kind, settings)?;
+    }
+    let preset;
+    let union_settings = if kind == ModelKind::Plus {
+        preset = plus_settings(task.kind(), settings.seed);
+        &preset
+    } else {
+        settings
+    };
+    if union_settings.union.is_some() && !task.multi_label {
+        // The blocks read the pair's texts apart: fitted from the records, not joined texts.
+        let labels: Vec<String> = split_labels(task, train, "training")?
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        let (classes, y) = class_targets(task, &labels, &rows)?;
+        let texts = union_docs(&train.examples);
+        let docs = docs_of(&train.examples, &texts);
+        let model = plus::fit_union_model(
+            task,
+            union_fit(union_settings),
+            &docs,
+            classes,
+            |params, x, n| params.fit_owned(x, &y, n),
+            log,
+        )?;
+        return Ok(Pipeline {
+            task: task.clone(),
+            kind,
+            model: Fitted::Union(Box::new(model)),
+            multi_label: None,
+            binary: None,
+        });
     }
     let texts = data::joined_texts(&train.examples);
     let docs: Vec<&str> = texts.iter().map(|t| t.as_ref()).collect();
@@ -519,6 +636,28 @@ pub fn fit_logged(
         &rows,
         log,
     )
+}
+
+/// Refuses a multi-label fit that only the paper's single vectorizer takes.
+fn check_multi_label(task: &TaskSpec, kind: ModelKind, settings: &FitSettings) -> Result<()> {
+    match kind {
+        ModelKind::Naive => bail!(
+            "{}: the naive baseline does not take multi-label tasks; use --model feature",
+            task.name
+        ),
+        ModelKind::Plus => bail!(
+            "{}: --model plus does not take multi-label tasks yet; use --model feature",
+            task.name
+        ),
+        ModelKind::Feature if settings.union.is_some() => Err(Error::param(
+            "blocks",
+            format!(
+                "{}: blocks do not take multi-label tasks yet; give a single vectorizer",
+                task.name
+            ),
+        )),
+        ModelKind::Feature => Ok(()),
+    }
 }
 
 /// Vectorizes `docs` and fits the classifier `fit` gives (`n` = the number of classes), with

@@ -10,12 +10,14 @@
 //!
 //! Adding a knob means adding a field to a recipe, its check, and its use.
 
+pub mod blocks;
 pub mod crf;
 mod layers;
 pub mod text;
 
 pub use layers::{from_map, keys, layered, to_map};
 
+pub use blocks::{Block, BlockKind, Blocks};
 pub use crf::{CheckedCrfRecipe, CrfRecipe};
 pub use text::{CheckedTextRecipe, ClassWeight, NgramRange, TextRecipe};
 

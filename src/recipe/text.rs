@@ -10,14 +10,15 @@ use crate::error::{Error, Result};
 use crate::features::analyzer::Analyzer;
 use crate::features::limit::{DocFreq, MAX_DF, MIN_DF};
 use crate::features::tfidf::{TfidfParams, MAX_HASH_BITS};
+use crate::features::union::UnionParams;
 use crate::models::linear::LogRegParams;
+
+use super::blocks::Blocks;
 
 /// Largest `C` accepted: beyond it the solver's weights overflow long before they help.
 pub const MAX_C: f64 = 1e6;
 
-/// The shortest and longest n-gram, `[min, max]` in a task file, `MIN,MAX` on the command line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NgramRange(pub usize, pub usize);
+pub use super::blocks::NgramRange;
 
 /// Class weights of the logistic regression.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -94,6 +95,22 @@ pub struct TextRecipe {
     /// documents (ties: the earlier term in code point order) [default: all].
     #[cfg_attr(feature = "cli", arg(long, value_name = "N", value_parser = parse_max_features, help_heading = "Recipe"))]
     pub max_features: Option<usize>,
+    /// Text model: a union of vectorizer blocks instead of the single one above, comma-separated,
+    /// each `ANALYZER:MIN-MAX[:sub][@FIELD][*WEIGHT]` or `cross[*WEIGHT]`: ANALYZER char,
+    /// char_wb or word; `:sub` sublinear tf; FIELD the view it reads (joined: the text or the
+    /// joined pair, first, second: one text of a pair, shared: the words both texts of a pair
+    /// hold); WEIGHT multiplies its unit-norm rows; `cross` adds dense pair features (overlap
+    /// ratios, negation and question cues). E.g. `char:3-8,char_wb:2-5@second,word:1-1@shared`.
+    /// A task file gives `[[blocks]]` tables (keys analyzer, ngram_range, sublinear_tf, field,
+    /// weight, min_df).
+    #[serde(default)]
+    #[cfg_attr(feature = "cli", arg(long, value_name = "BLOCK,...", value_parser = super::blocks::parse_blocks, default_value = "", hide_default_value = true, help_heading = "Recipe"))]
+    pub blocks: Blocks,
+    /// Text model (with --blocks): scale each row to unit L2 norm again after joining the
+    /// blocks.
+    #[serde(default)]
+    #[cfg_attr(feature = "cli", arg(long, help_heading = "Recipe"))]
+    pub row_norm: bool,
     /// Text model: inverse regularisation strength C of the logistic regression.
     #[serde(rename = "C")]
     #[cfg_attr(feature = "cli", arg(id = "C", long = "C", value_name = "C", default_value = "10", value_parser = parse_c, help_heading = "Recipe"))]
@@ -141,6 +158,8 @@ impl Default for TextRecipe {
             min_df: MIN_DF,
             max_df: MAX_DF,
             max_features: t.max_features,
+            blocks: Blocks::default(),
+            row_norm: false,
             c: l.c,
             tol: l.tol,
             max_iter: l.max_iter,
@@ -202,6 +221,13 @@ impl TextRecipe {
         }
         // What the vectorizer checks beyond each key alone (limits with hashing).
         self.tfidf_params().check()?;
+        if !self.blocks.0.is_empty() && self.hash_features.is_some() {
+            return Err(Error::param(
+                "blocks",
+                "hashed features (hash_features) are not available with blocks",
+            ));
+        }
+        self.blocks.union(self.row_norm)?;
         Ok(CheckedTextRecipe(self.clone()))
     }
 
@@ -228,6 +254,11 @@ impl CheckedTextRecipe {
     /// The vectorizer's parameters.
     pub fn tfidf(&self) -> TfidfParams {
         self.0.tfidf_params()
+    }
+
+    /// The union of vectorizer blocks, when the recipe has blocks.
+    pub fn union(&self) -> Option<UnionParams> {
+        self.0.blocks.union(self.0.row_norm).ok().flatten()
     }
 
     /// The classifier's parameters, the recipe's seed included.

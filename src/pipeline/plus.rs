@@ -1,0 +1,100 @@
+//! `--model plus`: the fixed preset per task type (defined once, in [`plus_recipe`] and
+//! [`plus_crf`]), and the fitting of a union of vectorizer blocks.
+
+use crate::error::{bail, Error, Result};
+use crate::features::union::{Doc, UnionParams};
+use crate::models::linear::{LogReg, LogRegParams, TrainMatrix};
+use crate::models::union::UnionModel;
+use crate::recipe::blocks::parse_blocks;
+use crate::recipe::{ClassWeight, CrfRecipe, TextRecipe};
+use crate::task::{TaskKind, TaskSpec};
+
+/// The `--model plus` text recipe of a task of kind `kind` (a tagging task's text recipe is
+/// unused): chosen on the dev splits by `scripts/search-plus.py` (its output:
+/// `scripts/search-plus.out.tsv`), never on a test split.
+pub fn plus_recipe(kind: TaskKind) -> TextRecipe {
+    let (blocks, c, class_weight) = match kind {
+        // Dev: DaNet 60.94, NLI 61.36 (2-fold cross-validation inside its dev split).
+        TaskKind::Pair => (
+            "char_wb:2-5@second,word:1-1:sub@shared,cross",
+            3.0,
+            ClassWeight::None,
+        ),
+        // Dev: Top3 48.35 / 72.17, SymptomRec 30.36 / 44.34.
+        TaskKind::Single | TaskKind::Tokens => {
+            ("char:3-8:sub,char_wb:2-5:sub", 10.0, ClassWeight::Balanced)
+        }
+    };
+    TextRecipe {
+        blocks: parse_blocks(blocks).expect("the plus preset's blocks parse"),
+        c,
+        class_weight,
+        ..TextRecipe::default()
+    }
+}
+
+/// The `--model plus` CRF recipe.
+pub fn plus_crf() -> CrfRecipe {
+    CrfRecipe::plus()
+}
+
+/// Vectorizes `docs` with the settings' union of blocks and fits the classifier `fit` gives
+/// (`n` = the number of classes), with the note on sizes and times.
+pub(super) fn fit_union_model(
+    task: &TaskSpec,
+    (union, lr): (Option<&UnionParams>, LogRegParams),
+    docs: &[Doc<'_>],
+    classes: Vec<String>,
+    fit: impl FnOnce(&LogRegParams, TrainMatrix, usize) -> Result<LogReg>,
+    log: &mut dyn FnMut(&str),
+) -> Result<UnionModel> {
+    let Some(params) = union else {
+        bail!("{}: no blocks to fit", task.name);
+    };
+    if params.needs_pair() && task.kind() != TaskKind::Pair {
+        return Err(Error::param(
+            "blocks",
+            format!(
+                "a block reads the second text or the shared words of a pair (field second or \
+                 shared, or a cross block), and task {} is not a text-pair task",
+                task.name
+            ),
+        ));
+    }
+    let t0 = std::time::Instant::now();
+    let (union, x) = params.fit(docs)?;
+    let t_vec = t0.elapsed().as_secs_f64();
+    let (rows, cols, nnz) = (x.n_rows(), x.n_cols(), x.nnz());
+    let clf = fit(&lr, x.into(), classes.len())?;
+    log(&format!(
+        "note: {}: {rows} rows x {cols} features in {} blocks, {nnz} non-zeros; vectorized in \
+         {t_vec:.2} s, fitted in {:.2} s",
+        task.name,
+        union.blocks().len(),
+        t0.elapsed().as_secs_f64() - t_vec
+    ));
+    clf.validate().map_err(|e| {
+        Error::Invalid(format!(
+            "the fitted classifier is unusable ({e}); C = {} is too large",
+            lr.c
+        ))
+    })?;
+    Ok(UnionModel {
+        union,
+        clf,
+        labels: classes,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_preset_is_a_valid_recipe_with_blocks() {
+        let union = |kind| plus_recipe(kind).check().unwrap().union().unwrap();
+        assert!(!union(TaskKind::Single).needs_pair());
+        assert!(union(TaskKind::Pair).needs_pair());
+        plus_crf().check().unwrap();
+    }
+}
