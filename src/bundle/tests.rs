@@ -374,10 +374,15 @@ fn crf_templates_are_kept_by_name_in_format_6() {
     );
     let mut misplaced = settings_of(&bundle().to_bytes().unwrap());
     misplaced.0["crf_templates"] = serde_json::json!(["lower"]);
-    let e = Bundle::from_bytes(&signed(5, &misplaced.0, &misplaced.1))
+    let e = Bundle::from_bytes(&signed(FORMAT_CRF_TEMPLATES, &misplaced.0, &misplaced.1))
         .unwrap_err()
         .to_string();
     assert!(e.contains("not a CRF"), "{e}");
+    // In format 5, templates are refused before they are read: format 5 never holds them.
+    let e = Bundle::from_bytes(&signed(5, &misplaced.0, &misplaced.1))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("format 5") && e.contains("CRF feature templates"), "{e}");
 }
 
 #[test]
