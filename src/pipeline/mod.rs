@@ -19,6 +19,7 @@ use crate::task::{TaskKind, TaskSpec};
 use crate::wire::WireFormat;
 
 mod binary;
+pub mod blocks;
 mod multi;
 mod predict;
 mod targets;
