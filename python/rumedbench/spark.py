@@ -30,6 +30,7 @@ import hashlib
 import json
 import os
 import tempfile
+import time
 
 import numpy as np
 
@@ -40,6 +41,11 @@ __all__ = ["classes", "fit", "job", "predict"]
 
 # Per Python worker process: models loaded from broadcast bytes, by the bytes' digest.
 _MODELS = {}
+
+#: Wall seconds of the phases of the last :func:`fit` on this driver (``doc_freq``, ``classes``,
+#: ``blocks``, ``assemble``) and of each block's solve inside its task (``block_fits``), for
+#: benchmarks.
+last_fit_timings = {}
 
 
 def _require_pyspark():
@@ -299,6 +305,8 @@ def fit(
             "(or arrays of strings for a multi-label task)"
         )
     spark = df.sparkSession
+    last_fit_timings.clear()
+    t0 = time.perf_counter()
     rows = df.select(
         F.monotonically_increasing_id().alias("_rmb_row"),
         *[F.col(c) for c in text_cols],
@@ -320,10 +328,14 @@ def fit(
             raise ValueError("fit: the training DataFrame has no rows")
         df_bytes = parts.treeReduce(_native.merge_doc_freq)
     _, n_docs, _ = _native.doc_freq_info(df_bytes)
+    last_fit_timings["doc_freq"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
     with job(f"rumedbench.spark.fit {name}: classes", spark):
         labels_df = rows.select(F.explode(label_col) if multi else F.col(label_col))
         n_classes = labels_df.distinct().count()
     n_problems = _native.n_problems(n_classes, multi)
+    last_fit_timings["classes"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
     if class_blocks > n_problems:
         raise ValueError(
             f"class_blocks: {class_blocks} blocks for {n_problems} one-vs-rest problems "
@@ -350,11 +362,12 @@ def fit(
                     raise ValueError(f"column {label_col!r} holds a null label (row {i + 1})")
                 v = []
             labels.append(list(v) if multi else v)
+        started = time.perf_counter()
         part = _native.fit_block(
             recipe_text, docs, labels, df_bytes, block, class_blocks, name,
             text_fields=text_cols, label_field=label_col,
         )
-        yield block, bytes(part)
+        yield block, bytes(part), time.perf_counter() - started
 
     with job(f"rumedbench.spark.fit {name}: {class_blocks} class block(s) over {n_docs} rows", spark):
         # Every row goes to every block's partition; the identity partitioner makes block k
@@ -365,9 +378,15 @@ def fit(
             .mapPartitionsWithIndex(fit_block)
             .collect()
         )
-    if sorted(b for b, _ in fitted) != list(range(class_blocks)):
-        raise ValueError(f"fit: class blocks {sorted(b for b, _ in fitted)} came back, not 0..{class_blocks - 1}")
-    parts = [part for _, part in sorted(fitted)]
+    if sorted(f[0] for f in fitted) != list(range(class_blocks)):
+        raise ValueError(
+            f"fit: class blocks {sorted(f[0] for f in fitted)} came back, not 0..{class_blocks - 1}"
+        )
+    last_fit_timings["blocks"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    fitted.sort(key=lambda f: f[0])
+    last_fit_timings["block_fits"] = [f[2] for f in fitted]
+    parts = [f[1] for f in fitted]
     native = _native.assemble_blocks(
         recipe_text, df_bytes, parts, name, text_fields=text_cols, label_field=label_col
     )
@@ -377,4 +396,5 @@ def fit(
         est = CharTfidfClassifier.load(path)
     if model_out is not None:
         est.save(model_out)
+    last_fit_timings["assemble"] = time.perf_counter() - t0
     return est
