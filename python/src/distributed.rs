@@ -19,8 +19,8 @@ fn params_of(
     label_field: Option<String>,
     classes: Option<Vec<String>>,
 ) -> PyResult<TextClassifierParams> {
-    let recipe: rumedbench::TextRecipe = serde_json::from_str(recipe)
-        .map_err(|e| PyValueError::new_err(format!("recipe: {e}")))?;
+    let recipe: rumedbench::TextRecipe =
+        serde_json::from_str(recipe).map_err(|e| PyValueError::new_err(format!("recipe: {e}")))?;
     let mut params = TextClassifierParams::default()
         .with_recipe(recipe)
         .name(name);
@@ -118,6 +118,7 @@ fn fit_block<'py>(
 
 /// Joins the blocks (bytes, any order) into one classifier.
 #[pyfunction]
+#[allow(clippy::too_many_arguments)]
 #[pyo3(signature = (recipe, df, blocks, name, text_fields=None, label_field=None, classes=None))]
 fn assemble_blocks(
     py: Python<'_>,
