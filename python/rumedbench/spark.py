@@ -11,6 +11,8 @@ repository: ``pip install "./python[spark]"``); executors need the same wheel, n
   (iii) the driver assembles the blocks into one ordinary model file. The model is the one
   ``rumedbench train --hash-features BITS`` fits on the same rows (same bytes), because the
   one-vs-rest problems are independent.
+- :func:`tune` runs the grid points of ``rumedbench tune`` (text, single-label) as Spark tasks,
+  with its choice.
 - :func:`job` names the Spark jobs of a block of code in the Spark UI; :func:`fit` names its own.
 
 How the class-block tasks see the training set: every training row (its text and label columns
@@ -37,7 +39,7 @@ import numpy as np
 from . import _native
 from ._estimators import CharTfidfClassifier
 
-__all__ = ["classes", "fit", "job", "predict"]
+__all__ = ["classes", "fit", "job", "predict", "tune"]
 
 # Per Python worker process: models loaded from broadcast bytes, by the bytes' digest.
 _MODELS = {}
@@ -398,3 +400,82 @@ def fit(
         est.save(model_out)
     last_fit_timings["assemble"] = time.perf_counter() - t0
     return est
+
+
+def _default_grid():
+    """``rumedbench tune``'s text grid, in its order (point 0: the paper's setting)."""
+    points = []
+    for ngram in ((3, 8), (2, 5)):
+        for sublinear in (False, True):
+            for weight in ("none", "balanced"):
+                for c in (10.0, 1.0, 100.0):
+                    points.append({"C": c, "ngram_range": list(ngram), "sublinear_tf": sublinear,
+                                   "class_weight": weight})
+    return points
+
+
+def tune(train_df, dev_df, text_cols, label_col, grid=None, name="model"):
+    """Scores grid points of the text recipe on ``dev_df`` after fitting on ``train_df``, one
+    Spark task per point, and chooses as ``rumedbench tune`` does (single-label tasks): the best
+    dev accuracy, ties to the earlier point. ``grid``: a list of recipe-key dicts (default:
+    ``tune``'s 24-point text grid in its order). Returns ``{"grid": [{"index", "settings",
+    "dev": {"acc"}}], "chosen": i, "chosen_settings": {...}}``; fit the chosen setting on train
+    (e.g. :func:`fit` or the estimator) before reading test.
+
+    Each task receives train and dev through the shuffle (as :func:`fit`'s blocks do); nothing
+    but the scores comes back to the driver.
+    """
+    _require_pyspark()
+    from pyspark.sql import functions as F
+    from pyspark.sql import types as T
+
+    text_cols = [text_cols] if isinstance(text_cols, str) else list(text_cols)
+    for d, what in ((train_df, "tune (train)"), (dev_df, "tune (dev)")):
+        _check_columns(d, text_cols + [label_col], what)
+        if not isinstance(d.schema[label_col].dataType, T.StringType):
+            raise ValueError(f"{what}: column {label_col!r} must hold string labels")
+    grid = _default_grid() if grid is None else [dict(p) for p in grid]
+    if not grid:
+        raise ValueError("tune: the grid is empty")
+    texts = [json.dumps(p) for p in grid]
+    for t in texts:
+        _native.doc_freq(json.dumps({**json.loads(t), "hash_features": 1}), [])  # checks keys
+    cols = [F.col(c) for c in text_cols] + [F.col(label_col)]
+    both = train_df.select(F.lit(0).alias("_rmb_split"), F.monotonically_increasing_id()
+                           .alias("_rmb_row"), *cols).unionByName(
+        dev_df.select(F.lit(1).alias("_rmb_split"), F.monotonically_increasing_id()
+                      .alias("_rmb_row"), *cols))
+    n = len(grid)
+    n_text = len(text_cols)
+
+    def score(point, pairs):
+        rows = sorted((row for _, row in pairs), key=lambda r: (r[0], r[1]))
+        split = {0: [], 1: []}
+        for r in rows:
+            doc = r[2] if n_text == 1 else (r[2], r[3])
+            split[r[0]].append((doc, r[-1]))
+        settings = grid[point]
+        est = CharTfidfClassifier(
+            C=settings.get("C", 10.0),
+            ngram_range=tuple(settings.get("ngram_range", (3, 8))),
+            sublinear_tf=settings.get("sublinear_tf", False),
+            class_weight="balanced" if settings.get("class_weight") == "balanced" else None,
+        )
+        est.fit([d for d, _ in split[0]], [y for _, y in split[0]])
+        pred = est.predict([d for d, _ in split[1]])
+        acc = 100.0 * float(np.mean([p == y for p, (_, y) in zip(pred, split[1])]))
+        yield point, acc
+
+    with job(f"rumedbench.spark.tune {name}: {n} grid points", train_df.sparkSession):
+        scores = dict(
+            both.rdd.flatMap(lambda row: ((p, tuple(row)) for p in range(n)))
+            .partitionBy(n, lambda p: p)
+            .mapPartitionsWithIndex(score)
+            .collect()
+        )
+    chosen = max(range(n), key=lambda i: (scores[i], -i))
+    return {
+        "grid": [{"index": i, "settings": grid[i], "dev": {"acc": scores[i]}} for i in range(n)],
+        "chosen": chosen,
+        "chosen_settings": grid[chosen],
+    }

@@ -1,7 +1,8 @@
 """rumedbench.spark in a local Spark session (``local[2]``, each task retried up to 3 times):
 batch scoring equals ``rumedbench predict`` and the estimators (a classifier, a multi-label model,
 a tagger), class-partitioned training equals single-machine training on RuMedTop3 (3 class blocks,
-the same model file bytes) and survives a Python worker that dies mid-job.
+the same model file bytes) and survives a Python worker that dies mid-job, and tuning's grid points
+as Spark tasks give ``rumedbench tune``'s scores and choice.
 
 These tests need Java (Spark runs on the JVM). Outside CI they skip, saying so, when ``java`` is
 missing; in CI (``CI`` set) they fail instead, so they never skip silently there."""
@@ -223,3 +224,38 @@ def test_fit_multi_label_pairs_and_a_worker_that_dies(spark):
     np.testing.assert_array_equal(
         model.predict_proba(list(zip(pdf["text"], pdf["ctx"]))),
         single.predict_proba(list(zip(pdf["text"], pdf["ctx"]))))
+
+
+def test_tune_grid_points_as_tasks_equal_cli_tune(spark, top3, tmp_path):
+    # A small RuMedTop3 task (its first 600 train and 200 dev notes), tuned by the command line
+    # and by Spark tasks: the same 24 points in the same order, the same dev accuracies, the same
+    # choice.
+    train = read_jsonl(top3 / "train_v1.jsonl")[:600]
+    dev = read_jsonl(top3 / "dev_v1.jsonl")[:200]
+    for name, recs in (("train", train), ("dev", dev), ("test", dev)):
+        with open(tmp_path / f"{name}.jsonl", "w", encoding="utf-8") as f:
+            for r in recs:
+                f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    (tmp_path / "task.toml").write_text(
+        'name = "small"\nid_field = "idx"\ntext_fields = ["symptoms"]\nlabel_field = "code"\n'
+        'train = "train.jsonl"\ndev = "dev.jsonl"\ntest = "test.jsonl"\n', encoding="utf-8")
+    release = REPO / "target" / "release" / "rumedbench"
+    binary = str(release) if release.is_file() else os.environ.get(
+        "RUMEDBENCH_BIN", str(REPO / "target" / "debug" / "rumedbench"))
+    subprocess.run([binary, "-q", "tune", "--task-file", str(tmp_path / "task.toml"), "--out",
+                    str(tmp_path / "out"), "--models-dir", str(tmp_path / "models")],
+                   check=True, capture_output=True)
+    local = json.loads((tmp_path / "out" / "tuned" / "small.tune.json").read_text())
+    tdf = spark.read.json(str(tmp_path / "train.jsonl"))
+    ddf = spark.read.json(str(tmp_path / "dev.jsonl"))
+    res = rbs.tune(tdf, ddf, text_cols="symptoms", label_col="code")
+    assert len(res["grid"]) == len(local["grid"]) == 24
+    for mine, theirs in zip(res["grid"], local["grid"]):
+        s = theirs["settings"]
+        assert mine["settings"]["C"] == s["C"]
+        assert mine["settings"]["ngram_range"] == s["ngram_range"]
+        assert mine["settings"]["sublinear_tf"] == s["sublinear_tf"]
+        assert mine["settings"]["class_weight"] == s["class_weight"]
+        assert abs(mine["dev"]["acc"] - theirs["dev"]["acc"]) < 0.006, (mine, theirs)
+    assert len({p["dev"]["acc"] for p in res["grid"]}) > 1, "the points score differently"
+    assert res["chosen"] == local["chosen"]
