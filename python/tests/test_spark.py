@@ -221,9 +221,15 @@ def test_fit_multi_label_pairs_and_a_worker_that_dies(spark):
     np.testing.assert_array_equal(model.predict(list(zip(pdf["text"], pdf["ctx"]))),
                                   single.predict(list(zip(pdf["text"], pdf["ctx"]))))
     # The estimator fitted pairs without field names: compare the arrays, not the task.
-    np.testing.assert_array_equal(
-        model.predict_proba(list(zip(pdf["text"], pdf["ctx"]))),
-        single.predict_proba(list(zip(pdf["text"], pdf["ctx"]))))
+    pairs = list(zip(pdf["text"], pdf["ctx"]))
+    np.testing.assert_array_equal(model.predict_proba(pairs), single.predict_proba(pairs))
+    # Scoring a pair model on Spark reads both text columns.
+    scored = rbs.predict(df, model, text_cols=["text", "ctx"]).toPandas()
+    np.testing.assert_allclose(np.stack(scored["pred_proba"]), single.predict_proba(pairs),
+                               rtol=0, atol=1e-6)
+    classes = [str(c) for c in single.classes_]
+    assert [list(v) for v in scored["pred_labels"]] == [
+        [c for c, on in zip(classes, row) if on] for row in single.predict(pairs)]
 
 
 def test_tune_grid_points_as_tasks_equal_cli_tune(spark, top3, tmp_path):
