@@ -9,6 +9,9 @@
 
 use std::path::PathBuf;
 
+// Class-partitioned training for rumedbench.spark (issue 21).
+mod distributed;
+
 use ndarray_compat::Matrix;
 use pyo3::exceptions::{PyFileNotFoundError, PyOSError, PyPermissionError, PyValueError};
 use pyo3::prelude::*;
@@ -460,6 +463,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(score_ranked, m)?)?;
     m.add_function(wrap_pyfunction!(score_tags, m)?)?;
     m.add_function(wrap_pyfunction!(recipe_defaults, m)?)?;
+    distributed::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

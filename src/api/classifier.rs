@@ -243,7 +243,7 @@ impl TextClassifierParams {
     }
 
     /// The in-memory task of these settings: single texts or pairs, single- or multi-label.
-    fn task(&self, pair: bool, multi_label: bool) -> Result<TaskSpec> {
+    pub(super) fn task(&self, pair: bool, multi_label: bool) -> Result<TaskSpec> {
         let n = if pair { 2 } else { 1 };
         let (texts, label): (Vec<&str>, &str) = match &self.fields {
             None if pair => (vec!["text", "text_pair"], "label"),

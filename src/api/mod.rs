@@ -28,6 +28,7 @@
 
 mod classifier;
 mod common;
+mod distributed;
 mod linfa;
 pub mod scoring;
 mod tagger;
@@ -35,6 +36,7 @@ mod tagger;
 pub use crate::features::analyzer::Analyzer;
 pub use crate::features::limit::DocFreq;
 pub use classifier::{TextClassifier, TextClassifierParams};
+pub use distributed::{n_problems, ClassBlock, HashedDocFreq};
 pub use linfa::LinfaClassifier;
 pub use scoring::{compare, evaluate, evaluate_with, score_ranked, score_tags};
 pub use tagger::{Tagger, TaggerKind, TaggerParams};

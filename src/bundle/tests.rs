@@ -382,7 +382,10 @@ fn crf_templates_are_kept_by_name_in_format_6() {
     let e = Bundle::from_bytes(&signed(5, &misplaced.0, &misplaced.1))
         .unwrap_err()
         .to_string();
-    assert!(e.contains("format 5") && e.contains("CRF feature templates"), "{e}");
+    assert!(
+        e.contains("format 5") && e.contains("CRF feature templates"),
+        "{e}"
+    );
 }
 
 #[test]

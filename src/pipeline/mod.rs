@@ -23,6 +23,7 @@ use crate::task::{TaskKind, TaskSpec};
 use crate::wire::WireFormat;
 
 mod binary;
+pub mod blocks;
 mod multi;
 mod plus;
 pub use plus::{plus_crf, plus_recipe};

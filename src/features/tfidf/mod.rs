@@ -51,6 +51,7 @@
 //! they existed (see [`crate::bundle`]).
 
 mod count;
+mod docfreq;
 mod encoding;
 mod fit;
 mod hashing;
@@ -66,6 +67,7 @@ mod terms;
 mod tests;
 
 pub use crate::features::limit::DocFreq;
+pub use docfreq::HashedDocFreq;
 pub use encoding::{TfidfArrays, TfidfArraysIn, TfidfIn, TfidfOut};
 pub use hashing::{hash_column, murmurhash3_32, tf_idf_raw, HashedCounts};
 pub use model::Tfidf;

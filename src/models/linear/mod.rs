@@ -34,6 +34,7 @@ mod lockstep;
 mod matrix;
 mod model;
 mod params;
+mod parts;
 mod predict;
 #[cfg(test)]
 mod reference;

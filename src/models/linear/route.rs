@@ -168,6 +168,18 @@ impl LogRegParams {
         n_classes: usize,
         problems: &[(usize, f64, f64)],
     ) -> LogReg {
+        let (dual, report) = self.gram_duals(&x, y, problems);
+        gram_model(x, dual, report, n_classes, problems.len())
+    }
+
+    /// The Gram route's solves: every problem's signed dual coefficients, problem after
+    /// problem, and the fit report.
+    pub(super) fn gram_duals(
+        &self,
+        x: &CsrMatrix,
+        y: Targets<'_>,
+        problems: &[(usize, f64, f64)],
+    ) -> (Vec<f32>, FitReport) {
         let blocks: Vec<Vec<BinaryProblem>> = problems
             .chunks(gram_block_size(problems.len()))
             .map(|chunk| {
@@ -182,46 +194,48 @@ impl LogRegParams {
             })
             .collect();
         crate::features::release_free_memory();
-        let gram = Some(Gram::new(&x));
-        let y_len = y.len();
+        let gram = Some(Gram::new(x));
         let sols: Vec<DualSolution> = blocks
             .par_iter()
             .map(|block| {
-                solve_l2r_lr_dual_block(
-                    &x,
-                    gram.as_ref(),
-                    block,
-                    self.tol,
-                    self.max_iter,
-                    self.seed,
-                )
+                solve_l2r_lr_dual_block(x, gram.as_ref(), block, self.tol, self.max_iter, self.seed)
             })
             .collect::<Vec<_>>()
             .into_iter()
             .flatten()
             .collect();
-        let n_problems = sols.len();
-        let (dual, report) = signed_duals(&sols, problems, y, x.n_rows());
-        let d = x.n_cols();
-        // Keep whichever form is smaller; both predict the same scores up to rounding.
-        if n_problems * (d + 1) <= x.nnz() + dual.len() {
-            let dense = dense_from_dual(&x, &dual, n_problems);
-            return LogReg {
-                n_features: d,
-                n_classes,
-                n_problems,
-                weights: Weights::Dense(dense),
-                report,
-            };
-        }
-        debug_assert_eq!(dual.len(), n_problems * y_len);
-        LogReg {
+        signed_duals(&sols, problems, y, x.n_rows())
+    }
+}
+
+/// The Gram route's model from every problem's signed dual coefficients: dense weights or the
+/// dual form, whichever is smaller (both predict the same scores up to rounding).
+/// An owned `x` becomes the dual model's support rows without a copy.
+pub(super) fn gram_model(
+    x: Cow<'_, CsrMatrix>,
+    dual: Vec<f32>,
+    report: FitReport,
+    n_classes: usize,
+    n_problems: usize,
+) -> LogReg {
+    let d = x.n_cols();
+    if n_problems * (d + 1) <= x.nnz() + dual.len() {
+        let dense = dense_from_dual(&x, &dual, n_problems);
+        return LogReg {
             n_features: d,
             n_classes,
             n_problems,
-            weights: Weights::Dual(DualModel::new(dual, x.into_owned())),
+            weights: Weights::Dense(dense),
             report,
-        }
+        };
+    }
+    debug_assert_eq!(dual.len(), n_problems * x.n_rows());
+    LogReg {
+        n_features: d,
+        n_classes,
+        n_problems,
+        weights: Weights::Dual(DualModel::new(dual, x.into_owned())),
+        report,
     }
 }
 
