@@ -2,37 +2,12 @@
 //! recipe travels as JSON of its keys (the `TextRecipe` serde form), counts and blocks as
 //! bytes, so Spark moves plain values between the driver and the workers.
 
-use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use rumedbench::api::{self, ClassBlock, HashedDocFreq};
-use rumedbench::TextClassifierParams;
 
-use super::{to_py, Docs, NativeClassifier, Targets};
-
-/// The parameters of a recipe given as JSON of its keys, with the model file's task name,
-/// fields and class order.
-fn params_of(
-    recipe: &str,
-    name: &str,
-    text_fields: Option<Vec<String>>,
-    label_field: Option<String>,
-    classes: Option<Vec<String>>,
-) -> PyResult<TextClassifierParams> {
-    let recipe: rumedbench::TextRecipe =
-        serde_json::from_str(recipe).map_err(|e| PyValueError::new_err(format!("recipe: {e}")))?;
-    let mut params = TextClassifierParams::default()
-        .with_recipe(recipe)
-        .name(name);
-    if let Some(order) = classes {
-        params = params.classes(order);
-    }
-    if let Some(texts) = &text_fields {
-        let texts: Vec<&str> = texts.iter().map(|t| t.as_str()).collect();
-        params = params.fields(&texts, label_field.as_deref().unwrap_or("label"));
-    }
-    Ok(params)
-}
+use crate::classifier::NativeClassifier;
+use crate::common::{text_params, to_py, Docs, Targets};
 
 fn df_of(bytes: &[u8]) -> PyResult<HashedDocFreq> {
     HashedDocFreq::from_bytes(bytes).map_err(to_py)
@@ -41,7 +16,7 @@ fn df_of(bytes: &[u8]) -> PyResult<HashedDocFreq> {
 /// The hashed document frequencies of a batch of texts or pairs, as bytes.
 #[pyfunction]
 fn doc_freq<'py>(py: Python<'py>, recipe: &str, docs: Docs) -> PyResult<Bound<'py, PyBytes>> {
-    let params = params_of(recipe, "model", None, None, None)?;
+    let params = text_params(recipe, "model", None, None, None)?;
     let b = py
         .detach(|| {
             match &docs {
@@ -92,7 +67,7 @@ fn fit_block<'py>(
     label_field: Option<String>,
     classes: Option<Vec<String>>,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let params = params_of(recipe, name, text_fields, label_field, classes)?;
+    let params = text_params(recipe, name, text_fields, label_field, classes)?;
     let df = df_of(df)?;
     let b = py
         .detach(|| {
@@ -130,7 +105,7 @@ fn assemble_blocks(
     label_field: Option<String>,
     classes: Option<Vec<String>>,
 ) -> PyResult<NativeClassifier> {
-    let params = params_of(recipe, name, text_fields, label_field, classes)?;
+    let params = text_params(recipe, name, text_fields, label_field, classes)?;
     let df = df_of(df)?;
     let inner = py
         .detach(|| {

@@ -59,6 +59,20 @@ impl ModelKind {
         }
     }
 
+    /// The settings a fit of this kind uses: `--model plus` has its own preset per task type
+    /// (keeping `settings`' seed), every other kind `settings` as given.
+    pub fn settings_for(
+        self,
+        task_kind: TaskKind,
+        settings: &FitSettings,
+    ) -> std::borrow::Cow<'_, FitSettings> {
+        if self == ModelKind::Plus {
+            std::borrow::Cow::Owned(plus_settings(task_kind, settings.seed))
+        } else {
+            std::borrow::Cow::Borrowed(settings)
+        }
+    }
+
     /// The row of the paper's Table 3 this kind reproduces (one of [`task::PAPER_SYSTEMS`]).
     ///
     /// [`task::PAPER_SYSTEMS`]: crate::task::PAPER_SYSTEMS
@@ -434,13 +448,8 @@ pub fn fit_text(
     if task.kind() == TaskKind::Tokens {
         bail!("{}: a tagging task is fitted with fit_tagger", task.name);
     }
-    let preset;
-    let settings = if kind == ModelKind::Plus {
-        preset = plus_settings(task.kind(), settings.seed);
-        &preset
-    } else {
-        settings
-    };
+    let settings = kind.settings_for(task.kind(), settings);
+    let settings = settings.as_ref();
     if docs.len() != labels.len() {
         bail!(
             "{} texts but {} labels: give one label per text",
@@ -531,13 +540,8 @@ pub fn fit_tagger(
             ));
         }
     }
-    let preset;
-    let settings = if kind == ModelKind::Plus {
-        preset = plus_settings(task.kind(), settings.seed);
-        &preset
-    } else {
-        settings
-    };
+    let settings = kind.settings_for(task.kind(), settings);
+    let settings = settings.as_ref();
     let model = kind.fit_tags(settings, sents, tags, rows)?;
     Ok(Pipeline {
         task: task.clone(),
