@@ -10,8 +10,8 @@ pub(super) const FONT: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans-
 /// How a chart looks: its title, axis titles, size, resolution and value labels.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChartStyle {
-    /// The title [default: [`DEFAULT_TITLE`] when a RuMedBench task is charted, else
-    /// [`OWN_TITLE`]].
+    /// The title (default: the report's `DEFAULT_TITLE` when a RuMedBench task is charted,
+    /// else its `OWN_TITLE`).
     pub title: Option<String>,
     /// The x axis's title.
     pub x_title: String,
