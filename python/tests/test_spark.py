@@ -265,3 +265,23 @@ def test_tune_grid_points_as_tasks_equal_cli_tune(spark, top3, tmp_path):
         assert abs(mine["dev"]["acc"] - theirs["dev"]["acc"]) < 0.006, (mine, theirs)
     assert len({p["dev"]["acc"] for p in res["grid"]}) > 1, "the points score differently"
     assert res["chosen"] == local["chosen"]
+
+
+def test_grid_search_runs_on_the_spark_joblib_backend(spark, toy):
+    """scikit-learn's GridSearchCV with joblib's Spark backend (joblibspark): each fit of the
+    grid a Spark task, the same scores, choice and refitted model as running it in-process."""
+    from joblib import parallel_backend
+    from joblibspark import register_spark
+    from sklearn.model_selection import GridSearchCV
+
+    X, y = toy
+    grid = {"C": [1.0, 10.0], "ngram_range": [(2, 4), (3, 8)]}
+    local = GridSearchCV(rb.CharTfidfClassifier(), grid, cv=2).fit(X, y)
+    register_spark()
+    with parallel_backend("spark", n_jobs=2):
+        remote = GridSearchCV(rb.CharTfidfClassifier(), grid, cv=2, n_jobs=2).fit(X, y)
+    assert remote.best_params_ == local.best_params_
+    np.testing.assert_array_equal(
+        remote.cv_results_["mean_test_score"], local.cv_results_["mean_test_score"]
+    )
+    np.testing.assert_array_equal(remote.predict_proba(X), local.predict_proba(X))
