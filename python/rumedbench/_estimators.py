@@ -199,6 +199,11 @@ _TEXT_KEYS = (
     "allow_empty",
 )
 
+# The text recipe's keys the Python classifier does not take: a union of vectorizer blocks
+# (`--blocks`, `--model plus`) is fitted and served by the command line; the estimators neither
+# fit nor load union models yet (loading one raises ValueError saying so).
+_CLI_ONLY_TEXT_KEYS = ("blocks", "row_norm")
+
 # The tagger's keyword arguments that are the CRF recipe's keys.
 _CRF_KEYS = ("c1", "c2", "max_iterations", "all_possible_transitions", "templates")
 
