@@ -112,3 +112,14 @@ def test_a_cli_threshold_is_used_by_python(cli, tmp_path):
 def test_an_unknown_setting_is_refused_by_name():
     with pytest.raises(ValueError, match="not a setting of this model"):
         _native.NativeClassifier.fit(["a b c", "d e f"], ["x", "y"], '{"C": 1, "Cc": 2}', "m")
+
+
+def test_a_union_model_file_is_refused_with_a_clear_error(cli, tmp_path):
+    """A union of vectorizer blocks (command line only for now) loads as a clear ValueError
+    naming the file and the reason, not as a wrong model."""
+    from conftest import TOY
+
+    cli("train", "--task-file", TOY / "task.toml", "--blocks", "char:3-8,word:1-1",
+        "--models-dir", tmp_path / "m", "--out", tmp_path / "o")
+    with pytest.raises(ValueError, match=r"toy-feature\.rmb: .*union of vectorizer blocks"):
+        rb.CharTfidfClassifier.load(tmp_path / "m" / "toy-feature.rmb")
