@@ -8,6 +8,7 @@ use crate::bundle::Bundle;
 use crate::error::{Error, Result};
 use crate::features::analyzer::Analyzer;
 use crate::features::limit::DocFreq;
+use crate::features::union::Doc;
 use crate::pipeline::{
     self, BinaryRule, FitSettings, Fitted, Labels, ModelKind, MultiLabelRule, Pipeline, Rows,
     TextModel,
@@ -202,7 +203,7 @@ impl TextClassifierParams {
         texts: &[S],
         labels: &[L],
     ) -> Result<TextClassifier> {
-        let docs: Vec<&str> = texts.iter().map(|t| t.as_ref()).collect();
+        let docs = text_docs(texts);
         let labels: Vec<String> = labels.iter().map(|l| l.to_string()).collect();
         self.fit_docs(false, &docs, Labels::Single(&labels))
     }
@@ -213,8 +214,7 @@ impl TextClassifierParams {
         pairs: &[(A, B)],
         labels: &[L],
     ) -> Result<TextClassifier> {
-        let joined = join_pairs(pairs);
-        let docs: Vec<&str> = joined.iter().map(|t| t.as_str()).collect();
+        let docs = pair_docs(pairs);
         let labels: Vec<String> = labels.iter().map(|l| l.to_string()).collect();
         self.fit_docs(true, &docs, Labels::Single(&labels))
     }
@@ -227,7 +227,7 @@ impl TextClassifierParams {
         texts: &[S],
         label_sets: &[Vec<L>],
     ) -> Result<TextClassifier> {
-        let docs: Vec<&str> = texts.iter().map(|t| t.as_ref()).collect();
+        let docs = text_docs(texts);
         self.fit_docs(false, &docs, Labels::Multi(&owned_sets(label_sets)))
     }
 
@@ -237,8 +237,7 @@ impl TextClassifierParams {
         pairs: &[(A, B)],
         label_sets: &[Vec<L>],
     ) -> Result<TextClassifier> {
-        let joined = join_pairs(pairs);
-        let docs: Vec<&str> = joined.iter().map(|t| t.as_str()).collect();
+        let docs = pair_docs(pairs);
         self.fit_docs(true, &docs, Labels::Multi(&owned_sets(label_sets)))
     }
 
@@ -281,7 +280,7 @@ impl TextClassifierParams {
         Ok(task)
     }
 
-    fn fit_docs(&self, pair: bool, docs: &[&str], labels: Labels<'_>) -> Result<TextClassifier> {
+    fn fit_docs(&self, pair: bool, docs: &[Doc<'_>], labels: Labels<'_>) -> Result<TextClassifier> {
         if docs.len() != labels.len() {
             return Err(Error::Invalid(format!(
                 "{} inputs but {} labels: give one label per input",
@@ -613,6 +612,23 @@ fn indicator(proba: &Array2<f32>, rule: MultiLabelRule) -> Array2<u8> {
         }
     }
     out
+}
+
+/// Single texts as the fitting core's documents.
+pub(crate) fn text_docs<S: AsRef<str>>(texts: &[S]) -> Vec<Doc<'_>> {
+    texts.iter().map(|t| Doc::text(t.as_ref())).collect()
+}
+
+/// Text pairs as the fitting core's documents: the two texts apart (the paper's text model
+/// joins them with one space, a union of blocks reads them apart).
+pub(crate) fn pair_docs<A: AsRef<str>, B: AsRef<str>>(pairs: &[(A, B)]) -> Vec<Doc<'_>> {
+    pairs
+        .iter()
+        .map(|(a, b)| Doc {
+            first: a.as_ref(),
+            second: Some(b.as_ref()),
+        })
+        .collect()
 }
 
 pub(crate) fn join_pairs<A: AsRef<str>, B: AsRef<str>>(pairs: &[(A, B)]) -> Vec<String> {

@@ -5,7 +5,7 @@ use crate::error::{bail, Error, Result};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::data::{self, Split};
+use crate::data::Split;
 use crate::features::tfidf::TfidfParams;
 use crate::features::union::{Doc, UnionParams};
 use crate::models::crf::{is_iob, Crf, CrfBytes, CrfParams};
@@ -369,7 +369,7 @@ impl ModelKind {
         self,
         task: &TaskSpec,
         settings: &FitSettings,
-        docs: &[&str],
+        docs: &[Doc<'_>],
         labels: &[String],
         rows: &Rows<'_>,
         log: &mut dyn FnMut(&str),
@@ -381,11 +381,10 @@ impl ModelKind {
             }
             ModelKind::Feature | ModelKind::Plus if settings.union.is_some() => {
                 let (classes, y) = class_targets(task, labels, rows)?;
-                let docs: Vec<Doc<'_>> = docs.iter().map(|d| Doc::text(d)).collect();
                 Fitted::Union(Box::new(plus::fit_union_model(
                     task,
                     union_fit(settings),
-                    &docs,
+                    docs,
                     classes,
                     |params, x, n| params.fit_owned(x, &y, n),
                     log,
@@ -393,10 +392,12 @@ impl ModelKind {
             }
             ModelKind::Feature | ModelKind::Plus => {
                 let (classes, y) = class_targets(task, labels, rows)?;
+                let joined = joined(docs);
+                let docs: Vec<&str> = joined.iter().map(|d| d.as_ref()).collect();
                 Fitted::Text(Box::new(fit_text_model(
                     task,
                     settings,
-                    docs,
+                    &docs,
                     classes,
                     |params, x, n| params.fit_owned(x, &y, n),
                     log,
@@ -433,13 +434,14 @@ impl ModelKind {
 }
 
 /// Fits a classifier of kind `kind` for the classification task `task` on documents `docs`
-/// (text pairs already joined with one space) and their `labels`: single labels for a
+/// (texts, or pairs' two texts: the paper's text model joins a pair with one space, a union of
+/// blocks reads them apart) and their `labels`: single labels for a
 /// single-label task, label sets for a multi-label one. Errors about a row name it as `rows`
 /// says; notes (sizes and times) go to `log`.
 pub fn fit_text(
     task: &TaskSpec,
     kind: ModelKind,
-    docs: &[&str],
+    docs: &[Doc<'_>],
     labels: Labels<'_>,
     settings: &FitSettings,
     rows: &Rows<'_>,
@@ -468,10 +470,12 @@ pub fn fit_text(
             check_multi_label(task, kind, settings)?;
             settings.multi.check()?;
             let (classes, sets) = label_table(task, sets, rows)?;
+            let joined = joined(docs);
+            let docs: Vec<&str> = joined.iter().map(|d| d.as_ref()).collect();
             let model = fit_text_model(
                 task,
                 settings,
-                docs,
+                &docs,
                 classes,
                 |params, x, n| params.fit_sets_owned(x, &sets, n),
                 log,
@@ -581,42 +585,9 @@ pub fn fit_logged(
     if task.multi_label {
         check_multi_label(task, kind, settings)?;
     }
-    let preset;
-    let union_settings = if kind == ModelKind::Plus {
-        preset = plus_settings(task.kind(), settings.seed);
-        &preset
-    } else {
-        settings
-    };
-    if union_settings.union.is_some() && !task.multi_label {
-        // The blocks read the pair's texts apart: fitted from the records, not joined texts.
-        let labels: Vec<String> = split_labels(task, train, "training")?
-            .into_iter()
-            .map(str::to_string)
-            .collect();
-        let (classes, y) = class_targets(task, &labels, &rows)?;
-        let texts = union_docs(&train.examples);
-        let docs = docs_of(&train.examples, &texts);
-        let model = plus::fit_union_model(
-            task,
-            union_fit(union_settings),
-            &docs,
-            classes,
-            |params, x, n| params.fit_owned(x, &y, n),
-            log,
-        )?;
-        return Ok(Pipeline {
-            task: task.clone(),
-            kind,
-            model: Fitted::Union(Box::new(model)),
-            multi_label: None,
-            binary: None,
-        });
-    }
-    let texts = data::joined_texts(&train.examples);
-    let docs: Vec<&str> = texts.iter().map(|t| t.as_ref()).collect();
+    let texts = union_docs(&train.examples);
+    let docs = docs_of(&train.examples, &texts);
     if task.multi_label {
-        settings.multi.check()?;
         let sets = split_label_sets(task, train)?;
         return fit_text(
             task,
@@ -641,6 +612,12 @@ pub fn fit_logged(
         &rows,
         log,
     )
+}
+
+/// The text each document's classifier sees when the model is one vectorizer: a pair's two
+/// texts joined with one space, as upstream does.
+pub fn joined<'a>(docs: &[Doc<'a>]) -> Vec<std::borrow::Cow<'a, str>> {
+    docs.iter().map(|d| d.view(crate::features::union::Field::Joined)).collect()
 }
 
 /// Refuses a multi-label fit that only the paper's single vectorizer takes.
