@@ -200,8 +200,8 @@ _TEXT_KEYS = (
 )
 
 # The text recipe's keys the Python classifier does not take: a union of vectorizer blocks
-# (`--blocks`, `--model plus`) is fitted and served by the command line; the estimators neither
-# fit nor load union models yet (loading one raises ValueError saying so).
+# (`--blocks`, `--model plus`) is fitted by the command line (or Rust's API); the estimators
+# load and predict with one but do not fit one yet.
 _CLI_ONLY_TEXT_KEYS = ("blocks", "row_norm")
 
 # The tagger's keyword arguments that are the CRF recipe's keys.

@@ -4,6 +4,7 @@ a binary model's positive-label threshold is applied by Rust whether it was set 
 ``rumedbench train``."""
 
 import inspect
+import json
 import random
 
 import numpy as np
@@ -11,6 +12,7 @@ import pytest
 
 import rumedbench as rb
 from rumedbench import _native
+from conftest import read_jsonl
 from rumedbench._estimators import _CLI_ONLY_TEXT_KEYS, _CRF_KEYS, _TEXT_KEYS, _rust_defaults
 
 
@@ -114,12 +116,27 @@ def test_an_unknown_setting_is_refused_by_name():
         _native.NativeClassifier.fit(["a b c", "d e f"], ["x", "y"], '{"C": 1, "Cc": 2}', "m")
 
 
-def test_a_union_model_file_is_refused_with_a_clear_error(cli, tmp_path):
-    """A union of vectorizer blocks (command line only for now) loads as a clear ValueError
-    naming the file and the reason, not as a wrong model."""
+def test_a_union_model_trained_by_the_cli_predicts_identically_in_python(cli, tmp_path):
+    """A union of vectorizer blocks over text pairs (the plus preset's pair blocks, trained by
+    the command line) loads in Python and gives the probabilities ``rumedbench predict``
+    gives; the pair's texts are read apart, not joined."""
     from conftest import TOY
 
-    cli("train", "--task-file", TOY / "task.toml", "--blocks", "char:3-8,word:1-1",
+    task = tmp_path / "pair.toml"
+    task.write_text(
+        'name = "pairs"\ntext_fields = ["complaint", "specialist"]\nlabel_field = "label"\n'
+        f'id_field = "id"\ntrain = "{TOY / "pair_train.jsonl"}"\ntest = "{TOY / "pair_test.jsonl"}"\n',
+        encoding="utf-8",
+    )
+    cli("train", "--task-file", task, "--blocks", "char_wb:2-5@second,char:3-5@first,cross",
         "--models-dir", tmp_path / "m", "--out", tmp_path / "o")
-    with pytest.raises(ValueError, match=r"toy-feature\.rmb: .*union of vectorizer blocks"):
-        rb.CharTfidfClassifier.load(tmp_path / "m" / "toy-feature.rmb")
+    est = rb.CharTfidfClassifier.load(tmp_path / "m" / "pairs-feature.rmb")
+    recs = read_jsonl(TOY / "pair_test.jsonl")
+    pairs = [(r["complaint"], r["specialist"]) for r in recs]
+    out = cli("predict", "--model", tmp_path / "m" / "pairs-feature.rmb", "--input",
+              TOY / "pair_test.jsonl", "--top-k", str(len(est.classes_)))
+    rows = []
+    for line in out.splitlines():
+        listed = {p["label"]: p["prob"] for p in json.loads(line)["prediction"]}
+        rows.append([listed[c] for c in est.classes_])
+    np.testing.assert_array_equal(est.predict_proba(pairs), np.array(rows, dtype=np.float32))

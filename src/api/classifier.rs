@@ -8,10 +8,11 @@ use crate::bundle::Bundle;
 use crate::error::{Error, Result};
 use crate::features::analyzer::Analyzer;
 use crate::features::limit::DocFreq;
+use crate::features::sparse::CsrMatrix;
 use crate::features::union::Doc;
+use crate::models::linear::LogReg;
 use crate::pipeline::{
     self, BinaryRule, FitSettings, Fitted, Labels, ModelKind, MultiLabelRule, Pipeline, Rows,
-    TextModel,
 };
 use crate::recipe::{ClassWeight, NgramRange, TextRecipe};
 use crate::task::{InputFields, TaskKind, TaskSpec};
@@ -350,13 +351,7 @@ impl TextClassifier {
     /// Wraps a model file's content; errors unless it holds a text classifier.
     pub fn from_bundle(bundle: Bundle) -> Result<Self> {
         match &bundle.pipeline.model {
-            Fitted::Text(_) => Ok(TextClassifier { bundle }),
-            Fitted::Union(_) => Err(Error::Invalid(format!(
-                "the model of task {} is a union of vectorizer blocks (--model plus or \
-                 --blocks), which this API does not load yet; use the command line (predict, \
-                 test, explain)",
-                bundle.pipeline.task.name
-            ))),
+            Fitted::Text(_) | Fitted::Union(_) => Ok(TextClassifier { bundle }),
             _ => Err(Error::Invalid(format!(
                 "the model of task {} is not a text classifier (char n-gram tf-idf + logistic \
                  regression); a tagger loads with Tagger::load",
@@ -365,21 +360,36 @@ impl TextClassifier {
         }
     }
 
-    fn model(&self) -> &TextModel {
+    /// The vectorizer's rows of `docs` and the classifier: the paper's model reads each pair
+    /// joined with one space, a union of blocks reads its texts apart.
+    fn rows_and_classifier(&self, docs: &[Doc<'_>]) -> (CsrMatrix, &LogReg) {
         match &self.bundle.pipeline.model {
-            Fitted::Text(m) => m,
+            Fitted::Union(u) => (u.union.transform(docs), &u.clf),
+            Fitted::Text(m) => {
+                let joined = pipeline::joined(docs);
+                let docs: Vec<&str> = joined.iter().map(|d| d.as_ref()).collect();
+                (m.tfidf.transform(&docs), &m.clf)
+            }
             _ => unreachable!("checked in from_bundle"),
         }
     }
 
     /// The class labels, in the order of the probability columns.
     pub fn classes(&self) -> &[String] {
-        &self.model().labels
+        match &self.bundle.pipeline.model {
+            Fitted::Union(u) => &u.labels,
+            Fitted::Text(m) => &m.labels,
+            _ => unreachable!("checked in from_bundle"),
+        }
     }
 
     /// The number of n-gram features of the vocabulary.
     pub fn n_features(&self) -> usize {
-        self.model().tfidf.n_features()
+        match &self.bundle.pipeline.model {
+            Fitted::Union(u) => u.union.n_features(),
+            Fitted::Text(m) => m.tfidf.n_features(),
+            _ => unreachable!("checked in from_bundle"),
+        }
     }
 
     /// Whether the model was fitted on text pairs.
@@ -418,8 +428,7 @@ impl TextClassifier {
     /// class's own probability), `texts x classes`.
     pub fn predict_proba<S: AsRef<str>>(&self, texts: &[S]) -> Result<Array2<f32>> {
         self.expect_pairs(false)?;
-        let docs: Vec<&str> = texts.iter().map(|t| t.as_ref()).collect();
-        Ok(self.proba_docs(&docs))
+        Ok(self.proba_of(&text_docs(texts)))
     }
 
     /// Class probabilities of text pairs, `pairs x classes`.
@@ -428,16 +437,13 @@ impl TextClassifier {
         pairs: &[(A, B)],
     ) -> Result<Array2<f32>> {
         self.expect_pairs(true)?;
-        let joined = join_pairs(pairs);
-        let docs: Vec<&str> = joined.iter().map(|t| t.as_str()).collect();
-        Ok(self.proba_docs(&docs))
+        Ok(self.proba_of(&pair_docs(pairs)))
     }
 
     /// Decision scores `w_k . x + b_k`, `texts x classes` (two classes: `[-s, s]`).
     pub fn decision_function<S: AsRef<str>>(&self, texts: &[S]) -> Result<Array2<f32>> {
         self.expect_pairs(false)?;
-        let docs: Vec<&str> = texts.iter().map(|t| t.as_ref()).collect();
-        Ok(self.decision_docs(&docs))
+        Ok(self.decision_of(&text_docs(texts)))
     }
 
     /// Decision scores of text pairs.
@@ -446,9 +452,7 @@ impl TextClassifier {
         pairs: &[(A, B)],
     ) -> Result<Array2<f32>> {
         self.expect_pairs(true)?;
-        let joined = join_pairs(pairs);
-        let docs: Vec<&str> = joined.iter().map(|t| t.as_str()).collect();
-        Ok(self.decision_docs(&docs))
+        Ok(self.decision_of(&pair_docs(pairs)))
     }
 
     /// The most probable class of each text (ties: the earlier class). A multi-label model
@@ -542,22 +546,22 @@ impl TextClassifier {
             .collect()
     }
 
-    /// Probabilities of already joined documents (pairs joined with one space): normalised
-    /// over classes, or each class's own for a multi-label model.
-    pub(crate) fn proba_docs(&self, docs: &[&str]) -> Array2<f32> {
-        let m = self.model();
+    /// Probabilities of documents (texts, or pairs' two texts): normalised over classes, or
+    /// each class's own for a multi-label model.
+    pub(crate) fn proba_of(&self, docs: &[Doc<'_>]) -> Array2<f32> {
+        let (x, clf) = self.rows_and_classifier(docs);
         let flat = if self.is_multi_label() {
-            m.clf.predict_proba_independent(&m.tfidf.transform(docs))
+            clf.predict_proba_independent(&x)
         } else {
-            m.proba(docs)
+            clf.predict_proba(&x)
         };
-        Array2::from_shape_vec((docs.len(), m.labels.len()), flat).expect("rows x classes")
+        Array2::from_shape_vec((docs.len(), self.classes().len()), flat).expect("rows x classes")
     }
 
-    fn decision_docs(&self, docs: &[&str]) -> Array2<f32> {
-        let m = self.model();
-        let flat = m.clf.decision_function(&m.tfidf.transform(docs));
-        Array2::from_shape_vec((docs.len(), m.labels.len()), flat).expect("rows x classes")
+    fn decision_of(&self, docs: &[Doc<'_>]) -> Array2<f32> {
+        let (x, clf) = self.rows_and_classifier(docs);
+        let flat = clf.decision_function(&x);
+        Array2::from_shape_vec((docs.len(), self.classes().len()), flat).expect("rows x classes")
     }
 
     /// A single-label binary model's positive label and threshold, when it was fitted with

@@ -12,9 +12,11 @@ use ndarray::{Array1, ArrayBase, Data, Ix2};
 
 use super::{TextClassifier, TextClassifierParams};
 use crate::error::{Error, Result};
+use crate::features::union::Doc;
 
 /// The texts of each record: the single column, or both columns joined with one space.
-fn record_texts<D, S>(records: &ArrayBase<D, Ix2>) -> Vec<String>
+/// The records' documents: one column is a text, two a text pair's texts.
+fn record_docs<'a, D, S: 'a>(records: &'a ArrayBase<D, Ix2>) -> Vec<Doc<'a>>
 where
     D: Data<Elem = S>,
     S: AsRef<str>,
@@ -22,7 +24,14 @@ where
     records
         .rows()
         .into_iter()
-        .map(|row| row.iter().map(|t| t.as_ref()).collect::<Vec<_>>().join(" "))
+        .map(|row| {
+            let mut cells = row.into_iter();
+            let first = cells.next().map_or("", |t| t.as_ref());
+            Doc {
+                first,
+                second: cells.next().map(|t| t.as_ref()),
+            }
+        })
         .collect()
 }
 
@@ -150,10 +159,9 @@ where
     /// The most probable class of each record, as the dataset's target value. A `y` of
     /// another length than the records is replaced by one of the right length.
     fn predict_inplace<'a>(&'a self, x: &'a ArrayBase<D, Ix2>, y: &mut Array1<L>) {
-        let texts = record_texts(x);
-        let docs: Vec<&str> = texts.iter().map(|t| t.as_str()).collect();
+        let docs = record_docs(x);
         let classes = self.model.classes();
-        let labels = self.model.argmax(&self.model.proba_docs(&docs));
+        let labels = self.model.argmax(&self.model.proba_of(&docs));
         let predicted: Array1<L> = labels
             .iter()
             .map(|label| {
@@ -179,9 +187,7 @@ where
     /// its class labels). A `y` of another length than the records is replaced by one of the
     /// right length.
     fn predict_inplace<'a>(&'a self, x: &'a ArrayBase<D, Ix2>, y: &mut Array1<String>) {
-        let texts = record_texts(x);
-        let docs: Vec<&str> = texts.iter().map(|t| t.as_str()).collect();
-        *y = Array1::from(self.argmax(&self.proba_docs(&docs)));
+        *y = Array1::from(self.argmax(&self.proba_of(&record_docs(x))));
     }
 
     fn default_target(&self, x: &ArrayBase<D, Ix2>) -> Array1<String> {

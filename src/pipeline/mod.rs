@@ -617,7 +617,9 @@ pub fn fit_logged(
 /// The text each document's classifier sees when the model is one vectorizer: a pair's two
 /// texts joined with one space, as upstream does.
 pub fn joined<'a>(docs: &[Doc<'a>]) -> Vec<std::borrow::Cow<'a, str>> {
-    docs.iter().map(|d| d.view(crate::features::union::Field::Joined)).collect()
+    docs.iter()
+        .map(|d| d.view(crate::features::union::Field::Joined))
+        .collect()
 }
 
 /// Refuses a multi-label fit that only the paper's single vectorizer takes.
