@@ -16,10 +16,10 @@ use crate::features::union::Doc;
 
 /// The texts of each record: the single column, or both columns joined with one space.
 /// The records' documents: one column is a text, two a text pair's texts.
-fn record_docs<'a, D, S: 'a>(records: &'a ArrayBase<D, Ix2>) -> Vec<Doc<'a>>
+fn record_docs<'a, D, S>(records: &'a ArrayBase<D, Ix2>) -> Vec<Doc<'a>>
 where
     D: Data<Elem = S>,
-    S: AsRef<str>,
+    S: AsRef<str> + 'a,
 {
     records
         .rows()
