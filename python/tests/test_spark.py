@@ -150,7 +150,7 @@ def test_fit_refusals(spark, toy):
         rbs.fit(df, text_cols="text", label_col="code", hash_features=BITS)
     with pytest.raises(ValueError, match=r"class_blocks: 6 blocks for 5 one-vs-rest problems"):
         rbs.fit(df, text_cols="text", label_col="label", hash_features=BITS, class_blocks=6)
-    with pytest.raises(ValueError, match="recipe: unknown field `c`"):
+    with pytest.raises(ValueError, match="c: not a setting of this model"):
         rbs.fit(df, text_cols="text", label_col="label", recipe={"c": 1}, hash_features=BITS)
 
 
