@@ -22,11 +22,11 @@ mod heatmap;
 mod png;
 mod text;
 use crate::scoring::bootstrap::{self, Interval};
+use crate::scoring::confusion::Confusion;
 use crate::scoring::eval;
 use crate::task::{TaskSpec, PAPER_OVERALL, PAPER_SYSTEMS};
 use canvas::{register_font, Look, FONT, MAX_PIXELS};
 pub use canvas::{ChartStyle, DEFAULT_SIZE, DEFAULT_X_TITLE, DEFAULT_Y_TITLE, MAX_DPI, SIZE_RANGE};
-use heatmap::own_in;
 use text::{chart_label, norm, parse_cell};
 
 /// The benchmark's groups: the registry's short task names, in the paper's order, and Overall.
@@ -246,6 +246,11 @@ pub struct System {
     pub benchmark: bool,
     /// RuMedBench tasks without a prediction file, which Overall counts as 0.
     pub missing: usize,
+    /// The folder's own name: its `--label`, else the directory's name (the legend `name`
+    /// may add a note to it).
+    pub folder: String,
+    /// Each single-label classification task's confusion matrix, by task (`--confusion`).
+    pub confusions: Vec<(String, Confusion)>,
 }
 
 impl System {
@@ -273,7 +278,13 @@ pub fn system_scores(
     seed: u64,
     (own, metric): (&[TaskSpec], Option<&str>),
 ) -> Result<System> {
-    let report = eval::score_dir_with(dir, None, &own_in(dir, own))?;
+    // A task file's task need not be in every folder of the chart.
+    let own: Vec<TaskSpec> = own
+        .iter()
+        .filter(|t| dir.join(format!("{}.jsonl", t.name)).is_file())
+        .cloned()
+        .collect();
+    let report = eval::score_dir_with(dir, None, &own)?;
     let boot = bootstrap::bootstrap(&report.tasks, replicates, seed);
     let benchmark = report.has_benchmark();
     let mut cells: Vec<(String, f64, Option<Interval>)> = report
@@ -288,25 +299,32 @@ pub fn system_scores(
     if benchmark && matches!(metric, None | Some("mean")) {
         cells.push((OVERALL.into(), report.overall(), Some(boot.overall)));
     }
-    let name = label.map(str::to_string).unwrap_or_else(|| {
+    let folder = label.map(str::to_string).unwrap_or_else(|| {
         dir.file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| dir.display().to_string())
     });
+    let confusions = report
+        .tasks
+        .iter()
+        .filter_map(|t| Confusion::of(t).map(|c| (t.task.name.clone(), c)))
+        .collect();
     let missing = crate::task::overall_tasks()
         .iter()
         .filter(|t| report.missing.contains(t))
         .count();
     let name = if missing > 0 {
-        format!("{name} (Overall counts {missing} missing task(s) as 0)")
+        format!("{folder} (Overall counts {missing} missing task(s) as 0)")
     } else {
-        name
+        folder.clone()
     };
     Ok(System {
         name: chart_label(&name),
         cells,
         benchmark,
         missing,
+        folder,
+        confusions,
     })
 }
 
@@ -703,12 +721,13 @@ pub fn run(req: &ChartRequest, log: &mut dyn std::io::Write) -> Result<(Vec<Grou
         return Ok((groups, series));
     }
     let bytes = chart_bytes(&req.style, &groups, &series, &req.out)?;
-    heatmap::write_with_chart(
-        (&req.dirs, &req.labels, &req.own),
-        (&req.out, &req.style),
-        &bytes,
-        log,
-    )?;
+    let folders: Vec<heatmap::Folder> = req
+        .dirs
+        .iter()
+        .zip(&systems)
+        .map(|(d, s)| (d.as_path(), s.folder.as_str(), s.confusions.as_slice()))
+        .collect();
+    heatmap::write_with_chart(&folders, (&req.out, &req.style), &bytes, log)?;
     Ok((groups, series))
 }
 

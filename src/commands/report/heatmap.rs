@@ -14,8 +14,6 @@ use super::canvas::{register_font, ChartStyle, Look, FONT, MAX_PIXELS};
 use super::png;
 use crate::commands::output_set;
 use crate::scoring::confusion::Confusion;
-use crate::scoring::eval;
-use crate::task::TaskSpec;
 
 /// The most labels a heat-map draws; a task with more is refused with a pointer to the table.
 pub const MAX_LABELS: usize = 60;
@@ -35,18 +33,18 @@ pub struct Heatmap {
     pub out: PathBuf,
 }
 
-/// The heat-maps of the single-label classification tasks scored in `dir` (tasks of task
-/// files `own` included), written beside `out` as `<stem>-confusion-<Task>[-<n>].<ext>`
-/// (`-<n>`, the folder's position from 1, when several folders are charted). A task of more
-/// than [`MAX_LABELS`] labels gets a note in `log` instead.
-pub fn of_dir(
-    dir: &Path,
-    own: &[TaskSpec],
-    system: &str,
+/// One charted folder: its directory, its name, and its single-label classification tasks'
+/// confusion matrices (scored once, for the chart).
+pub type Folder<'a> = (&'a Path, &'a str, &'a [(String, Confusion)]);
+
+/// The heat-maps of a folder's single-label classification tasks, written beside `out` as
+/// `<stem>-confusion-<Task>[-<n>].<ext>` (`-<n>`, the folder's position from 1, when several
+/// folders are charted). A task of more than [`MAX_LABELS`] labels gets a note in `log` instead.
+fn of_folder(
+    (dir, name, confusions): Folder<'_>,
     (out, folder, folders): (&Path, usize, usize),
     log: &mut dyn std::io::Write,
 ) -> Result<Vec<Heatmap>> {
-    let report = eval::score_dir_with(dir, None, &own_in(dir, own))?;
     let stem = out
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -56,16 +54,12 @@ pub fn of_dir(
         .map(|e| e.to_string_lossy().into_owned())
         .unwrap_or_default();
     let mut maps = Vec::new();
-    for t in &report.tasks {
-        let Some(confusion) = Confusion::of(t) else {
-            continue;
-        };
+    for (task, confusion) in confusions {
         if confusion.labels.len() > MAX_LABELS {
             writeln!(
                 log,
-                "note: no heat-map for {} in {}: {} labels, over the {MAX_LABELS} a heat-map \
+                "note: no heat-map for {task} in {}: {} labels, over the {MAX_LABELS} a heat-map \
                  draws (its table: rumedbench eval {} --confusion)",
-                t.task.name,
                 dir.display(),
                 confusion.labels.len(),
                 dir.display()
@@ -77,24 +71,14 @@ pub fn of_dir(
         } else {
             String::new()
         };
-        let name = format!("{stem}-confusion-{}{suffix}.{ext}", t.task.name);
         maps.push(Heatmap {
-            task: t.task.name.clone(),
-            system: system.to_string(),
-            confusion,
-            out: out.with_file_name(name),
+            task: task.clone(),
+            system: name.to_string(),
+            confusion: confusion.clone(),
+            out: out.with_file_name(format!("{stem}-confusion-{task}{suffix}.{ext}")),
         });
     }
     Ok(maps)
-}
-
-/// The task-file tasks `own` whose predictions `dir` holds: a task file's task need not be in
-/// every folder of the chart.
-pub(super) fn own_in(dir: &Path, own: &[TaskSpec]) -> Vec<TaskSpec> {
-    own.iter()
-        .filter(|t| dir.join(format!("{}.jsonl", t.name)).is_file())
-        .cloned()
-        .collect()
 }
 
 /// The geometry of a heat-map of `labels`, in 96-dpi pixels: cell side, left and top
@@ -279,25 +263,18 @@ pub fn render(map: &Heatmap, style: &ChartStyle) -> Result<Vec<u8>> {
     png::encode(&rgb, (pw, ph), style.dpi)
 }
 
-/// Writes the chart (`chart`, its bytes) and the heat-maps of every folder of `req` (named by
-/// its `--label`, else the folder's name) as one output set: replaced together or not at all. Errors when no folder
-/// holds a single-label classification task.
+/// Writes the chart (`chart`, its bytes) and the heat-maps of every folder as one output set:
+/// replaced together or not at all. Errors when no folder holds a single-label classification
+/// task.
 pub fn write_with_chart(
-    (dirs, labels, own): (&[PathBuf], &[(PathBuf, String)], &[TaskSpec]),
+    folders: &[Folder<'_>],
     (out, style): (&Path, &ChartStyle),
     chart: &[u8],
     log: &mut dyn std::io::Write,
 ) -> Result<()> {
     let mut maps = Vec::new();
-    for (i, d) in dirs.iter().enumerate() {
-        let name = match labels.iter().find(|l| &l.0 == d) {
-            Some((_, label)) => label.clone(),
-            None => d.file_name().map_or_else(
-                || d.display().to_string(),
-                |n| n.to_string_lossy().into_owned(),
-            ),
-        };
-        maps.extend(of_dir(d, own, &name, (out, i + 1, dirs.len()), log)?);
+    for (i, f) in folders.iter().enumerate() {
+        maps.extend(of_folder(*f, (out, i + 1, folders.len()), log)?);
     }
     if maps.is_empty() {
         bail!(

@@ -24,6 +24,8 @@ fn groups_put_the_benchmark_first_and_own_tasks_after_overall() {
         cells: vec![("toy".into(), 90.0, None)],
         benchmark: false,
         missing: 0,
+        folder: "mine".into(),
+        confusions: Vec::new(),
     };
     let labels = |g: &[Group]| g.iter().map(|g| g.label.clone()).collect::<Vec<_>>();
     assert_eq!(labels(&chart_groups(std::slice::from_ref(&own))), ["toy"]);
@@ -35,6 +37,8 @@ fn groups_put_the_benchmark_first_and_own_tasks_after_overall() {
         ],
         benchmark: true,
         missing: 4,
+        folder: "b".into(),
+        confusions: Vec::new(),
     };
     let g = chart_groups(&[own.clone(), bench.clone()]);
     assert_eq!(
