@@ -54,10 +54,7 @@ pub(crate) fn settle_binary(
             "note: {}: threshold {} chosen on dev ({positive} F1 {})",
             pipeline.task().name,
             rule.threshold,
-            grid.iter()
-                .map(|(t, f)| format!("{t}: {f:.2}"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            tried_list(&grid)
         )?;
         tried = grid
             .iter()
@@ -90,10 +87,7 @@ pub(crate) fn settle_threshold(
             log,
             "note: {}: threshold {chosen} chosen on dev (micro-F1 {})",
             pipeline.task.name,
-            grid.iter()
-                .map(|(t, f)| format!("{t}: {f:.2}"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            tried_list(&grid)
         )?;
         tried = grid
             .iter()
@@ -106,4 +100,12 @@ pub(crate) fn settle_threshold(
         "allow_empty": r.allow_empty,
         "threshold_tuned_on_dev": tried,
     }))
+}
+
+/// The thresholds tried on dev and their figures, as the note lists them: `0.5: 71.33, ...`.
+fn tried_list(grid: &[(f64, f64)]) -> String {
+    grid.iter()
+        .map(|(t, f)| format!("{t}: {f:.2}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
