@@ -84,6 +84,22 @@ def run(binary, root, task, blocks, c, cw, out):
     return acc, float(hit.group(1)) if hit else None
 
 
+def choose(rows):
+    """The preset's rule over the table's rows (task, blocks, C, class_weight, dev_acc,
+    dev_hit3): single text, the best mean over Top3 and SymptomRec of (acc + hit3) / 2; pairs,
+    the best mean of DaNet's dev accuracy and NLI's 2-fold CV accuracy (ties: the earlier grid
+    row). Returns (best single row key, best pair row key, the two scoring functions)."""
+    def single_score(b):
+        got = [(r[4] + r[5]) / 2 for r in rows if r[0] in SINGLE and tuple(r[1:4]) == b]
+        return sum(got) / len(got)
+
+    def pair_score(b):
+        got = [r[4] for r in rows if r[0] not in SINGLE and tuple(r[1:4]) == b]
+        return sum(got) / len(got)
+
+    return max(SINGLE_GRID, key=single_score), max(PAIR_GRID, key=pair_score), single_score, pair_score
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--bin", default="target/release/rumedbench")
@@ -123,15 +139,7 @@ def main():
         f.write("task\tblocks\tC\tclass_weight\tdev_acc\tdev_hit3\n")
         for r in rows:
             f.write("\t".join("" if v is None else str(v) for v in r) + "\n")
-    # The choice per task type.
-    def single_score(b):
-        got = [(r[4] + r[5]) / 2 for r in rows if r[0] in SINGLE and r[1:4] == b]
-        return sum(got) / len(got)
-    best_single = max(SINGLE_GRID, key=single_score)
-    def pair_score(b):
-        got = [r[4] for r in rows if r[0] not in SINGLE and r[1:4] == b]
-        return sum(got) / len(got)
-    best_pair = max(PAIR_GRID, key=pair_score)
+    best_single, best_pair, single_score, pair_score = choose(rows)
     print(f"\nsingle-text preset: {best_single} (mean dev (acc+hit3)/2 {single_score(best_single):.2f})")
     print(f"pair preset: {best_pair} (mean dev acc of DaNet and NLI's CV {pair_score(best_pair):.2f})")
     print(json.dumps({"single": best_single, "pair": best_pair}))
