@@ -45,7 +45,7 @@ impl Input {
     pub fn joined_text(&self) -> Cow<'_, str> {
         match self {
             Input::Text(t) => Cow::Borrowed(t),
-            Input::Pair(a, b) => Cow::Owned(format!("{a} {b}")),
+            Input::Pair(a, b) => Cow::Owned(crate::features::union::join_pair(a, b)),
             Input::Tokens(t) => Cow::Owned(t.join(" ")),
         }
     }

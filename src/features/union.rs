@@ -70,6 +70,12 @@ impl std::str::FromStr for Field {
     }
 }
 
+/// A pair's two texts as one, joined with one space as upstream does: the one definition of
+/// the `joined` view and of the paper's model's input (`Input::joined_text`).
+pub fn join_pair(a: &str, b: &str) -> String {
+    format!("{a} {b}")
+}
+
 /// One record as the union reads it: a text, or the two texts of a pair.
 #[derive(Debug, Clone, Copy)]
 pub struct Doc<'a> {
@@ -91,7 +97,7 @@ impl<'a> Doc<'a> {
     /// The view `f` of the record (an absent second text reads as empty).
     pub fn view(&self, f: Field) -> Cow<'a, str> {
         match (f, self.second) {
-            (Field::Joined, Some(b)) => Cow::Owned(format!("{} {b}", self.first)),
+            (Field::Joined, Some(b)) => Cow::Owned(join_pair(self.first, b)),
             (Field::Joined | Field::First, _) => Cow::Borrowed(self.first),
             (Field::Second, b) => Cow::Borrowed(b.unwrap_or("")),
             (Field::Shared, b) => Cow::Owned(shared_words(self.first, b.unwrap_or(""))),
