@@ -36,6 +36,14 @@ SINGLE_GRID = [
     ("char:3-8:sub,word:1-1:sub", 10, "balanced"),
     ("char_wb:2-6:sub,word:1-2:sub", 10, "balanced"),
     ("char:3-8:sub,word:1-2:sub", 10, "none"),
+    # Stemmed words (Snowball's Russian stemmer), added after the rows above were chosen from.
+    ("stem:1-2:sub", 10, "balanced"),
+    ("char:3-8:sub,stem:1-1:sub", 10, "balanced"),
+    ("char:3-8:sub,stem:1-2:sub", 10, "balanced"),
+    ("char:3-8:sub,stem:1-2:sub", 30, "balanced"),
+    ("char:3-8:sub,stem:1-2:sub", 10, "none"),
+    ("char:3-8:sub,char_wb:2-5:sub,stem:1-2:sub", 10, "balanced"),
+    ("char:3-8:sub,char_wb:2-5:sub,stem:1-2:sub", 30, "balanced"),
 ]
 PAIR_GRID = [
     ("char:3-8", 10, "none"),
@@ -49,6 +57,9 @@ PAIR_GRID = [
     ("char_wb:2-5@second,word:1-1:sub@shared,cross", 3, "none"),
     ("char_wb:2-5@first,char_wb:2-5@second,word:1-1:sub@shared,cross", 10, "none"),
     ("char:3-8:sub,char_wb:2-5:sub@second,word:1-1:sub@shared,cross", 10, "balanced"),
+    # Stemmed words, added later.
+    ("char_wb:2-5@second,stem:1-1:sub@shared,cross", 3, "none"),
+    ("char_wb:2-5@second,word:1-1:sub@shared,stem:1-1:sub@second,cross", 3, "none"),
 ]
 
 

@@ -39,7 +39,7 @@ fn plus_trains_a_format_6_model_and_refuses_recipe_flags() {
     let bytes = std::fs::read(dir.path().join("models/toy-plus.rmb")).unwrap();
     assert_eq!(bytes[8..12], 6u32.to_le_bytes());
     let record = std::fs::read_to_string(dir.path().join("out/plus/toy.run.json")).unwrap();
-    assert!(record.contains("char_wb:2-5:sub"), "{record}");
+    assert!(record.contains("stem:1-2:sub"), "{record}");
 
     let e = stderr(&train(dir.path(), &["--model", "plus", "--C", "3"]));
     assert!(e.contains("--C") && e.contains("fixed preset"), "{e}");

@@ -300,10 +300,11 @@ class CharTfidfClassifier(_NativeModel, ClassifierMixin, BaseEstimator):
     ----------
     ngram_range : (int, int), default (3, 8)
         n-gram lengths, inclusive: characters, or tokens with ``analyzer="word"``.
-    analyzer : {"char", "char_wb", "word"}, default "char"
+    analyzer : {"char", "char_wb", "word", "stem"}, default "char"
         scikit-learn's analyzers: character n-grams, character n-grams inside space-padded
-        words, or n-grams of ``(?u)\\b\\w\\w+\\b`` tokens joined by a space. A callable is
-        refused.
+        words, or n-grams of ``(?u)\\b\\w\\w+\\b`` tokens joined by a space; or ``"stem"``
+        (rumedbench's own): n-grams of the same tokens, each cut to its stem by Snowball's
+        Russian stemmer. A callable is refused.
     sublinear_tf : bool, default False
         Use ``1 + log(tf)`` instead of raw counts.
     min_df, max_df : int or float, default 1 and 1.0

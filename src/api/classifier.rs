@@ -117,7 +117,8 @@ impl TextClassifierParams {
         self
     }
 
-    /// How texts are cut into terms (scikit-learn's `analyzer`: `char`, `char_wb`, `word`).
+    /// How texts are cut into terms (scikit-learn's `analyzer`: `char`, `char_wb`, `word`; or
+    /// `stem`, word n-grams over Snowball-Russian-stemmed words).
     pub fn analyzer(mut self, analyzer: Analyzer) -> Self {
         self.recipe.analyzer = analyzer;
         self

@@ -441,3 +441,74 @@ fn a_union_model_is_format_6_and_round_trips_with_its_blocks() {
     let e = Bundle::from_bytes(&five).unwrap_err().to_string();
     assert!(e.contains("corrupted"), "{e}");
 }
+
+/// A union with a `stem` block is kept by its blocks' names in format 6 and predicts the same
+/// after a round trip; an analyzer this build does not know, in a crafted file, is a clear
+/// model-file error naming it, not a panic.
+#[test]
+fn a_stem_block_round_trips_and_an_unknown_analyzer_is_a_model_error() {
+    let t = task::find("top3").unwrap();
+    let examples: Vec<Example> = [
+        ("болит голова, головные боли", "G43"),
+        ("кашель и кашляет ночью", "J06"),
+        ("головная боль с утра", "G43"),
+        ("кашлял неделю, ещё кашель", "J06"),
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, (x, l))| Example {
+        id: (i as u64).into(),
+        line: i + 1,
+        input: Input::Text(x.to_string()),
+        gold: Some(Gold::Label(l.to_string())),
+    })
+    .collect();
+    let split = crate::data::Split {
+        path: "t.jsonl".into(),
+        examples: examples.clone(),
+    };
+    let settings = pipeline::FitSettings {
+        union: crate::recipe::blocks::parse_blocks("char:2-3,stem:1-2:sub")
+            .unwrap()
+            .union(false)
+            .unwrap(),
+        ..Default::default()
+    };
+    let b = Bundle {
+        meta: bundle().meta,
+        pipeline: pipeline::fit(&t, ModelKind::Feature, &settings, &split).unwrap(),
+    };
+    let bytes = b.to_bytes().unwrap();
+    assert_eq!(bytes[8..12], FORMAT_UNION.to_le_bytes());
+    let back = Bundle::from_bytes(&bytes).unwrap();
+    let (Fitted::Union(want), Fitted::Union(got)) = (&b.pipeline.model, &back.pipeline.model)
+    else {
+        panic!("a union model reads back as one");
+    };
+    assert_eq!(got.union.params(), want.union.params());
+    assert_eq!(
+        back.pipeline.predict(&examples, 2).unwrap(),
+        b.pipeline.predict(&examples, 2).unwrap()
+    );
+    let (settings, arrays) = settings_of(&bytes);
+    assert_eq!(settings["union"]["blocks"][1]["analyzer"], "stem");
+
+    let mut unknown = settings.clone();
+    unknown["union"]["blocks"][1]["analyzer"] = serde_json::json!("lemma");
+    let crafted = signed(FORMAT_UNION, &unknown, &arrays);
+    let e = Bundle::from_bytes(&crafted).unwrap_err().to_string();
+    assert!(
+        e.contains("cannot decode the settings") && e.contains("unknown variant `lemma`"),
+        "{e}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("crafted.rmb");
+    std::fs::write(&path, &crafted).unwrap();
+    match Bundle::load(&path) {
+        Err(crate::error::Error::Model { path: p, message }) => {
+            assert_eq!(p, path);
+            assert!(message.contains("unknown variant `lemma`"), "{message}");
+        }
+        other => panic!("not a model error: {:?}", other.map(|_| ())),
+    }
+}

@@ -327,7 +327,8 @@ pub struct TrainArgs {
     #[arg(long, short, help = task_help())]
     pub task: Option<String>,
     /// Model: `feature` (tf-idf + logistic regression; CRF for tagging), `plus` (the stronger
-    /// preset chosen on dev: blocks of n-grams, pair features) or `naive`.
+    /// preset chosen on dev: blocks of character and stemmed-word n-grams, pair features) or
+    /// `naive`.
     #[arg(long, short, value_enum, default_value_t = ModelKind::Feature)]
     pub model: ModelKind,
     /// Folder holding <Task>/{train,dev,test}_v1.jsonl [default: $RUMEDBENCH_DATA, else ./data].

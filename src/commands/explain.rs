@@ -442,7 +442,7 @@ mod tests {
         assert!(
             names
                 .iter()
-                .all(|n| n.starts_with("[char:3-8:sub] ") || n.starts_with("[char_wb:2-5:sub] ")),
+                .all(|n| n.starts_with("[char:3-8:sub] ") || n.starts_with("[stem:1-2:sub] ")),
             "{names:?}"
         );
     }

@@ -14,6 +14,11 @@
 //!   [`is_word_char`]), then the word n-grams of `min..=max` tokens joined by one space
 //!   (`_word_ngrams`). The analysed string is the tokens joined by one space, so every n-gram
 //!   is a slice of it.
+//! - `stem` (rumedbench's own, not scikit-learn's): the `word` tokens, each stemmed by Snowball's
+//!   Russian stemmer (`ё` read as `е` first, as Snowball 2.0 on does), then word n-grams as `word` makes them. scikit-learn gives
+//!   the same terms with `analyzer=` a callable that lower-cases, finds the tokens, stems each
+//!   with the `snowballstemmer` package's Russian stemmer and joins n-grams by one space
+//!   (`tests/stem_parity.rs`).
 
 use std::str::FromStr;
 
@@ -33,21 +38,25 @@ pub enum Analyzer {
     CharWb,
     /// Word n-grams of `(?u)\b\w\w+\b` tokens.
     Word,
+    /// Word n-grams of the same tokens, each stemmed by Snowball's Russian stemmer.
+    Stem,
 }
 
 impl Analyzer {
-    /// The name scikit-learn uses: `char`, `char_wb` or `word`.
+    /// The name scikit-learn uses: `char`, `char_wb` or `word` (and rumedbench's `stem`).
     pub fn name(self) -> &'static str {
         match self {
             Analyzer::Char => "char",
             Analyzer::CharWb => "char_wb",
             Analyzer::Word => "word",
+            Analyzer::Stem => "stem",
         }
     }
 
-    /// Whether terms are made of characters (and so can be packed into integer keys).
+    /// Whether terms are made of characters (and so can be packed into integer keys); else
+    /// they are made of words (`word`, `stem`).
     pub fn is_char(self) -> bool {
-        self != Analyzer::Word
+        matches!(self, Analyzer::Char | Analyzer::CharWb)
     }
 
     /// The analysed form of `doc` (see the module docs).
@@ -64,18 +73,39 @@ impl Analyzer {
                 }
                 out
             }
-            Analyzer::Word => {
+            Analyzer::Word | Analyzer::Stem => {
                 let lower = doc.to_lowercase();
+                let stemmer = (self == Analyzer::Stem).then(russian_stemmer);
                 let mut out = String::with_capacity(lower.len());
                 for t in word_tokens(&lower) {
                     if !out.is_empty() {
                         out.push(' ');
                     }
-                    out.push_str(t);
+                    match &stemmer {
+                        Some(s) => out.push_str(&stem_token(s, t)),
+                        None => out.push_str(t),
+                    }
                 }
                 out
             }
         }
+    }
+}
+
+fn russian_stemmer() -> rust_stemmers::Stemmer {
+    rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::Russian)
+}
+
+/// Snowball's Russian stemmer on one lower-cased `word` token, as Snowball 2.0 on defines it
+/// (the `snowballstemmer` and PyStemmer packages): `ё` read as `е` first (the algorithm's
+/// prelude since Snowball 2.0, which `rust-stemmers` predates), then the suffixes removed.
+/// The stem is never empty and holds no white space: the stemmer only cuts after the token's
+/// first vowel and a token without one is kept whole.
+fn stem_token<'a>(stemmer: &rust_stemmers::Stemmer, token: &'a str) -> std::borrow::Cow<'a, str> {
+    if token.contains('ё') {
+        std::borrow::Cow::Owned(stemmer.stem(&token.replace('ё', "е")).into_owned())
+    } else {
+        stemmer.stem(token)
     }
 }
 
@@ -86,8 +116,9 @@ impl FromStr for Analyzer {
             "char" => Ok(Analyzer::Char),
             "char_wb" => Ok(Analyzer::CharWb),
             "word" => Ok(Analyzer::Word),
+            "stem" => Ok(Analyzer::Stem),
             _ => Err(format!(
-                "analyzer must be one of char, char_wb, word; got {s:?}"
+                "analyzer must be one of char, char_wb, word, stem; got {s:?}"
             )),
         }
     }
@@ -149,7 +180,7 @@ pub(super) fn for_each_term<'a>(
                 char_windows(seg, min, max, bounds, &mut f, true);
             }
         }
-        Analyzer::Word => {
+        Analyzer::Word | Analyzer::Stem => {
             bounds.clear();
             if text.is_empty() {
                 return;
@@ -255,6 +286,19 @@ mod tests {
         );
         assert_eq!(terms(Analyzer::Word, "а б", (1, 2)), Vec::<String>::new());
         assert_eq!(terms(Analyzer::Word, "ab cd ef", (3, 5)), ["ab cd ef"]);
+    }
+
+    #[test]
+    fn stem_ngrams_join_stemmed_tokens_with_one_space() {
+        // Snowball's Russian stems: боли, болит, боль -> бол, бол, бол; ё read as е.
+        assert_eq!(
+            terms(Analyzer::Stem, "Боли,  болит; БОЛЬ ещё", (1, 2)),
+            ["бол", "бол", "бол", "бол бол", "бол бол", "бол ещ", "ещ"]
+        );
+        assert_eq!(Analyzer::Stem.analyze("а б x_1 SpO2"), "x_1 spo2");
+        assert_eq!(terms(Analyzer::Stem, "", (1, 2)), Vec::<String>::new());
+        assert_eq!("stem".parse::<Analyzer>(), Ok(Analyzer::Stem));
+        assert!(!Analyzer::Stem.is_char());
     }
 
     #[test]

@@ -58,7 +58,7 @@ pub fn text_model(params: &TfidfParams, docs: &[&str]) -> Estimate {
     for d in docs {
         text_bytes += d.len() as u64;
         let units = match params.analyzer {
-            Analyzer::Word => d.split_whitespace().count(),
+            Analyzer::Word | Analyzer::Stem => d.split_whitespace().count(),
             // char_wb pads each word with a space on both sides.
             Analyzer::CharWb => d.chars().count() + 2 * d.split_whitespace().count(),
             Analyzer::Char => d.chars().count(),
@@ -88,7 +88,7 @@ pub fn text_model(params: &TfidfParams, docs: &[&str]) -> Estimate {
         model_file: 0,
         detail: format!(
             "{occurrences} n-grams of {lo} to {hi} {} in {n} training texts",
-            if params.analyzer == Analyzer::Word {
+            if !params.analyzer.is_char() {
                 "words"
             } else {
                 "characters"

@@ -24,6 +24,8 @@ pub enum BlockKind {
     CharWb,
     /// Word n-grams.
     Word,
+    /// Word n-grams over words stemmed by Snowball's Russian stemmer.
+    Stem,
     /// Dense pair features: overlap ratios, negation and question cues (pairs only).
     Cross,
 }
@@ -34,6 +36,7 @@ impl BlockKind {
             BlockKind::Char => Some(Analyzer::Char),
             BlockKind::CharWb => Some(Analyzer::CharWb),
             BlockKind::Word => Some(Analyzer::Word),
+            BlockKind::Stem => Some(Analyzer::Stem),
             BlockKind::Cross => None,
         }
     }
@@ -59,13 +62,13 @@ fn is_min_df(d: &DocFreq) -> bool {
     *d == MIN_DF
 }
 
-/// One block of the union: `analyzer` (char, char_wb, word or cross), its n-gram range, tf,
+/// One block of the union: `analyzer` (char, char_wb, word, stem or cross), its n-gram range, tf,
 /// which view of the record it reads (`field`: joined, first, second, shared), its weight and
 /// its `min_df`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Block {
-    /// `char`, `char_wb`, `word` or `cross`.
+    /// `char`, `char_wb`, `word`, `stem` or `cross`.
     pub analyzer: BlockKind,
     /// Shortest and longest n-gram (n-gram blocks).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -156,6 +159,7 @@ impl Block {
                     Analyzer::Char => BlockKind::Char,
                     Analyzer::CharWb => BlockKind::CharWb,
                     Analyzer::Word => BlockKind::Word,
+                    Analyzer::Stem => BlockKind::Stem,
                 },
                 ngram_range: Some(NgramRange(tfidf.ngram_min, tfidf.ngram_max)),
                 sublinear_tf: tfidf.sublinear_tf,
@@ -192,7 +196,8 @@ impl Blocks {
 }
 
 /// `--blocks`: comma-separated blocks, each `ANALYZER:MIN-MAX[:sub][@FIELD][*WEIGHT]` (e.g.
-/// `char:3-8,char_wb:2-5:sub@second,word:1-1@shared*0.5`) or `cross[*WEIGHT]`; empty for none.
+/// `char:3-8,char_wb:2-5:sub@second,word:1-1@shared*0.5,stem:1-2:sub`) or `cross[*WEIGHT]`;
+/// empty for none.
 pub fn parse_blocks(s: &str) -> std::result::Result<Blocks, String> {
     let mut out = Vec::new();
     for item in s.split(',').map(str::trim).filter(|i| !i.is_empty()) {
@@ -226,6 +231,7 @@ fn parse_block(item: &str) -> std::result::Result<Block, String> {
         "char" => BlockKind::Char,
         "char_wb" => BlockKind::CharWb,
         "word" => BlockKind::Word,
+        "stem" => BlockKind::Stem,
         "cross" => BlockKind::Cross,
         _ => return Err(format!("unknown analyzer {kind:?}")),
     };
@@ -268,17 +274,25 @@ mod tests {
 
     #[test]
     fn the_flag_form_and_the_table_form_are_one_definition() {
-        let b = parse_blocks("char:3-8, char_wb:2-5:sub@second*0.5,cross").unwrap();
+        let b = parse_blocks("char:3-8, char_wb:2-5:sub@second*0.5,stem:1-2:sub,cross").unwrap();
         let json = serde_json::to_string(&b).unwrap();
         assert_eq!(
             json,
-            r#"[{"analyzer":"char","ngram_range":[3,8]},{"analyzer":"char_wb","ngram_range":[2,5],"sublinear_tf":true,"field":"second","weight":0.5},{"analyzer":"cross"}]"#
+            r#"[{"analyzer":"char","ngram_range":[3,8]},{"analyzer":"char_wb","ngram_range":[2,5],"sublinear_tf":true,"field":"second","weight":0.5},{"analyzer":"stem","ngram_range":[1,2],"sublinear_tf":true},{"analyzer":"cross"}]"#
         );
         let back: Blocks = serde_json::from_str(&json).unwrap();
         assert_eq!(back, b);
         let u = b.union(false).unwrap().unwrap();
         let names: Vec<String> = u.blocks.iter().map(|p| p.name()).collect();
-        assert_eq!(names, ["char:3-8", "char_wb:2-5:sub@second*0.5", "cross"]);
+        assert_eq!(
+            names,
+            [
+                "char:3-8",
+                "char_wb:2-5:sub@second*0.5",
+                "stem:1-2:sub",
+                "cross"
+            ]
+        );
         for (p, blk) in u.blocks.iter().zip(&b.0) {
             assert_eq!(&Block::of(p), blk);
         }

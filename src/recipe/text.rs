@@ -50,9 +50,10 @@ impl ClassWeight {
 #[serde(default, deny_unknown_fields)]
 pub struct TextRecipe {
     /// Text model: how texts are cut into terms, as scikit-learn's analyzer: `char` (character
-    /// n-grams), `char_wb` (character n-grams inside space-padded words) or `word` (n-grams of
-    /// `(?u)\b\w\w+\b` tokens, joined by a space).
-    #[cfg_attr(feature = "cli", arg(long, value_name = "char|char_wb|word", default_value_t = Analyzer::Char, help_heading = "Recipe"))]
+    /// n-grams), `char_wb` (character n-grams inside space-padded words), `word` (n-grams of
+    /// `(?u)\b\w\w+\b` tokens, joined by a space) or `stem` (n-grams of the same tokens, each
+    /// stemmed by Snowball's Russian stemmer).
+    #[cfg_attr(feature = "cli", arg(long, value_name = "char|char_wb|word|stem", default_value_t = Analyzer::Char, help_heading = "Recipe"))]
     pub analyzer: Analyzer,
     /// Text model: shortest and longest character n-gram.
     #[cfg_attr(feature = "cli", arg(long, value_name = "MIN,MAX", value_parser = parse_range, default_value = "3,8", help_heading = "Recipe"))]
@@ -97,7 +98,7 @@ pub struct TextRecipe {
     pub max_features: Option<usize>,
     /// Text model: a union of vectorizer blocks instead of the single one above, comma-separated,
     /// each `ANALYZER:MIN-MAX[:sub][@FIELD][*WEIGHT]` or `cross[*WEIGHT]`: ANALYZER char,
-    /// char_wb or word; `:sub` sublinear tf; FIELD the view it reads (joined: the text or the
+    /// char_wb, word or stem (word n-grams of Snowball-Russian-stemmed words); `:sub` sublinear tf; FIELD the view it reads (joined: the text or the
     /// joined pair, first, second: one text of a pair, shared: the words both texts of a pair
     /// hold); WEIGHT multiplies its unit-norm rows; `cross` adds dense pair features (overlap
     /// ratios, negation and question cues). E.g. `char:3-8,char_wb:2-5@second,word:1-1@shared`.

@@ -71,7 +71,9 @@ pub fn grid_with(kind: TaskKind, seed: u64, vectorizer: &TfidfParams) -> Vec<Fit
 pub fn grid_from(kind: TaskKind, base: &FitSettings, values: &GridValues) -> Vec<FitSettings> {
     let base = base.clone();
     let ngrams = match base.tfidf.analyzer {
-        crate::features::analyzer::Analyzer::Word => WORD_NGRAMS,
+        crate::features::analyzer::Analyzer::Word | crate::features::analyzer::Analyzer::Stem => {
+            WORD_NGRAMS
+        }
         _ => TEXT_NGRAMS,
     };
     let ngrams = values.ngram_range.clone().unwrap_or(ngrams.to_vec());
