@@ -614,6 +614,12 @@ pub struct TuneArgs {
     /// Seed for randomised steps (the solver's coordinate order), the same at every point.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// The model tuned: `feature` (the paper's recipe, or the task file's), or `plus` (around
+    /// the plus preset of each task's type: its blocks or CRF templates kept, point 0 the
+    /// preset, the grid varying C and class_weight, or c1 and c2; results in <out>/tuned-plus/
+    /// and <models-dir>/<Task>-tuned-plus.rmb).
+    #[arg(long, value_name = "feature|plus", value_enum, default_value_t = ModelKind::Feature)]
+    pub model: ModelKind,
     /// Replace results written for another task, other data or another seed (without it,
     /// such files are refused).
     #[arg(long)]
