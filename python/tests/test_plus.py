@@ -132,6 +132,19 @@ def test_blocks_forms_and_the_estimator_contract(toy):
     assert search.best_params_["recipe"] in ("feature", "plus")
 
 
+def test_a_cli_union_loads_with_its_blocks_and_refits_the_same(cli, toy, tmp_path):
+    cli("train", "--task-file", TOY / "task.toml", "--blocks", "char:3-5:sub,char_wb:2-4",
+        "--C", "3", "--out", tmp_path / "o", "--models-dir", tmp_path / "m")
+    from_cli = rb.CharTfidfClassifier.load(tmp_path / "m" / "toy-feature.rmb")
+    params = from_cli.get_params()
+    assert params["blocks"] == "char:3-5:sub,char_wb:2-4" and params["C"] == 3
+    assert params["recipe"] == "feature"
+    X, y = toy
+    texts = [r["text"] for r in read_jsonl(TOY / "test.jsonl")]
+    refit = clone(from_cli).fit(X, y)
+    np.testing.assert_array_equal(refit.predict_proba(texts), from_cli.predict_proba(texts))
+
+
 @pytest.mark.parametrize(
     "params, message",
     [
