@@ -166,6 +166,9 @@ def test_the_free_settings_go_with_the_preset(toy):
     X, y = toy
     a = rb.CharTfidfClassifier(recipe="plus", random_state=3, verbose=True).fit(X, y)
     assert _hyper(a)["preset"] == "plus"
+    # Multi-label is refused, as `train --model plus` refuses it.
+    with pytest.raises(ValueError, match=r"^model: --model plus does not take multi-label"):
+        rb.CharTfidfClassifier(recipe="plus").fit(X, [[label] for label in y])
 
 
 def test_a_tagger_setting_beside_the_preset_is_refused_by_name():
