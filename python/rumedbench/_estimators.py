@@ -197,12 +197,9 @@ _TEXT_KEYS = (
     "hash_features",
     "threshold",
     "allow_empty",
+    "blocks",
+    "row_norm",
 )
-
-# The text recipe's keys the Python classifier does not take: a union of vectorizer blocks
-# (`--blocks`, `--model plus`) is fitted by the command line (or Rust's API); the estimators
-# load and predict with one but do not fit one yet.
-_CLI_ONLY_TEXT_KEYS = ("blocks", "row_norm")
 
 # The tagger's keyword arguments that are the CRF recipe's keys.
 _CRF_KEYS = ("c1", "c2", "max_iterations", "all_possible_transitions", "templates")
@@ -221,6 +218,12 @@ def _plain(value):
 def _recipe_json(settings):
     """Settings by recipe key as the JSON text ``_native`` fits with."""
     return json.dumps(settings, default=_plain)
+
+
+def _recipe_name(recipe):
+    """``recipe=`` as the name Rust reads (``"feature"`` or ``"plus"``; Rust refuses another,
+    naming ``recipe``)."""
+    return recipe if isinstance(recipe, str) else repr(recipe)
 
 
 def _rust_defaults(family):
@@ -336,6 +339,22 @@ class CharTfidfClassifier(_NativeModel, ClassifierMixin, BaseEstimator):
         A two-class task's positive label: ``predict`` gives it when its probability is at
         least ``threshold`` (as ``rumedbench train --positive-label L --threshold T``); kept
         in the saved model file.
+    blocks : str, list or (), default ()
+        A union of vectorizer blocks instead of the single vectorizer above, as ``rumedbench
+        train --blocks``: one string such as ``"char:3-8:sub,char_wb:2-5:sub"``, a list of
+        such blocks, or a list of dicts (a task file's ``[[blocks]]`` tables). Pairs may read
+        one text (``@first``, ``@second``), the words both share (``@shared``) and ``cross``
+        features. Empty: the single vectorizer.
+    row_norm : bool, default False
+        With ``blocks``: scale each row to unit L2 norm again after joining the blocks.
+    recipe : {"feature", "plus"}, default "feature"
+        ``"feature"`` fits the settings above. ``"plus"`` fits the preset of ``rumedbench
+        train --model plus`` for the input's type (texts or text pairs), which Rust defines
+        and expands: the same model, the same probabilities. With ``"plus"`` every other
+        setting must keep its default but ``random_state``, ``threshold``, ``allow_empty``,
+        ``positive_label`` and ``verbose`` (a changed one raises ``ValueError`` naming it, as
+        ``train --model plus --C 3`` is refused); to vary the preset, give its blocks and
+        settings with ``"feature"``.
 
     Every setting is checked by the Rust core (a bad one raises ``ValueError`` naming it), and
     the defaults are the Rust recipe's (``rumedbench._native.recipe_defaults("text")``).
@@ -361,6 +380,9 @@ class CharTfidfClassifier(_NativeModel, ClassifierMixin, BaseEstimator):
         threshold=0.5,
         allow_empty=False,
         positive_label=None,
+        blocks=(),
+        row_norm=False,
+        recipe="feature",
     ):
         self.ngram_range = ngram_range
         self.analyzer = analyzer
@@ -378,6 +400,9 @@ class CharTfidfClassifier(_NativeModel, ClassifierMixin, BaseEstimator):
         self.threshold = threshold
         self.allow_empty = allow_empty
         self.positive_label = positive_label
+        self.blocks = blocks
+        self.row_norm = row_norm
+        self.recipe = recipe
 
     def _recipe(self):
         """The estimator's settings as the Rust recipe's keys (JSON text): the Rust side checks
@@ -431,6 +456,7 @@ class CharTfidfClassifier(_NativeModel, ClassifierMixin, BaseEstimator):
             # passed, so that the native model's columns are in `classes_` order.
             classes=None if keys == sorted(keys) else keys,
             positive_label=None if self.positive_label is None else str(self.positive_label),
+            kind=_recipe_name(self.recipe),
         )
         self._set_fitted(native, classes)
         _note(
@@ -498,12 +524,20 @@ class CharTfidfClassifier(_NativeModel, ClassifierMixin, BaseEstimator):
         rule = native.multi_label_rule()
         binary = native.binary_rule()
         defaults = _rust_defaults("text")
+        plus = hp.get("preset") == "plus"
+        if plus:
+            # The preset's values are Rust's: the estimator names the preset, not its values.
+            vec, clf = {}, {}
         settings = {k: vec.get(k, defaults[k]) for k in _TEXT_KEYS if k in vec}
         settings.update({k: clf[k] for k in ("C", "tol", "max_iter") if k in clf})
         if "ngram_range" in settings:
             settings["ngram_range"] = tuple(settings["ngram_range"])
+        if isinstance(settings.get("blocks"), list):
+            # A union's blocks are recorded by name, in --blocks' form.
+            settings["blocks"] = ",".join(settings["blocks"])
         est = cls(
             **settings,
+            recipe="plus" if plus else "feature",
             class_weight="balanced" if clf.get("class_weight") == "balanced" else None,
             random_state=hp.get("seed", 0),
             threshold=rule[0] if rule else (binary[1] if binary else defaults["threshold"]),
@@ -531,6 +565,10 @@ class CrfTagger(_NativeModel, BaseEstimator):
     ``templates`` lists the CRF's token feature templates (names, or one comma-separated
     string, as ``--crf-templates``): ``("paper",)``, the default, or e.g. ``["bias", "lower",
     "shape", "window:1", "affix:2-4", "flags", "bigram", "bos_eos"]``, the ``plus`` preset's.
+    ``recipe="plus"`` fits the CRF of ``rumedbench train --model plus`` (its templates and
+    penalties, which Rust defines and expands); the other CRF settings must then keep their
+    defaults (a changed one raises ``ValueError`` naming it, as ``train --model plus --c1 0.3``
+    is refused). ``recipe="feature"``, the default, fits the settings given.
     """
 
     _native_type = _native.NativeTagger
@@ -545,8 +583,10 @@ class CrfTagger(_NativeModel, BaseEstimator):
         model="crf",
         verbose=False,
         templates=("paper",),
+        recipe="feature",
     ):
         self.templates = templates
+        self.recipe = recipe
         self.algorithm = algorithm
         self.c1 = c1
         self.c2 = c2
@@ -573,6 +613,7 @@ class CrfTagger(_NativeModel, BaseEstimator):
             name="tagger",
             tokens_field=tokens_field,
             tags_field=tags_field if tags_field != tokens_field else None,
+            kind=_recipe_name(self.recipe),
         )
         self.classes_ = self._native.classes()
         _note(
@@ -613,6 +654,9 @@ class CrfTagger(_NativeModel, BaseEstimator):
         native, hp = cls._load_native(path)
         if native.is_naive():
             est = cls(model="naive")
+        elif hp.get("preset") == "plus":
+            # The preset's values are Rust's: the estimator names the preset, not its values.
+            est = cls(recipe="plus")
         else:
             est = cls(**{k: hp[k] for k in _CRF_KEYS if k in hp})
         est._native = native

@@ -18,10 +18,12 @@ pub(crate) struct NativeClassifier {
 #[pymethods]
 impl NativeClassifier {
     /// Fits on texts (a list of str) or pairs (a list of 2-tuples of str); `recipe` is the JSON
-    /// object of the recipe's settings by name (`TextRecipe`'s keys).
+    /// object of the recipe's settings by name (`TextRecipe`'s keys); `kind` is `feature` (that
+    /// recipe) or `plus` (the `--model plus` preset of the input's type, the recipe's keys then
+    /// at their defaults but the free ones).
     #[staticmethod]
     #[allow(clippy::too_many_arguments)]
-    #[pyo3(signature = (docs, labels, recipe, name, text_fields=None, label_field=None, classes=None, positive_label=None))]
+    #[pyo3(signature = (docs, labels, recipe, name, text_fields=None, label_field=None, classes=None, positive_label=None, kind="feature"))]
     fn fit(
         py: Python<'_>,
         docs: Docs,
@@ -32,8 +34,9 @@ impl NativeClassifier {
         label_field: Option<String>,
         classes: Option<Vec<String>>,
         positive_label: Option<String>,
+        kind: &str,
     ) -> PyResult<Self> {
-        let params = text_params(recipe, &name, text_fields, label_field, classes)?
+        let params = text_params(recipe, kind, &name, text_fields, label_field, classes)?
             .positive_label(positive_label);
         let inner = py
             .detach(|| match (&docs, &labels) {

@@ -5,6 +5,7 @@ use ndarray_compat::Matrix;
 use pyo3::exceptions::{PyFileNotFoundError, PyOSError, PyPermissionError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
+use rumedbench::pipeline::ModelKind;
 use rumedbench::TextClassifierParams;
 
 /// The error and its causes on one line, as the command line prints them.
@@ -86,6 +87,7 @@ where
 /// the model file's task name, fields and class order.
 pub(crate) fn text_params(
     recipe: &str,
+    kind: &str,
     name: &str,
     text_fields: Option<Vec<String>>,
     label_field: Option<String>,
@@ -93,6 +95,7 @@ pub(crate) fn text_params(
 ) -> PyResult<TextClassifierParams> {
     let mut params = TextClassifierParams::default()
         .with_recipe(recipe_of(recipe)?)
+        .model(recipe_kind(kind)?)
         .name(name);
     if let Some(order) = classes {
         params = params.classes(order);
@@ -102,4 +105,18 @@ pub(crate) fn text_params(
         params = params.fields(&texts, label_field.as_deref().unwrap_or("label"));
     }
     Ok(params)
+}
+
+/// The model a `recipe` name asks for (the estimators' `recipe=`): `feature` (the settings
+/// given) or `plus` (the command line's `--model plus` preset, defined once in Rust).
+pub(crate) fn recipe_kind(name: &str) -> PyResult<ModelKind> {
+    [ModelKind::Feature, ModelKind::Plus]
+        .into_iter()
+        .find(|k| k.name() == name)
+        .ok_or_else(|| {
+            PyValueError::new_err(format!(
+                "recipe: {name:?} is not a recipe: give \"feature\" (the settings given) or \
+                 \"plus\" (the preset of `rumedbench train --model plus`)"
+            ))
+        })
 }

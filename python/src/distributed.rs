@@ -16,7 +16,7 @@ fn df_of(bytes: &[u8]) -> PyResult<HashedDocFreq> {
 /// The hashed document frequencies of a batch of texts or pairs, as bytes.
 #[pyfunction]
 fn doc_freq<'py>(py: Python<'py>, recipe: &str, docs: Docs) -> PyResult<Bound<'py, PyBytes>> {
-    let params = text_params(recipe, "model", None, None, None)?;
+    let params = text_params(recipe, "feature", "model", None, None, None)?;
     let b = py
         .detach(|| {
             match &docs {
@@ -67,7 +67,7 @@ fn fit_block<'py>(
     label_field: Option<String>,
     classes: Option<Vec<String>>,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let params = text_params(recipe, name, text_fields, label_field, classes)?;
+    let params = text_params(recipe, "feature", name, text_fields, label_field, classes)?;
     let df = df_of(df)?;
     let b = py
         .detach(|| {
@@ -105,7 +105,7 @@ fn assemble_blocks(
     label_field: Option<String>,
     classes: Option<Vec<String>>,
 ) -> PyResult<NativeClassifier> {
-    let params = text_params(recipe, name, text_fields, label_field, classes)?;
+    let params = text_params(recipe, "feature", name, text_fields, label_field, classes)?;
     let df = df_of(df)?;
     let inner = py
         .detach(|| {

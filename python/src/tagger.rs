@@ -2,12 +2,14 @@
 
 use std::path::PathBuf;
 
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use rumedbench::api::TaggerKind;
+use rumedbench::pipeline::ModelKind;
 use rumedbench::{Tagger, TaggerParams};
 
-use crate::common::{matrix_out, ndarray_compat, recipe_of, to_py};
+use crate::common::{matrix_out, ndarray_compat, recipe_kind, recipe_of, to_py};
 
 /// The sequence tagger: the paper's CRF or the naive tagger.
 #[pyclass(frozen, module = "rumedbench._native")]
@@ -18,10 +20,11 @@ pub(crate) struct NativeTagger {
 #[pymethods]
 impl NativeTagger {
     /// Fits on token lists and their IOB2 tag lists; `recipe` is the JSON object of the CRF's
-    /// settings by name (`CrfRecipe`'s keys).
+    /// settings by name (`CrfRecipe`'s keys); `kind` is `feature` (that recipe) or `plus` (the
+    /// `--model plus` CRF preset, the recipe's keys then at their defaults).
     #[staticmethod]
     #[allow(clippy::too_many_arguments)]
-    #[pyo3(signature = (sents, tags, recipe, naive, name, tokens_field=None, tags_field=None))]
+    #[pyo3(signature = (sents, tags, recipe, naive, name, tokens_field=None, tags_field=None, kind="feature"))]
     fn fit(
         py: Python<'_>,
         sents: Vec<Vec<String>>,
@@ -31,13 +34,20 @@ impl NativeTagger {
         name: String,
         tokens_field: Option<String>,
         tags_field: Option<String>,
+        kind: &str,
     ) -> PyResult<Self> {
+        let kind = match (naive, recipe_kind(kind)?) {
+            (false, ModelKind::Plus) => TaggerKind::Plus,
+            (true, ModelKind::Plus) => {
+                return Err(PyValueError::new_err(
+                    "recipe: \"plus\" is a CRF preset; the naive tagger takes no recipe",
+                ))
+            }
+            (false, _) => TaggerKind::Crf,
+            (true, _) => TaggerKind::Naive,
+        };
         let mut params = TaggerParams::default()
-            .kind(if naive {
-                TaggerKind::Naive
-            } else {
-                TaggerKind::Crf
-            })
+            .kind(kind)
             .with_recipe(recipe_of(recipe)?)
             .name(name);
         if tokens_field.is_some() || tags_field.is_some() {

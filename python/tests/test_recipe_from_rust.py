@@ -13,7 +13,7 @@ import pytest
 import rumedbench as rb
 from rumedbench import _native
 from conftest import read_jsonl
-from rumedbench._estimators import _CLI_ONLY_TEXT_KEYS, _CRF_KEYS, _TEXT_KEYS, _rust_defaults
+from rumedbench._estimators import _CRF_KEYS, _TEXT_KEYS, _rust_defaults
 
 
 def _init_defaults(cls):
@@ -36,8 +36,8 @@ def test_classifier_defaults_are_the_rust_recipe_defaults():
     # The two keyword arguments named after scikit-learn rather than the recipe.
     assert rust["class_weight"] == "none" and py["class_weight"] is None
     assert rust["seed"] == 0 and py["random_state"] == 0
-    # Every recipe key is reachable from Python, but the union's (command line only, named).
-    assert set(rust) == set(_TEXT_KEYS) | {"class_weight", "seed"} | set(_CLI_ONLY_TEXT_KEYS)
+    # Every recipe key is reachable from Python (the union's blocks and row_norm included).
+    assert set(rust) == set(_TEXT_KEYS) | {"class_weight", "seed"}
 
 
 def test_tagger_defaults_are_the_rust_recipe_defaults():

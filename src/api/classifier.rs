@@ -32,11 +32,13 @@ pub struct TextClassifierParams {
     fields: Option<(Vec<String>, String)>,
     classes: Option<Vec<String>>,
     positive: Option<String>,
+    kind: ModelKind,
 }
 
 impl Default for TextClassifierParams {
     fn default() -> Self {
         TextClassifierParams {
+            kind: ModelKind::Feature,
             recipe: TextRecipe::default(),
             name: "model".into(),
             fields: None,
@@ -184,6 +186,25 @@ impl TextClassifierParams {
         self
     }
 
+    /// Which model to fit: [`ModelKind::Feature`] (the default: the recipe as set) or
+    /// [`ModelKind::Plus`] (`train --model plus`: the preset of the input's type, texts or
+    /// pairs, defined once in [`pipeline::plus_recipe`]; the recipe must then keep every key
+    /// but [`pipeline::PLUS_FREE_KEYS`] at its default, see [`pipeline::check_plus_recipe`]).
+    ///
+    /// ```
+    /// use rumedbench::{pipeline::ModelKind, TextClassifierParams};
+    /// let texts = ["боль в груди", "кашель и жар", "боль в спине", "сухой кашель"];
+    /// let labels = ["pain", "cough", "pain", "cough"];
+    /// let plus = TextClassifierParams::default().model(ModelKind::Plus);
+    /// assert_eq!(plus.fit(&texts, &labels).unwrap().predict(&["боль"]).unwrap(), ["pain"]);
+    /// let e = plus.c(3.0).fit(&texts, &labels).unwrap_err().to_string();
+    /// assert!(e.starts_with("C: "), "{e}");
+    /// ```
+    pub fn model(mut self, kind: ModelKind) -> Self {
+        self.kind = kind;
+        self
+    }
+
     /// The recipe, as `rumedbench train` takes it.
     pub fn recipe(&self) -> &TextRecipe {
         &self.recipe
@@ -290,6 +311,16 @@ impl TextClassifierParams {
                 labels.len()
             )));
         }
+        match self.kind {
+            ModelKind::Feature => {}
+            ModelKind::Plus => pipeline::check_plus_recipe(&self.recipe)?,
+            ModelKind::Naive => {
+                return Err(Error::param(
+                    "model",
+                    "the text classifier fits the feature or the plus model, not the naive one",
+                ))
+            }
+        }
         let settings = self.settings()?;
         let multi = matches!(labels, Labels::Multi(_));
         if multi {
@@ -307,7 +338,7 @@ impl TextClassifierParams {
         task.settle_metrics(n_classes);
         let pipeline = pipeline::fit_text(
             &task,
-            ModelKind::Feature,
+            self.kind,
             docs,
             labels,
             &settings,

@@ -18,6 +18,9 @@ pub enum TaggerKind {
     Crf,
     /// The most frequent train tag of each exact token form (unseen forms get `O`).
     Naive,
+    /// The CRF of `train --model plus` (its preset, [`pipeline::plus_crf`], defined once):
+    /// the CRF recipe must keep every key at its default ([`pipeline::check_plus_recipe`]).
+    Plus,
 }
 
 /// Hyperparameters of the tagger, defaulting to the paper's CRF: c1 = 0.1, c2 = 0.01,
@@ -122,6 +125,9 @@ impl TaggerParams {
                 tags.len()
             )));
         }
+        if self.kind == TaggerKind::Plus {
+            pipeline::check_plus_recipe(&self.crf)?;
+        }
         let crf = self.crf.check()?;
         let owned = |v: &[S]| v.iter().map(|t| t.as_ref().to_string()).collect();
         let sents: Vec<Vec<String>> = sents.iter().map(|s| owned(s)).collect();
@@ -140,6 +146,7 @@ impl TaggerParams {
         let kind = match self.kind {
             TaggerKind::Crf => ModelKind::Feature,
             TaggerKind::Naive => ModelKind::Naive,
+            TaggerKind::Plus => ModelKind::Plus,
         };
         let settings = FitSettings::new(&Default::default(), &crf);
         let pipeline =

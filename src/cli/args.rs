@@ -467,7 +467,7 @@ pub(super) fn parse_name(s: &str) -> std::result::Result<String, String> {
 /// and tagging tasks, the CRF's (`--c1`, `--c2`, `--max-iterations`) for the naive model and
 /// text tasks.
 pub(super) fn check_text_flags(args: &TrainArgs, tasks: &[TaskSource]) -> Result<()> {
-    let flag = |k: &String| {
+    let flag = |k: &str| {
         if k == "C" {
             "--C".to_string()
         } else if k == "templates" {
@@ -484,6 +484,24 @@ pub(super) fn check_text_flags(args: &TrainArgs, tasks: &[TaskSource]) -> Result
             .map(|k| flag(&k))
             .collect()
     };
+    // --model plus takes only the keys the preset leaves free (one list, the API's too).
+    if args.model == ModelKind::Plus {
+        let mut fixed = recipe::keys::<TextRecipe>();
+        fixed.extend(recipe::keys::<CrfRecipe>());
+        let free = crate::pipeline::PLUS_FREE_KEYS;
+        if let Some(k) = fixed
+            .iter()
+            .find(|k| args.given.contains(k) && !free.contains(&k.as_str()))
+        {
+            anyhow::bail!(
+                "{} sets the recipe; --model plus is a fixed preset per task type (only {} may \
+                 be given with it; see the README): to vary it, give its settings to --model \
+                 feature (--blocks ...), or tune around it (tune --model plus)",
+                flag(k),
+                free.iter().map(|k| flag(k)).collect::<Vec<_>>().join(", ")
+            );
+        }
+    }
     let text = given(recipe::keys::<TextRecipe>());
     let crf = given(recipe::keys::<CrfRecipe>());
     let tagging = |t: &&TaskSource| t.spec.kind() == crate::task::TaskKind::Tokens;
@@ -597,6 +615,12 @@ pub struct TuneArgs {
     /// Seed for randomised steps (the solver's coordinate order), the same at every point.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// The model tuned: `feature` (the paper's recipe, or the task file's), or `plus` (around
+    /// the plus preset of each task's type: its blocks or CRF templates kept, point 0 the
+    /// preset, the grid varying C and class_weight, or c1 and c2; results in <out>/tuned-plus/
+    /// and <models-dir>/<Task>-tuned-plus.rmb).
+    #[arg(long, value_name = "feature|plus", value_enum, default_value_t = ModelKind::Feature)]
+    pub model: ModelKind,
     /// Replace results written for another task, other data or another seed (without it,
     /// such files are refused).
     #[arg(long)]

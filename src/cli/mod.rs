@@ -16,7 +16,7 @@ use crate::commands::submit;
 use crate::commands::train::{self, TrainRequest};
 use crate::commands::tune;
 use crate::data;
-use crate::pipeline::FitSettings;
+use crate::pipeline::{FitSettings, ModelKind};
 use crate::task;
 
 mod args;
@@ -180,10 +180,22 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
                 (None, true) => tune::flag_sources(args.task_file.as_deref(), flags)?,
                 (None, false) => bail!("tune needs --task, --task-file or --train"),
             };
+            if args.model == ModelKind::Naive {
+                bail!("--model naive has nothing to tune: tune takes --model feature or plus");
+            }
             // Every key of a task file is kept at every grid point, as `train` keeps it.
             let mut base = FitSettings::default();
             if let Some(p) = &args.task_file {
                 let file = task::TaskFile::load(p, &crate::recipe::all_keys())?.recipe;
+                if let (ModelKind::Plus, Some(k)) = (args.model, file.keys().find(|k| *k != "seed"))
+                {
+                    bail!(
+                        "{}: `{k}` sets the recipe; tune --model plus tunes around the fixed \
+                         plus preset: to tune other settings, use --model feature (the task \
+                         file's keys, `[[blocks]]` tables included, are kept at every point)",
+                        p.display()
+                    );
+                }
                 let text: crate::recipe::TextRecipe = crate::recipe::layered(&[&file])
                     .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
                 let crf: crate::recipe::CrfRecipe = crate::recipe::layered(&[&file])
@@ -208,6 +220,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
                 select_by: args.select_by.clone(),
                 grid,
                 positive_label: args.positive_label.clone(),
+                model: args.model,
             };
             tune::run(&req, out)?;
         }

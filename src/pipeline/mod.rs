@@ -26,7 +26,7 @@ mod binary;
 pub mod blocks;
 mod multi;
 mod plus;
-pub use plus::{plus_crf, plus_recipe};
+pub use plus::{check_plus_recipe, plus_crf, plus_recipe, PLUS_FREE_KEYS};
 mod predict;
 mod targets;
 pub use binary::{BinaryRule, BINARY_GRID};

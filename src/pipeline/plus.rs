@@ -40,6 +40,37 @@ pub fn plus_crf() -> CrfRecipe {
     CrfRecipe::plus()
 }
 
+/// The recipe keys the plus preset leaves to the caller (`train --model plus --seed 3`,
+/// Python's `random_state`): the seed, and the decision rules' threshold and empty sets. The
+/// preset fixes every other key.
+pub const PLUS_FREE_KEYS: &[&str] = &["seed", "threshold", "allow_empty"];
+
+/// Refuses a recipe (text or CRF) that sets a key the plus preset fixes: every key but
+/// [`PLUS_FREE_KEYS`] must hold its default value, else the error names the first key that
+/// does not. What the command line refuses for `--model plus` beside a recipe flag, for
+/// callers that hand a whole recipe (the API, Python's `recipe="plus"`).
+pub fn check_plus_recipe<T: serde::Serialize + Default>(recipe: &T) -> Result<()> {
+    let (given, default) = (
+        crate::recipe::to_map(recipe),
+        crate::recipe::to_map(&T::default()),
+    );
+    match given
+        .iter()
+        .find(|(k, v)| !PLUS_FREE_KEYS.contains(&k.as_str()) && default.get(*k) != Some(*v))
+    {
+        Some((k, v)) => Err(Error::param(
+            k,
+            format!(
+                "{v} sets the recipe, and the plus preset is fixed per task type (only {} \
+                 may be set with it): to vary it, fit the feature model with its settings \
+                 (blocks, templates, ...)",
+                PLUS_FREE_KEYS.join(", ")
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Vectorizes `docs` with the settings' union of blocks and fits the classifier `fit` gives
 /// (`n` = the number of classes), with the note on sizes and times.
 pub(super) fn fit_union_model(
@@ -98,5 +129,24 @@ mod tests {
         assert!(!union(TaskKind::Single).needs_pair());
         assert!(union(TaskKind::Pair).needs_pair());
         plus_crf().check().unwrap();
+    }
+
+    #[test]
+    fn the_plus_rule_names_a_fixed_key_and_leaves_the_free_ones() {
+        assert!(check_plus_recipe(&TextRecipe {
+            seed: 4,
+            threshold: 0.3,
+            ..TextRecipe::default()
+        })
+        .is_ok());
+        let e = check_plus_recipe(&TextRecipe {
+            c: 3.0,
+            ..TextRecipe::default()
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(e.starts_with("C: 3.0 sets the recipe"), "{e}");
+        let e = check_plus_recipe(&plus_crf()).unwrap_err().to_string();
+        assert!(e.starts_with("c1:"), "{e}");
     }
 }

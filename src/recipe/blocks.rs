@@ -95,10 +95,32 @@ fn min_df() -> DocFreq {
     MIN_DF
 }
 
-/// The blocks of a union (empty: the recipe's single vectorizer).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+/// The blocks of a union (empty: the recipe's single vectorizer). Written as a list of tables;
+/// read from a list of tables, from one string in `--blocks`' form, or from a list of blocks in
+/// that form (what Python's `blocks=` may give).
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 #[serde(transparent)]
 pub struct Blocks(pub Vec<Block>);
+
+impl<'de> Deserialize<'de> for Blocks {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        use serde::de::Error as _;
+        // Through a JSON value, so that a table's own error (an unknown key) is kept.
+        match serde_json::Value::deserialize(d)? {
+            serde_json::Value::String(s) => parse_blocks(&s).map_err(D::Error::custom),
+            // A list of blocks in the flag's form (as run records name them).
+            serde_json::Value::Array(items)
+                if !items.is_empty() && items.iter().all(|v| v.is_string()) =>
+            {
+                let names: Vec<&str> = items.iter().filter_map(|v| v.as_str()).collect();
+                parse_blocks(&names.join(",")).map_err(D::Error::custom)
+            }
+            v => serde_json::from_value::<Vec<Block>>(v)
+                .map(Blocks)
+                .map_err(D::Error::custom),
+        }
+    }
+}
 
 impl Block {
     /// The block's settings for the vectorizers, checked; the error names `blocks[i]`.
@@ -297,6 +319,13 @@ mod tests {
             assert_eq!(&Block::of(p), blk);
         }
         assert!(parse_blocks("").unwrap().0.is_empty());
+        // The flag's string form is read as the tables are.
+        let joined: Blocks =
+            serde_json::from_str(r#""char:3-8, char_wb:2-5:sub@second*0.5,cross""#).unwrap();
+        assert_eq!(joined, b);
+        let names: Blocks =
+            serde_json::from_str(r#"["char:3-8", "char_wb:2-5:sub@second*0.5", "cross"]"#).unwrap();
+        assert_eq!(names, b);
     }
 
     #[test]

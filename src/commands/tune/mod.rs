@@ -28,9 +28,10 @@ mod search;
 mod select;
 use search::point_settings;
 pub use search::{
-    describe_point, grid, grid_from, grid_with, pick_best, point_json, search, search_with,
-    selection_rule, selection_score, PointResult, Search, SearchResult, CRF_C1, CRF_C2,
-    CRF_PARALLEL, OUT_SUBDIR, TEXT_BALANCED, TEXT_C, TEXT_NGRAMS, TEXT_SUBLINEAR, WORD_NGRAMS,
+    describe_point, grid, grid_around, grid_from, grid_with, pick_best, point_json, search,
+    search_with, selection_rule, selection_score, PointResult, Search, SearchResult, CRF_C1,
+    CRF_C2, CRF_PARALLEL, OUT_SUBDIR, TEXT_BALANCED, TEXT_C, TEXT_NGRAMS, TEXT_SUBLINEAR,
+    WORD_NGRAMS,
 };
 pub use select::{GridValues, SelectBy, GRID_KNOBS};
 
@@ -64,7 +65,49 @@ pub struct TuneRequest {
     /// A binary task's positive label: the tuned model's threshold on it is chosen on dev by
     /// its F1 (`--positive-label`).
     pub positive_label: Option<String>,
+    /// What is tuned: [`ModelKind::Feature`] (around `base`) or [`ModelKind::Plus`] (around the
+    /// plus preset of each task's type, its blocks or templates kept; `base` is unused).
+    pub model: ModelKind,
 }
+
+impl TuneRequest {
+    /// The settings every grid point of a task of kind `kind` starts from, with the seed.
+    pub fn base_for(&self, kind: task::TaskKind) -> FitSettings {
+        match self.model {
+            ModelKind::Plus => pipeline::plus_settings(kind, self.seed),
+            _ => FitSettings {
+                seed: self.seed,
+                ..self.base.clone()
+            },
+        }
+    }
+
+    /// The grid searched for a task of kind `kind`: around the plus preset each knob not given
+    /// starts at the preset's value ([`grid_around`]); a union of blocks varies the classifier
+    /// only.
+    pub fn grid_for(&self, kind: task::TaskKind) -> Result<Vec<FitSettings>> {
+        let base = self.base_for(kind);
+        let around = grid_around(kind, &base, &self.grid)?;
+        let values = if self.model == ModelKind::Plus {
+            &around
+        } else {
+            &self.grid
+        };
+        Ok(grid_from(kind, &base, values))
+    }
+
+    /// The folder under `out` (and the model file's suffix): `tuned`, or `tuned-plus` around
+    /// the plus preset, so that the two tunings of a task do not replace each other.
+    pub fn subdir(&self) -> &'static str {
+        match self.model {
+            ModelKind::Plus => OUT_SUBDIR_PLUS,
+            _ => OUT_SUBDIR,
+        }
+    }
+}
+
+/// The folder under `--out` that `tune --model plus` writes to.
+pub const OUT_SUBDIR_PLUS: &str = "tuned-plus";
 
 /// The result of tuning one task.
 #[derive(Debug)]
@@ -163,6 +206,18 @@ pub fn run_task(req: &TuneRequest, src: &TaskSource, log: &mut dyn Write) -> Res
     let started = Instant::now();
     let (train, spec) = load_train(src)?;
     let spec = &spec;
+    if spec.multi_label && req.base_for(spec.kind()).union.is_some() {
+        bail!(
+            "{}: {} do not take multi-label tasks yet; use --model feature with a single \
+             vectorizer",
+            spec.name,
+            if req.model == ModelKind::Plus {
+                "--model plus"
+            } else {
+                "blocks"
+            }
+        );
+    }
     check_grid_cost(req, spec, &train)?;
     // The train data must be that of the results this run replaces (all data: after test).
     let (targets, identity) = (targets(req, src), identity(req, src));
@@ -215,7 +270,7 @@ pub fn run_task(req: &TuneRequest, src: &TaskSource, log: &mut dyn Write) -> Res
     )?;
     let digests = record::digests([&src.train, dev_path, test_path])?;
     replace::check(&targets, &identity, Some(&digests), req.force)?;
-    let out_dir = req.out.join(OUT_SUBDIR);
+    let out_dir = req.out.join(req.subdir());
     let predictions = out_dir.join(format!("{}.jsonl", spec.name));
     // Predictions, model and record are one set, committed together (see train).
     let mut set = output_set::OutputSet::new();
@@ -225,12 +280,12 @@ pub fn run_task(req: &TuneRequest, src: &TaskSource, log: &mut dyn Write) -> Res
     let retrain_secs = t.elapsed().as_secs_f64();
 
     let hyper = tested.pipeline.hyperparameters(&chosen);
-    let model_file = req.models_dir.join(format!("{}-tuned.rmb", spec.name));
+    let model_file = (req.models_dir).join(format!("{}-{}.rmb", spec.name, req.subdir()));
     let bytes = Bundle::trained(tested.pipeline, &hyper, digests[0].clone()).to_bytes()?;
     set.stage(&model_file, |w| Ok(w.write_all(&bytes)?))?;
     drop(bytes);
 
-    let mut record = RunRecord::new("tune", spec, "tuned", &hyper, req.seed, &digests);
+    let mut record = RunRecord::new("tune", spec, req.subdir(), &hyper, req.seed, &digests);
     record.results = tune_results(
         req,
         spec,
@@ -253,7 +308,14 @@ pub fn run_task(req: &TuneRequest, src: &TaskSource, log: &mut dyn Write) -> Res
     record.stage(&mut set, &record_path)?;
     set.commit()?;
 
-    log_choice(log, spec, &result, &tested.score, search_secs, &predictions)?;
+    log_choice(
+        log,
+        (spec, req.model),
+        &result,
+        &tested.score,
+        search_secs,
+        &predictions,
+    )?;
     Ok(TuneRun {
         search: result,
         test: tested.score,
@@ -265,17 +327,14 @@ pub fn run_task(req: &TuneRequest, src: &TaskSource, log: &mut dyn Write) -> Res
 /// Checks, on the loaded train split and before any fit, the estimated peak memory of every
 /// vectorizer the grid will fit (as `train` checks its one), against the memory available.
 fn check_grid_cost(req: &TuneRequest, spec: &TaskSpec, train: &Split) -> Result<()> {
-    if spec.kind() == task::TaskKind::Tokens {
+    // The plus preset is not estimated, as `train --model plus` does not estimate it.
+    if spec.kind() == task::TaskKind::Tokens || req.model == ModelKind::Plus {
         return Ok(());
     }
     let texts = data::joined_texts(&train.examples);
     let docs: Vec<&str> = texts.iter().map(|t| t.as_ref()).collect();
     let mut seen: Vec<(usize, usize)> = Vec::new();
-    let base = FitSettings {
-        seed: req.seed,
-        ..req.base.clone()
-    };
-    for point in grid_from(spec.kind(), &base, &req.grid) {
+    for point in req.grid_for(spec.kind())? {
         let t = &point.tfidf;
         if seen.contains(&(t.ngram_min, t.ngram_max)) {
             continue;
@@ -332,11 +391,7 @@ fn search_on_dev(
     started: Instant,
 ) -> Result<SearchResult> {
     let dev = data::load_split_with(spec, dev_path, Labels::Required, delimiter, encoding)?;
-    let base = FitSettings {
-        seed: req.seed,
-        ..req.base.clone()
-    };
-    let grid = grid_from(spec.kind(), &base, &req.grid);
+    let grid = req.grid_for(spec.kind())?;
     let pb = grid_bar(grid.len(), &spec.name);
     let deadline = req.budget.map(|b| started + Duration::from_secs_f64(b));
     let tagging = spec.kind() == crate::task::TaskKind::Tokens;
@@ -423,7 +478,9 @@ fn tune_results(
                 (None, true) => "dev micro-F1, each point at its dev-best threshold".into(),
                 (None, false) => selection_rule(kind).to_string(),
             },
-            "ties": if req.grid == GridValues::default() {
+            "ties": if req.model == ModelKind::Plus {
+                "the earlier grid point; point 0 takes each --grid knob's first value, else the plus preset's"
+            } else if req.grid == GridValues::default() {
                 "the earlier grid point; point 0 is the paper's setting"
             } else {
                 "the earlier grid point; point 0 takes each --grid knob's first value"
@@ -455,10 +512,11 @@ fn tune_results(
     }
 }
 
-/// The task's line in the log: the search, the choice against the paper's setting, test.
+/// The task's line in the log: the search, the choice against point 0 (the paper's setting,
+/// or the plus preset), test.
 fn log_choice(
     log: &mut dyn Write,
-    spec: &TaskSpec,
+    (spec, model): (&TaskSpec, ModelKind),
     result: &SearchResult,
     test: &TaskScore,
     search_secs: f64,
@@ -466,7 +524,7 @@ fn log_choice(
 ) -> Result<()> {
     writeln!(
         log,
-        "{}: {} of {} grid points in {:.0}s; chosen #{} {} (dev {}; paper setting dev {}) | test {} -> {}",
+        "{}: {} of {} grid points in {:.0}s; chosen #{} {} (dev {}; {} dev {}) | test {} -> {}",
         spec.name,
         result.points.len(),
         result.grid_size,
@@ -479,6 +537,11 @@ fn log_choice(
                 String::new()
             },
         train::describe(&result.chosen().dev),
+        if model == ModelKind::Plus {
+            "plus preset"
+        } else {
+            "paper setting"
+        },
         train::describe(&result.points[0].dev),
         train::describe(test),
         predictions.display()
@@ -488,11 +551,11 @@ fn log_choice(
 
 /// The files tuning `src` writes.
 fn targets(req: &TuneRequest, src: &TaskSource) -> replace::Targets {
-    let dir = req.out.join(OUT_SUBDIR);
+    let dir = req.out.join(req.subdir());
     replace::Targets {
         predictions: Some(dir.join(format!("{}.jsonl", src.spec.name))),
         record: dir.join(format!("{}.tune.json", src.spec.name)),
-        model: req.models_dir.join(format!("{}-tuned.rmb", src.spec.name)),
+        model: (req.models_dir).join(format!("{}-{}.rmb", src.spec.name, req.subdir())),
     }
 }
 
@@ -519,7 +582,7 @@ pub fn run(req: &TuneRequest, log: &mut dyn Write) -> Result<Vec<TuneRun>> {
         crate::features::cost::check("the text model", &e, req.max_memory)?;
     }
     // Folders checked and locked before any search: a bad folder costs nothing.
-    let pred_dir = req.out.join(OUT_SUBDIR);
+    let pred_dir = req.out.join(req.subdir());
     output_set::check_output_dir(&pred_dir, "output folder")?;
     output_set::check_output_dir(&req.models_dir, "models folder")?;
     let mut _locks = vec![output_set::RunLock::acquire(&pred_dir)?];
@@ -544,7 +607,8 @@ pub fn run(req: &TuneRequest, log: &mut dyn Write) -> Result<Vec<TuneRun>> {
         "\nTest, % (Table 3 layout; a task not tuned counts 0 in Overall):"
     )?;
     writeln!(log, "{}", table::table_header())?;
-    writeln!(log, "{}", table::table_row("rumedbench tuned", &scores))?;
+    let row = format!("rumedbench {}", req.subdir());
+    writeln!(log, "{}", table::table_row(&row, &scores))?;
     if let Some(row) = table::paper_row("Feature-based") {
         writeln!(log, "{row}")?;
     }
@@ -577,6 +641,27 @@ mod tests {
                 assert!(g[..i].iter().all(|b| b != a), "point {i} repeats");
             }
         }
+    }
+
+    #[test]
+    fn the_plus_grid_starts_at_the_preset_and_keeps_its_blocks_or_templates() {
+        for kind in [TaskKind::Single, TaskKind::Pair, TaskKind::Tokens] {
+            let preset = pipeline::plus_settings(kind, 5);
+            let values = grid_around(kind, &preset, &GridValues::default()).unwrap();
+            let g = grid_from(kind, &preset, &values);
+            assert_eq!(g[0], preset, "{kind:?}");
+            assert_eq!(g.len(), if kind == TaskKind::Pair { 8 } else { 6 });
+            assert!(g
+                .iter()
+                .all(|p| p.union == preset.union && p.crf.templates == preset.crf.templates));
+        }
+        let preset = pipeline::plus_settings(TaskKind::Single, 0);
+        let given = GridValues {
+            sublinear_tf: Some(vec![true]),
+            ..GridValues::default()
+        };
+        let e = grid_around(TaskKind::Single, &preset, &given).unwrap_err();
+        assert!(e.to_string().contains("--grid sublinear_tf"), "{e}");
     }
 
     #[test]

@@ -10,8 +10,10 @@ use serde_json::{json, Value};
 use crate::data::{self, Split};
 use crate::features::sparse::CsrMatrix;
 use crate::features::tfidf::TfidfParams;
+use crate::features::union::UnionParams;
 use crate::models::crf::CrfParams;
 use crate::models::linear::LogRegParams;
+use crate::models::union::{docs_of, union_docs};
 use crate::pipeline::{self, FitSettings, ModelKind};
 use crate::scoring::eval::{Outcomes, TaskScore};
 use crate::scoring::metrics;
@@ -67,7 +69,8 @@ pub fn grid_with(kind: TaskKind, seed: u64, vectorizer: &TfidfParams) -> Vec<Fit
 
 /// The grid around `base` (a task file's settings: every key it sets that the grid does not
 /// vary is kept at every point), each knob taking the values `values` gives it, else the
-/// built-in ones. Point 0 takes each knob's first value.
+/// built-in ones. Point 0 takes each knob's first value. A text `base` with a union of blocks
+/// (`--model plus`, `[[blocks]]`) keeps its blocks: its grid varies class weight and `C` only.
 pub fn grid_from(kind: TaskKind, base: &FitSettings, values: &GridValues) -> Vec<FitSettings> {
     let base = base.clone();
     let ngrams = match base.tfidf.analyzer {
@@ -92,6 +95,20 @@ pub fn grid_from(kind: TaskKind, base: &FitSettings, values: &GridValues) -> Vec
                             c1,
                             c2,
                             ..base.crf.clone()
+                        },
+                        ..base.clone()
+                    });
+                }
+            }
+        }
+        TaskKind::Single | TaskKind::Pair if base.union.is_some() => {
+            for &class_weight_balanced in &balanced {
+                for &c in &cs {
+                    points.push(FitSettings {
+                        logreg: LogRegParams {
+                            c,
+                            class_weight_balanced,
+                            ..base.logreg
                         },
                         ..base.clone()
                     });
@@ -131,6 +148,48 @@ pub fn grid_from(kind: TaskKind, base: &FitSettings, values: &GridValues) -> Vec
         }
     }
     unique
+}
+
+/// `values` around a preset's settings `base` (`tune --model plus`): a knob `values` does not
+/// give takes the preset's value first (so point 0 is the preset), then the built-in values.
+/// A union's grid has no n-gram range or tf to vary: `--grid ngram_range` or `sublinear_tf`
+/// with one is refused.
+pub fn grid_around(kind: TaskKind, base: &FitSettings, values: &GridValues) -> Result<GridValues> {
+    if base.union.is_some() && kind != TaskKind::Tokens {
+        for (knob, given) in [
+            ("ngram_range", values.ngram_range.is_some()),
+            ("sublinear_tf", values.sublinear_tf.is_some()),
+        ] {
+            if given {
+                bail!(
+                    "--grid {knob} sets the single vectorizer; a union of blocks (--model plus, or a task \
+                     file's blocks) \
+                     keeps each block's own n-gram range and tf, and its grid varies C and \
+                     class_weight"
+                );
+            }
+        }
+    }
+    fn first<T: Copy + PartialEq>(v: T, rest: &[T]) -> Vec<T> {
+        std::iter::once(v)
+            .chain(rest.iter().copied().filter(|r| *r != v))
+            .collect()
+    }
+    let l = &base.logreg;
+    Ok(GridValues {
+        c: values.c.clone().or_else(|| Some(first(l.c, &TEXT_C))),
+        class_weight_balanced: (values.class_weight_balanced.clone())
+            .or_else(|| Some(first(l.class_weight_balanced, &TEXT_BALANCED))),
+        c1: values
+            .c1
+            .clone()
+            .or_else(|| Some(first(base.crf.c1, &CRF_C1))),
+        c2: values
+            .c2
+            .clone()
+            .or_else(|| Some(first(base.crf.c2, &CRF_C2))),
+        ..values.clone()
+    })
 }
 
 /// The figure the search maximises: accuracy for classification (Hit@3 is not used); for
@@ -450,6 +509,9 @@ pub(super) fn search_text(
 ) -> Result<Vec<Option<PointResult>>> {
     let open = |i: usize| how.is_open(i);
     let problem = text_problem(task, train, dev)?;
+    if let Some(union) = grid.first().and_then(|p| p.union.as_ref()) {
+        return search_union(&problem, (train, dev), (union, grid), progress, how);
+    }
     let train_texts = data::joined_texts(&train.examples);
     let train_docs: Vec<&str> = train_texts.iter().map(|t| t.as_ref()).collect();
     let dev_texts = data::joined_texts(&dev.examples);
@@ -501,6 +563,60 @@ pub(super) fn search_text(
     Ok(results)
 }
 
+/// The text search over a union of blocks (every point shares it: the grid varies the
+/// classifier only): train and dev are vectorized once, as `pipeline::fit` vectorizes them.
+fn search_union(
+    problem: &TextProblem<'_>,
+    (train, dev): (&Split, &Split),
+    (union, grid): (&UnionParams, &[FitSettings]),
+    progress: &ProgressBar,
+    how: &Search,
+) -> Result<Vec<Option<PointResult>>> {
+    if grid.iter().any(|p| p.union.as_ref() != Some(union)) {
+        bail!("the points of a union's grid must share its blocks");
+    }
+    if union.needs_pair() && problem.task.kind() != TaskKind::Pair {
+        bail!(
+            "blocks: a block reads the second text or the shared words of a pair, and task {} \
+             is not a text-pair task",
+            problem.task.name
+        );
+    }
+    let open = |i: usize| how.is_open(i);
+    let t = Instant::now();
+    let train_texts = union_docs(&train.examples);
+    let (fitted, x) = union
+        .fit(&docs_of(&train.examples, &train_texts))
+        .with_context(|| format!("vectorizing {}", train.path.display()))?;
+    let dev_texts = union_docs(&dev.examples);
+    let x_dev = fitted.transform(&docs_of(&dev.examples, &dev_texts));
+    drop(fitted);
+    let vectorize = t.elapsed().as_secs_f64() / grid.len() as f64;
+    grid.par_iter()
+        .enumerate()
+        .map(|(i, settings)| {
+            if !open(i) {
+                return Ok(None);
+            }
+            let t = Instant::now();
+            let (score, settings) = problem.fit_and_score(settings, &x, &x_dev)?;
+            progress.inc(1);
+            Ok(Some(PointResult {
+                index: i,
+                settings,
+                selection: how.score(&score),
+                dev: score,
+                seconds: {
+                    let secs = vectorize + t.elapsed().as_secs_f64();
+                    how.finished(secs);
+                    secs
+                },
+                model: None,
+            }))
+        })
+        .collect()
+}
+
 /// [`point_json`], with the threshold of a multi-label task.
 pub(super) fn point_settings(kind: TaskKind, multi: bool, s: &FitSettings) -> Value {
     let mut v = point_json(kind, s);
@@ -512,8 +628,18 @@ pub(super) fn point_settings(kind: TaskKind, multi: bool, s: &FitSettings) -> Va
 
 /// The settings of one grid point that the grid varies, for the tune record and the log.
 pub fn point_json(kind: TaskKind, s: &FitSettings) -> Value {
+    let class_weight = if s.logreg.class_weight_balanced {
+        "balanced"
+    } else {
+        "none"
+    };
     match kind {
         TaskKind::Tokens => json!({"c1": s.crf.c1, "c2": s.crf.c2}),
+        _ if s.union.is_some() => json!({
+            "C": s.logreg.c,
+            "class_weight": class_weight,
+            "blocks": block_names(s),
+        }),
         _ => json!({
             "C": s.logreg.c,
             "analyzer": s.tfidf.analyzer.name(),
@@ -528,6 +654,16 @@ pub fn point_json(kind: TaskKind, s: &FitSettings) -> Value {
 pub fn describe_point(kind: TaskKind, s: &FitSettings) -> String {
     match kind {
         TaskKind::Tokens => format!("c1={} c2={}", s.crf.c1, s.crf.c2),
+        _ if s.union.is_some() => format!(
+            "C={} class_weight={} blocks={}",
+            s.logreg.c,
+            if s.logreg.class_weight_balanced {
+                "balanced"
+            } else {
+                "none"
+            },
+            block_names(s).join(",")
+        ),
         _ => format!(
             "C={} ngram=({},{}) sublinear_tf={} class_weight={}",
             s.logreg.c,
@@ -541,4 +677,12 @@ pub fn describe_point(kind: TaskKind, s: &FitSettings) -> String {
             }
         ),
     }
+}
+
+/// A union's blocks by name (`--blocks`' form), in column order; empty without one.
+fn block_names(s: &FitSettings) -> Vec<String> {
+    s.union
+        .as_ref()
+        .map(|u| u.blocks.iter().map(|b| b.name()).collect())
+        .unwrap_or_default()
 }
