@@ -345,3 +345,233 @@ fn rumedner_taggers_add_up_to_crfsuites_scores_token_by_token() {
         );
     }
 }
+
+/// An own tagging task in a scratch folder: the toy NER split under other field names, with a
+/// task file.
+fn own_task() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/toy");
+    for split in ["train", "dev", "test"] {
+        let rows = common::read_jsonl(&fixture.join(format!("ner_{split}.jsonl")));
+        let lines: Vec<String> = rows
+            .iter()
+            .map(|r| {
+                serde_json::json!({"rid": r["id"], "words": r["tokens"], "iob": r["tags"]})
+                    .to_string()
+            })
+            .collect();
+        std::fs::write(
+            dir.path().join(format!("{split}.jsonl")),
+            lines.join("\n") + "\n",
+        )
+        .unwrap();
+    }
+    std::fs::write(
+        dir.path().join("task.toml"),
+        "name = \"clinicner\"\nid_field = \"rid\"\ntokens_field = \"words\"\ntags_field = \"iob\"\n\
+         train = \"train.jsonl\"\ndev = \"dev.jsonl\"\ntest = \"test.jsonl\"\n",
+    )
+    .unwrap();
+    dir
+}
+
+fn fails(dir: &Path, args: &[&str]) -> String {
+    let o = common::run_in(dir, args);
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(!o.status.success(), "{args:?} succeeded:\n{err}");
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{args:?}: an error, not a crash:\n{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    err
+}
+
+#[test]
+fn explain_command_gives_predicts_tags_and_sums_for_an_own_task() {
+    let dir = own_task();
+    let d = dir.path();
+    for model in ["feature", "plus"] {
+        common::ok_in(d, &["train", "--task-file", "task.toml", "--model", model]);
+        let m = format!("models/clinicner-{model}.rmb");
+        let (explained, _) = common::ok_in(
+            d,
+            &[
+                "explain",
+                "--model",
+                &m,
+                "--input",
+                "test.jsonl",
+                "--format",
+                "json",
+                "--runner-up",
+                "--attributes",
+                "3",
+            ],
+        );
+        let (predicted, _) = common::ok_in(d, &["predict", "--model", &m, "--input", "test.jsonl"]);
+        let (e, p): (Vec<Value>, Vec<Value>) = (
+            explained
+                .lines()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect(),
+            predicted
+                .lines()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect(),
+        );
+        assert_eq!(e.len(), 8);
+        assert_eq!(e.len(), p.len());
+        // The model file's CRF, read independently by CRFsuite.
+        let bundle = rumedbench::Bundle::load(&d.join(&m)).unwrap();
+        let rumedbench::pipeline::Fitted::Crf(crf) = bundle.pipeline.model() else {
+            panic!("{m} holds a CRF")
+        };
+        let mut c = CTagger::new(crf.to_bytes());
+        for (e, p) in e.iter().zip(&p) {
+            assert_eq!(e["id"], p["id"]);
+            assert_eq!(e["tags"], p["tags"], "explain's tags are predict's");
+            let tokens: Vec<String> = serde_json::from_value(e["tokens"].clone()).unwrap();
+            let tags: Vec<&str> = e["tags"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t.as_str().unwrap())
+                .collect();
+            let f = |v: &Value| v.as_f64().unwrap();
+            let mut path = 0.0;
+            for (t, x) in e["explained"].as_array().unwrap().iter().enumerate() {
+                // Template sums, and up + down + rest, each add up to the state.
+                let by_template: f64 = x["templates"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|g| f(&g["contribution"]))
+                    .sum();
+                let listed: f64 = x["up"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .chain(x["down"].as_array().unwrap())
+                    .map(|a| f(&a["contribution"]))
+                    .sum();
+                assert!((by_template - f(&x["state"])).abs() < 1e-9, "{x}");
+                assert!(
+                    (listed + f(&x["rest"]) - f(&x["state"])).abs() < 1e-9,
+                    "{x}"
+                );
+                assert!((f(&x["state"]) + f(&x["transition"]) - f(&x["score"])).abs() < 1e-12);
+                assert!(x["up"].as_array().unwrap().len() <= 3);
+                assert!(f(&x["runner_up"]["margin"]) >= -1e-9, "{x}");
+                assert_ne!(x["runner_up"]["tag"], x["tag"]);
+                path += f(&x["score"]);
+                let _ = t;
+            }
+            assert!((path - f(&e["path_score"])).abs() < 1e-9);
+            let items: Vec<Vec<(String, f64)>> = crf
+                .features(&tokens)
+                .into_iter()
+                .map(|item| item.into_iter().map(|a| (a.name, a.value)).collect())
+                .collect();
+            c.set(&items);
+            assert!((c.score(&tags) - f(&e["path_score"])).abs() < 1e-9, "{e}");
+        }
+        // --text: split into words as predict splits raw text; the table names each token.
+        let (table, _) = common::ok_in(
+            d,
+            &[
+                "explain",
+                "--model",
+                &m,
+                "--text",
+                "После приёма аспирина болит голова.",
+                "--runner-up",
+            ],
+        );
+        let (json, _) = common::ok_in(
+            d,
+            &[
+                "explain",
+                "--model",
+                &m,
+                "--text",
+                "После приёма аспирина болит голова.",
+                "--format",
+                "json",
+            ],
+        );
+        let j: Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(j["tokens"].as_array().unwrap().len(), 6);
+        assert!(table.starts_with("clinicner: После"), "{table}");
+        assert!(
+            table.contains("6. .  O")
+                && table.contains("runner-up")
+                && table.contains("by template:"),
+            "{table}"
+        );
+        if model == "plus" {
+            assert!(
+                table.contains("(window:-1 ") || table.contains("window:-1 "),
+                "{table}"
+            );
+        } else {
+            assert!(table.contains("paper "), "{table}");
+        }
+    }
+}
+
+#[test]
+fn bad_input_and_crafted_models_are_errors_naming_the_place() {
+    let dir = own_task();
+    let d = dir.path();
+    common::ok_in(d, &["train", "--task-file", "task.toml"]);
+    let m = "models/clinicner-feature.rmb";
+    let write = |name: &str, text: &str| std::fs::write(d.join(name), text).unwrap();
+    write(
+        "bad.jsonl",
+        "{\"words\": [\"болит\"]}\n{\"words\": [\"a\", 3]}\n",
+    );
+    let err = fails(d, &["explain", "--model", m, "--input", "bad.jsonl"]);
+    assert!(
+        err.contains("bad.jsonl:2") && err.contains("words"),
+        "{err}"
+    );
+    write("bad2.jsonl", "{\"words\": [\"болит\"]}\n{\"words\": \n");
+    let err = fails(d, &["explain", "--model", m, "--input", "bad2.jsonl"]);
+    assert!(
+        err.contains("bad2.jsonl:2") && err.contains("JSON"),
+        "{err}"
+    );
+    write("bad3.jsonl", "{\"rid\": 1, \"other\": [\"болит\"]}\n");
+    let err = fails(d, &["explain", "--model", m, "--input", "bad3.jsonl"]);
+    assert!(
+        err.contains("bad3.jsonl:1") && err.contains("words"),
+        "{err}"
+    );
+    let err = fails(d, &["explain", "--model", m, "--input", "missing.jsonl"]);
+    assert!(err.contains("missing.jsonl"), "{err}");
+    // Flags of the other kind of model are refused by name.
+    let err = fails(
+        d,
+        &["explain", "--model", m, "--text", "a", "--classes", "2"],
+    );
+    assert!(err.contains("--classes is for text models"), "{err}");
+    // A crafted model file: bytes changed inside the CRF's payload, checksum recomputed or not.
+    let bytes = std::fs::read(d.join(m)).unwrap();
+    for (i, at) in [bytes.len() / 2, bytes.len() - 9, 60]
+        .into_iter()
+        .enumerate()
+    {
+        let mut b = bytes.clone();
+        b[at] ^= 0x5a;
+        let name = format!("crafted{i}.rmb");
+        write(&name, "");
+        std::fs::write(d.join(&name), &b).unwrap();
+        let err = fails(d, &["explain", "--model", &name, "--text", "болит голова"]);
+        assert!(err.contains(&name), "{err}");
+    }
+    std::fs::write(d.join("short.rmb"), &bytes[..bytes.len() / 3]).unwrap();
+    let err = fails(d, &["explain", "--model", "short.rmb", "--text", "болит"]);
+    assert!(err.contains("short.rmb"), "{err}");
+}

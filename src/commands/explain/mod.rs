@@ -167,8 +167,8 @@ pub fn explain(
             }),
         ),
         other => bail!(
-            "explain supports the feature text model only (tf-idf or blocks + logistic \
-                 regression: --model feature or plus); this model file holds {} for {}",
+            "explain supports the feature and plus models only (a text classifier: tf-idf or \
+             blocks + logistic regression; a tagger: the CRF); this model file holds {} for {}",
             other.model().describe(),
             pipeline.task.name
         ),
@@ -639,7 +639,7 @@ mod tests {
         let p = fit(ROWS, ModelKind::Naive);
         let e = explain(&p, "кашель", None, 3, 10).unwrap_err().to_string();
         assert!(
-            e.contains("feature text model only") && !e.contains('\n'),
+            e.contains("feature and plus models only") && !e.contains('\n'),
             "{e}"
         );
         let p = fit(ROWS, ModelKind::Feature);
