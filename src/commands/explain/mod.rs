@@ -11,6 +11,9 @@
 //! scores `+s` and class 0 scores `-s`, so contributions and intercept are negated for class 0.
 
 pub mod tagger;
+mod visible;
+
+pub use visible::visible;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -266,20 +269,6 @@ fn explain_class(
         rest: middle.iter().map(|c| c.contribution).sum(),
         rest_count: middle.len(),
     })
-}
-
-/// Shows white space in an n-gram: a space as `␣`, other white space and control characters
-/// escaped, so an n-gram's boundaries are visible.
-pub fn visible(ngram: &str) -> String {
-    let mut s = String::with_capacity(ngram.len());
-    for ch in ngram.chars() {
-        match ch {
-            ' ' => s.push('␣'),
-            c if c.is_whitespace() || c.is_control() => s.extend(c.escape_default()),
-            c => s.push(c),
-        }
-    }
-    s
 }
 
 impl Explanation {

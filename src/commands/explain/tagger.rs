@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 use serde_json::{json, Value};
 
-use super::visible;
+use super::visible::visible;
 use crate::models::crf::explain::{AttributeScore, SentenceExplanation, TagScore};
 use crate::models::crf::Crf;
 
