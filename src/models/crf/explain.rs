@@ -158,20 +158,42 @@ impl Crf {
         };
         let mut out = Vec::with_capacity(t_len);
         for (t, token) in tokens.iter().enumerate() {
-            let predicted = tag_score(t, path[t]);
-            let local = |s: &TagScore| s.state + s.transition + s.transition_out;
+            // Every label's state score, summed in attribute order as `tag_score` sums it (a
+            // pair without a weight adds nothing), to pick the runner-up without listing
+            // every label's attributes.
+            let mut states = vec![0.0; n_labels as usize];
+            for (_, f) in &sourced[t] {
+                for &(j, w) in self.tables.attribute(&f.name).unwrap_or_default() {
+                    states[j as usize] += w * f.value;
+                }
+            }
+            let local = |y: u32| {
+                let (into, out_of) = (
+                    if t > 0 {
+                        self.tables.transition(path[t - 1], y)
+                    } else {
+                        0.0
+                    },
+                    if t + 1 < t_len {
+                        self.tables.transition(y, path[t + 1])
+                    } else {
+                        0.0
+                    },
+                );
+                states[y as usize] + into + out_of
+            };
             // The cheapest swap; ties keep the lower label id.
-            let mut runner_up: Option<TagScore> = None;
+            let mut best: Option<(u32, f64)> = None;
             for y in (0..n_labels).filter(|&y| y != path[t]) {
-                let s = tag_score(t, y);
-                if runner_up.as_ref().is_none_or(|r| local(&s) > local(r)) {
-                    runner_up = Some(s);
+                let s = local(y);
+                if best.is_none_or(|(_, b)| s > b) {
+                    best = Some((y, s));
                 }
             }
             out.push(TokenExplanation {
                 token: token.as_ref().to_string(),
-                predicted,
-                runner_up,
+                predicted: tag_score(t, path[t]),
+                runner_up: best.map(|(y, _)| tag_score(t, y)),
             });
         }
         Ok(SentenceExplanation { tokens: out })
