@@ -30,9 +30,9 @@ use crate::task::InputFields;
 /// Output format of `explain`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ExplainFormat {
-    /// A readable listing per class, n-grams with visible spaces (`␣`).
+    /// A readable listing per class (a tagger: per token), with visible spaces (`␣`).
     Table,
-    /// One JSON object with every figure at full precision.
+    /// One JSON object with every figure at full precision (a tagger: one line per sentence).
     Json,
 }
 
@@ -68,7 +68,7 @@ pub struct ExplainArgs {
     /// Taggers: also show each token's runner-up tag and the margin to it.
     #[arg(long)]
     pub runner_up: bool,
-    /// Output format (a tagger's JSON: one line per sentence).
+    /// Output format.
     #[arg(long, value_enum, default_value_t = ExplainFormat::Table)]
     pub format: ExplainFormat,
 }
