@@ -5,7 +5,7 @@
 //! runs on a worker thread that must answer within [`CASE_LIMIT`]).
 //!
 //! Every refusal must name its cause (never postcard's bare "Serde Deserialization Error"), and
-//! every model that loads must predict finite probabilities.
+//! every model that loads must predict finite probabilities (and a CRF explain finite figures).
 //!
 //! `cargo test --release --test model_fuzz` runs [`CASES`] cases per model kind (4 kinds),
 //! at most [`KIND_BUDGET`] per kind; `RUMEDBENCH_FUZZ_CASES=N` changes the count,
@@ -161,6 +161,23 @@ fn run_case(bytes: &[u8], examples: &[Example]) -> Result<Outcome, String> {
                     if let Prediction::Ranked(r) = p {
                         if let Some((l, v)) = r.iter().find(|(_, v)| !v.is_finite()) {
                             panic!("a loaded model predicted {l} with probability {v}");
+                        }
+                    }
+                }
+            }
+            // A tagger that loads is explained too: every figure finite.
+            if let Fitted::Crf(crf) = b.pipeline.model() {
+                for e in examples {
+                    if let Input::Tokens(t) = &e.input {
+                        let x = crf.explain(t).expect("a loaded CRF explains");
+                        for tok in &x.tokens {
+                            let p = &tok.predicted;
+                            let figures = [p.state, p.transition, p.marginal];
+                            assert!(
+                                figures.iter().all(|v| v.is_finite())
+                                    && tok.margin().is_none_or(f64::is_finite),
+                                "a loaded CRF explained {t:?} with {figures:?}"
+                            );
                         }
                     }
                 }

@@ -374,7 +374,7 @@ fn predict_reads_plain_text_lines() {
 }
 
 #[test]
-fn explain_shows_ngrams_and_refuses_other_models() {
+fn explain_shows_ngrams_and_tagger_attributes() {
     let (dir, model, _) = train(&SINGLE, "jsonl");
     let m = model.to_str().unwrap();
     let out = ok(
@@ -446,21 +446,30 @@ fn explain_shows_ngrams_and_refuses_other_models() {
     let (a, b) = (&e["classes"][0], &e["classes"][1]);
     assert!((a["score"].as_f64().unwrap() + b["score"].as_f64().unwrap()).abs() < 1e-9);
 
+    // A CRF tagger is explained token by token; text-model flags are refused by name.
     let (dir, model, _) = train(&TOKENS, "jsonl");
+    let m = model.to_str().unwrap();
+    let table = ok(
+        dir.path(),
+        &["explain", "--model", m, "--text", "болит голова"],
+    );
+    assert!(
+        table.contains("1. болит") && table.contains("2. голова") && table.contains("path score"),
+        "{table}"
+    );
     let err = fails(
         dir.path(),
         &[
             "explain",
             "--model",
-            model.to_str().unwrap(),
+            m,
             "--text",
             "болит голова",
+            "--ngrams",
+            "3",
         ],
     );
-    assert!(
-        err.contains("feature text model only") && err.contains("CRF"),
-        "{err}"
-    );
+    assert!(err.contains("--ngrams is for text models"), "{err}");
 }
 
 /// The worked examples of README's "Your own task" and of `docs/own-task.md`, command for

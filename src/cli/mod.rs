@@ -71,7 +71,9 @@ pub enum Command {
     /// classification_report computes them (a zero denominator gives 0).
     Test(TestArgs),
     /// Show which character n-grams of a text pushed the feature model's top classes up or
-    /// down (contribution = weight × tf-idf), with each class's intercept and probability.
+    /// down (contribution = weight × tf-idf), with each class's intercept and probability; for
+    /// a CRF tagger, each token's tag, its score split into attribute contributions (grouped by
+    /// feature template) plus the transition from the previous tag, and the runner-up tag.
     Explain(crate::commands::explain::ExplainArgs),
     /// Score a directory of RuMed*.jsonl prediction files as upstream's eval.py does.
     Eval(EvalArgs),

@@ -240,37 +240,8 @@ pub fn run<R: BufRead>(
         blank_ids.clear();
         Ok(())
     };
-    // A CSV file (by extension) is read by its header, like a train file; anything else is
-    // JSONL or plain text, one record per line.
     let lists = data::list_fields(&pipeline.task);
-    let records: Box<dyn Iterator<Item = Result<Entry>> + '_> =
-        if let Some(d) = data::delimiter_for(source, delimiter) {
-            Box::new(
-                data::csv_objects_with(source, input, &lists, d)?.map(|row| {
-                    let (line_no, obj) = row?;
-                    example_from_object(&pipeline.task, source, line_no, &obj).map(Entry::Record)
-                }),
-            )
-        } else {
-            // Lines are capped as in every other line reader ([`data::MAX_LINE_BYTES`]): stdin
-            // or `/dev/zero` without a newline is an error naming the line, not a 2 GB buffer.
-            Box::new(
-                data::capped_lines(source, input)
-                    .enumerate()
-                    .map(|(i, line)| {
-                        let line_no = i + 1;
-                        match line {
-                            Err(e) => Err(e.into()),
-                            Ok(l) if l.trim_start_matches('\u{feff}').trim().is_empty() => {
-                                Ok(Entry::Blank(line_no))
-                            }
-                            Ok(l) => example_from_line(&pipeline.task, source, line_no, &l)
-                                .map(Entry::Record),
-                        }
-                    }),
-            )
-        };
-    for entry in records {
+    for entry in records(&pipeline.task, &lists, source, input, delimiter)? {
         match entry? {
             Entry::Record(e) => batch.push(Some(e)),
             Entry::Blank(line) => {
@@ -288,9 +259,47 @@ pub fn run<R: BufRead>(
     Ok(n)
 }
 
+/// The records of `input` (read from `source`, for messages), as `predict` reads them: a CSV-like
+/// file with a header (a `.csv`/`.tsv` source, or any source when `delimiter` is given), else
+/// JSONL or plain text, one record per line, blank lines kept as [`Entry::Blank`]. `lists` are
+/// the task's list fields ([`data::list_fields`]).
+pub(crate) fn records<'a, R: BufRead + 'a>(
+    task: &'a TaskSpec,
+    lists: &'a [&'a str],
+    source: &'a Path,
+    input: R,
+    delimiter: Option<u8>,
+) -> Result<Box<dyn Iterator<Item = Result<Entry>> + 'a>> {
+    Ok(if let Some(d) = data::delimiter_for(source, delimiter) {
+        Box::new(data::csv_objects_with(source, input, lists, d)?.map(|row| {
+            let (line_no, obj) = row?;
+            example_from_object(task, source, line_no, &obj).map(Entry::Record)
+        }))
+    } else {
+        // Lines are capped as in every other line reader ([`data::MAX_LINE_BYTES`]): stdin
+        // or `/dev/zero` without a newline is an error naming the line, not a 2 GB buffer.
+        Box::new(
+            data::capped_lines(source, input)
+                .enumerate()
+                .map(|(i, line)| {
+                    let line_no = i + 1;
+                    match line {
+                        Err(e) => Err(e.into()),
+                        Ok(l) if l.trim_start_matches('\u{feff}').trim().is_empty() => {
+                            Ok(Entry::Blank(line_no))
+                        }
+                        Ok(l) => example_from_line(task, source, line_no, &l).map(Entry::Record),
+                    }
+                }),
+        )
+    })
+}
+
 /// One input line: a record, or a blank line (its line number).
-enum Entry {
+pub(crate) enum Entry {
+    /// A record.
     Record(Example),
+    /// A blank line, by its number.
     Blank(usize),
 }
 

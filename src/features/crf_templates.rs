@@ -30,7 +30,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use super::token::{
-    is_py_digit_char, py_istitle, py_isupper, py_lower, py_suffix, word2features, Feature,
+    is_py_digit_char, py_istitle, py_isupper, py_lower, py_suffix, word2features_keyed, Feature,
 };
 
 /// Longest prefix or suffix length a template takes.
@@ -358,16 +358,56 @@ impl Templates {
         if self.is_paper() {
             return super::token::sent2features(sent);
         }
-        (0..sent.len()).map(|i| self.features(sent, i)).collect()
+        (0..sent.len())
+            .map(|i| {
+                let mut out = Vec::with_capacity(32);
+                self.features(sent, i, &mut out, None);
+                out
+            })
+            .collect()
     }
 
-    /// The attributes of token `i` of `sent` (`i` in range).
-    fn features<S: AsRef<str>>(&self, sent: &[S], i: usize) -> Vec<Feature> {
+    /// [`Templates::sent_features`] with, for every attribute, the part of the list that emitted
+    /// it: the template's name (`lower`, `affix:2-4`, `bigram`), a window's offset and token
+    /// template (`window:-1 lower`), or the paper's dict key (`paper word.lower()`). The
+    /// attributes are the same, in the same order.
+    pub fn sent_features_sourced<S: AsRef<str>>(&self, sent: &[S]) -> Vec<Vec<(String, Feature)>> {
+        (0..sent.len())
+            .map(|i| {
+                let (mut out, mut sources) = (Vec::with_capacity(32), Vec::with_capacity(32));
+                self.features(sent, i, &mut out, Some(&mut sources));
+                sources.into_iter().zip(out).collect()
+            })
+            .collect()
+    }
+
+    /// Appends the attributes of token `i` of `sent` (`i` in range) to `out`, and with
+    /// `sources` the name of what emitted each one.
+    fn features<S: AsRef<str>>(
+        &self,
+        sent: &[S],
+        i: usize,
+        out: &mut Vec<Feature>,
+        mut sources: Option<&mut Vec<String>>,
+    ) {
+        // Names every attribute appended since the last call.
+        let mut mark = |out: &Vec<Feature>, name: &dyn Fn() -> String| {
+            if let Some(s) = sources.as_deref_mut() {
+                if s.len() < out.len() {
+                    let n = name();
+                    s.resize(out.len(), n);
+                }
+            }
+        };
         let word = sent[i].as_ref();
-        let mut out = Vec::with_capacity(32);
         for (at, &t) in self.0.iter().enumerate() {
             match t {
-                Template::Paper => out.extend(word2features(sent, i).unwrap_or_default()),
+                Template::Paper => {
+                    for (key, f) in word2features_keyed(sent, i).unwrap_or_default() {
+                        out.push(f);
+                        mark(out, &|| format!("paper {key}"));
+                    }
+                }
                 Template::Bias => out.push(Feature::flag("bias", true)),
                 Template::Window(k) => {
                     let k = k as usize;
@@ -384,9 +424,11 @@ impl Templates {
                         let Some(other) = j.and_then(|j| sent.get(j)) else {
                             continue;
                         };
-                        let pre = format!("{}{d}:", if after { '+' } else { '-' });
+                        let sign = if after { '+' } else { '-' };
+                        let pre = format!("{sign}{d}:");
                         for &u in self.0[..at].iter().filter(|u| u.is_token()) {
-                            u.token_features(other.as_ref(), &pre, &mut out);
+                            u.token_features(other.as_ref(), &pre, out);
+                            mark(out, &|| format!("window:{sign}{d} {u}"));
                         }
                     }
                 }
@@ -409,10 +451,10 @@ impl Templates {
                         out.push(Feature::flag("EOS", true));
                     }
                 }
-                t => t.token_features(word, "", &mut out),
+                t => t.token_features(word, "", out),
             }
+            mark(out, &|| t.to_string());
         }
-        out
     }
 }
 
@@ -586,6 +628,65 @@ mod tests {
         let f: Vec<String> = names(&t, &sent, 2).into_iter().map(|(n, _)| n).collect();
         assert_eq!(f, ["word:c1", "-2:word:a", "-1:word:Bb", "+1:word:D"]);
         assert!(t.sent_features::<&str>(&[]).is_empty());
+    }
+
+    #[test]
+    fn sourced_features_are_the_features_each_named_by_its_template() {
+        let sent = ["Принял", "АЦЦ-Лонг", "12,5"];
+        for list in [
+            "paper",
+            "paper,shape",
+            "bias,lower,shape,window:1,affix:2-4,flags,bigram,bos_eos",
+            "word,suffix:2,window:2",
+        ] {
+            let t = Templates::parse_list(list).unwrap();
+            let sourced = t.sent_features_sourced(&sent);
+            let plain: Vec<Vec<Feature>> = sourced
+                .iter()
+                .map(|item| item.iter().map(|(_, f)| f.clone()).collect())
+                .collect();
+            assert_eq!(plain, t.sent_features(&sent), "{list}");
+        }
+        let t = Templates::parse_list("bias,lower,shape,window:1,affix:2-4,flags,bigram,bos_eos")
+            .unwrap();
+        let sourced = t.sent_features_sourced(&sent);
+        let of = |i: usize, name: &str| -> String {
+            sourced[i]
+                .iter()
+                .find(|(_, f)| f.name == name)
+                .map(|(s, _)| s.clone())
+                .unwrap_or_else(|| panic!("{name} not at {i}"))
+        };
+        assert_eq!(of(1, "bias"), "bias");
+        assert_eq!(of(1, "lower:ацц-лонг"), "lower");
+        assert_eq!(of(1, "script:cyr"), "shape");
+        assert_eq!(of(1, "-1:lower:принял"), "window:-1 lower");
+        assert_eq!(of(1, "-1:script:cyr"), "window:-1 shape");
+        assert_eq!(of(1, "+1:lower:12,5"), "window:+1 lower");
+        assert_eq!(of(1, "p3:ацц"), "affix:2-4");
+        assert_eq!(of(1, "isupper"), "flags");
+        assert_eq!(of(1, "w[0]|w[+1]:ацц-лонг|12,5"), "bigram");
+        assert_eq!(of(2, "EOS"), "bos_eos");
+        // A window applies only the token templates listed before it.
+        assert!(!sourced[1].iter().any(|(s, _)| s == "window:-1 affix:2-4"));
+        let paper = Templates::default().sent_features_sourced(&sent);
+        let keys: Vec<&str> = paper[0].iter().map(|(s, _)| s.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "paper bias",
+                "paper word.lower()",
+                "paper word[-3:]",
+                "paper word[-2:]",
+                "paper word.isupper()",
+                "paper word.istitle()",
+                "paper word.isdigit()",
+                "paper BOS",
+                "paper +1:word.lower()",
+                "paper +1:word.istitle()",
+                "paper +1:word.isupper()",
+            ]
+        );
     }
 
     #[test]

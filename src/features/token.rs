@@ -53,30 +53,41 @@ pub fn sent2features<S: AsRef<str>>(sent: &[S]) -> Vec<Vec<Feature>> {
 /// Features of token `i` of `sent`, in the order of upstream's dict;
 /// `None` when `i` is out of range.
 pub fn word2features<S: AsRef<str>>(sent: &[S], i: usize) -> Option<Vec<Feature>> {
+    word2features_keyed(sent, i).map(|f| f.into_iter().map(|(_, f)| f).collect())
+}
+
+/// [`word2features`] with each attribute's dict key (`word.lower()`, `-1:word.istitle()`,
+/// `BOS`, ...): the key names the part of the paper's features an attribute comes from.
+pub fn word2features_keyed<S: AsRef<str>>(
+    sent: &[S],
+    i: usize,
+) -> Option<Vec<(&'static str, Feature)>> {
     let word = sent.get(i)?.as_ref();
     let mut f = Vec::with_capacity(13);
-    f.push(Feature::flag("bias", true));
-    f.push(Feature::text("word.lower()", &py_lower(word)));
-    f.push(Feature::text("word[-3:]", py_suffix(word, 3)));
-    f.push(Feature::text("word[-2:]", py_suffix(word, 2)));
-    f.push(Feature::flag("word.isupper()", py_isupper(word)));
-    f.push(Feature::flag("word.istitle()", py_istitle(word)));
-    f.push(Feature::flag("word.isdigit()", py_isdigit(word)));
+    let text = |k: &'static str, v: &str| (k, Feature::text(k, v));
+    let flag = |k: &'static str, v: bool| (k, Feature::flag(k, v));
+    f.push(flag("bias", true));
+    f.push(text("word.lower()", &py_lower(word)));
+    f.push(text("word[-3:]", py_suffix(word, 3)));
+    f.push(text("word[-2:]", py_suffix(word, 2)));
+    f.push(flag("word.isupper()", py_isupper(word)));
+    f.push(flag("word.istitle()", py_istitle(word)));
+    f.push(flag("word.isdigit()", py_isdigit(word)));
     if i > 0 {
         let prev = sent[i - 1].as_ref();
-        f.push(Feature::text("-1:word.lower()", &py_lower(prev)));
-        f.push(Feature::flag("-1:word.istitle()", py_istitle(prev)));
-        f.push(Feature::flag("-1:word.isupper()", py_isupper(prev)));
+        f.push(text("-1:word.lower()", &py_lower(prev)));
+        f.push(flag("-1:word.istitle()", py_istitle(prev)));
+        f.push(flag("-1:word.isupper()", py_isupper(prev)));
     } else {
-        f.push(Feature::flag("BOS", true));
+        f.push(flag("BOS", true));
     }
     if let Some(next) = sent.get(i + 1) {
         let next = next.as_ref();
-        f.push(Feature::text("+1:word.lower()", &py_lower(next)));
-        f.push(Feature::flag("+1:word.istitle()", py_istitle(next)));
-        f.push(Feature::flag("+1:word.isupper()", py_isupper(next)));
+        f.push(text("+1:word.lower()", &py_lower(next)));
+        f.push(flag("+1:word.istitle()", py_istitle(next)));
+        f.push(flag("+1:word.isupper()", py_isupper(next)));
     } else {
-        f.push(Feature::flag("EOS", true));
+        f.push(flag("EOS", true));
     }
     Some(f)
 }

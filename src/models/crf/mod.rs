@@ -13,6 +13,7 @@
 //! it gives CRFsuite's tags on every RuMedNER test token.
 
 mod error;
+pub mod explain;
 pub mod reader;
 
 use error::{backend, io_err};

@@ -316,6 +316,21 @@ impl Tables {
         self.viterbi(&self.state_scores(items), items.len())
     }
 
+    /// The state features of attribute `name` (looked up to its first NUL, as [`Tables::tag`]
+    /// does) as (target label, weight), in file order; `None` for an attribute the model does
+    /// not know.
+    pub(super) fn attribute(&self, name: &str) -> Option<&[(u32, f64)]> {
+        let name = name.split('\0').next().unwrap_or_default();
+        self.attrs
+            .get(name)
+            .map(|&a| self.state[a as usize].as_slice())
+    }
+
+    /// The transition score from label `from` to label `to` (both below the label count).
+    pub(super) fn transition(&self, from: u32, to: u32) -> f64 {
+        self.trans[from as usize * self.labels.len() + to as usize]
+    }
+
     /// State scores, `items x labels`: each attribute's features weighted by its value.
     fn state_scores(&self, items: &[Vec<Feature>]) -> Vec<f64> {
         let l = self.labels.len();

@@ -1,4 +1,5 @@
-//! The `explain` workflow: why the text model suggested a label.
+//! The `explain` workflow: why the text model suggested a label, or why the tagger gave each
+//! token its tag ([`tagger`]).
 //!
 //! The text model scores class `k` as `w_k . x + b_k`, where `x` is the input's tf-idf vector.
 //! That sum splits exactly into one term per character n-gram of the input (`w_kj * x_j`, its
@@ -9,8 +10,13 @@
 //! For two classes the model holds one binary problem whose positive class is class 1: class 1
 //! scores `+s` and class 0 scores `-s`, so contributions and intercept are negated for class 0.
 
+pub mod tagger;
+mod visible;
+
+pub use visible::visible;
+
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Result};
 use serde_json::{json, Value};
@@ -24,31 +30,44 @@ use crate::task::InputFields;
 /// Output format of `explain`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ExplainFormat {
-    /// A readable listing per class, n-grams with visible spaces (`␣`).
+    /// A readable listing per class (a tagger: per token), with visible spaces (`␣`).
     Table,
-    /// One JSON object with every figure at full precision.
+    /// One JSON object with every figure at full precision (a tagger: one line per sentence).
     Json,
 }
 
 /// Flags of `explain`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ExplainArgs {
-    /// Model file written by `train` (feature model of a classification task).
+    /// Model file written by `train` (feature or plus model: a text classifier or a CRF tagger).
     #[arg(long, value_name = "FILE")]
     pub model: PathBuf,
-    /// The text to explain (a pair task's first text).
-    #[arg(long, value_name = "TEXT")]
-    pub text: String,
+    /// The text to explain (a pair task's first text; a tagger splits it into words as
+    /// `predict` does).
+    #[arg(long, value_name = "TEXT", required_unless_present = "input")]
+    pub text: Option<String>,
     /// A pair task's second text; the two are joined with one space, as in training.
     #[arg(long, value_name = "TEXT")]
     pub text2: Option<String>,
-    /// How many of the best-ranked classes to explain.
-    #[arg(long, value_name = "N", default_value_t = 3,
-          value_parser = clap::value_parser!(u64).range(1..))]
-    pub classes: u64,
-    /// How many n-grams to show on each side (pushing the score up, pushing it down).
-    #[arg(long, value_name = "M", default_value_t = 10)]
-    pub ngrams: usize,
+    /// Taggers: explain every record of this file instead of --text (JSONL with the task's
+    /// tokens field or raw text in `text`, a CSV/TSV file with a header, or plain text lines,
+    /// read as `predict` reads them; `-` reads standard input).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["text", "text2"])]
+    pub input: Option<PathBuf>,
+    /// Text models: how many of the best-ranked classes to explain [default: 3].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub classes: Option<u64>,
+    /// Text models: how many n-grams to show on each side (pushing the score up, pushing it
+    /// down) [default: 10].
+    #[arg(long, value_name = "M")]
+    pub ngrams: Option<usize>,
+    /// Taggers: how many attributes to show per token on each side (raising the tag's score,
+    /// lowering it) [default: 5].
+    #[arg(long, value_name = "M")]
+    pub attributes: Option<usize>,
+    /// Taggers: also show each token's runner-up tag and the margin to it.
+    #[arg(long)]
+    pub runner_up: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = ExplainFormat::Table)]
     pub format: ExplainFormat,
@@ -151,8 +170,8 @@ pub fn explain(
             }),
         ),
         other => bail!(
-            "explain supports the feature text model only (tf-idf or blocks + logistic \
-                 regression: --model feature or plus); this model file holds {} for {}",
+            "explain supports the feature and plus models only (a text classifier: tf-idf or \
+             blocks + logistic regression; a tagger: the CRF); this model file holds {} for {}",
             other.model().describe(),
             pipeline.task.name
         ),
@@ -252,20 +271,6 @@ fn explain_class(
     })
 }
 
-/// Shows white space in an n-gram: a space as `␣`, other white space and control characters
-/// escaped, so an n-gram's boundaries are visible.
-pub fn visible(ngram: &str) -> String {
-    let mut s = String::with_capacity(ngram.len());
-    for ch in ngram.chars() {
-        match ch {
-            ' ' => s.push('␣'),
-            c if c.is_whitespace() || c.is_control() => s.extend(c.escape_default()),
-            c => s.push(c),
-        }
-    }
-    s
-}
-
 impl Explanation {
     /// The readable form: per class its probability, score, intercept and n-gram list.
     pub fn render_table(&self) -> String {
@@ -348,18 +353,113 @@ impl Explanation {
 /// Runs `explain` from its flags, writing to `out`.
 pub fn run(args: &ExplainArgs, out: &mut dyn Write) -> Result<()> {
     let bundle = Bundle::load(&args.model)?;
-    let classes = usize::try_from(args.classes).unwrap_or(usize::MAX);
+    if let Fitted::Crf(crf) = &bundle.pipeline.model {
+        return run_tagger(args, &bundle.pipeline, crf, out);
+    }
+    let tagger_flags = [
+        ("--input", args.input.is_some()),
+        ("--attributes", args.attributes.is_some()),
+        ("--runner-up", args.runner_up),
+    ];
+    if let Some((flag, _)) = tagger_flags.iter().find(|(_, given)| *given) {
+        bail!(
+            "{flag} is for a CRF tagger; {} holds {} for {} (text models take --text, --text2, \
+             --classes and --ngrams)",
+            args.model.display(),
+            bundle.pipeline.model.model().describe(),
+            bundle.pipeline.task.name
+        );
+    }
+    let Some(text) = args.text.as_deref() else {
+        bail!("give the text to explain with --text");
+    };
+    let classes = usize::try_from(args.classes.unwrap_or(3)).unwrap_or(usize::MAX);
     let e = explain(
         &bundle.pipeline,
-        &args.text,
+        text,
         args.text2.as_deref(),
         classes,
-        args.ngrams,
+        args.ngrams.unwrap_or(10),
     )?;
     match args.format {
         ExplainFormat::Table => write!(out, "{}", e.render_table())?,
         ExplainFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(&e.to_json())?)?,
     }
+    Ok(())
+}
+
+/// `explain` for a CRF tagger: `--text` (split into words) or every record of `--input`.
+fn run_tagger(
+    args: &ExplainArgs,
+    pipeline: &Pipeline,
+    crf: &crate::models::crf::Crf,
+    out: &mut dyn Write,
+) -> Result<()> {
+    for (flag, given) in [
+        ("--text2", args.text2.is_some()),
+        ("--classes", args.classes.is_some()),
+        ("--ngrams", args.ngrams.is_some()),
+    ] {
+        if given {
+            bail!(
+                "{flag} is for text models; {} holds a CRF tagger for {} (taggers take --text or \
+                 --input, --attributes and --runner-up)",
+                args.model.display(),
+                pipeline.task.name
+            );
+        }
+    }
+    let view = tagger::TaggerView {
+        attributes: args.attributes.unwrap_or(5),
+        runner_up: args.runner_up,
+    };
+    let task = pipeline.task.name.as_str();
+    let emit = |e: &tagger::TaggedExplanation, out: &mut dyn Write| -> Result<()> {
+        match args.format {
+            ExplainFormat::Table => write!(out, "{}", e.render_table())?,
+            ExplainFormat::Json => crate::output::write_json_line(out, &e.to_json())?,
+        }
+        Ok(())
+    };
+    let Some(path) = args.input.as_deref() else {
+        let tokens = super::predict::tokenize(args.text.as_deref().unwrap_or_default());
+        let e = tagger::explain(crf, task, None, &tokens, view)?;
+        return emit(&e, out);
+    };
+    let stdin = path == Path::new("-");
+    let source = if stdin { Path::new("<stdin>") } else { path };
+    let input: Box<dyn std::io::BufRead> = if stdin {
+        Box::new(std::io::stdin().lock())
+    } else {
+        Box::new(
+            crate::data::decoded(crate::data::open(path)?, None)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?,
+        )
+    };
+    let mut first = true;
+    let lists = crate::data::list_fields(&pipeline.task);
+    for entry in super::predict::records(&pipeline.task, &lists, source, input, None)? {
+        let (id, tokens) = match entry? {
+            super::predict::Entry::Record(e) => {
+                let tokens = match e.input {
+                    crate::data::Input::Tokens(t) => t,
+                    _ => bail!(
+                        "{}, line {}: the tagger needs tokens",
+                        source.display(),
+                        e.line
+                    ),
+                };
+                (e.id, tokens)
+            }
+            super::predict::Entry::Blank(line) => (serde_json::Value::from(line), Vec::new()),
+        };
+        if !first && args.format == ExplainFormat::Table {
+            writeln!(out)?;
+        }
+        first = false;
+        emit(&tagger::explain(crf, task, Some(id), &tokens, view)?, out)?;
+    }
+    out.flush()?;
     Ok(())
 }
 
@@ -528,7 +628,7 @@ mod tests {
         let p = fit(ROWS, ModelKind::Naive);
         let e = explain(&p, "кашель", None, 3, 10).unwrap_err().to_string();
         assert!(
-            e.contains("feature text model only") && !e.contains('\n'),
+            e.contains("feature and plus models only") && !e.contains('\n'),
             "{e}"
         );
         let p = fit(ROWS, ModelKind::Feature);
