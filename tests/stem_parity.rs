@@ -16,8 +16,9 @@
 //! Snowball 2.0's prelude does, it agrees with `snowballstemmer` here and on each of the
 //! benchmark's 40,120 distinct train and dev tokens (checked when the analyzer was written).
 
+mod common;
+
 use rumedbench::features::union::Doc;
-use rumedbench::recipe::blocks::parse_blocks;
 use rumedbench::Analyzer;
 use serde_json::Value;
 
@@ -60,32 +61,6 @@ fn stem_blocks_equal_scikit_learns_callable_analyzer() {
     let cases = fixture["cases"].as_array().unwrap();
     assert_eq!(cases.len(), 5);
     for case in cases {
-        let spec = case["blocks"].as_str().unwrap();
-        let params = parse_blocks(spec).unwrap().union(false).unwrap().unwrap();
-        let (union, x) = params.fit(&docs).unwrap();
-        let names: Vec<String> = (0..union.n_features())
-            .map(|c| union.locate(c).unwrap().1)
-            .collect();
-        let want: Vec<&str> = case["features"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|t| t.as_str().unwrap())
-            .collect();
-        assert_eq!(names, want, "{spec}");
-        assert_eq!(x.n_cols() as u64, case["n_features"].as_u64().unwrap());
-        let rows = case["rows"].as_array().unwrap();
-        assert_eq!(x.n_rows(), rows.len());
-        for (r, row) in rows.iter().enumerate() {
-            let (idx, val) = x.row(r);
-            let row = row.as_array().unwrap();
-            assert_eq!(idx.len(), row.len(), "{spec} row {r}");
-            for ((&c, &v), cell) in idx.iter().zip(val).zip(row) {
-                let (wc, wv) = (cell[0].as_u64().unwrap(), cell[1].as_f64().unwrap());
-                assert_eq!(c as u64, wc, "{spec} row {r}");
-                assert!((v as f64 - wv).abs() < 1e-6, "{spec} row {r}: {v} vs {wv}");
-            }
-        }
-        assert_eq!(union.transform(&docs), x, "{spec}");
+        common::assert_union_case(case, &docs);
     }
 }

@@ -58,3 +58,45 @@ pub fn ok_in(dir: &Path, args: &[&str]) -> (String, String) {
     assert!(o.status.success(), "{args:?} failed:\n{out}{err}");
     (out, err)
 }
+
+/// Fits the union of one scikit-learn fixture case (`blocks`, and `row_norm` when the case has
+/// it) on `docs` and asserts scikit-learn's feature names in column order, its matrix within
+/// 1e-6 and that `transform` gives the fitted matrix again; returns the fitted union.
+pub fn assert_union_case(
+    case: &serde_json::Value,
+    docs: &[rumedbench::features::union::Doc<'_>],
+) -> rumedbench::features::union::Union {
+    let spec = case["blocks"].as_str().unwrap();
+    let row_norm = case["row_norm"].as_bool().unwrap_or(false);
+    let params = rumedbench::recipe::blocks::parse_blocks(spec)
+        .unwrap()
+        .union(row_norm)
+        .unwrap()
+        .unwrap();
+    let (union, x) = params.fit(docs).unwrap();
+    let names: Vec<String> = (0..union.n_features())
+        .map(|c| union.locate(c).unwrap().1)
+        .collect();
+    let want: Vec<&str> = case["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .collect();
+    assert_eq!(names, want, "{spec}");
+    assert_eq!(x.n_cols() as u64, case["n_features"].as_u64().unwrap());
+    let rows = case["rows"].as_array().unwrap();
+    assert_eq!(x.n_rows(), rows.len());
+    for (r, row) in rows.iter().enumerate() {
+        let (idx, val) = x.row(r);
+        let row = row.as_array().unwrap();
+        assert_eq!(idx.len(), row.len(), "{spec} row {r}");
+        for ((&c, &v), cell) in idx.iter().zip(val).zip(row) {
+            let (wc, wv) = (cell[0].as_u64().unwrap(), cell[1].as_f64().unwrap());
+            assert_eq!(c as u64, wc, "{spec} row {r}");
+            assert!((v as f64 - wv).abs() < 1e-6, "{spec} row {r}: {v} vs {wv}");
+        }
+    }
+    assert_eq!(union.transform(docs), x, "{spec}");
+    union
+}

@@ -536,24 +536,14 @@ pub(super) fn search_text(
         let fitted: Vec<Result<Option<PointResult>>> = members
             .par_iter()
             .map(|&i| {
-                if !open(i) {
-                    return Ok(None);
-                }
-                let t = Instant::now();
-                let (score, settings) = problem.fit_and_score(&grid[i], &x, &x_dev)?;
-                progress.inc(1);
-                Ok(Some(PointResult {
-                    index: i,
-                    settings,
-                    selection: how.score(&score),
-                    dev: score,
-                    seconds: {
-                        let secs = vectorize + t.elapsed().as_secs_f64();
-                        how.finished(secs);
-                        secs
-                    },
-                    model: None,
-                }))
+                fit_point(
+                    &problem,
+                    (i, &grid[i]),
+                    (&x, &x_dev),
+                    vectorize,
+                    progress,
+                    how,
+                )
             })
             .collect();
         for (&i, r) in members.iter().zip(fitted) {
@@ -582,7 +572,6 @@ fn search_union(
             problem.task.name
         );
     }
-    let open = |i: usize| how.is_open(i);
     let t = Instant::now();
     let train_texts = union_docs(&train.examples);
     let (fitted, x) = union
@@ -595,26 +584,44 @@ fn search_union(
     grid.par_iter()
         .enumerate()
         .map(|(i, settings)| {
-            if !open(i) {
-                return Ok(None);
-            }
-            let t = Instant::now();
-            let (score, settings) = problem.fit_and_score(settings, &x, &x_dev)?;
-            progress.inc(1);
-            Ok(Some(PointResult {
-                index: i,
-                settings,
-                selection: how.score(&score),
-                dev: score,
-                seconds: {
-                    let secs = vectorize + t.elapsed().as_secs_f64();
-                    how.finished(secs);
-                    secs
-                },
-                model: None,
-            }))
+            fit_point(
+                problem,
+                (i, settings),
+                (&x, &x_dev),
+                vectorize,
+                progress,
+                how,
+            )
         })
         .collect()
+}
+
+/// Fits and scores grid point `i` on vectorized train and dev (`None` when the search has
+/// closed it); its time is its own plus its share of the vectorizing, `vectorize`.
+fn fit_point(
+    problem: &TextProblem<'_>,
+    (i, settings): (usize, &FitSettings),
+    (x, x_dev): (&CsrMatrix, &CsrMatrix),
+    vectorize: f64,
+    progress: &ProgressBar,
+    how: &Search,
+) -> Result<Option<PointResult>> {
+    if !how.is_open(i) {
+        return Ok(None);
+    }
+    let t = Instant::now();
+    let (score, settings) = problem.fit_and_score(settings, x, x_dev)?;
+    progress.inc(1);
+    let seconds = vectorize + t.elapsed().as_secs_f64();
+    how.finished(seconds);
+    Ok(Some(PointResult {
+        index: i,
+        settings,
+        selection: how.score(&score),
+        dev: score,
+        seconds,
+        model: None,
+    }))
 }
 
 /// [`point_json`], with the threshold of a multi-label task.
