@@ -231,21 +231,7 @@ fn toy(name: &str) -> (Vec<Vec<String>>, Vec<Vec<String>>) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/toy")
         .join(name);
-    sentences(&path, "tags")
-}
-
-fn sentences(path: &Path, tags: &str) -> (Vec<Vec<String>>, Vec<Vec<String>>) {
-    let strings = |v: &Value| -> Vec<String> {
-        v.as_array()
-            .unwrap()
-            .iter()
-            .map(|t| t.as_str().unwrap().to_string())
-            .collect()
-    };
-    common::read_jsonl(path)
-        .iter()
-        .map(|r| (strings(&r["tokens"]), strings(&r[tags])))
-        .unzip()
+    common::read_sentences(&path, "tags")
 }
 
 const PLUS: &str = "bias,lower,shape,window:1,affix:2-4,flags,bigram,bos_eos";
@@ -319,8 +305,8 @@ fn toy_taggers_add_up_to_crfsuites_scores_token_by_token() {
 #[test]
 fn rumedner_taggers_add_up_to_crfsuites_scores_token_by_token() {
     let dir = common::data_dir().join("RuMedNER");
-    let (x, y) = sentences(&dir.join("train_v1.jsonl"), "ner_tags");
-    let (test, _) = sentences(&dir.join("test_v1.jsonl"), "ner_tags");
+    let (x, y) = common::read_sentences(&dir.join("train_v1.jsonl"), "ner_tags");
+    let (test, _) = common::read_sentences(&dir.join("test_v1.jsonl"), "ner_tags");
     // The paper's recipe and the plus preset's templates, on part of train (the sums do not
     // depend on how much data trained the weights).
     for templates in ["paper", PLUS] {

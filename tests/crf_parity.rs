@@ -6,20 +6,6 @@ mod common;
 use rumedbench::features::token::sent2features;
 use rumedbench::models::crf::CrfParams;
 
-fn sentences(path: &std::path::Path) -> (Vec<Vec<String>>, Vec<Vec<String>>) {
-    let strings = |v: &serde_json::Value| -> Vec<String> {
-        v.as_array()
-            .unwrap()
-            .iter()
-            .map(|t| t.as_str().unwrap().to_string())
-            .collect()
-    };
-    common::read_jsonl(path)
-        .iter()
-        .map(|r| (strings(&r["tokens"]), strings(&r["ner_tags"])))
-        .unzip()
-}
-
 /// CRFsuite attributes of a sentence, built exactly as for training.
 fn c_items(s: &[String]) -> Vec<crfsuite::Item> {
     sent2features(s)
@@ -48,9 +34,9 @@ fn crfsuite_tags(bytes: &[u8], sents: &[Vec<String>]) -> Vec<Vec<String>> {
 #[test]
 fn safe_reader_tags_equal_crfsuite_tags_on_every_rumedner_test_token() {
     let dir = common::data_dir().join("RuMedNER");
-    let (x, y) = sentences(&dir.join("train_v1.jsonl"));
+    let (x, y) = common::read_sentences(&dir.join("train_v1.jsonl"), "ner_tags");
     let crf = CrfParams::default().fit(&x, &y).unwrap();
-    let (test, _) = sentences(&dir.join("test_v1.jsonl"));
+    let (test, _) = common::read_sentences(&dir.join("test_v1.jsonl"), "ner_tags");
     let ours = crf.predict_batch(&test).unwrap();
     let theirs = crfsuite_tags(crf.to_bytes(), &test);
     let tokens: usize = test.iter().map(Vec::len).sum();

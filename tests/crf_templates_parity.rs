@@ -97,18 +97,11 @@ fn hex16(h: Sha256) -> String {
         .collect()
 }
 
-fn sentences(path: &std::path::Path) -> (Vec<Vec<String>>, Vec<Vec<String>>) {
-    common::read_jsonl(path)
-        .iter()
-        .map(|r| (strings(&r["tokens"]), strings(&r["ner_tags"])))
-        .unzip()
-}
-
 #[test]
 fn rumedner_dev_features_and_plus_test_tags_equal_sklearn_crfsuite() {
     let f = fixture("crf_templates_rumedner.json");
     let dir = common::data_dir().join("RuMedNER");
-    let (dev, _) = sentences(&dir.join("dev_v1.jsonl"));
+    let (dev, _) = common::read_sentences(&dir.join("dev_v1.jsonl"), "ner_tags");
     let lists = f["dev_feature_digests"].as_object().unwrap();
     assert_eq!(lists.len(), 6);
     for (list, digests) in lists {
@@ -132,9 +125,9 @@ fn rumedner_dev_features_and_plus_test_tags_equal_sklearn_crfsuite() {
         (plus.c1, plus.c2),
         (p["c1"].as_f64().unwrap(), p["c2"].as_f64().unwrap())
     );
-    let (x, y) = sentences(&dir.join("train_v1.jsonl"));
+    let (x, y) = common::read_sentences(&dir.join("train_v1.jsonl"), "ner_tags");
     let crf = plus.check().unwrap().params().fit(&x, &y).unwrap();
-    let (test, _) = sentences(&dir.join("test_v1.jsonl"));
+    let (test, _) = common::read_sentences(&dir.join("test_v1.jsonl"), "ner_tags");
     let ours = crf.predict_batch(&test).unwrap();
     let per_sentence = f["test_sentence_tag_digests"].as_array().unwrap();
     assert_eq!(per_sentence.len(), test.len());

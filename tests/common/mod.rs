@@ -100,3 +100,19 @@ pub fn assert_union_case(
     assert_eq!(union.transform(docs), x, "{spec}");
     union
 }
+
+/// The token lists and tag lists of a JSONL file of tagged sentences (fields `tokens` and
+/// `tags`), in file order.
+pub fn read_sentences(path: &Path, tags: &str) -> (Vec<Vec<String>>, Vec<Vec<String>>) {
+    let strings = |v: &serde_json::Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_str().unwrap().to_string())
+            .collect()
+    };
+    read_jsonl(path)
+        .iter()
+        .map(|r| (strings(&r["tokens"]), strings(&r[tags])))
+        .unzip()
+}
