@@ -321,10 +321,13 @@ mod tests {
         assert!(parse_blocks("").unwrap().0.is_empty());
         // The flag's string form is read as the tables are.
         let joined: Blocks =
-            serde_json::from_str(r#""char:3-8, char_wb:2-5:sub@second*0.5,cross""#).unwrap();
+            serde_json::from_str(r#""char:3-8, char_wb:2-5:sub@second*0.5,stem:1-2:sub,cross""#)
+                .unwrap();
         assert_eq!(joined, b);
-        let names: Blocks =
-            serde_json::from_str(r#"["char:3-8", "char_wb:2-5:sub@second*0.5", "cross"]"#).unwrap();
+        let names: Blocks = serde_json::from_str(
+            r#"["char:3-8", "char_wb:2-5:sub@second*0.5", "stem:1-2:sub", "cross"]"#,
+        )
+        .unwrap();
         assert_eq!(names, b);
     }
 

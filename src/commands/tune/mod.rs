@@ -650,7 +650,9 @@ mod tests {
             let values = grid_around(kind, &preset, &GridValues::default()).unwrap();
             let g = grid_from(kind, &preset, &values);
             assert_eq!(g[0], preset, "{kind:?}");
-            assert_eq!(g.len(), if kind == TaskKind::Pair { 8 } else { 6 });
+            // Text: the preset's C (30 single, 3 pairs), then 10, 1, 100, x two class weights;
+            // the CRF: c1 in {0.05, 0.1, 0.2} x c2 in {0.01, 0.05}.
+            assert_eq!(g.len(), if kind == TaskKind::Tokens { 6 } else { 8 });
             assert!(g
                 .iter()
                 .all(|p| p.union == preset.union && p.crf.templates == preset.crf.templates));
