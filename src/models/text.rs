@@ -76,6 +76,15 @@ impl TextModel {
     }
 }
 
+/// Each row of a row-major probability matrix (`labels.len()` columns) as its `k` best
+/// classes, best first.
+pub fn ranked_predictions(proba: &[f32], labels: &[String], k: usize) -> Vec<Prediction> {
+    proba
+        .chunks(labels.len())
+        .map(|row| Prediction::Ranked(rank_row(row, labels, k)))
+        .collect()
+}
+
 /// Ranks one row of class scores, best first; ties keep the lower class index first.
 pub fn rank_row(row: &[f32], labels: &[String], k: usize) -> Vec<(String, f32)> {
     let mut order: Vec<usize> = (0..row.len()).collect();
@@ -120,11 +129,7 @@ impl Model for TextModel {
     fn predict(&self, examples: &[Example], k: usize) -> Result<Vec<Prediction>> {
         let texts = data::joined_texts(examples);
         let docs: Vec<&str> = texts.iter().map(|t| t.as_ref()).collect();
-        let proba = self.proba(&docs);
-        Ok(proba
-            .chunks(self.labels.len())
-            .map(|row| Prediction::Ranked(rank_row(row, &self.labels, k)))
-            .collect())
+        Ok(ranked_predictions(&self.proba(&docs), &self.labels, k))
     }
 
     fn labels(&self) -> Option<BTreeSet<String>> {

@@ -10,7 +10,7 @@ use crate::data::{Example, Input};
 use crate::error::Result;
 use crate::features::union::{Doc, Union};
 use crate::models::linear::LogReg;
-use crate::models::text::rank_row;
+use crate::models::text::ranked_predictions;
 use crate::models::{Model, Prediction};
 use crate::task::{TaskKind, TaskSpec};
 
@@ -95,11 +95,7 @@ impl Model for UnionModel {
     fn predict(&self, examples: &[Example], k: usize) -> Result<Vec<Prediction>> {
         let texts = union_docs(examples);
         let docs = docs_of(examples, &texts);
-        Ok(self
-            .proba(&docs)
-            .chunks(self.labels.len())
-            .map(|row| Prediction::Ranked(rank_row(row, &self.labels, k)))
-            .collect())
+        Ok(ranked_predictions(&self.proba(&docs), &self.labels, k))
     }
 
     fn labels(&self) -> Option<BTreeSet<String>> {
