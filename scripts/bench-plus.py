@@ -13,16 +13,14 @@ Prints the median of each figure per model and the plus/feature ratios (issue #2
 
 How (from the repo root; needs only the standard library, no bench venv):
   python3 scripts/bench-plus.py [--repeat 3] [--rust-bin target/release/rumedbench]
-Each run is measured from a fresh Python child (`measured_child`), so its peak RSS is its own.
+Each run's CPU time and peak RSS are its own (os.wait4 on that child).
 Outputs go to a temporary directory removed afterwards. Prints the Markdown table on stdout,
 progress on stderr. Runs that read the test split only through `train --task all`, as the
 README's own rows do; nothing is chosen by these figures.
 """
 import argparse
-import json
 import os
 import re
-import resource
 import statistics
 import subprocess
 import sys
@@ -34,38 +32,29 @@ TRAINED = re.compile(r"^(\S+) \((\w+), trained on \S+ in ([0-9.]+)s\)", re.M)
 
 
 def measure(binary, model, tmp):
+    """One run: wall time, and from os.wait4 the CPU time and peak RSS of this child alone."""
     cmd = [
         binary, "train", "--task", "all", "--model", model, "--force",
         "--out", os.path.join(tmp, "out"), "--models-dir", os.path.join(tmp, "models"),
     ]
+    out_path, err_path = os.path.join(tmp, "stdout"), os.path.join(tmp, "stderr")
     start = time.monotonic()
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
-    stdout, stderr = proc.communicate()
+    with open(out_path, "w") as out, open(err_path, "w") as err:
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
     wall = time.monotonic() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
-        sys.exit(f"bench-plus: {' '.join(cmd)} failed:\n{stderr}")
-    times = {task: float(secs) for task, _, secs in TRAINED.findall(stdout)}
+        with open(err_path) as f:
+            sys.exit(f"bench-plus: {' '.join(cmd)} failed:\n{f.read()}")
+    with open(out_path) as f:
+        times = {task: float(secs) for task, _, secs in TRAINED.findall(f.read())}
     if "RuMedNER" not in times or len(times) != 5:
         sys.exit(f"bench-plus: expected five task times in the output, got {times}")
     text = sum(v for k, v in times.items() if k != "RuMedNER")
-    return {"wall": wall, "ner": times["RuMedNER"], "text": text,
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime,
+            "peak_mb": usage.ru_maxrss / 1024, "ner": times["RuMedNER"], "text": text,
             "lead": times["RuMedNER"] - text}
-
-
-def measured_child(binary, model, tmp):
-    """measure() in a fresh Python child, so RUSAGE_CHILDREN's peak is this run's alone."""
-    code = (
-        "import json, resource, sys; sys.path.insert(0, %r); import importlib.util as u; "
-        "s = u.spec_from_file_location('b', %r); m = u.module_from_spec(s); "
-        "s.loader.exec_module(m); r = m.measure(%r, %r, %r); "
-        "ru = resource.getrusage(resource.RUSAGE_CHILDREN); "
-        "r['cpu'] = ru.ru_utime + ru.ru_stime; r['peak_mb'] = ru.ru_maxrss / 1024; "
-        "print(json.dumps(r))"
-    ) % (ROOT, os.path.abspath(__file__), binary, model, tmp)
-    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
-                         text=True).stdout
-    return json.loads(out)
 
 
 def main():
@@ -79,7 +68,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(args.repeat):
             for model in runs:
-                r = measured_child(args.rust_bin, model, tmp)
+                r = measure(args.rust_bin, model, tmp)
                 runs[model].append(r)
                 print(f"bench-plus: run {i + 1} {model}: wall {r['wall']:.2f} s, "
                       f"peak {r['peak_mb']:.0f} MB, NER {r['ner']:.2f} s, "
